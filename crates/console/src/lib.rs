@@ -1,0 +1,301 @@
+//! A text console drawn into a linear framebuffer.
+//!
+//! # The framebuffer
+//!
+//! Once firmware has set a graphics mode, the screen is just memory: a *linear
+//! framebuffer*. Row 0 comes first, then row 1, and so on; within a row, pixels go
+//! left to right, each [`Layout::bytes_per_pixel`] bytes long in the byte order
+//! given by its [`PixelFormat`]. A row may occupy more memory than the visible
+//! [`Layout::width`]: the distance from one row to the next is the
+//! [`Layout::stride`] (in pixels), so pixel (x, y) starts at byte
+//! `(y * stride + x) * bytes_per_pixel`. Writing bytes there changes what is on
+//! the screen; this crate never touches the invisible bytes between `width` and
+//! `stride`.
+//!
+//! # Text
+//!
+//! The screen is divided into a grid of [`CHAR_WIDTH`] x [`CHAR_HEIGHT`] pixel
+//! cells, [`Console::columns`] wide and [`Console::rows`] high; pixels left over at
+//! the right and bottom edges are never part of a cell and keep the background
+//! colour of the last full clear. The font gives, for each character, how much of
+//! each pixel of its cell the letter covers (0 to 255), and a pixel is painted
+//! `(fg * coverage + bg * (255 - coverage)) / 255`, per colour channel. This
+//! "anti-aliasing" makes the letters look smooth (see the `font` module).
+//!
+//! # The cursor and scrolling
+//!
+//! The cursor is the cell where the next character goes. After each character it
+//! moves right; `'\n'` moves it to the start of the next row. When it is already
+//! on the bottom row, the whole text area *scrolls*: every pixel row moves up by
+//! one character height (a fast memory copy) and the freed bottom row is painted
+//! with the background colour.
+//!
+//! Writing into the last column does not move the cursor off the grid. Instead a
+//! *wrap is pending*: the cursor stays on that last cell, and only when another
+//! character arrives does it first move to the start of the next line. So a line
+//! that exactly fills the width, followed by `'\n'`, does not leave an empty line.
+//! The invariant, true after every call: the cursor is inside the grid
+//! (`column < columns()`, `row < rows()`).
+//!
+//! # Control characters and escape sequences
+//!
+//! `'\n'`, `'\r'`, `'\t'` (tab stops every 8 columns) and backspace (`'\x08'`)
+//! move the cursor; other control characters are ignored. ANSI escape sequences
+//! (see the `escape` and `style` modules) set colours (`ESC [ ... m`), clear the
+//! screen (`ESC [ 2 J`) and move the cursor (`ESC [ row ; column H`, 1-based; no
+//! parameters means the top-left corner), so that the kernel can send the very
+//! same text to a serial terminal and to this console.
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+mod escape;
+mod font;
+mod pixel;
+mod style;
+mod surface;
+
+pub use font::{CHAR_HEIGHT, CHAR_WIDTH};
+pub use pixel::{Color, Layout, LayoutError, PixelFormat, read_pixel};
+pub use style::{DEFAULT_BG, DEFAULT_FG, PALETTE};
+
+use escape::{Action, Csi, Parser};
+use font::Shades;
+use style::Style;
+use surface::Surface;
+
+/// Distance between tab stops, in columns.
+const TAB_WIDTH: usize = 8;
+
+/// A text console that draws into a framebuffer it borrows for its lifetime.
+pub struct Console<'a> {
+    surface: Surface<'a>,
+    columns: usize,
+    rows: usize,
+    column: usize,
+    row: usize,
+    /// The last column has been written; the next character starts a new line.
+    wrap_pending: bool,
+    style: Style,
+    parser: Parser,
+    shades: Shades,
+}
+
+impl<'a> Console<'a> {
+    /// Checks that `layout` fits `buffer`, then clears the screen to
+    /// [`DEFAULT_BG`] and puts the cursor in the top-left corner.
+    pub fn new(buffer: &'a mut [u8], layout: Layout) -> Result<Self, LayoutError> {
+        layout.validate(buffer.len())?;
+        let style = Style::DEFAULT;
+        let mut console = Console {
+            surface: Surface::new(buffer, layout),
+            columns: layout.width / CHAR_WIDTH,
+            rows: layout.height / CHAR_HEIGHT,
+            column: 0,
+            row: 0,
+            wrap_pending: false,
+            style,
+            parser: Parser::new(),
+            shades: Shades::new(layout.format, style.fg(), style.bg()),
+        };
+        console.clear();
+        Ok(console)
+    }
+
+    /// The framebuffer layout this console draws into.
+    pub fn layout(&self) -> Layout {
+        self.surface.layout()
+    }
+
+    /// The framebuffer bytes as drawn so far (for tests and screenshots; use
+    /// with [`read_pixel`]).
+    pub fn buffer(&self) -> &[u8] {
+        self.surface.buffer()
+    }
+
+    /// Number of character cells per row.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    /// Number of rows of character cells.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The cursor cell as (column, row), counted from 0 at the top left.
+    pub fn cursor(&self) -> (usize, usize) {
+        (self.column, self.row)
+    }
+
+    /// Paints the whole screen in the current background colour and moves the
+    /// cursor to the top-left corner.
+    pub fn clear(&mut self) {
+        self.erase_screen();
+        self.move_to(0, 0);
+    }
+
+    /// Draws the following text in `fg` on `bg` (until changed again, also by
+    /// an escape sequence).
+    pub fn set_colors(&mut self, fg: Color, bg: Color) {
+        self.style.set(fg, bg);
+    }
+
+    /// Writes text: printable characters, control characters and escape
+    /// sequences alike. Never fails or panics, whatever `s` holds.
+    pub fn write_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.write_char(c);
+        }
+    }
+
+    /// Writes one character (see [`Console::write_str`]).
+    pub fn write_char(&mut self, c: char) {
+        match self.parser.advance(c) {
+            Action::None => {}
+            Action::Char(c) => self.put(c),
+            Action::Csi(csi) => self.execute(&csi),
+        }
+    }
+
+    /// Handles a character that is not part of an escape sequence.
+    fn put(&mut self, c: char) {
+        match c {
+            '\n' => self.new_line(),
+            '\r' => self.move_to(0, self.row),
+            '\t' => self.tab(),
+            '\x08' => self.backspace(),
+            // Every other C0 control character, and DEL.
+            c if c.is_ascii_control() => {}
+            c => self.print(c),
+        }
+    }
+
+    fn print(&mut self, c: char) {
+        self.take_pending_wrap();
+        self.draw(c);
+        if self.column + 1 < self.columns {
+            self.column += 1;
+        } else {
+            self.wrap_pending = true;
+        }
+    }
+
+    /// Carries out a wrap that the previous character left pending.
+    fn take_pending_wrap(&mut self) {
+        if self.wrap_pending {
+            self.new_line();
+        }
+    }
+
+    fn new_line(&mut self) {
+        if self.row + 1 < self.rows {
+            self.move_to(0, self.row + 1);
+        } else {
+            self.scroll();
+            self.move_to(0, self.row);
+        }
+    }
+
+    /// Blanks cells up to the next tab stop, stopping at the end of the line.
+    fn tab(&mut self) {
+        self.take_pending_wrap();
+        let stop = (self.column / TAB_WIDTH + 1) * TAB_WIDTH;
+        let end = stop.min(self.columns);
+        self.erase_cells(self.column, end - self.column);
+        if end == self.columns {
+            self.column = self.columns - 1;
+            self.wrap_pending = true;
+        } else {
+            self.column = end;
+        }
+    }
+
+    /// Steps back over the last character and erases it. With a wrap pending,
+    /// that character is the one under the cursor.
+    fn backspace(&mut self) {
+        if self.wrap_pending {
+            self.wrap_pending = false;
+        } else if self.column > 0 {
+            self.column -= 1;
+        } else {
+            return;
+        }
+        self.erase_cells(self.column, 1);
+    }
+
+    fn move_to(&mut self, column: usize, row: usize) {
+        self.column = column;
+        self.row = row;
+        self.wrap_pending = false;
+    }
+
+    fn execute(&mut self, csi: &Csi) {
+        match csi.command() {
+            'm' => self.style.apply_sgr(csi.params()),
+            'J' if csi.param(0) == 2 => self.erase_screen(),
+            'H' => self.move_to_1_based(csi.param(1), csi.param(0)),
+            _ => {}
+        }
+    }
+
+    /// Moves to a 1-based position as terminals count it (0 counts as 1),
+    /// staying inside the grid.
+    fn move_to_1_based(&mut self, column: u16, row: u16) {
+        let index = |n: u16, count: usize| usize::from(n.max(1) - 1).min(count - 1);
+        self.move_to(index(column, self.columns), index(row, self.rows));
+    }
+
+    /// Draws `c` into the cursor cell.
+    fn draw(&mut self, c: char) {
+        let (x, y) = (self.column * CHAR_WIDTH, self.row * CHAR_HEIGHT);
+        match font::glyph(c) {
+            Some(raster) => {
+                let shades = self.shades.table(self.style.fg(), self.style.bg());
+                self.surface.draw_glyph(x, y, raster, shades);
+            }
+            None => self.erase_cells(self.column, 1),
+        }
+    }
+
+    /// Paints `count` cells of the cursor row, from `column` on, as background.
+    fn erase_cells(&mut self, column: usize, count: usize) {
+        let pixel = self.background_pixel();
+        let (x, y) = (column * CHAR_WIDTH, self.row * CHAR_HEIGHT);
+        self.surface
+            .fill_rect(x, y, count * CHAR_WIDTH, CHAR_HEIGHT, pixel);
+    }
+
+    /// Paints every pixel of the screen, margins included, as background.
+    fn erase_screen(&mut self) {
+        let pixel = self.background_pixel();
+        let Layout { width, height, .. } = self.layout();
+        self.surface.fill_rect(0, 0, width, height, pixel);
+    }
+
+    /// Moves all text rows up by one and blanks the bottom row.
+    fn scroll(&mut self) {
+        let width = self.columns * CHAR_WIDTH;
+        let height = self.rows * CHAR_HEIGHT;
+        self.surface.move_up(width, height, CHAR_HEIGHT);
+        let pixel = self.background_pixel();
+        self.surface
+            .fill_rect(0, height - CHAR_HEIGHT, width, CHAR_HEIGHT, pixel);
+    }
+
+    fn background_pixel(&self) -> pixel::Pixel {
+        self.layout().format.encode(self.style.bg())
+    }
+}
+
+impl core::fmt::Write for Console<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        Console::write_str(self, s);
+        Ok(())
+    }
+
+    fn write_char(&mut self, c: char) -> core::fmt::Result {
+        Console::write_char(self, c);
+        Ok(())
+    }
+}

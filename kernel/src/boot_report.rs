@@ -1,0 +1,80 @@
+//! The boot report: a short summary of the machine as the bootloader found it.
+//!
+//! The memory map is the firmware's list of physical address ranges and what each
+//! holds (usable RAM, ACPI tables, device memory, ...), as corrected by the
+//! bootloader, which marks the memory it used for our kernel, page tables and boot
+//! information as `Bootloader`. We sum it up by kind instead of listing every
+//! region: a UEFI machine reports well over a hundred of them.
+
+use crate::boot::Firmware;
+use crate::drivers::framebuffer::Describe;
+use crate::{output, println};
+use bootloader_api::BootInfo;
+use bootloader_api::info::{MemoryRegion, MemoryRegionKind};
+
+/// The line printed when boot is complete and the kernel goes idle; tests wait
+/// for it before they look at the screen.
+pub const IDLE_LINE: &str = "Boot complete; the CPU now idles with `hlt`.";
+
+/// Totals over the memory map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemorySummary {
+    pub regions: usize,
+    pub usable_bytes: u64,
+    pub bootloader_bytes: u64,
+    pub firmware_bytes: u64,
+    /// One past the highest physical address in the map.
+    pub top: u64,
+}
+
+impl MemorySummary {
+    pub fn of(regions: &[MemoryRegion]) -> MemorySummary {
+        let mut sum = MemorySummary {
+            regions: regions.len(),
+            ..MemorySummary::default()
+        };
+        for region in regions {
+            let len = region.end.saturating_sub(region.start);
+            match region.kind {
+                MemoryRegionKind::Usable => sum.usable_bytes += len,
+                MemoryRegionKind::Bootloader => sum.bootloader_bytes += len,
+                _ => sum.firmware_bytes += len,
+            }
+            sum.top = sum.top.max(region.end);
+        }
+        sum
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Prints the report.
+pub fn print(boot_info: &BootInfo) {
+    let firmware = Firmware::detect(&boot_info.memory_regions);
+    println!("Firmware:     {}", firmware.name());
+    match output::screen_info() {
+        Some(info) => println!("Framebuffer:  {}", Describe(&info)),
+        None => println!("Framebuffer:  none"),
+    }
+    let mem = MemorySummary::of(&boot_info.memory_regions);
+    println!(
+        "Memory map:   {} regions: {} MiB usable, {} KiB bootloader, {} MiB reserved",
+        mem.regions,
+        mem.usable_bytes / MIB,
+        mem.bootloader_bytes / 1024,
+        mem.firmware_bytes / MIB
+    );
+    println!("              highest physical address {:#x}", mem.top);
+    if let Some(offset) = boot_info.physical_memory_offset.as_ref() {
+        println!("Phys. memory: mapped at virtual {offset:#x}");
+    }
+    println!(
+        "Kernel:       {} KiB ELF file at physical {:#x}, load offset {:#x}",
+        boot_info.kernel_len / 1024,
+        boot_info.kernel_addr,
+        boot_info.kernel_image_offset
+    );
+    if let Some(rsdp) = boot_info.rsdp_addr.as_ref() {
+        println!("ACPI RSDP:    physical {rsdp:#x}");
+    }
+}

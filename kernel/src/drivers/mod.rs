@@ -1,0 +1,4 @@
+//! Device drivers: the hardware the kernel talks to directly.
+
+pub mod framebuffer;
+pub mod serial;

@@ -1,0 +1,129 @@
+//! A driver for the 16550 UART, the PC's serial port (COM1 at I/O port 0x3F8).
+//!
+//! The 16550 is programmed through eight I/O ports starting at its base address.
+//! Writing a byte to the base port sends it once the "transmitter holding register
+//! empty" bit of the line status register (base + 5) is set; a received byte waits
+//! in the same port once the "data ready" bit is set. The speed is 115200 baud
+//! divided by a 16-bit divisor, written while the "divisor latch" bit of the line
+//! control register is set. We write this driver ourselves (instead of using the
+//! `uart_16550` crate) because it is short and shows how port I/O works.
+//!
+//! At init we put the chip into loopback mode and check that a test byte comes back:
+//! a machine without a serial port answers every read with 0xFF, and the kernel
+//! then silently skips serial output instead of spinning forever.
+
+use spin::Mutex;
+use x86_64::instructions::port::Port;
+
+/// The standard I/O base of the first serial port.
+pub const COM1: u16 = 0x3F8;
+
+// Register offsets from the base port.
+const DATA: u16 = 0; // send/receive buffer, or divisor low byte while DLAB is set
+const INT_ENABLE: u16 = 1; // interrupt enable, or divisor high byte while DLAB is set
+const FIFO_CONTROL: u16 = 2;
+const LINE_CONTROL: u16 = 3;
+const MODEM_CONTROL: u16 = 4;
+const LINE_STATUS: u16 = 5;
+
+// Bits of the line status register.
+const DATA_READY: u8 = 1 << 0;
+const TRANSMIT_EMPTY: u8 = 1 << 5;
+
+/// How often to poll for "transmit empty" before giving up on a byte: a working
+/// UART (or QEMU's) is ready long before, a broken one must not hang the kernel.
+const SEND_SPINS: u32 = 100_000;
+
+/// One 16550 UART.
+pub struct Uart {
+    base: u16,
+    present: bool,
+}
+
+impl Uart {
+    /// A UART at I/O base `base`, not yet initialised (output is dropped until
+    /// [`Uart::init`] finds the chip).
+    pub const fn new(base: u16) -> Self {
+        Uart {
+            base,
+            present: false,
+        }
+    }
+
+    fn write_reg(&mut self, offset: u16, value: u8) {
+        // SAFETY: the ports base..base+7 belong to this UART, which only this
+        // struct programs (it sits behind the `SERIAL` mutex); port writes to a
+        // UART do not touch memory.
+        unsafe { Port::new(self.base + offset).write(value) }
+    }
+
+    fn read_reg(&mut self, offset: u16) -> u8 {
+        // SAFETY: as in `write_reg`; reading a UART register has no side effect
+        // beyond consuming a received byte, which is what `try_read` wants.
+        unsafe { Port::new(self.base + offset).read() }
+    }
+
+    /// Programs 115200 baud, 8 data bits, no parity, 1 stop bit, FIFOs on, and
+    /// checks in loopback mode that the chip is there. Returns whether it is.
+    pub fn init(&mut self) -> bool {
+        self.write_reg(INT_ENABLE, 0x00); // no interrupts (yet)
+        self.write_reg(LINE_CONTROL, 0x80); // DLAB on: next two writes set the divisor
+        self.write_reg(DATA, 0x01); // divisor 1 = 115200 baud
+        self.write_reg(INT_ENABLE, 0x00);
+        self.write_reg(LINE_CONTROL, 0x03); // DLAB off, 8 bits, no parity, 1 stop bit
+        self.write_reg(FIFO_CONTROL, 0xC7); // FIFOs on and cleared, 14-byte trigger
+        self.write_reg(MODEM_CONTROL, 0x1E); // loopback, RTS, OUT1, OUT2
+        self.write_reg(DATA, 0xAE);
+        self.present = self.read_reg(DATA) == 0xAE;
+        self.write_reg(MODEM_CONTROL, 0x0F); // normal mode: DTR, RTS, OUT1, OUT2
+        self.present
+    }
+
+    /// Sends one byte, waiting (boundedly) for the transmitter to be free.
+    pub fn send(&mut self, byte: u8) {
+        if !self.present {
+            return;
+        }
+        for _ in 0..SEND_SPINS {
+            if self.read_reg(LINE_STATUS) & TRANSMIT_EMPTY != 0 {
+                self.write_reg(DATA, byte);
+                return;
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    /// Returns a received byte if one is waiting.
+    pub fn try_read(&mut self) -> Option<u8> {
+        if self.present && self.read_reg(LINE_STATUS) & DATA_READY != 0 {
+            Some(self.read_reg(DATA))
+        } else {
+            None
+        }
+    }
+
+    /// Sends text, turning `\n` into `\r\n` as serial terminals expect.
+    pub fn write_text(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if byte == b'\n' {
+                self.send(b'\r');
+            }
+            self.send(byte);
+        }
+    }
+}
+
+impl core::fmt::Write for Uart {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.write_text(s);
+        Ok(())
+    }
+}
+
+/// COM1, shared by everything that prints.
+pub static SERIAL: Mutex<Uart> = Mutex::new(Uart::new(COM1));
+
+/// Initialises COM1. Safe to call more than once.
+pub fn init() {
+    SERIAL.lock().init();
+}

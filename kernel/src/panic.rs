@@ -1,0 +1,41 @@
+//! What happens when kernel code panics.
+//!
+//! There is no unwinding in this kernel (the target aborts on panic), so a panic
+//! ends the current flow of control for good. We print the message and where it
+//! came from on both outputs. Under test, the harness takes over: it records the
+//! outcome and carries on with the next test. Otherwise the CPU halts, leaving the
+//! message on the screen for the person in front of it.
+
+use crate::{arch, output, testing};
+use core::panic::PanicInfo;
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    if testing::is_running() {
+        testing::on_panic(info);
+    }
+    output::emergency_print(format_args!(
+        "\n\x1b[31mKERNEL PANIC\x1b[0m: {}\n",
+        Report(info)
+    ));
+    arch::cpu::halt_forever()
+}
+
+/// `message at file:line:column`.
+pub struct Report<'a>(pub &'a PanicInfo<'a>);
+
+impl core::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.0.message())?;
+        if let Some(location) = self.0.location() {
+            write!(
+                f,
+                " at {}:{}:{}",
+                location.file(),
+                location.line(),
+                location.column()
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,246 @@
+//! The runner's command line: `cargo run -- [COMMAND] [OPTIONS] [-- QEMU-ARGS...]`.
+//!
+//! Parsing is pure (a list of strings in, a [`Cli`] or an error message out), so it
+//! is tested on the host like any other function.
+
+use crate::qemu::Firmware;
+
+pub const HELP: &str = "\
+Kestrel runner: builds the kernel into BIOS and UEFI disk images and boots them in QEMU.
+
+usage: cargo run -- [COMMAND] [OPTIONS] [-- QEMU-ARGS...]
+
+commands:
+  (none)           build, then boot the kernel in QEMU
+  inspect [ELF]    show the kernel ELF's entry point, sections and size
+                   (default: the kernel this command builds)
+  test [NAME...]   build and boot the kernel test binaries (kernel/tests/*.rs),
+                   all of them or those named, under BIOS (or --uefi, or --both)
+  screenshot FILE  boot headless, wait for the boot report, save the screen as PNG
+  bench-boot       boot 5 times per firmware and build profile and print the
+                   median time from QEMU start to the kernel's first serial line
+  help             this text
+
+options:
+  --uefi           boot through UEFI firmware (OVMF) instead of BIOS
+  --both           (test) run under BIOS and UEFI
+  --headless       no window; the serial console is this terminal
+                   (chosen automatically when there is no DISPLAY/WAYLAND_DISPLAY)
+  --images         build only, print `bios: PATH` and `uefi: PATH` and exit
+  --gdb            start QEMU halted with a GDB stub on localhost:1234
+  --release        build an optimized kernel
+  --timeout SECS   (test) give up on a test kernel after SECS seconds (default 120)
+  --runs N         (bench-boot) boots per configuration (default 5)
+  -h, --help       this text
+  -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
+                   e.g. `cargo run -- -- -m 2G -smp 2`
+
+In a headless session, type Ctrl-A then X to quit QEMU (Ctrl-A C: QEMU monitor).
+";
+
+/// What the user asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Run,
+    Images,
+    Inspect { elf: Option<String> },
+    Test { names: Vec<String> },
+    BenchBoot,
+    Screenshot { file: String },
+    Help,
+}
+
+/// The parsed command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cli {
+    pub command: Command,
+    pub firmware: Firmware,
+    pub both_firmwares: bool,
+    pub headless: bool,
+    pub gdb: bool,
+    pub release: bool,
+    pub timeout_secs: u64,
+    pub runs: usize,
+    pub qemu_args: Vec<String>,
+}
+
+impl Default for Cli {
+    fn default() -> Self {
+        Cli {
+            command: Command::Run,
+            firmware: Firmware::Bios,
+            both_firmwares: false,
+            headless: false,
+            gdb: false,
+            release: false,
+            timeout_secs: 120,
+            runs: 5,
+            qemu_args: Vec::new(),
+        }
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
+    let mut cli = Cli::default();
+    let mut positional = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--" => {
+                cli.qemu_args = args.by_ref().collect();
+            }
+            "--uefi" => cli.firmware = Firmware::Uefi,
+            "--bios" => cli.firmware = Firmware::Bios,
+            "--both" => cli.both_firmwares = true,
+            "--headless" => cli.headless = true,
+            "--images" => cli.command = Command::Images,
+            "--gdb" => cli.gdb = true,
+            "--release" => cli.release = true,
+            "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
+            "--runs" => cli.runs = number(&arg, args.next())?,
+            "-h" | "--help" => cli.command = Command::Help,
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown option `{flag}` (see `cargo run -- --help`)"));
+            }
+            _ => positional.push(arg),
+        }
+    }
+    if cli.command == Command::Run {
+        cli.command = command(positional)?;
+    } else if !positional.is_empty() {
+        return Err(format!("unexpected argument `{}`", positional[0]));
+    }
+    if cli.runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
+    Ok(cli)
+}
+
+fn command(mut positional: Vec<String>) -> Result<Command, String> {
+    if positional.is_empty() {
+        return Ok(Command::Run);
+    }
+    let rest = positional.split_off(1);
+    let command = match positional[0].as_str() {
+        "inspect" if rest.len() <= 1 => Command::Inspect {
+            elf: rest.into_iter().next(),
+        },
+        "inspect" => return Err("`inspect` takes at most one ELF path".into()),
+        "test" => Command::Test { names: rest },
+        "screenshot" if rest.len() == 1 => Command::Screenshot {
+            file: rest[0].clone(),
+        },
+        "screenshot" => return Err("`screenshot` takes one file name".into()),
+        "bench-boot" | "help" if !rest.is_empty() => {
+            return Err(format!("`{}` takes no arguments", positional[0]));
+        }
+        "bench-boot" => Command::BenchBoot,
+        "help" => Command::Help,
+        other => {
+            return Err(format!(
+                "unknown command `{other}` (commands: inspect, test, bench-boot, help)"
+            ));
+        }
+    };
+    Ok(command)
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
+    let value = value.ok_or_else(|| format!("`{flag}` needs a number"))?;
+    value
+        .parse()
+        .map_err(|_| format!("`{flag}` needs a number, not `{value}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Cli, String> {
+        parse(line.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn no_arguments_means_run_bios() {
+        let cli = parse_str("").unwrap();
+        assert_eq!(cli, Cli::default());
+        assert_eq!(cli.command, Command::Run);
+        assert_eq!(cli.firmware, Firmware::Bios);
+    }
+
+    #[test]
+    fn flags_combine() {
+        let cli = parse_str("--uefi --headless --gdb --release").unwrap();
+        assert_eq!(cli.firmware, Firmware::Uefi);
+        assert!(cli.headless && cli.gdb && cli.release);
+        assert_eq!(cli.command, Command::Run);
+    }
+
+    #[test]
+    fn images_flag_selects_images_command() {
+        assert_eq!(
+            parse_str("--images --release").unwrap().command,
+            Command::Images
+        );
+    }
+
+    #[test]
+    fn everything_after_double_dash_goes_to_qemu() {
+        let cli = parse_str("--uefi -- -m 2G -smp 2 --uefi").unwrap();
+        assert_eq!(cli.qemu_args, ["-m", "2G", "-smp", "2", "--uefi"]);
+        assert_eq!(cli.firmware, Firmware::Uefi);
+    }
+
+    #[test]
+    fn subcommands_and_their_arguments() {
+        assert_eq!(
+            parse_str("inspect").unwrap().command,
+            Command::Inspect { elf: None }
+        );
+        assert_eq!(
+            parse_str("inspect /tmp/k").unwrap().command,
+            Command::Inspect {
+                elf: Some("/tmp/k".into())
+            }
+        );
+        assert_eq!(
+            parse_str("test basics --both").unwrap(),
+            Cli {
+                command: Command::Test {
+                    names: vec!["basics".into()]
+                },
+                both_firmwares: true,
+                ..Cli::default()
+            }
+        );
+        assert_eq!(
+            parse_str("screenshot s.png --uefi").unwrap().command,
+            Command::Screenshot {
+                file: "s.png".into()
+            }
+        );
+        let bench = parse_str("bench-boot --runs 3").unwrap();
+        assert_eq!((bench.command, bench.runs), (Command::BenchBoot, 3));
+    }
+
+    #[test]
+    fn bad_input_gives_a_message() {
+        assert!(parse_str("--frobnicate").unwrap_err().contains("--frobnicate"));
+        assert!(parse_str("fly").unwrap_err().contains("unknown command `fly`"));
+        assert!(parse_str("--timeout").unwrap_err().contains("needs a number"));
+        assert!(parse_str("--timeout soon").unwrap_err().contains("`soon`"));
+        assert!(parse_str("--runs 0 bench-boot").is_err());
+        assert!(parse_str("inspect a b").is_err());
+        assert!(parse_str("bench-boot now").is_err());
+        assert!(parse_str("screenshot").is_err());
+        assert!(parse_str("--images extra").is_err());
+    }
+
+    #[test]
+    fn help_is_recognised() {
+        assert_eq!(parse_str("--help").unwrap().command, Command::Help);
+        assert_eq!(parse_str("help").unwrap().command, Command::Help);
+        assert!(HELP.contains("--images") && HELP.contains("inspect"));
+    }
+}

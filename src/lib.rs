@@ -1,0 +1,105 @@
+//! The Kestrel runner as a library: `main.rs` drives it from the command line, and
+//! the integration tests in `tests/` use the same functions to build the kernel,
+//! boot it in QEMU and look at what it did.
+
+pub mod bench;
+pub mod builder;
+pub mod cli;
+pub mod inspect;
+pub mod ppm;
+pub mod qemu;
+pub mod qmp;
+pub mod setup;
+pub mod testlog;
+
+use builder::{Images, KernelTargets, Profile};
+use qemu::{Boot, Firmware, Serial, Session, tempdir::TempDir};
+use std::path::{Path, PathBuf};
+
+/// A built kernel and its disk images.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub name: String,
+    pub elf: PathBuf,
+    pub images: Images,
+}
+
+/// Builds the kernel (`KernelTargets::Main`) or the test kernels and makes disk
+/// images for each, after checking the Rust toolchain has what it needs.
+pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String> {
+    let root = builder::root();
+    setup::ensure_rust_parts(&root)?;
+    let imager = builder::build_imager(&root)?;
+    let kernels = builder::build_kernel(&root, profile, what)?;
+    let out_dir = root.join("target/images").join(profile.dir());
+    kernels
+        .into_iter()
+        .map(|(name, elf)| {
+            let stem = match what {
+                KernelTargets::Main => "kestrel".to_string(),
+                KernelTargets::Tests => format!("test-{name}"),
+            };
+            let images = builder::make_images(&imager, &elf, &out_dir, &stem)?;
+            Ok(Built { name, elf, images })
+        })
+        .collect()
+}
+
+/// The image for `firmware`.
+pub fn image_for(images: &Images, firmware: Firmware) -> &Path {
+    match firmware {
+        Firmware::Bios => &images.bios,
+        Firmware::Uefi => &images.uefi,
+    }
+}
+
+/// A scratch directory for one QEMU run, and the OVMF files it needs for UEFI (a
+/// private copy of the variable store, which the firmware writes to).
+pub fn scratch_for(firmware: Firmware) -> Result<(TempDir, Option<(PathBuf, PathBuf)>), String> {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel"))
+        .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let ovmf = match firmware {
+        Firmware::Bios => None,
+        Firmware::Uefi => {
+            let ovmf = setup::ovmf()?;
+            let vars = dir.path().join("OVMF_VARS.fd");
+            std::fs::copy(&ovmf.vars, &vars)
+                .map_err(|e| format!("cannot copy {}: {e}", ovmf.vars.display()))?;
+            Some((ovmf.code, vars))
+        }
+    };
+    Ok((dir, ovmf))
+}
+
+/// Options for a QEMU run whose serial output the runner captures.
+#[derive(Clone, Debug, Default)]
+pub struct CaptureOptions {
+    /// Open a QMP socket (for screendump and sendkey).
+    pub qmp: bool,
+    pub extra: Vec<String>,
+}
+
+/// Boots `image` headless with the serial port captured. Returns the session and
+/// the QMP socket path if one was asked for.
+pub fn boot_captured(
+    firmware: Firmware,
+    image: &Path,
+    options: &CaptureOptions,
+) -> Result<(Session, Option<PathBuf>), String> {
+    let qemu = setup::qemu()?;
+    let (scratch, ovmf) = scratch_for(firmware)?;
+    let qmp = options.qmp.then(|| scratch.path().join("qmp.sock"));
+    let boot = Boot {
+        firmware,
+        image: image.to_path_buf(),
+        ovmf,
+        window: false,
+        serial: Serial::Captured,
+        gdb: false,
+        qmp: qmp.clone(),
+        extra: options.extra.clone(),
+    };
+    let session = Session::start(&qemu, &boot, Some(scratch))
+        .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
+    Ok((session, qmp))
+}

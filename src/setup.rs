@@ -1,0 +1,203 @@
+//! Finding (and where possible installing) what the runner needs beyond cargo.
+//!
+//! - The Rust parts come from `rust-toolchain.toml`: rustup installs the pinned
+//!   toolchain with its target and components on first use, but not the missing
+//!   parts of a toolchain that is already installed, so we check and add them.
+//! - QEMU and OVMF (UEFI firmware for QEMU) are Debian/Ubuntu packages. As root,
+//!   or with password-less sudo, we install them with apt-get; otherwise we stop
+//!   and print the exact command.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The Debian/Ubuntu packages the runner needs.
+pub const PACKAGES: [&str; 2] = ["qemu-system-x86", "ovmf"];
+
+/// The QEMU binary we boot with.
+pub const QEMU: &str = "qemu-system-x86_64";
+
+/// Where Debian and Ubuntu put OVMF's firmware code and variable-store template
+/// (4 MiB flash layout first; the 2 MiB one on older releases).
+pub const OVMF_CANDIDATES: [(&str, &str); 2] = [
+    ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+    ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+];
+
+/// OVMF's firmware image and the template for its variable store.
+#[derive(Clone, Debug)]
+pub struct Ovmf {
+    pub code: PathBuf,
+    pub vars: PathBuf,
+}
+
+/// Makes sure the pinned toolchain has the bare-metal target, `rust-src` and
+/// `llvm-tools` (the last two only for building the bootloader's stages).
+pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
+    let sysroot = rustc_sysroot(root)?;
+    let rustlib = sysroot.join("lib/rustlib");
+    let host = host_triple(root)?;
+    let missing = [
+        rustlib.join("x86_64-unknown-none/lib"),
+        rustlib.join("src/rust/library"),
+        rustlib.join(&host).join("bin/llvm-objcopy"),
+    ]
+    .iter()
+    .any(|p| !p.exists());
+    if !missing {
+        return Ok(());
+    }
+    eprintln!("[setup] adding the target and components listed in rust-toolchain.toml");
+    let ok = Command::new("rustup")
+        .args(["toolchain", "install"])
+        .current_dir(root)
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        Ok(())
+    } else {
+        Err("could not add the Rust target/components; run this in the repository:\n    \
+             rustup toolchain install   # reads rust-toolchain.toml"
+            .into())
+    }
+}
+
+fn rustc_output(root: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("rustc")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run rustc ({e}); install Rust with rustup first"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn rustc_sysroot(root: &Path) -> Result<PathBuf, String> {
+    rustc_output(root, &["--print", "sysroot"]).map(PathBuf::from)
+}
+
+fn host_triple(root: &Path) -> Result<String, String> {
+    let verbose = rustc_output(root, &["-vV"])?;
+    verbose
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(str::to_string)
+        .ok_or_else(|| "cannot tell the host triple from `rustc -vV`".into())
+}
+
+/// Finds QEMU, installing the packages first if it is missing.
+pub fn qemu() -> Result<PathBuf, String> {
+    if !on_path(QEMU) {
+        install_packages()?;
+    }
+    if on_path(QEMU) {
+        Ok(PathBuf::from(QEMU))
+    } else {
+        Err(format!("`{QEMU}` is still missing after installing {PACKAGES:?}"))
+    }
+}
+
+/// Finds OVMF, installing the packages first if it is missing. The environment
+/// variables `KESTREL_OVMF_CODE` and `KESTREL_OVMF_VARS` override the search.
+pub fn ovmf() -> Result<Ovmf, String> {
+    if let (Some(code), Some(vars)) = (
+        std::env::var_os("KESTREL_OVMF_CODE"),
+        std::env::var_os("KESTREL_OVMF_VARS"),
+    ) {
+        return Ok(Ovmf {
+            code: code.into(),
+            vars: vars.into(),
+        });
+    }
+    if find_ovmf().is_none() {
+        install_packages()?;
+    }
+    find_ovmf().ok_or_else(|| {
+        "OVMF firmware not found in /usr/share/OVMF; set KESTREL_OVMF_CODE and \
+         KESTREL_OVMF_VARS to its CODE and VARS files"
+            .into()
+    })
+}
+
+fn find_ovmf() -> Option<Ovmf> {
+    OVMF_CANDIDATES
+        .iter()
+        .map(|(code, vars)| Ovmf {
+            code: code.into(),
+            vars: vars.into(),
+        })
+        .find(|o| o.code.exists() && o.vars.exists())
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The shell command that installs the packages, for messages.
+pub fn install_hint() -> String {
+    format!(
+        "sudo apt-get update && sudo apt-get install -y {}",
+        PACKAGES.join(" ")
+    )
+}
+
+fn install_packages() -> Result<(), String> {
+    let hint = install_hint();
+    let prefix: &[&str] = if is_root() {
+        &[]
+    } else if Command::new("sudo").args(["-n", "true"]).output().is_ok_and(|o| o.status.success()) {
+        &["sudo", "-n"]
+    } else {
+        return Err(format!("QEMU/OVMF are missing. Install them with:\n    {hint}"));
+    };
+    if !on_path("apt-get") {
+        return Err(format!(
+            "QEMU/OVMF are missing and this is not a Debian/Ubuntu system; install \
+             `qemu-system-x86_64` and OVMF with your package manager (on Debian/Ubuntu: {hint})"
+        ));
+    }
+    eprintln!("[setup] installing {} with apt-get", PACKAGES.join(" "));
+    let run = |args: &[&str]| {
+        let mut words: Vec<&str> = prefix.to_vec();
+        words.extend(args);
+        Command::new(words[0])
+            .args(&words[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let mut install = vec!["apt-get", "install", "-y", "-q"];
+    install.extend(PACKAGES);
+    if run(&["apt-get", "update", "-q"]) && run(&install) {
+        Ok(())
+    } else {
+        Err(format!("installing QEMU/OVMF failed. Try:\n    {hint}"))
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_hint_names_both_packages() {
+        let hint = install_hint();
+        assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf"));
+    }
+
+    #[test]
+    fn rust_parts_of_this_toolchain_are_found() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sysroot = rustc_sysroot(root).unwrap();
+        assert!(sysroot.join("lib/rustlib").is_dir(), "{sysroot:?}");
+        assert!(host_triple(root).unwrap().starts_with("x86_64-"));
+    }
+}

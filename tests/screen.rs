@@ -1,0 +1,96 @@
+//! The screen test: boot the real kernel, take a QEMU screendump, and check that
+//! the pixels are exactly what the host-side renderer (the same `console` crate,
+//! compiled for the host) draws for the text the kernel printed on serial.
+
+mod common;
+
+use console::{Console, Layout, PixelFormat};
+use kestrel::bench::IDLE_LINE;
+use kestrel::qemu::Firmware;
+use kestrel::qmp::Qmp;
+use kestrel::{CaptureOptions, boot_captured, image_for, ppm};
+use std::time::Duration;
+
+const GREETING: &str = "Hello World!";
+
+/// Boots the kernel, waits for the boot report to finish, returns the serial
+/// transcript and the screen.
+fn boot_and_screendump(firmware: Firmware) -> (String, ppm::Image) {
+    let kernel = common::main_kernel();
+    let options = CaptureOptions {
+        qmp: true,
+        extra: vec![],
+    };
+    let (mut session, socket) =
+        boot_captured(firmware, image_for(&kernel.images, firmware), &options).unwrap();
+    session.wait_for(IDLE_LINE, common::TIMEOUT).unwrap();
+    // The kernel prints the idle line and then halts; give the last line time to
+    // reach both devices (it is written to the screen first).
+    std::thread::sleep(Duration::from_millis(200));
+    let socket = socket.unwrap();
+    let mut qmp = Qmp::connect(&socket, Duration::from_secs(10)).unwrap();
+    let dump = socket.with_file_name("screen.ppm");
+    qmp.screendump(&dump).unwrap();
+    let image = ppm::parse(&std::fs::read(&dump).unwrap()).unwrap();
+    (session.serial(), image)
+}
+
+/// What the kernel printed: the serial transcript from its first line on
+/// (before it, the bootloader logs to serial).
+fn kernel_output(serial: &str) -> &str {
+    let start = serial.find(GREETING).expect("the kernel greeted");
+    let line_start = serial[..start].rfind('\n').map_or(0, |i| i + 1);
+    &serial[line_start..]
+}
+
+/// Renders `text` on the host into an RGB buffer the size of `image`.
+fn render_on_host(text: &str, image: &ppm::Image) -> Vec<u8> {
+    let layout = Layout {
+        width: image.width,
+        height: image.height,
+        stride: image.width,
+        bytes_per_pixel: 3,
+        format: PixelFormat::Rgb,
+    };
+    let mut buffer = vec![0u8; image.width * image.height * 3];
+    let mut console = Console::new(&mut buffer, layout).unwrap();
+    console.write_str(text);
+    buffer
+}
+
+fn check_screen(firmware: Firmware, expected_size: (usize, usize)) {
+    let (serial, image) = boot_and_screendump(firmware);
+    assert_eq!((image.width, image.height), expected_size);
+    let text = kernel_output(&serial);
+    assert!(text.starts_with(GREETING), "greeting is the kernel's first line: {text:?}");
+    let expected = render_on_host(text, &image);
+
+    // The greeting's cells: row 0, columns 0..12, compared pixel by pixel.
+    let (w, h) = (GREETING.len() * console::CHAR_WIDTH, console::CHAR_HEIGHT);
+    let mut foreground = 0;
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * image.width + x) * 3;
+            let want = &expected[i..i + 3];
+            assert_eq!(&image.rgb[i..i + 3], want, "greeting pixel ({x}, {y}) differs");
+            if want != [console::DEFAULT_BG.r, console::DEFAULT_BG.g, console::DEFAULT_BG.b] {
+                foreground += 1;
+            }
+        }
+    }
+    assert!(foreground > 100, "the greeting must draw visible glyphs ({foreground} pixels)");
+
+    // And the whole screen: the boot report too.
+    let differing = image.rgb.chunks(3).zip(expected.chunks(3)).filter(|(a, b)| a != b).count();
+    assert_eq!(differing, 0, "{differing} pixels differ from the host rendering");
+}
+
+#[test]
+fn bios_screen_matches_host_rendering() {
+    check_screen(Firmware::Bios, (1280, 720));
+}
+
+#[test]
+fn uefi_screen_matches_host_rendering() {
+    check_screen(Firmware::Uefi, (1280, 800));
+}
