@@ -15,6 +15,15 @@ use std::time::Duration;
 pub const FIRST_LINE: &str = "Hello World!";
 pub const IDLE_LINE: &str = "Boot complete";
 
+/// The first line the bootloader's 64-bit part logs: stage 4 under BIOS (after the
+/// real-mode stages have loaded the kernel file), the UEFI application under UEFI.
+pub fn bootloader_line(firmware: Firmware) -> &'static str {
+    match firmware {
+        Firmware::Bios => "4th Stage",
+        Firmware::Uefi => "UEFI bootloader started",
+    }
+}
+
 /// The median of some durations (the mean of the middle two for an even count).
 pub fn median(times: &mut [Duration]) -> Duration {
     times.sort();
@@ -26,22 +35,18 @@ pub fn median(times: &mut [Duration]) -> Duration {
     }
 }
 
-fn seconds(d: Duration) -> String {
-    format!("{:.3} s", d.as_secs_f64())
-}
-
 /// Runs the benchmark and prints a table.
 pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
-    println!("boot time under QEMU (TCG), median of {runs} runs [min .. max]");
+    println!("boot time under QEMU (TCG), median of {runs} runs [min .. max] in seconds");
     println!(
-        "{:<8} {:<5} {:>28} {:>28}",
-        "profile", "fw", "to first kernel line", "to boot complete"
+        "{:<8} {:<5} {:>22} {:>22} {:>22}",
+        "profile", "fw", "to bootloader log", "to first kernel line", "to boot complete"
     );
     let mut bios_median = None;
     for profile in [Profile::Debug, Profile::Release] {
         let kernel = build(profile, KernelTargets::Main)?.remove(0);
         for firmware in [Firmware::Bios, Firmware::Uefi] {
-            let (mut first, mut idle) = (Vec::new(), Vec::new());
+            let (mut loader, mut first, mut idle) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..runs {
                 let options = CaptureOptions {
                     qmp: false,
@@ -50,18 +55,25 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
                 let (mut session, _) =
                     boot_captured(firmware, image_for(&kernel.images, firmware), &options)?;
                 let timeout = Duration::from_secs(120);
+                loader.push(session.wait_for(bootloader_line(firmware), timeout)?);
                 first.push(session.wait_for(FIRST_LINE, timeout)?);
                 idle.push(session.wait_for(IDLE_LINE, timeout)?);
             }
             let spread = |t: &mut Vec<Duration>| {
                 let m = median(t);
-                format!("{} [{:.2} .. {:.2}]", seconds(m), t[0].as_secs_f64(), t[t.len() - 1].as_secs_f64())
+                format!(
+                    "{:.3} [{:.2} .. {:.2}]",
+                    m.as_secs_f64(),
+                    t[0].as_secs_f64(),
+                    t[t.len() - 1].as_secs_f64()
+                )
             };
             let first_median = median(&mut first);
             println!(
-                "{:<8} {:<5} {:>28} {:>28}",
+                "{:<8} {:<5} {:>22} {:>22} {:>22}",
                 profile.dir(),
                 firmware.name(),
+                spread(&mut loader),
                 spread(&mut first),
                 spread(&mut idle)
             );
@@ -88,7 +100,10 @@ mod tests {
     fn median_of_odd_and_even_counts() {
         let ms = Duration::from_millis;
         assert_eq!(median(&mut [ms(5), ms(1), ms(3)]), ms(3));
-        assert_eq!(median(&mut [ms(4), ms(1), ms(2), ms(3)]), Duration::from_micros(2500));
+        assert_eq!(
+            median(&mut [ms(4), ms(1), ms(2), ms(3)]),
+            Duration::from_micros(2500)
+        );
         assert_eq!(median(&mut []), Duration::ZERO);
     }
 }

@@ -66,10 +66,18 @@ pub enum KernelTargets {
 }
 
 /// Builds kernel ELF files and returns `(name, path)` for each executable.
-pub fn build_kernel(root: &Path, profile: Profile, what: KernelTargets) -> Result<Vec<(String, PathBuf)>, String> {
+pub fn build_kernel(
+    root: &Path,
+    profile: Profile,
+    what: KernelTargets,
+) -> Result<Vec<(String, PathBuf)>, String> {
     let mut cmd = cargo(root);
     cmd.args(["build", "--package", "kernel", "--target", KERNEL_TARGET])
-        .args(["--target-dir", "target/kernel", "--message-format=json-render-diagnostics"])
+        .args([
+            "--target-dir",
+            "target/kernel",
+            "--message-format=json-render-diagnostics",
+        ])
         .arg(match what {
             KernelTargets::Main => "--bins",
             KernelTargets::Tests => "--tests",
@@ -123,7 +131,13 @@ pub fn build_imager(root: &Path) -> Result<PathBuf, String> {
         );
     }
     let status = cargo(root)
-        .args(["build", "--quiet", "--locked", "--manifest-path", "tools/imager/Cargo.toml"])
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--manifest-path",
+            "tools/imager/Cargo.toml",
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         // The bootloader's build script runs `cargo install -Zbuild-std ...`: allow
@@ -138,6 +152,47 @@ pub fn build_imager(root: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// Copies `elf` to `out` without its debug sections (`llvm-objcopy --strip-debug`,
+/// from the `llvm-tools` component). The symbol table stays, so the kernel can still
+/// name functions in crash reports; GDB uses the unstripped file on the host.
+///
+/// This matters for boot time: a debug kernel is ~2 MiB, almost all DWARF, and the
+/// BIOS bootloader reads the kernel file through real-mode disk calls, which are slow
+/// under emulation (measured: 9.4 s instead of 2.3 s to the first kernel line).
+pub fn strip_debug(root: &Path, elf: &Path, out: &Path) -> Result<(), String> {
+    let objcopy = llvm_tool(root, "llvm-objcopy")?;
+    let status = Command::new(&objcopy)
+        .arg("--strip-debug")
+        .arg(elf)
+        .arg(out)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", objcopy.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("stripping {} failed", elf.display()))
+    }
+}
+
+/// The path of an LLVM tool from the toolchain's `llvm-tools` component.
+fn llvm_tool(root: &Path, name: &str) -> Result<PathBuf, String> {
+    let sysroot = crate::setup::rustc_sysroot(root)?;
+    let host = crate::setup::host_triple(root)?;
+    let path = sysroot
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin")
+        .join(name);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found; run `rustup toolchain install` in the repository",
+            path.display()
+        ))
+    }
+}
+
 /// The two disk images made from one kernel.
 #[derive(Clone, Debug)]
 pub struct Images {
@@ -145,15 +200,24 @@ pub struct Images {
     pub uefi: PathBuf,
 }
 
-/// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`.
-pub fn make_images(imager: &Path, kernel: &Path, out_dir: &Path, stem: &str) -> Result<Images, String> {
+/// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`, whose
+/// debug information is left out of the images (see [`strip_debug`]).
+pub fn make_images(
+    root: &Path,
+    imager: &Path,
+    kernel: &Path,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Images, String> {
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let stripped = out_dir.join(format!("{stem}.elf"));
+    strip_debug(root, kernel, &stripped)?;
     let images = Images {
         bios: out_dir.join(format!("{stem}-bios.img")),
         uefi: out_dir.join(format!("{stem}-uefi.img")),
     };
     let status = Command::new(imager)
-        .arg(kernel)
+        .arg(&stripped)
         .arg("--bios")
         .arg(&images.bios)
         .arg("--uefi")
@@ -163,7 +227,10 @@ pub fn make_images(imager: &Path, kernel: &Path, out_dir: &Path, stem: &str) -> 
     if status.success() {
         Ok(images)
     } else {
-        Err(format!("making disk images for {} failed", kernel.display()))
+        Err(format!(
+            "making disk images for {} failed",
+            kernel.display()
+        ))
     }
 }
 
@@ -186,6 +253,40 @@ not json at all
             executables(json, "bin"),
             [("kernel".to_string(), PathBuf::from("/t/kernel"))]
         );
+    }
+
+    #[test]
+    fn kernel_builds_never_see_bootstrap_or_rustflags() {
+        let cmd = cargo(Path::new("/"));
+        let removed: Vec<_> = cmd
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            removed.contains(&"RUSTC_BOOTSTRAP".to_string()),
+            "{removed:?}"
+        );
+        assert!(removed.contains(&"RUSTFLAGS".to_string()), "{removed:?}");
+    }
+
+    #[test]
+    fn strip_debug_keeps_symbols_and_drops_dwarf() {
+        // The test binary itself has debug info and symbols.
+        let me = std::env::current_exe().unwrap();
+        let out = std::env::temp_dir().join(format!("kestrel-strip-{}", std::process::id()));
+        strip_debug(&root(), &me, &out).unwrap();
+        let stripped = std::fs::read(&out).unwrap();
+        std::fs::remove_file(&out).unwrap();
+        let report = crate::inspect::inspect(&stripped).unwrap();
+        assert!(
+            report
+                .sections
+                .iter()
+                .all(|s| !s.name.starts_with(".debug"))
+        );
+        assert!(report.sections.iter().any(|s| s.name == ".symtab"));
+        assert!(report.entry_symbol.is_some());
     }
 
     #[test]

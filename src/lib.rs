@@ -39,7 +39,7 @@ pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String
                 KernelTargets::Main => "kestrel".to_string(),
                 KernelTargets::Tests => format!("test-{name}"),
             };
-            let images = builder::make_images(&imager, &elf, &out_dir, &stem)?;
+            let images = builder::make_images(&root, &imager, &elf, &out_dir, &stem)?;
             Ok(Built { name, elf, images })
         })
         .collect()

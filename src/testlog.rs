@@ -28,22 +28,22 @@ pub fn parse(serial: &str) -> TestLog {
     let mut log = TestLog::default();
     let mut pending: Option<String> = None;
     for line in serial.lines().map(|l| l.trim_end_matches('\r')) {
-        if let Some(rest) = line.strip_prefix("test ") {
-            if let Some((name, tail)) = rest.split_once(" ... ") {
-                pending = Some(name.to_string());
-                if let Some(result) = verdict(name, tail) {
-                    log.results.push(result);
-                    pending = None;
-                }
-                continue;
-            }
-        }
-        if let Some(name) = &pending {
-            if let Some(result) = verdict(name, line) {
+        if let Some(rest) = line.strip_prefix("test ")
+            && let Some((name, tail)) = rest.split_once(" ... ")
+        {
+            pending = Some(name.to_string());
+            if let Some(result) = verdict(name, tail) {
                 log.results.push(result);
                 pending = None;
-                continue;
             }
+            continue;
+        }
+        if let Some(name) = &pending
+            && let Some(result) = verdict(name, line)
+        {
+            log.results.push(result);
+            pending = None;
+            continue;
         }
         if let Some(counts) = summary(line) {
             log.summary = Some(counts);
@@ -84,7 +84,11 @@ mod tests {
                       test c ... ok (panicked: boom at t.rs:3:4)\r\n2 passed, 1 failed\r\n";
         let log = parse(serial);
         assert_eq!(log.summary, Some((2, 1)));
-        let names: Vec<_> = log.results.iter().map(|r| (r.name.as_str(), r.passed)).collect();
+        let names: Vec<_> = log
+            .results
+            .iter()
+            .map(|r| (r.name.as_str(), r.passed))
+            .collect();
         assert_eq!(names, [("a", true), ("b", false), ("c", true)]);
         assert_eq!(log.results[1].verdict, "FAILED (panicked: x at y:1:2)");
     }
