@@ -55,7 +55,12 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
             }
             let spread = |t: &mut Vec<Duration>| {
                 let m = median(t);
-                format!("{} [{:.2} .. {:.2}]", seconds(m), t[0].as_secs_f64(), t[t.len() - 1].as_secs_f64())
+                format!(
+                    "{} [{:.2} .. {:.2}]",
+                    seconds(m),
+                    t[0].as_secs_f64(),
+                    t[t.len() - 1].as_secs_f64()
+                )
             };
             let first_median = median(&mut first);
             println!(
@@ -88,7 +93,10 @@ mod tests {
     fn median_of_odd_and_even_counts() {
         let ms = Duration::from_millis;
         assert_eq!(median(&mut [ms(5), ms(1), ms(3)]), ms(3));
-        assert_eq!(median(&mut [ms(4), ms(1), ms(2), ms(3)]), Duration::from_micros(2500));
+        assert_eq!(
+            median(&mut [ms(4), ms(1), ms(2), ms(3)]),
+            Duration::from_micros(2500)
+        );
         assert_eq!(median(&mut []), Duration::ZERO);
     }
 }

@@ -66,10 +66,18 @@ pub enum KernelTargets {
 }
 
 /// Builds kernel ELF files and returns `(name, path)` for each executable.
-pub fn build_kernel(root: &Path, profile: Profile, what: KernelTargets) -> Result<Vec<(String, PathBuf)>, String> {
+pub fn build_kernel(
+    root: &Path,
+    profile: Profile,
+    what: KernelTargets,
+) -> Result<Vec<(String, PathBuf)>, String> {
     let mut cmd = cargo(root);
     cmd.args(["build", "--package", "kernel", "--target", KERNEL_TARGET])
-        .args(["--target-dir", "target/kernel", "--message-format=json-render-diagnostics"])
+        .args([
+            "--target-dir",
+            "target/kernel",
+            "--message-format=json-render-diagnostics",
+        ])
         .arg(match what {
             KernelTargets::Main => "--bins",
             KernelTargets::Tests => "--tests",
@@ -123,7 +131,13 @@ pub fn build_imager(root: &Path) -> Result<PathBuf, String> {
         );
     }
     let status = cargo(root)
-        .args(["build", "--quiet", "--locked", "--manifest-path", "tools/imager/Cargo.toml"])
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--manifest-path",
+            "tools/imager/Cargo.toml",
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         // The bootloader's build script runs `cargo install -Zbuild-std ...`: allow
@@ -146,7 +160,12 @@ pub struct Images {
 }
 
 /// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`.
-pub fn make_images(imager: &Path, kernel: &Path, out_dir: &Path, stem: &str) -> Result<Images, String> {
+pub fn make_images(
+    imager: &Path,
+    kernel: &Path,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Images, String> {
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let images = Images {
         bios: out_dir.join(format!("{stem}-bios.img")),
@@ -163,7 +182,10 @@ pub fn make_images(imager: &Path, kernel: &Path, out_dir: &Path, stem: &str) -> 
     if status.success() {
         Ok(images)
     } else {
-        Err(format!("making disk images for {} failed", kernel.display()))
+        Err(format!(
+            "making disk images for {} failed",
+            kernel.display()
+        ))
     }
 }
 

@@ -101,7 +101,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--runs" => cli.runs = number(&arg, args.next())?,
             "-h" | "--help" => cli.command = Command::Help,
             flag if flag.starts_with('-') => {
-                return Err(format!("unknown option `{flag}` (see `cargo run -- --help`)"));
+                return Err(format!(
+                    "unknown option `{flag}` (see `cargo run -- --help`)"
+                ));
             }
             _ => positional.push(arg),
         }
@@ -226,9 +228,21 @@ mod tests {
 
     #[test]
     fn bad_input_gives_a_message() {
-        assert!(parse_str("--frobnicate").unwrap_err().contains("--frobnicate"));
-        assert!(parse_str("fly").unwrap_err().contains("unknown command `fly`"));
-        assert!(parse_str("--timeout").unwrap_err().contains("needs a number"));
+        assert!(
+            parse_str("--frobnicate")
+                .unwrap_err()
+                .contains("--frobnicate")
+        );
+        assert!(
+            parse_str("fly")
+                .unwrap_err()
+                .contains("unknown command `fly`")
+        );
+        assert!(
+            parse_str("--timeout")
+                .unwrap_err()
+                .contains("needs a number")
+        );
         assert!(parse_str("--timeout soon").unwrap_err().contains("`soon`"));
         assert!(parse_str("--runs 0 bench-boot").is_err());
         assert!(parse_str("inspect a b").is_err());

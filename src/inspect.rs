@@ -65,10 +65,20 @@ fn flags(flags: SectionFlags) -> String {
     let SectionFlags::Elf { sh_flags } = flags else {
         return "???".into();
     };
-    let bit = |mask: u32, c: char| if sh_flags & u64::from(mask) != 0 { c } else { '-' };
-    [bit(SHF_ALLOC, 'A'), bit(SHF_WRITE, 'W'), bit(SHF_EXECINSTR, 'X')]
-        .iter()
-        .collect()
+    let bit = |mask: u32, c: char| {
+        if sh_flags & u64::from(mask) != 0 {
+            c
+        } else {
+            '-'
+        }
+    };
+    [
+        bit(SHF_ALLOC, 'A'),
+        bit(SHF_WRITE, 'W'),
+        bit(SHF_EXECINSTR, 'X'),
+    ]
+    .iter()
+    .collect()
 }
 
 /// The function or object symbol whose range holds `address` (or that starts
@@ -91,7 +101,11 @@ impl fmt::Display for Report {
             None => writeln!(f, " (no symbol)")?,
         }
         writeln!(f, "sections:")?;
-        writeln!(f, "  {:<24} {:>18} {:>12}  flags", "name", "address", "size")?;
+        writeln!(
+            f,
+            "  {:<24} {:>18} {:>12}  flags",
+            "name", "address", "size"
+        )?;
         for s in &self.sections {
             writeln!(
                 f,
@@ -99,7 +113,11 @@ impl fmt::Display for Report {
                 s.name, s.address, s.size, s.flags
             )?;
         }
-        writeln!(f, "loaded size: {} bytes (allocated sections)", self.loaded_size)?;
+        writeln!(
+            f,
+            "loaded size: {} bytes (allocated sections)",
+            self.loaded_size
+        )?;
         write!(f, "total size:  {} bytes (ELF file)", self.file_size)
     }
 }
@@ -129,7 +147,11 @@ mod tests {
         assert_eq!(text.flags, "A-X");
         assert!(text.size > 0 && text.address <= report.entry);
         assert!(report.entry < text.address + text.size);
-        let rodata = report.sections.iter().find(|s| s.name == ".rodata").unwrap();
+        let rodata = report
+            .sections
+            .iter()
+            .find(|s| s.name == ".rodata")
+            .unwrap();
         assert_eq!(rodata.flags, "A--");
         assert!(report.loaded_size < report.file_size);
         let shown = report.to_string();

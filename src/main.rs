@@ -133,7 +133,10 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
     for name in names {
         if !kernels.iter().any(|k| &k.name == name) {
             let known: Vec<_> = kernels.iter().map(|k| k.name.as_str()).collect();
-            return Err(format!("no test kernel `{name}` (there are: {})", known.join(", ")));
+            return Err(format!(
+                "no test kernel `{name}` (there are: {})",
+                known.join(", ")
+            ));
         }
     }
     let firmwares: &[Firmware] = if cli.both_firmwares {
@@ -144,7 +147,9 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
     let mut failures = 0;
     let selected = kernels.iter().filter(|k| {
         if names.is_empty() && k.name == FAILS_ON_PURPOSE {
-            println!("(skipping `{FAILS_ON_PURPOSE}`: it fails on purpose; `cargo test` checks how)");
+            println!(
+                "(skipping `{FAILS_ON_PURPOSE}`: it fails on purpose; `cargo test` checks how)"
+            );
             return false;
         }
         names.is_empty() || names.contains(&k.name)
@@ -153,7 +158,8 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
         for &firmware in firmwares {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
-            let (mut session, _) = kestrel::boot_captured(firmware, image, &CaptureOptions::default())?;
+            let (mut session, _) =
+                kestrel::boot_captured(firmware, image, &CaptureOptions::default())?;
             let ending = session.wait(Duration::from_secs(cli.timeout_secs));
             let log = testlog::parse(&session.serial());
             for result in &log.results {
@@ -162,10 +168,20 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
             let ok = ending == qemu::Ending::Exited(Some(qemu::QEMU_SUCCESS));
             if !ok {
                 failures += 1;
-                println!("  kernel ended with {ending:?}; serial output:\n{}", session.serial());
+                println!(
+                    "  kernel ended with {ending:?}; serial output:\n{}",
+                    session.serial()
+                );
             }
         }
     }
-    println!("{}", if failures == 0 { "all test kernels passed" } else { "some test kernels FAILED" });
+    println!(
+        "{}",
+        if failures == 0 {
+            "all test kernels passed"
+        } else {
+            "some test kernels FAILED"
+        }
+    );
     Ok(u8::from(failures > 0))
 }

@@ -66,9 +66,16 @@ pub fn args(boot: &Boot) -> Vec<String> {
         push(&["-drive", &pflash(code, true)]);
         push(&["-drive", &pflash(vars, false)]);
     }
-    push(&["-drive", &format!("format=raw,file={}", boot.image.display())]);
+    push(&[
+        "-drive",
+        &format!("format=raw,file={}", boot.image.display()),
+    ]);
     // The kernel's exit device, and no reboot loop after a triple fault.
-    push(&["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-no-reboot"]);
+    push(&[
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-no-reboot",
+    ]);
     if !boot.window {
         push(&["-display", "none"]);
     }
@@ -77,7 +84,10 @@ pub fn args(boot: &Boot) -> Vec<String> {
         Serial::Captured => push(&["-serial", "stdio", "-monitor", "none"]),
     }
     if let Some(socket) = &boot.qmp {
-        push(&["-qmp", &format!("unix:{},server=on,wait=off", socket.display())]);
+        push(&[
+            "-qmp",
+            &format!("unix:{},server=on,wait=off", socket.display()),
+        ]);
     }
     if boot.gdb {
         push(&["-s", "-S"]);
@@ -123,7 +133,11 @@ pub struct Session {
 impl Session {
     /// Starts `qemu` with `boot` (whose `serial` must be `Captured`). `vars_dir`
     /// is kept alive (and deleted) with the session.
-    pub fn start(qemu: &Path, boot: &Boot, vars_dir: Option<tempdir::TempDir>) -> std::io::Result<Session> {
+    pub fn start(
+        qemu: &Path,
+        boot: &Boot,
+        vars_dir: Option<tempdir::TempDir>,
+    ) -> std::io::Result<Session> {
         let started = Instant::now();
         let mut child = Command::new(qemu)
             .args(args(boot))
@@ -291,7 +305,11 @@ mod tests {
         assert!(line.contains("-serial mon:stdio"));
         assert!(line.contains("-qmp unix:/t/qmp.sock,server=on,wait=off"));
         assert!(line.contains("-s -S"));
-        assert_eq!(&args[args.len() - 2..], ["-m", "2G"], "extra args come last");
+        assert_eq!(
+            &args[args.len() - 2..],
+            ["-m", "2G"],
+            "extra args come last"
+        );
     }
 
     #[test]

@@ -19,8 +19,14 @@ pub const QEMU: &str = "qemu-system-x86_64";
 /// Where Debian and Ubuntu put OVMF's firmware code and variable-store template
 /// (4 MiB flash layout first; the 2 MiB one on older releases).
 pub const OVMF_CANDIDATES: [(&str, &str); 2] = [
-    ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
-    ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+    (
+        "/usr/share/OVMF/OVMF_CODE_4M.fd",
+        "/usr/share/OVMF/OVMF_VARS_4M.fd",
+    ),
+    (
+        "/usr/share/OVMF/OVMF_CODE.fd",
+        "/usr/share/OVMF/OVMF_VARS.fd",
+    ),
 ];
 
 /// OVMF's firmware image and the template for its variable store.
@@ -55,9 +61,11 @@ pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("could not add the Rust target/components; run this in the repository:\n    \
+        Err(
+            "could not add the Rust target/components; run this in the repository:\n    \
              rustup toolchain install   # reads rust-toolchain.toml"
-            .into())
+                .into(),
+        )
     }
 }
 
@@ -91,7 +99,9 @@ pub fn qemu() -> Result<PathBuf, String> {
     if on_path(QEMU) {
         Ok(PathBuf::from(QEMU))
     } else {
-        Err(format!("`{QEMU}` is still missing after installing {PACKAGES:?}"))
+        Err(format!(
+            "`{QEMU}` is still missing after installing {PACKAGES:?}"
+        ))
     }
 }
 
@@ -146,10 +156,16 @@ fn install_packages() -> Result<(), String> {
     let hint = install_hint();
     let prefix: &[&str] = if is_root() {
         &[]
-    } else if Command::new("sudo").args(["-n", "true"]).output().is_ok_and(|o| o.status.success()) {
+    } else if Command::new("sudo")
+        .args(["-n", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         &["sudo", "-n"]
     } else {
-        return Err(format!("QEMU/OVMF are missing. Install them with:\n    {hint}"));
+        return Err(format!(
+            "QEMU/OVMF are missing. Install them with:\n    {hint}"
+        ));
     };
     if !on_path("apt-get") {
         return Err(format!(

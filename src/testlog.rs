@@ -84,7 +84,11 @@ mod tests {
                       test c ... ok (panicked: boom at t.rs:3:4)\r\n2 passed, 1 failed\r\n";
         let log = parse(serial);
         assert_eq!(log.summary, Some((2, 1)));
-        let names: Vec<_> = log.results.iter().map(|r| (r.name.as_str(), r.passed)).collect();
+        let names: Vec<_> = log
+            .results
+            .iter()
+            .map(|r| (r.name.as_str(), r.passed))
+            .collect();
         assert_eq!(names, [("a", true), ("b", false), ("c", true)]);
         assert_eq!(log.results[1].verdict, "FAILED (panicked: x at y:1:2)");
     }

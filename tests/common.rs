@@ -12,7 +12,10 @@ use std::time::Duration;
 /// How long a test kernel may run before the runner kills it.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 
-fn built(what: KernelTargets, cell: &'static OnceLock<Result<Vec<Built>, String>>) -> &'static [Built] {
+fn built(
+    what: KernelTargets,
+    cell: &'static OnceLock<Result<Vec<Built>, String>>,
+) -> &'static [Built] {
     match cell.get_or_init(|| build(Profile::Debug, what)) {
         Ok(kernels) => kernels,
         Err(e) => panic!("build failed: {e}"),
@@ -44,12 +47,23 @@ pub struct Run {
 /// Boots test kernel `name` under `firmware` until it exits (or times out).
 pub fn run_test_kernel(name: &str, firmware: Firmware) -> Run {
     let kernel = test_kernel(name);
-    let (mut session, _) = boot_captured(firmware, image_for(&kernel.images, firmware), &CaptureOptions::default())
-        .unwrap_or_else(|e| panic!("cannot boot {name}: {e}"));
+    let (mut session, _) = boot_captured(
+        firmware,
+        image_for(&kernel.images, firmware),
+        &CaptureOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("cannot boot {name}: {e}"));
     let ending = session.wait(TIMEOUT);
     let serial = session.serial();
     // Shown by `cargo test` only when the test fails.
-    println!("--- serial output of {name} ({}) ---\n{serial}", firmware.name());
+    println!(
+        "--- serial output of {name} ({}) ---\n{serial}",
+        firmware.name()
+    );
     let log = testlog::parse(&serial);
-    Run { ending, serial, log }
+    Run {
+        ending,
+        serial,
+        log,
+    }
 }

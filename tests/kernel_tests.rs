@@ -10,7 +10,11 @@ fn expect_all_pass(name: &str, firmware: Firmware, at_least: usize) -> common::R
     let run = run_test_kernel(name, firmware);
     let failed: Vec<_> = run.log.results.iter().filter(|r| !r.passed).collect();
     assert!(failed.is_empty(), "failed kernel tests: {failed:#?}");
-    assert!(run.log.results.len() >= at_least, "too few tests ran: {:?}", run.log);
+    assert!(
+        run.log.results.len() >= at_least,
+        "too few tests ran: {:?}",
+        run.log
+    );
     assert_eq!(run.log.summary, Some((run.log.results.len(), 0)));
     assert_eq!(run.ending, Ending::Exited(Some(QEMU_SUCCESS)));
     run
@@ -51,8 +55,16 @@ fn harness_reports_failures_and_keeps_going() {
         ]
     );
     let verdict = |i: usize| run.log.results[i].verdict.as_str();
-    assert!(verdict(1).contains("unexpected panic in a test"), "{}", verdict(1));
-    assert!(verdict(1).contains("harness_failures.rs"), "panic location: {}", verdict(1));
+    assert!(
+        verdict(1).contains("unexpected panic in a test"),
+        "{}",
+        verdict(1)
+    );
+    assert!(
+        verdict(1).contains("harness_failures.rs"),
+        "panic location: {}",
+        verdict(1)
+    );
     assert!(verdict(2).contains("did not panic"));
     assert!(verdict(3).contains("expected `expected text`"));
     assert_eq!(run.log.summary, Some((2, 3)));

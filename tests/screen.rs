@@ -62,7 +62,10 @@ fn check_screen(firmware: Firmware, expected_size: (usize, usize)) {
     let (serial, image) = boot_and_screendump(firmware);
     assert_eq!((image.width, image.height), expected_size);
     let text = kernel_output(&serial);
-    assert!(text.starts_with(GREETING), "greeting is the kernel's first line: {text:?}");
+    assert!(
+        text.starts_with(GREETING),
+        "greeting is the kernel's first line: {text:?}"
+    );
     let expected = render_on_host(text, &image);
 
     // The greeting's cells: row 0, columns 0..12, compared pixel by pixel.
@@ -72,17 +75,38 @@ fn check_screen(firmware: Firmware, expected_size: (usize, usize)) {
         for x in 0..w {
             let i = (y * image.width + x) * 3;
             let want = &expected[i..i + 3];
-            assert_eq!(&image.rgb[i..i + 3], want, "greeting pixel ({x}, {y}) differs");
-            if want != [console::DEFAULT_BG.r, console::DEFAULT_BG.g, console::DEFAULT_BG.b] {
+            assert_eq!(
+                &image.rgb[i..i + 3],
+                want,
+                "greeting pixel ({x}, {y}) differs"
+            );
+            if want
+                != [
+                    console::DEFAULT_BG.r,
+                    console::DEFAULT_BG.g,
+                    console::DEFAULT_BG.b,
+                ]
+            {
                 foreground += 1;
             }
         }
     }
-    assert!(foreground > 100, "the greeting must draw visible glyphs ({foreground} pixels)");
+    assert!(
+        foreground > 100,
+        "the greeting must draw visible glyphs ({foreground} pixels)"
+    );
 
     // And the whole screen: the boot report too.
-    let differing = image.rgb.chunks(3).zip(expected.chunks(3)).filter(|(a, b)| a != b).count();
-    assert_eq!(differing, 0, "{differing} pixels differ from the host rendering");
+    let differing = image
+        .rgb
+        .chunks(3)
+        .zip(expected.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differing, 0,
+        "{differing} pixels differ from the host rendering"
+    );
 }
 
 #[test]

@@ -22,7 +22,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     // 3. The `log` crate's macros (info!, warn!, ...) go to the same outputs.
     logger::init();
     // 4. Say hello: the first line the kernel itself prints.
-    println!("Hello World! This is Kestrel {}.", env!("CARGO_PKG_VERSION"));
+    println!(
+        "Hello World! This is Kestrel {}.",
+        env!("CARGO_PKG_VERSION")
+    );
     // 5. Report what the bootloader handed us: firmware, screen, memory.
     boot_report::print(boot_info);
     // 6. Nothing else to do yet: sleep until the end of time.

@@ -100,7 +100,9 @@ pub fn is_running() -> bool {
 /// The boot information, for tests that need it (minus the framebuffer, which
 /// belongs to the console).
 pub fn boot_info() -> &'static BootInfo {
-    BOOT_INFO.get().expect("boot info is recorded before tests run")
+    BOOT_INFO
+        .get()
+        .expect("boot info is recorded before tests run")
 }
 
 /// Sets up the output devices as `main.rs` does, then runs `tests` and exits QEMU.

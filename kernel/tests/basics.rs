@@ -60,11 +60,16 @@ fn physical_memory_is_mapped() {
     // We asked the bootloader to map all physical memory; the first usable region
     // must be readable and writable through that window.
     let info = testing::boot_info();
-    let offset = *info.physical_memory_offset.as_ref().expect("mapping requested");
+    let offset = *info
+        .physical_memory_offset
+        .as_ref()
+        .expect("mapping requested");
     let region = info
         .memory_regions
         .iter()
-        .find(|r| r.kind == bootloader_api::info::MemoryRegionKind::Usable && r.end - r.start >= 4096)
+        .find(|r| {
+            r.kind == bootloader_api::info::MemoryRegionKind::Usable && r.end - r.start >= 4096
+        })
         .expect("a usable region");
     let ptr = (offset + region.start) as *mut u64;
     // SAFETY: the region is usable RAM that nothing else in this test kernel uses

@@ -52,25 +52,41 @@ const fn smallest_table() -> [u8; MAX_SLAB_SIZE / 16 + 1] {
 }
 
 /// The size of class `class` in bytes.
+#[inline]
 pub(crate) fn size_of_class(class: usize) -> usize {
     CLASS_SIZES[class]
 }
 
+/// Objects per slab page, for each class (a table: dividing on every
+/// allocation would cost more than the rest of the fast path).
+const CAPACITY: [u16; CLASS_COUNT] = {
+    let mut table = [0; CLASS_COUNT];
+    let mut class = 0;
+    while class < CLASS_COUNT {
+        table[class] = (SLAB_SPACE / CLASS_SIZES[class]) as u16;
+        class += 1;
+    }
+    table
+};
+
 /// How many objects of class `class` one slab page holds.
+#[inline]
 pub(crate) fn capacity(class: usize) -> usize {
-    SLAB_SPACE / CLASS_SIZES[class]
+    CAPACITY[class] as usize
 }
 
 /// The smallest class serving `size` bytes at alignment `align` (a power of
 /// two), or `None` when only whole pages can (too big, or too strictly aligned).
+#[inline]
 pub(crate) fn class_for(size: usize, align: usize) -> Option<usize> {
     if size > MAX_SLAB_SIZE {
         return None;
     }
     let mut class = SMALLEST[size.div_ceil(16)] as usize;
     // Every class size is a multiple of 16, so this loop only runs for the
-    // rare alignments above 16.
-    while CLASS_SIZES[class] % align != 0 {
+    // rare alignments above 16. (`align` is a power of two, so a mask tests
+    // divisibility without a slow division.)
+    while CLASS_SIZES[class] & (align - 1) != 0 {
         class += 1;
         if class == CLASS_COUNT {
             return None;
@@ -91,7 +107,7 @@ mod tests {
         for class in 0..CLASS_COUNT {
             let size = size_of_class(class);
             assert_eq!(size % 16, 0, "class {size} is not a multiple of 16");
-            assert!(capacity(class) >= 1);
+            assert_eq!(capacity(class), SLAB_SPACE / size);
             assert!(capacity(class) * size <= SLAB_SPACE);
         }
     }
@@ -100,7 +116,11 @@ mod tests {
     fn no_class_wastes_more_than_a_sixteenth_of_the_page() {
         for class in 0..CLASS_COUNT {
             let unused = SLAB_SPACE - capacity(class) * size_of_class(class);
-            assert!(unused <= 256, "class {} leaves {unused} bytes", size_of_class(class));
+            assert!(
+                unused <= 256,
+                "class {} leaves {unused} bytes",
+                size_of_class(class)
+            );
         }
     }
 
@@ -111,7 +131,11 @@ mod tests {
                 let expected = CLASS_SIZES
                     .iter()
                     .position(|&c| c >= size && c % align == 0);
-                assert_eq!(class_for(size, align), expected, "size {size}, align {align}");
+                assert_eq!(
+                    class_for(size, align),
+                    expected,
+                    "size {size}, align {align}"
+                );
             }
         }
     }

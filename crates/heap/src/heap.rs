@@ -9,15 +9,16 @@
 //! - each class keeps a list of its slabs that have a free object; a full slab
 //!   is in no list and rejoins the front of its list when one of its objects is
 //!   freed;
-//! - at most one *empty* slab per class is kept as a spare (so a class that
-//!   hovers around a page boundary does not ask the source for a page on every
-//!   other call); any further slab that becomes empty goes back to the source
-//!   at once, so memory freed in one class can serve any other class;
+//! - a slab whose last object is freed leaves its class at once: its page goes
+//!   to the spare pages (see `spare`) or, when those are full, back to the
+//!   source. So memory freed in one class can serve any other class;
+//! - one-page blocks also come from (and go to) the spare pages first;
 //! - `stats.held` always equals the pages obtained from the source and not yet
-//!   returned, times [`PAGE_SIZE`].
+//!   returned (spare pages included), times [`PAGE_SIZE`].
 
 use crate::class::{self, CLASS_COUNT};
 use crate::slab::{Slab, SlabList};
+use crate::spare::SparePages;
 use crate::{AllocError, PAGE_SIZE, PageSource, Stats};
 use core::alloc::Layout;
 use core::ptr::NonNull;
@@ -33,6 +34,7 @@ enum Kind {
 
 impl Kind {
     /// `None` for alignments above a page: the source only promises pages.
+    #[inline]
     fn of(layout: Layout) -> Option<Kind> {
         let size = layout.size().max(1);
         if let Some(class) = class::class_for(size, layout.align()) {
@@ -45,19 +47,13 @@ impl Kind {
     }
 }
 
-/// The state of one size class.
-struct Class {
-    /// Slabs of this class with at least one free object.
-    partial: SlabList,
-    /// How many slabs in `partial` are completely empty (0 or 1).
-    empty: usize,
-}
-
 /// A heap that takes whole pages from a [`PageSource`] and serves allocations
 /// of any size from them. Not thread-safe by itself: see [`crate::LockedHeap`].
 pub struct Heap<S: PageSource> {
     source: S,
-    classes: [Class; CLASS_COUNT],
+    /// For each class, its slabs that have a free object.
+    classes: [SlabList; CLASS_COUNT],
+    spare: SparePages,
     stats: Stats,
 }
 
@@ -69,15 +65,23 @@ unsafe impl<S: PageSource + Send> Send for Heap<S> {}
 impl<S: PageSource> Heap<S> {
     /// An empty heap; it asks `source` for pages when it first needs them.
     pub const fn new(source: S) -> Self {
-        const EMPTY: Class = Class { partial: SlabList::new(), empty: 0 };
-        Heap { source, classes: [EMPTY; CLASS_COUNT], stats: Stats::ZERO }
+        const EMPTY: SlabList = SlabList::new();
+        Heap {
+            source,
+            classes: [EMPTY; CLASS_COUNT],
+            spare: SparePages::new(),
+            stats: Stats::ZERO,
+        }
     }
 
     /// A block for `layout`, or [`AllocError`] when the source has no more
     /// pages (or the alignment is above [`PAGE_SIZE`]). A failure is counted in
     /// [`Stats::failed`] and remembered in [`Stats::last_failure`].
+    #[inline]
     pub fn allocate(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
-        let block = self.allocate_block(layout).ok_or_else(|| self.failed(layout))?;
+        let block = self
+            .allocate_block(layout)
+            .ok_or_else(|| self.failed(layout))?;
         self.stats.allocs += 1;
         self.stats.grow_in_use(layout.size());
         Ok(block)
@@ -89,6 +93,7 @@ impl<S: PageSource> Heap<S> {
     /// `ptr` was returned by this heap for exactly this `layout` (by
     /// `allocate`, or by `reallocate` with this size and alignment), and is
     /// not used afterwards.
+    #[inline]
     pub unsafe fn deallocate(&mut self, ptr: NonNull<u8>, layout: Layout) {
         // SAFETY: by the caller's promise.
         unsafe { self.free_block(ptr, layout) };
@@ -155,9 +160,11 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// The memory side of `allocate`, without the statistics of requests.
+    #[inline]
     fn allocate_block(&mut self, layout: Layout) -> Option<NonNull<u8>> {
         match Kind::of(layout)? {
             Kind::Class(class) => self.take_object(class),
+            Kind::Pages(1) => self.take_page(),
             Kind::Pages(count) => self.pages_from_source(count),
         }
     }
@@ -166,10 +173,13 @@ impl<S: PageSource> Heap<S> {
     ///
     /// # Safety
     /// As for [`Heap::deallocate`].
+    #[inline]
     unsafe fn free_block(&mut self, ptr: NonNull<u8>, layout: Layout) {
         match Kind::of(layout) {
             // SAFETY: the block came from this class (same layout, same kind).
             Some(Kind::Class(class)) => unsafe { self.give_object(class, ptr) },
+            // SAFETY: the block is this page, from `take_page`.
+            Some(Kind::Pages(1)) => unsafe { self.release_page(ptr) },
             // SAFETY: the block is these pages, from the source.
             Some(Kind::Pages(count)) => unsafe { self.pages_to_source(ptr, count) },
             None => unreachable!("no block is ever allocated for {layout:?}"),
@@ -177,64 +187,75 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// One object of `class`, from a slab with room or from a new slab.
+    #[inline]
     fn take_object(&mut self, class: usize) -> Option<NonNull<u8>> {
-        let slab = match self.classes[class].partial.first() {
+        let slab = match self.classes[class].first() {
             Some(slab) => slab,
             None => self.new_slab(class)?,
         };
-        let state = &mut self.classes[class];
         // SAFETY: slabs in the list are valid headers of this class, not full.
         unsafe {
-            if slab.as_ref().live() == 0 {
-                state.empty -= 1;
-            }
             let object = Slab::take(slab, class::size_of_class(class));
             if slab.as_ref().live() == class::capacity(class) {
-                state.partial.remove(slab);
+                self.classes[class].remove(slab);
             }
             Some(object)
         }
     }
 
-    /// Puts an object back into its slab, and the slab back in its class's
-    /// list; gives the slab to the source if it is empty and not needed as
-    /// the class's spare.
+    /// Puts an object back into its slab and the slab back in its class's
+    /// list, or releases the slab's page if the slab is now empty.
     ///
     /// # Safety
     /// `object` was handed out by `take_object(class)` and is no longer used.
+    #[inline]
     unsafe fn give_object(&mut self, class: usize, object: NonNull<u8>) {
         let slab = Slab::containing(object);
-        let state = &mut self.classes[class];
+        let list = &mut self.classes[class];
         // SAFETY: the object's page is a slab of this class (see above), and
-        // a slab is in the list exactly when it is not full.
+        // a slab is in the list exactly when it is neither full nor empty.
         unsafe {
             if slab.as_ref().live() == class::capacity(class) {
-                state.partial.push_front(slab);
+                list.push_front(slab);
             }
             Slab::give(slab, object);
-            if slab.as_ref().live() > 0 {
-                return;
+            if slab.as_ref().live() == 0 {
+                list.remove(slab);
+                self.release_page(slab.cast());
             }
-            if state.empty == 0 {
-                state.empty = 1;
-                return;
-            }
-            state.partial.remove(slab);
-            self.pages_to_source(slab.cast(), 1);
         }
     }
 
     /// A fresh, empty slab for `class`, already in its list.
     fn new_slab(&mut self, class: usize) -> Option<NonNull<Slab>> {
-        let page = self.pages_from_source(1)?;
-        let state = &mut self.classes[class];
-        // SAFETY: the page is fresh from the source, so ours alone; the list
-        // holds only valid slabs.
+        let page = self.take_page()?;
+        // SAFETY: the page is ours alone and unused; the list holds only
+        // valid slabs.
         unsafe {
             let slab = Slab::init(page);
-            state.partial.push_front(slab);
-            state.empty += 1;
+            self.classes[class].push_front(slab);
             Some(slab)
+        }
+    }
+
+    /// One page: a spare one, or a new one from the source.
+    #[inline]
+    fn take_page(&mut self) -> Option<NonNull<u8>> {
+        self.spare.pop().or_else(|| self.pages_from_source(1))
+    }
+
+    /// Keeps `page` as a spare, or returns it to the source if there are
+    /// enough spares.
+    ///
+    /// # Safety
+    /// `page` came from `take_page` and is no longer used.
+    #[inline]
+    unsafe fn release_page(&mut self, page: NonNull<u8>) {
+        // SAFETY: by the caller's promise.
+        unsafe {
+            if let Err(page) = self.spare.push(page) {
+                self.pages_to_source(page, 1);
+            }
         }
     }
 
@@ -259,6 +280,7 @@ mod tests {
     use super::*;
     use crate::ArenaSource;
     use crate::class::{CLASS_SIZES, capacity};
+    use crate::spare::SPARE_PAGES;
 
     fn heap(memory: &mut [u8]) -> Heap<ArenaSource> {
         // SAFETY: each test keeps `memory` alive and untouched while the heap lives.
@@ -272,7 +294,10 @@ mod tests {
     #[test]
     fn kinds_follow_the_layout() {
         assert_eq!(Kind::of(layout(0, 1)), Some(Kind::Class(0)));
-        assert_eq!(Kind::of(layout(4064, 8)), Some(Kind::Class(CLASS_SIZES.len() - 1)));
+        assert_eq!(
+            Kind::of(layout(4064, 8)),
+            Some(Kind::Class(CLASS_SIZES.len() - 1))
+        );
         assert_eq!(Kind::of(layout(4065, 8)), Some(Kind::Pages(1)));
         assert_eq!(Kind::of(layout(8193, 8)), Some(Kind::Pages(3)));
         assert_eq!(Kind::of(layout(8, 4096)), Some(Kind::Pages(1)));
@@ -322,19 +347,41 @@ mod tests {
     }
 
     #[test]
-    fn empty_slabs_go_back_except_one_spare_per_class() {
+    fn empty_slabs_become_spares_then_go_back() {
         let mut memory = vec![0u8; 1 << 20];
         let mut h = heap(&mut memory);
         let l = layout(64, 8);
-        let n = 3 * capacity(3);
+        let n = (SPARE_PAGES + 10) * capacity(3);
         let blocks: Vec<_> = (0..n).map(|_| h.allocate(l).unwrap()).collect();
-        assert_eq!(h.source().pages_in_use(), 3, "{n} objects fill 3 slabs");
+        assert_eq!(
+            h.source().pages_in_use(),
+            SPARE_PAGES + 10,
+            "{n} objects, full slabs"
+        );
         for b in blocks {
             // SAFETY: each was allocated above with `l`, freed once.
             unsafe { h.deallocate(b, l) };
         }
-        assert_eq!(h.source().pages_in_use(), 1, "only the spare remains");
-        assert_eq!(h.stats().held, PAGE_SIZE);
+        assert_eq!(
+            h.source().pages_in_use(),
+            SPARE_PAGES,
+            "only the spares remain"
+        );
+        assert_eq!(h.stats().held, SPARE_PAGES * PAGE_SIZE);
+        let before = h.stats().peak_held;
+        let blocks: Vec<_> = (0..SPARE_PAGES)
+            .map(|_| h.allocate(layout(4096, 8)).unwrap())
+            .collect();
+        assert_eq!(
+            h.stats().peak_held,
+            before,
+            "one-page blocks reuse the spares"
+        );
+        assert_eq!(
+            Slab::containing(blocks[0]),
+            blocks[0].cast(),
+            "page-aligned"
+        );
     }
 
     #[test]
@@ -356,7 +403,7 @@ mod tests {
         while let Ok(p) = h.allocate(big) {
             blocks.push(p);
         }
-        assert_eq!(blocks.len(), 19 * 2, "all but the 16-byte spare page reused");
+        assert_eq!(blocks.len(), 20 * 2, "every page reused");
     }
 
     #[test]
@@ -385,19 +432,30 @@ mod tests {
         // SAFETY: each call passes the block's current layout.
         unsafe {
             p.write_bytes(7, 20);
-            assert_eq!(h.reallocate(p, layout(20, 4), 32), Ok(p), "still the 32 class");
+            assert_eq!(
+                h.reallocate(p, layout(20, 4), 32),
+                Ok(p),
+                "still the 32 class"
+            );
             let q = h.reallocate(p, layout(32, 4), 33).unwrap();
             assert_ne!(q, p);
             assert_eq!(core::slice::from_raw_parts(q.as_ptr(), 20), &[7; 20]);
             let r = h.reallocate(q, layout(33, 4), 5000).unwrap();
-            assert_eq!(h.reallocate(r, layout(5000, 4), 8000), Ok(r), "still 2 pages");
+            assert_eq!(
+                h.reallocate(r, layout(5000, 4), 8000),
+                Ok(r),
+                "still 2 pages"
+            );
             assert_eq!(*r.as_ptr().add(19), 7);
             let s = h.reallocate(r, layout(8000, 4), 10).unwrap();
             assert_eq!(core::slice::from_raw_parts(s.as_ptr(), 10), &[7; 10]);
             h.deallocate(s, layout(10, 4));
         }
         let stats = h.stats();
-        assert_eq!((stats.allocs, stats.reallocs, stats.frees, stats.in_use), (1, 5, 1, 0));
+        assert_eq!(
+            (stats.allocs, stats.reallocs, stats.frees, stats.in_use),
+            (1, 5, 1, 0)
+        );
         assert_eq!(stats.peak_in_use, 8000);
     }
 

@@ -43,9 +43,10 @@
 //!   first object (under 6% of the page for every class);
 //! - a page stays with its class while any object on it is live, so a few
 //!   long-lived objects can pin mostly empty pages (the classic weakness of
-//!   slab allocators). Once a slab is completely empty it goes back to the
-//!   source, except one spare empty slab per class, so after everything is
-//!   freed the heap holds at most 22 pages.
+//!   slab allocators). Once a slab is completely empty its page is free for
+//!   any use: up to [`SPARE_PAGES`] (32) empty pages are kept as spares for
+//!   new slabs of any class, the rest go back to the source. After everything
+//!   is freed the heap holds at most those 32 pages (128 KiB).
 //!
 //! The benchmark (`cargo run --release -p heap --example bench`) prints the
 //! resulting peak footprint next to the bytes actually requested.
@@ -65,6 +66,7 @@ mod class;
 mod heap;
 mod locked;
 mod slab;
+mod spare;
 mod stats;
 pub mod workload;
 
@@ -72,6 +74,7 @@ pub use arena::ArenaSource;
 pub use class::MAX_SLAB_SIZE;
 pub use heap::Heap;
 pub use locked::LockedHeap;
+pub use spare::SPARE_PAGES;
 pub use stats::Stats;
 
 use core::ptr::NonNull;

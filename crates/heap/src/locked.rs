@@ -34,7 +34,9 @@ impl<S: PageSource> LockedHeap<S> {
 // and alignment, and the lock gives each call exclusive access to it.
 unsafe impl<S: PageSource + Send> GlobalAlloc for LockedHeap<S> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.lock().allocate(layout).map_or(ptr::null_mut(), NonNull::as_ptr)
+        self.lock()
+            .allocate(layout)
+            .map_or(ptr::null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

@@ -63,6 +63,7 @@ impl Slab {
     }
 
     /// The slab whose page holds `object`.
+    #[inline]
     pub(crate) fn containing(object: NonNull<u8>) -> NonNull<Slab> {
         let page = object.as_ptr().map_addr(|a| a & !(PAGE_SIZE - 1));
         // SAFETY: the page start is where the slab's (non-null) page begins.
@@ -70,6 +71,7 @@ impl Slab {
     }
 
     /// Objects currently handed out.
+    #[inline]
     pub(crate) fn live(&self) -> usize {
         self.live as usize
     }
@@ -79,6 +81,7 @@ impl Slab {
     /// # Safety
     /// `slab` is a valid header made by [`Slab::init`] for objects of `size`
     /// bytes, and is not full (`live < capacity`).
+    #[inline]
     pub(crate) unsafe fn take(slab: NonNull<Slab>, size: usize) -> NonNull<u8> {
         // SAFETY: a valid header, by the caller's promise.
         let header = unsafe { &mut *slab.as_ptr() };
@@ -99,6 +102,7 @@ impl Slab {
     ///
     /// # Safety
     /// `object` came from [`Slab::take`] on this slab and is no longer used.
+    #[inline]
     pub(crate) unsafe fn give(slab: NonNull<Slab>, object: NonNull<u8>) {
         // SAFETY: a valid header, by the caller's promise.
         let header = unsafe { &mut *slab.as_ptr() };
@@ -117,10 +121,13 @@ pub(crate) struct SlabList {
 
 impl SlabList {
     pub(crate) const fn new() -> Self {
-        SlabList { head: ptr::null_mut() }
+        SlabList {
+            head: ptr::null_mut(),
+        }
     }
 
     /// The first slab, if any.
+    #[inline]
     pub(crate) fn first(&self) -> Option<NonNull<Slab>> {
         NonNull::new(self.head)
     }
@@ -129,6 +136,7 @@ impl SlabList {
     ///
     /// # Safety
     /// `slab` and every slab in the list are valid headers owned by the heap.
+    #[inline]
     pub(crate) unsafe fn push_front(&mut self, mut slab: NonNull<Slab>) {
         // SAFETY: by the caller's promise.
         unsafe {
@@ -146,6 +154,7 @@ impl SlabList {
     ///
     /// # Safety
     /// As for [`SlabList::push_front`], and `slab` is in this list.
+    #[inline]
     pub(crate) unsafe fn remove(&mut self, mut slab: NonNull<Slab>) {
         // SAFETY: by the caller's promise, neighbours are valid headers.
         unsafe {
@@ -202,7 +211,9 @@ mod tests {
         let slab = unsafe { Slab::init(base) };
         let capacity = (PAGE_SIZE - HEADER) / 16;
         // SAFETY: exactly `capacity` objects of 16 bytes are taken.
-        let objects: Vec<_> = (0..capacity).map(|_| unsafe { Slab::take(slab, 16) }).collect();
+        let objects: Vec<_> = (0..capacity)
+            .map(|_| unsafe { Slab::take(slab, 16) })
+            .collect();
         let distinct: HashSet<_> = objects.iter().collect();
         assert_eq!(distinct.len(), capacity);
         for o in &objects {
@@ -214,9 +225,16 @@ mod tests {
 
     #[test]
     fn list_push_and_remove_anywhere() {
-        let mut pages = [Page([0; PAGE_SIZE]), Page([0; PAGE_SIZE]), Page([0; PAGE_SIZE])];
+        let mut pages = [
+            Page([0; PAGE_SIZE]),
+            Page([0; PAGE_SIZE]),
+            Page([0; PAGE_SIZE]),
+        ];
         // SAFETY: each page is ours and page-aligned.
-        let slabs: Vec<_> = pages.iter_mut().map(|p| unsafe { Slab::init(page(p)) }).collect();
+        let slabs: Vec<_> = pages
+            .iter_mut()
+            .map(|p| unsafe { Slab::init(page(p)) })
+            .collect();
         let mut list = SlabList::new();
         assert!(list.first().is_none());
         // SAFETY: all slabs are valid headers, each pushed once.

@@ -50,6 +50,7 @@ impl Stats {
         self.allocs - self.frees
     }
 
+    #[inline]
     pub(crate) fn grow_in_use(&mut self, bytes: usize) {
         self.in_use += bytes;
         self.peak_in_use = self.peak_in_use.max(self.in_use);

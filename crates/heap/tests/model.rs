@@ -5,14 +5,12 @@
 //! statistics agree with the model, and freed memory is reusable.
 
 use heap::workload::XorShift;
-use heap::{AllocError, ArenaSource, Heap, PAGE_SIZE};
+use heap::{AllocError, ArenaSource, Heap, PAGE_SIZE, SPARE_PAGES};
 use std::alloc::Layout;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 
 const MAX_SIZE: usize = 64 * 1024;
-/// A slab class keeps at most one spare empty page, and there are 22 classes.
-const MAX_SPARE_PAGES: usize = 22;
 
 /// Pseudo-random bytes; block contents are windows of it, so a block filled
 /// from one offset cannot be mistaken for a block filled from another.
@@ -68,7 +66,11 @@ impl Tester {
 
     /// Mostly 1–16, a quarter of the time anything from 1 to 4096.
     fn random_align(&mut self) -> usize {
-        if self.rng.below(4) == 0 { 1 << self.rng.below(13) } else { 1 << self.rng.below(5) }
+        if self.rng.below(4) == 0 {
+            1 << self.rng.below(13)
+        } else {
+            1 << self.rng.below(5)
+        }
     }
 
     fn bytes(&self, block: &Block) -> &[u8] {
@@ -97,9 +99,16 @@ impl Tester {
     fn insert(&mut self, ptr: NonNull<u8>, layout: Layout) {
         let start = ptr.as_ptr() as usize;
         let end = start + layout.size().max(1);
-        assert_eq!(start % layout.align(), 0, "{layout:?} misaligned at {start:#x}");
+        assert_eq!(
+            start % layout.align(),
+            0,
+            "{layout:?} misaligned at {start:#x}"
+        );
         if let Some((&before, block)) = self.live.range(..end).next_back() {
-            assert!(before + block.layout.size() <= start, "{start:#x}+{layout:?} overlaps {before:#x}");
+            assert!(
+                before + block.layout.size() <= start,
+                "{start:#x}+{layout:?} overlaps {before:#x}"
+            );
         }
         let tag = self.fill(ptr, layout.size());
         self.live.insert(start, Block { ptr, layout, tag });
@@ -136,7 +145,9 @@ impl Tester {
     }
 
     fn reallocate(&mut self) {
-        let Some(block) = self.remove_random() else { return };
+        let Some(block) = self.remove_random() else {
+            return;
+        };
         let new_size = self.random_size();
         // SAFETY: the block is live with this layout.
         match unsafe { self.heap.reallocate(block.ptr, block.layout, new_size) } {
@@ -191,7 +202,11 @@ impl Tester {
         self.check_stats();
         let stats = self.heap.stats();
         assert_eq!(stats.in_use, 0);
-        assert!(stats.held <= MAX_SPARE_PAGES * PAGE_SIZE, "still holding {} bytes", stats.held);
+        assert!(
+            stats.held <= SPARE_PAGES * PAGE_SIZE,
+            "still holding {} bytes",
+            stats.held
+        );
     }
 }
 
@@ -238,7 +253,11 @@ fn freed_memory_is_reused_for_the_same_requests() {
         let peak = t.heap.source().peak_pages();
         t.free_everything();
         if round > 0 {
-            assert_eq!(t.heap.source().peak_pages(), peak, "round {round} needed more pages");
+            assert_eq!(
+                t.heap.source().peak_pages(),
+                peak,
+                "round {round} needed more pages"
+            );
         }
     }
 }
