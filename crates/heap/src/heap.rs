@@ -6,13 +6,15 @@
 //! recompute where the block came from instead of storing it anywhere. That
 //! is the central invariant; everything else is bookkeeping:
 //!
-//! - each class keeps a list of its slabs that have a free object; a full slab
-//!   is in no list and rejoins the front of its list when one of its objects is
-//!   freed;
+//! - each class allocates from its current slab and keeps its partial slabs
+//!   in a list (see `class_slabs`); a full slab is in no list and rejoins the
+//!   front of the list when one of its objects is freed;
 //! - a slab whose last object is freed leaves its class at once: its page goes
 //!   to the spare pages (see `spare`) or, when those are full, back to the
 //!   source. So memory freed in one class can serve any other class;
 //! - one-page blocks also come from (and go to) the spare pages first;
+//! - a page-backed block that grows first asks the source to extend its run
+//!   in place ([`PageSource::grow_pages`]); it moves only if that fails;
 //! - `stats.held` always equals the pages obtained from the source and not yet
 //!   returned (spare pages included), times [`PAGE_SIZE`].
 
@@ -122,8 +124,9 @@ impl<S: PageSource> Heap<S> {
         let block = if old_kind == new_kind {
             ptr
         } else if let (Some(Kind::Pages(count)), Some(Kind::Pages(new_count))) = (old_kind, new_kind)
-            // SAFETY: the block is a run of `count` pages, by the caller's promise.
             && new_count > count
+            // SAFETY: the block is a live run of `count` pages, by the
+            // caller's promise, and `new_count > count`.
             && unsafe { self.grow_pages(ptr, count, new_count) }
         {
             ptr
