@@ -1,12 +1,16 @@
 //! Host benchmark: our heap against `linked_list_allocator` and `talc`.
 //!
-//! Run with `cargo run --release -p heap --example bench [-- RUNS]`.
+//! Run with `cargo run --release -p heap --example bench [-- ROUNDS [abc]]`
+//! (default 11 rounds, all three workloads; e.g. `-- 21 b` for (b) only).
 //!
 //! Every measurement builds a fresh allocator on the same 64 MiB arena (its
 //! pages touched beforehand, so no host page fault is timed) and runs exactly
 //! the same call sequence (the workload functions of
-//! `heap::workload`, same seeds). Each figure is the median of RUNS runs
-//! (default 3). No locks are involved: each allocator is called directly.
+//! `heap::workload`, same seeds). The allocators are measured in interleaved
+//! rounds (ABC, BCA, CAB, ...), so a change in machine load hits all three
+//! alike; each figure is the median over the rounds, and each ratio the
+//! median of the per-round ratios, with its range. No locks are involved:
+//! each allocator is called directly.
 //!
 //! Footprint on workload (b): for our heap, the most bytes it held from its
 //! page source at once (`Stats::peak_held`). The other two manage one
@@ -215,17 +219,37 @@ fn ops_per_second<C: Contender>(arena: &Arena, workload: Workload) -> f64 {
     result.ops as f64 / seconds
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
-fn median_ops<C: Contender>(arena: &Arena, workload: Workload, runs: usize) -> f64 {
-    median(
-        (0..runs)
-            .map(|_| ops_per_second::<C>(arena, workload))
-            .collect(),
-    )
+/// One measurement of one allocator on one workload.
+fn run_one(which: usize, arena: &Arena, workload: Workload) -> f64 {
+    match which {
+        0 => ops_per_second::<Heap<ArenaSource>>(arena, workload),
+        1 => ops_per_second::<LinkedList>(arena, workload),
+        _ => ops_per_second::<Talc>(arena, workload),
+    }
+}
+
+/// `runs` rounds; each round measures the three allocators back to back,
+/// starting with a different one each round (ABC, BCA, CAB, ...). A change
+/// of machine load then hits all three alike, so the ratios *within* a
+/// round are much steadier than the raw figures. Returns, per round,
+/// `[ours, linked_list, talc]` in operations per second.
+fn interleaved(arena: &Arena, workload: Workload, runs: usize) -> Vec<[f64; 3]> {
+    (0..runs)
+        .map(|round| {
+            let mut row = [0.0; 3];
+            for k in 0..3 {
+                let which = (round + k) % 3;
+                row[which] = run_one(which, arena, workload);
+            }
+            row
+        })
+        .collect()
 }
 
 /// Footprint of workload (b): (peak live bytes, highest address − arena start).
@@ -244,33 +268,46 @@ fn footprint<C: Contender>(arena: &Arena) -> (usize, usize) {
 }
 
 fn main() {
-    let runs = std::env::args()
-        .nth(1)
-        .map_or(3, |a| a.parse().expect("RUNS must be a number"));
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args
+        .next()
+        .map_or(11, |a| a.parse().expect("RUNS must be a number"));
+    assert!(runs > 0, "RUNS must be at least 1");
+    let only = args.next().unwrap_or_else(|| "abc".into());
     println!(
-        "Heap benchmark: median of {runs} runs, one 64 MiB arena, fresh allocator per run, seed {SEED:#x}"
+        "Heap benchmark: {runs} interleaved rounds, one 64 MiB arena, fresh allocator per run, seed {SEED:#x}"
     );
     println!(
-        "(a) {OPS_SAME_SIZE} ops, (b) {OPS_MIXED} ops, (c) {OPS_VEC} ops; Mops/s = million calls per second\n"
+        "(a) {OPS_SAME_SIZE} ops, (b) {OPS_MIXED} ops, (c) {OPS_VEC} ops; Mops/s = million calls per second,"
     );
+    println!("median over the rounds; ratios are medians of the per-round ratios [min-max]\n");
     println!(
-        "{:<36} {:>9} {:>12} {:>9} {:>10} {:>10}",
-        "workload", "kestrel", "linked_list", "talc", "vs l_list", "vs talc"
+        "{:<36} {:>8} {:>11} {:>7} {:>10} {:>20}",
+        "workload", "kestrel", "linked_list", "talc", "vs l_list", "vs talc [range]"
     );
     let arena = Arena::new();
-    for w in Workload::ALL {
-        let ours = median_ops::<Heap<ArenaSource>>(&arena, w, runs);
-        let list = median_ops::<LinkedList>(&arena, w, runs);
-        let talc = median_ops::<Talc>(&arena, w, runs);
+    for (w, letter) in Workload::ALL.into_iter().zip(['a', 'b', 'c']) {
+        if !only.contains(letter) {
+            continue;
+        }
+        let rounds = interleaved(&arena, w, runs);
+        let column = |i: usize| median(&rounds.iter().map(|r| r[i]).collect::<Vec<_>>());
+        let ratios = |i: usize| rounds.iter().map(|r| r[0] / r[i]).collect::<Vec<_>>();
+        let (vs_list, vs_talc) = (ratios(1), ratios(2));
+        let low = vs_talc.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = vs_talc.iter().copied().fold(0.0, f64::max);
         println!(
-            "{:<36} {:>9.2} {:>12.2} {:>9.2} {:>9.1}x {:>9.2}x",
+            "{:<36} {:>8.2} {:>11.2} {:>7.2} {:>9.1}x {:>6.2}x [{low:.2}-{high:.2}]",
             w.title(),
-            ours / 1e6,
-            list / 1e6,
-            talc / 1e6,
-            ours / list,
-            ours / talc
+            column(0) / 1e6,
+            column(1) / 1e6,
+            column(2) / 1e6,
+            median(&vs_list),
+            median(&vs_talc),
         );
+    }
+    if !only.contains('b') {
+        return;
     }
 
     println!("\nFootprint on (b): peak live = most requested bytes live at once;");

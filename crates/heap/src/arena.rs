@@ -106,6 +106,11 @@ impl ArenaSource {
         self.data.wrapping_add(page * PAGE_SIZE)
     }
 
+    /// The number of the page at `ptr` (an address handed out by this source).
+    fn page_index(&self, ptr: NonNull<u8>) -> usize {
+        (ptr.as_ptr() as usize - self.page_address(0) as usize) / PAGE_SIZE
+    }
+
     fn word(&self, index: usize) -> u64 {
         // SAFETY: callers keep index < words(); the bitmap is set up.
         unsafe { *self.bitmap.add(index) }
@@ -170,7 +175,7 @@ unsafe impl PageSource for ArenaSource {
     }
 
     unsafe fn free_pages(&mut self, ptr: NonNull<u8>, count: usize) {
-        let first = (ptr.as_ptr() as usize - self.page_address(0) as usize) / PAGE_SIZE;
+        let first = self.page_index(ptr);
         debug_assert!(
             (first..first + count).all(|p| self.is_used(p)),
             "double free"
@@ -178,6 +183,19 @@ unsafe impl PageSource for ArenaSource {
         self.set(first, count, false);
         self.used -= count;
         self.hint = self.hint.min(first / BITS);
+    }
+
+    unsafe fn grow_pages(&mut self, ptr: NonNull<u8>, count: usize, new_count: usize) -> bool {
+        let (more, after) = (new_count - count, self.page_index(ptr) + count);
+        let fits = after + more <= self.pages && more <= self.limit.saturating_sub(self.used);
+        if !fits || (after..after + more).any(|page| self.is_used(page)) {
+            return false;
+        }
+        self.set(after, more, true);
+        self.used += more;
+        self.peak = self.peak.max(self.used);
+        self.advance_hint();
+        true
     }
 }
 
@@ -229,6 +247,35 @@ mod tests {
         );
         assert_eq!(source.pages_in_use(), 1 + 70 + 2 + 2);
         assert_eq!(source.peak_pages(), 75);
+    }
+
+    #[test]
+    fn a_run_grows_in_place_only_into_free_pages() {
+        let (_memory, mut source) = arena(200);
+        let a = source.alloc_pages(2).unwrap();
+        let b = source.alloc_pages(1).unwrap();
+        // SAFETY: `a` and `b` are runs of this source with these counts.
+        unsafe {
+            assert!(!source.grow_pages(a, 2, 3), "`b` is in the way");
+            assert!(source.grow_pages(b, 1, 5));
+            assert_eq!(source.pages_in_use(), 7);
+            let c = source.alloc_pages(1).unwrap();
+            assert_eq!(
+                c.as_ptr(),
+                b.as_ptr().add(5 * PAGE_SIZE),
+                "after the grown run"
+            );
+            source.free_pages(b, 5);
+            source.free_pages(c, 1);
+            source.set_limit(9);
+            assert!(source.grow_pages(a, 2, 9), "into the freed pages");
+            assert!(!source.grow_pages(a, 9, 10), "over the limit");
+            source.set_limit(usize::MAX);
+            assert!(!source.grow_pages(a, 9, 1000), "past the arena's end");
+            assert_eq!(source.pages_in_use(), 9);
+            source.free_pages(a, 9);
+        }
+        assert_eq!(source.pages_in_use(), 0);
     }
 
     #[test]

@@ -12,10 +12,12 @@
 //!
 //! The small classes grow in steps of 16, 32, 64 bytes, so rounding wastes at
 //! most about a quarter of a block. The big classes are chosen by how many
-//! objects fit in a page: the biggest multiple of 16 that fits 7, 6, 5, 4, 3, 2
-//! or 1 objects into the 4064 bytes after the header. They waste little of the
+//! objects fit in a page: the biggest multiple of 16 that fits 7, 6, 5, 4, 3 or
+//! 2 objects into the 4064 bytes after the header. They waste little of the
 //! page, at the price of wider gaps between neighbouring classes. (There is no
 //! 512 class: a page holds 7 objects of 576 bytes just as it would 7 of 512.)
+//! There is no one-object class either: a block above 2032 bytes takes a whole
+//! page, which costs the same memory and skips all slab bookkeeping.
 
 use crate::PAGE_SIZE;
 use crate::slab::HEADER;
@@ -24,9 +26,9 @@ use crate::slab::HEADER;
 pub(crate) const SLAB_SPACE: usize = PAGE_SIZE - HEADER;
 
 /// The class sizes, smallest first.
-pub(crate) const CLASS_SIZES: [usize; 22] = [
+pub(crate) const CLASS_SIZES: [usize; 21] = [
     16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, // steps
-    576, 672, 800, 1008, 1344, 2032, 4064, // 7, 6, 5, 4, 3, 2, 1 per page
+    576, 672, 800, 1008, 1344, 2032,
 ];
 
 /// How many classes there are.
@@ -82,17 +84,22 @@ pub(crate) fn class_for(size: usize, align: usize) -> Option<usize> {
     if size > MAX_SLAB_SIZE {
         return None;
     }
-    let mut class = SMALLEST[size.div_ceil(16)] as usize;
-    // Every class size is a multiple of 16, so this loop only runs for the
-    // rare alignments above 16. (`align` is a power of two, so a mask tests
-    // divisibility without a slow division.)
-    while CLASS_SIZES[class] & (align - 1) != 0 {
-        class += 1;
-        if class == CLASS_COUNT {
-            return None;
-        }
+    let class = SMALLEST[size.div_ceil(16)] as usize;
+    // Every class size is a multiple of 16, so only the rare alignments above
+    // 16 need a search.
+    if align <= 16 {
+        Some(class)
+    } else {
+        aligned_class_from(class, align)
     }
-    Some(class)
+}
+
+/// The first class from `class` on whose size is a multiple of `align`.
+#[cold]
+fn aligned_class_from(class: usize, align: usize) -> Option<usize> {
+    // `align` is a power of two, so a mask tests divisibility without a
+    // slow division.
+    (class..CLASS_COUNT).find(|&c| CLASS_SIZES[c] & (align - 1) == 0)
 }
 
 #[cfg(test)]
@@ -146,8 +153,8 @@ mod tests {
         assert_eq!(class_for(17, 8).map(size_of_class), Some(32));
         assert_eq!(class_for(100, 64).map(size_of_class), Some(128));
         assert_eq!(class_for(600, 8).map(size_of_class), Some(672));
-        assert_eq!(class_for(3000, 8).map(size_of_class), Some(4064));
-        assert_eq!(class_for(4065, 8), None);
+        assert_eq!(class_for(2000, 8).map(size_of_class), Some(2032));
+        assert_eq!(class_for(2033, 8), None, "a whole page");
         assert_eq!(class_for(8, 1024), None, "no class is a multiple of 1024");
     }
 }

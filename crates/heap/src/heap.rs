@@ -6,18 +6,20 @@
 //! recompute where the block came from instead of storing it anywhere. That
 //! is the central invariant; everything else is bookkeeping:
 //!
-//! - each class keeps a list of its slabs that have a free object; a full slab
-//!   is in no list and rejoins the front of its list when one of its objects is
-//!   freed;
+//! - each class allocates from its current slab and keeps its partial slabs
+//!   in a list (see `class_slabs`); a full slab is in no list and rejoins the
+//!   front of the list when one of its objects is freed;
 //! - a slab whose last object is freed leaves its class at once: its page goes
 //!   to the spare pages (see `spare`) or, when those are full, back to the
 //!   source. So memory freed in one class can serve any other class;
 //! - one-page blocks also come from (and go to) the spare pages first;
+//! - a page-backed block that grows first asks the source to extend its run
+//!   in place ([`PageSource::grow_pages`]); it moves only if that fails;
 //! - `stats.held` always equals the pages obtained from the source and not yet
 //!   returned (spare pages included), times [`PAGE_SIZE`].
 
 use crate::class::{self, CLASS_COUNT};
-use crate::slab::{Slab, SlabList};
+use crate::class_slabs::ClassSlabs;
 use crate::spare::SparePages;
 use crate::{AllocError, PAGE_SIZE, PageSource, Stats};
 use core::alloc::Layout;
@@ -51,8 +53,8 @@ impl Kind {
 /// of any size from them. Not thread-safe by itself: see [`crate::LockedHeap`].
 pub struct Heap<S: PageSource> {
     source: S,
-    /// For each class, its slabs that have a free object.
-    classes: [SlabList; CLASS_COUNT],
+    /// For each class, its slabs.
+    classes: [ClassSlabs; CLASS_COUNT],
     spare: SparePages,
     stats: Stats,
 }
@@ -65,7 +67,7 @@ unsafe impl<S: PageSource + Send> Send for Heap<S> {}
 impl<S: PageSource> Heap<S> {
     /// An empty heap; it asks `source` for pages when it first needs them.
     pub const fn new(source: S) -> Self {
-        const EMPTY: SlabList = SlabList::new();
+        const EMPTY: ClassSlabs = ClassSlabs::new();
         Heap {
             source,
             classes: [EMPTY; CLASS_COUNT],
@@ -118,7 +120,15 @@ impl<S: PageSource> Heap<S> {
         let Ok(new) = Layout::from_size_align(new_size, old.align()) else {
             return Err(self.failed(old));
         };
-        let block = if Kind::of(old) == Kind::of(new) {
+        let (old_kind, new_kind) = (Kind::of(old), Kind::of(new));
+        let block = if old_kind == new_kind {
+            ptr
+        } else if let (Some(Kind::Pages(count)), Some(Kind::Pages(new_count))) = (old_kind, new_kind)
+            && new_count > count
+            // SAFETY: the block is a live run of `count` pages, by the
+            // caller's promise, and `new_count > count`.
+            && unsafe { self.grow_pages(ptr, count, new_count) }
+        {
             ptr
         } else {
             let block = self.allocate_block(new).ok_or_else(|| self.failed(new))?;
@@ -186,55 +196,43 @@ impl<S: PageSource> Heap<S> {
         }
     }
 
-    /// One object of `class`, from a slab with room or from a new slab.
+    /// One object of `class`: from the class's current slab, or else from a
+    /// new current slab.
     #[inline]
     fn take_object(&mut self, class: usize) -> Option<NonNull<u8>> {
-        let slab = match self.classes[class].first() {
-            Some(slab) => slab,
-            None => self.new_slab(class)?,
-        };
-        // SAFETY: slabs in the list are valid headers of this class, not full.
-        unsafe {
-            let object = Slab::take(slab, class::size_of_class(class));
-            if slab.as_ref().live() == class::capacity(class) {
-                self.classes[class].remove(slab);
-            }
-            Some(object)
+        match self.classes[class].take(class) {
+            Some(object) => Some(object),
+            None => self.take_object_slow(class),
         }
     }
 
-    /// Puts an object back into its slab and the slab back in its class's
-    /// list, or releases the slab's page if the slab is now empty.
+    /// `take_object` when the current slab is full or missing: retires it and
+    /// makes the first partial slab current, or a new page.
+    #[cold]
+    #[inline(never)]
+    fn take_object_slow(&mut self, class: usize) -> Option<NonNull<u8>> {
+        self.classes[class].retire();
+        // SAFETY: there is no current slab after `retire`.
+        if !unsafe { self.classes[class].adopt_partial() } {
+            let page = self.take_page()?;
+            // SAFETY: still no current slab; the page is ours and unused.
+            unsafe { self.classes[class].adopt_new(page) };
+        }
+        self.classes[class].take(class)
+    }
+
+    /// Puts an object back into its slab, and releases the slab's page if
+    /// the slab is now empty.
     ///
     /// # Safety
     /// `object` was handed out by `take_object(class)` and is no longer used.
     #[inline]
     unsafe fn give_object(&mut self, class: usize, object: NonNull<u8>) {
-        let slab = Slab::containing(object);
-        let list = &mut self.classes[class];
-        // SAFETY: the object's page is a slab of this class (see above), and
-        // a slab is in the list exactly when it is neither full nor empty.
+        // SAFETY: by the caller's promise; an emptied slab's page is unused.
         unsafe {
-            if slab.as_ref().live() == class::capacity(class) {
-                list.push_front(slab);
+            if let Some(page) = self.classes[class].give(class, object) {
+                self.release_page(page);
             }
-            Slab::give(slab, object);
-            if slab.as_ref().live() == 0 {
-                list.remove(slab);
-                self.release_page(slab.cast());
-            }
-        }
-    }
-
-    /// A fresh, empty slab for `class`, already in its list.
-    fn new_slab(&mut self, class: usize) -> Option<NonNull<Slab>> {
-        let page = self.take_page()?;
-        // SAFETY: the page is ours alone and unused; the list holds only
-        // valid slabs.
-        unsafe {
-            let slab = Slab::init(page);
-            self.classes[class].push_front(slab);
-            Some(slab)
         }
     }
 
@@ -266,6 +264,21 @@ impl<S: PageSource> Heap<S> {
         Some(pages)
     }
 
+    /// Extends a page-backed block in place, if the source can.
+    ///
+    /// # Safety
+    /// `pages` is a live block of `count` pages, and `new_count > count`.
+    unsafe fn grow_pages(&mut self, pages: NonNull<u8>, count: usize, new_count: usize) -> bool {
+        // SAFETY: every page-backed block is one run from the source (a
+        // one-page block may have been a spare page first: still one run).
+        let grown = unsafe { self.source.grow_pages(pages, count, new_count) };
+        if grown {
+            self.stats.held += (new_count - count) * PAGE_SIZE;
+            self.stats.peak_held = self.stats.peak_held.max(self.stats.held);
+        }
+        grown
+    }
+
     /// # Safety
     /// `pages` and `count` came from `pages_from_source` and are unused now.
     unsafe fn pages_to_source(&mut self, pages: NonNull<u8>, count: usize) {
@@ -280,6 +293,7 @@ mod tests {
     use super::*;
     use crate::ArenaSource;
     use crate::class::{CLASS_SIZES, capacity};
+    use crate::slab::Slab;
     use crate::spare::SPARE_PAGES;
 
     fn heap(memory: &mut [u8]) -> Heap<ArenaSource> {
@@ -295,10 +309,11 @@ mod tests {
     fn kinds_follow_the_layout() {
         assert_eq!(Kind::of(layout(0, 1)), Some(Kind::Class(0)));
         assert_eq!(
-            Kind::of(layout(4064, 8)),
+            Kind::of(layout(2032, 8)),
             Some(Kind::Class(CLASS_SIZES.len() - 1))
         );
-        assert_eq!(Kind::of(layout(4065, 8)), Some(Kind::Pages(1)));
+        assert_eq!(Kind::of(layout(2033, 8)), Some(Kind::Pages(1)));
+        assert_eq!(Kind::of(layout(4096, 8)), Some(Kind::Pages(1)));
         assert_eq!(Kind::of(layout(8193, 8)), Some(Kind::Pages(3)));
         assert_eq!(Kind::of(layout(8, 4096)), Some(Kind::Pages(1)));
         assert_eq!(Kind::of(layout(8, 8192)), None);
@@ -404,6 +419,15 @@ mod tests {
             blocks.push(p);
         }
         assert_eq!(blocks.len(), 20 * 2, "every page reused");
+        for b in blocks.drain(..) {
+            // SAFETY: allocated above with `big`.
+            unsafe { h.deallocate(b, big) };
+        }
+        let page = layout(3000, 8);
+        while let Ok(p) = h.allocate(page) {
+            blocks.push(p);
+        }
+        assert_eq!(blocks.len(), 20, "one page each");
     }
 
     #[test]
@@ -457,6 +481,62 @@ mod tests {
             (1, 5, 1, 0)
         );
         assert_eq!(stats.peak_in_use, 8000);
+    }
+
+    #[test]
+    fn page_blocks_grow_in_place_when_the_next_pages_are_free() {
+        let mut memory = vec![0u8; 1 << 20];
+        let mut h = heap(&mut memory);
+        let p = h.allocate(layout(5000, 8)).unwrap();
+        let q = h.allocate(layout(3000, 8)).unwrap();
+        // SAFETY: each call passes the block's current layout.
+        unsafe {
+            p.write_bytes(3, 5000);
+            q.write_bytes(4, 3000);
+            assert_eq!(
+                h.reallocate(q, layout(3000, 8), 9000),
+                Ok(q),
+                "grown to 3 pages"
+            );
+            assert_eq!(h.stats().held, 5 * PAGE_SIZE);
+            let moved = h.reallocate(p, layout(5000, 8), 9000).unwrap();
+            assert_ne!(moved, p, "`q` is in the way");
+            assert_eq!(
+                core::slice::from_raw_parts(moved.as_ptr(), 5000),
+                &[3; 5000]
+            );
+            assert_eq!(core::slice::from_raw_parts(q.as_ptr(), 3000), &[4; 3000]);
+            h.deallocate(q, layout(9000, 8));
+            h.deallocate(moved, layout(9000, 8));
+        }
+        assert_eq!(h.stats().held, 0, "grown runs go back whole");
+        assert_eq!(h.source().pages_in_use(), 0);
+        assert_eq!(h.stats().peak_held, 8 * PAGE_SIZE);
+    }
+
+    #[test]
+    fn the_current_slab_is_used_first_and_released_when_empty() {
+        let mut memory = vec![0u8; 1 << 20];
+        let mut h = heap(&mut memory);
+        let l = layout(1000, 8); // class 1008: 4 per page
+        let blocks: Vec<_> = (0..12).map(|_| h.allocate(l).unwrap()).collect();
+        assert_eq!(h.source().pages_in_use(), 3);
+        // SAFETY: each block was allocated above with `l`, freed once.
+        unsafe {
+            h.deallocate(blocks[1], l); // first slab: full -> partial
+            h.deallocate(blocks[9], l); // the current slab
+            assert_eq!(h.allocate(l), Ok(blocks[9]), "current slab first");
+            assert_eq!(h.allocate(l), Ok(blocks[1]), "then the partial one");
+            for &b in &blocks[8..12] {
+                h.deallocate(b, l);
+            }
+        }
+        assert_eq!(h.stats().held, 3 * PAGE_SIZE, "its page became a spare");
+        assert_eq!(h.source().pages_in_use(), 3);
+        assert_eq!(
+            h.allocate(layout(4000, 8)).map(Slab::page_of),
+            Ok(Slab::page_of(blocks[8]))
+        );
     }
 
     #[test]

@@ -11,18 +11,32 @@
 //!
 //! # Two kinds of blocks
 //!
-//! - **Small blocks** (up to [`MAX_SLAB_SIZE`] = 4064 bytes) are rounded up to
-//!   one of 22 *size classes* and served from *slabs*: pages cut into equal
+//! - **Small blocks** (up to [`MAX_SLAB_SIZE`] = 2032 bytes) are rounded up to
+//!   one of 21 *size classes* and served from *slabs*: pages cut into equal
 //!   objects of one class. Each slab keeps its freed objects on an intrusive
 //!   free list, so allocating and freeing are a handful of pointer moves: O(1),
 //!   no searching, no merging of neighbours.
-//! - **Large blocks** get their own run of whole pages from the source, and the
-//!   run goes straight back on free.
+//! - **Large blocks** (above 2032 bytes) get their own run of whole pages; a
+//!   one-page block reuses a spare page when there is one, bigger runs come
+//!   from the source and go straight back on free. Growing such a block with
+//!   `reallocate` first asks the source to extend the run in place
+//!   ([`PageSource::grow_pages`]), and only moves it when that fails.
 //!
 //! Nothing records which kind a block is: it is computed again from the layout
 //! that `dealloc` receives, which Rust guarantees is the one used to allocate.
 //! A slab's header sits at the start of its page, so the slab of an object is
 //! found by rounding its address down to a page boundary.
+//!
+//! # Speed: touch as little memory as possible
+//!
+//! With thousands of blocks live, most of the time goes into cache misses,
+//! not instructions. Each class therefore allocates from one *current slab*
+//! whose header is copied into the heap structure (which stays in the cache)
+//! instead of being read from its page; allocating from it touches only the
+//! object handed out, and so does freeing an object of it. Only frees into
+//! other slabs read a header in a page. The size class comes from a table
+//! indexed by `(size + 15) / 16`, slab capacities from another table, and no
+//! path divides.
 //!
 //! # Alignment
 //!
@@ -37,8 +51,8 @@
 //!
 //! Speed costs memory in three ways, all bounded:
 //! - rounding to a class wastes up to 1/4 of a small block (e.g. 65 bytes take
-//!   80), and up to half for sizes just above 2032 (one 4064-byte object per
-//!   page); large blocks waste up to 4095 bytes of their last page;
+//!   80), and up to half for sizes just above 2032 (a whole page each); large
+//!   blocks waste up to 4095 bytes of their last page;
 //! - each slab page loses its 32-byte header and the unused gap before its
 //!   first object (under 6% of the page for every class);
 //! - a page stays with its class while any object on it is live, so a few
@@ -63,6 +77,7 @@
 
 mod arena;
 mod class;
+mod class_slabs;
 mod heap;
 mod locked;
 mod slab;
@@ -97,8 +112,22 @@ pub unsafe trait PageSource {
     ///
     /// # Safety
     /// `ptr` and `count` came together from one `alloc_pages` call on this
-    /// source, and the pages are no longer used.
+    /// source (with `count` as last set by a successful `grow_pages` on that
+    /// run, if any), and the pages are no longer used.
     unsafe fn free_pages(&mut self, ptr: NonNull<u8>, count: usize);
+
+    /// Extends the run of `count` pages at `ptr` to `new_count` pages in
+    /// place, if the pages right after it are free (and within any limit).
+    /// Returns whether it did; on `false` nothing changed. This is optional:
+    /// the default never grows, and the heap then moves the block instead.
+    ///
+    /// # Safety
+    /// `ptr` and `count` describe a run this source handed out (as for
+    /// `free_pages`), and `new_count > count`.
+    unsafe fn grow_pages(&mut self, ptr: NonNull<u8>, count: usize, new_count: usize) -> bool {
+        let _ = (ptr, count, new_count);
+        false
+    }
 }
 
 /// An allocation failed: the page source had no more pages (or the requested

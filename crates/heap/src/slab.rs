@@ -6,7 +6,7 @@
 //! ```
 //!
 //! The header sits at the start of the page, so the slab that owns an object is
-//! found by rounding the object's address down to the page ([`Slab::containing`]):
+//! found by rounding the object's address down to the page ([`Slab::page_of`]):
 //! no search, no table. Objects are packed against the end of the page (see the
 //! `class` module for why that gives alignment for free) and handed out in two
 //! ways: first from the slab's *free list*, a singly linked list threaded through
@@ -16,9 +16,9 @@
 //! no set-up loop and untouched objects are never written.
 //!
 //! Invariants: `live` objects are in use, the free list holds exactly
-//! `carved - live` objects, and `carved <= capacity`. Slabs of one class that
-//! still have room are chained in a doubly linked list ([`SlabList`]) so a slab
-//! can leave the list in O(1) when it fills up or is given back.
+//! `carved - live` objects, and `carved <= capacity`. The partial slabs of a
+//! class (neither full nor empty) are chained in a doubly linked list
+//! ([`SlabList`]) so a slab can leave the list in O(1) when it is given back.
 
 use crate::PAGE_SIZE;
 use core::ptr::{self, NonNull};
@@ -32,7 +32,8 @@ struct FreeObject {
     next: *mut FreeObject,
 }
 
-/// The header of a slab page.
+/// The header of a slab page (or, for a class's current slab, its copy kept
+/// in the heap: see the `class_slabs` module).
 #[repr(C)]
 pub(crate) struct Slab {
     next: *mut Slab,
@@ -43,31 +44,42 @@ pub(crate) struct Slab {
 }
 
 impl Slab {
-    /// Writes an empty slab header at the start of `page` and returns it.
+    /// The header of a slab with nothing handed out yet.
+    pub(crate) const EMPTY: Slab = Slab {
+        next: ptr::null_mut(),
+        prev: ptr::null_mut(),
+        free: ptr::null_mut(),
+        live: 0,
+        carved: 0,
+    };
+
+    /// Writes an empty slab header at the start of `page` and returns it
+    /// (the heap itself starts a slab with [`Slab::EMPTY`] as the current
+    /// slab's header, see `class_slabs`).
     ///
     /// # Safety
     /// `page` is a page-aligned, writable page that nothing else uses.
+    #[cfg(test)]
     pub(crate) unsafe fn init(page: NonNull<u8>) -> NonNull<Slab> {
         let slab = page.cast::<Slab>();
-        let empty = Slab {
-            next: ptr::null_mut(),
-            prev: ptr::null_mut(),
-            free: ptr::null_mut(),
-            live: 0,
-            carved: 0,
-        };
         // SAFETY: the caller gives us the page; the header fits (checked above)
         // and a page start is aligned for it.
-        unsafe { slab.write(empty) };
+        unsafe { slab.write(Slab::EMPTY) };
         slab
     }
 
-    /// The slab whose page holds `object`.
+    /// The page that holds `object` (where its slab's header is).
     #[inline]
-    pub(crate) fn containing(object: NonNull<u8>) -> NonNull<Slab> {
+    pub(crate) fn page_of(object: NonNull<u8>) -> NonNull<u8> {
         let page = object.as_ptr().map_addr(|a| a & !(PAGE_SIZE - 1));
-        // SAFETY: the page start is where the slab's (non-null) page begins.
-        unsafe { NonNull::new_unchecked(page) }.cast()
+        // SAFETY: the page start is where the object's (non-null) page begins.
+        unsafe { NonNull::new_unchecked(page) }
+    }
+
+    /// The slab whose page holds `object`.
+    #[cfg(test)]
+    pub(crate) fn containing(object: NonNull<u8>) -> NonNull<Slab> {
+        Slab::page_of(object).cast()
     }
 
     /// Objects currently handed out.
@@ -76,41 +88,39 @@ impl Slab {
         self.live as usize
     }
 
-    /// Hands out one object of `size` bytes from `slab`.
+    /// Hands out one object of `size` bytes from the slab on `page`, which
+    /// this header describes.
     ///
     /// # Safety
-    /// `slab` is a valid header made by [`Slab::init`] for objects of `size`
-    /// bytes, and is not full (`live < capacity`).
+    /// The header was made by [`Slab::init`] (or copied from one) for `page`
+    /// and objects of `size` bytes, and the slab is not full
+    /// (`live < capacity`).
     #[inline]
-    pub(crate) unsafe fn take(slab: NonNull<Slab>, size: usize) -> NonNull<u8> {
-        // SAFETY: a valid header, by the caller's promise.
-        let header = unsafe { &mut *slab.as_ptr() };
-        header.live += 1;
-        if let Some(object) = NonNull::new(header.free) {
+    pub(crate) unsafe fn take(&mut self, page: NonNull<u8>, size: usize) -> NonNull<u8> {
+        self.live += 1;
+        if let Some(object) = NonNull::new(self.free) {
             // SAFETY: objects on the free list are ours and hold a link.
-            header.free = unsafe { object.as_ref().next };
+            self.free = unsafe { object.as_ref().next };
             return object.cast();
         }
-        header.carved += 1;
-        let offset = PAGE_SIZE - header.carved as usize * size;
+        self.carved += 1;
+        let offset = PAGE_SIZE - self.carved as usize * size;
         // SAFETY: carved <= capacity, so `offset` lies after the header and
-        // the object fits in the page that `slab` points to.
-        unsafe { slab.cast::<u8>().add(offset) }
+        // the object fits in `page`.
+        unsafe { page.add(offset) }
     }
 
-    /// Takes back `object` into `slab`.
+    /// Takes back `object`, which lies in the page this header describes.
     ///
     /// # Safety
     /// `object` came from [`Slab::take`] on this slab and is no longer used.
     #[inline]
-    pub(crate) unsafe fn give(slab: NonNull<Slab>, object: NonNull<u8>) {
-        // SAFETY: a valid header, by the caller's promise.
-        let header = unsafe { &mut *slab.as_ptr() };
+    pub(crate) unsafe fn give(&mut self, object: NonNull<u8>) {
         let link = object.cast::<FreeObject>();
         // SAFETY: the object is ours again, at least 16 bytes and 16-aligned.
-        unsafe { link.write(FreeObject { next: header.free }) };
-        header.free = link.as_ptr();
-        header.live -= 1;
+        unsafe { link.write(FreeObject { next: self.free }) };
+        self.free = link.as_ptr();
+        self.live -= 1;
     }
 }
 
@@ -130,6 +140,18 @@ impl SlabList {
     #[inline]
     pub(crate) fn first(&self) -> Option<NonNull<Slab>> {
         NonNull::new(self.head)
+    }
+
+    /// Takes the first slab out of the list, if any.
+    ///
+    /// # Safety
+    /// As for [`SlabList::push_front`].
+    #[inline]
+    pub(crate) unsafe fn pop_front(&mut self) -> Option<NonNull<Slab>> {
+        let first = self.first()?;
+        // SAFETY: by the caller's promise; `first` is in this list.
+        unsafe { self.remove(first) };
+        Some(first)
     }
 
     /// Puts `slab` (not in any list) at the front.
@@ -191,15 +213,15 @@ mod tests {
         // SAFETY: the page is ours and page-aligned; objects are 48 bytes and
         // fewer than the capacity are taken; only taken objects are given back.
         unsafe {
-            let slab = Slab::init(base);
-            let a = Slab::take(slab, 48);
-            let b = Slab::take(slab, 48);
+            let slab = &mut *Slab::init(base).as_ptr();
+            let a = slab.take(base, 48);
+            let b = slab.take(base, 48);
             assert_eq!(a.addr().get(), base.addr().get() + PAGE_SIZE - 48);
             assert_eq!(b.addr().get(), base.addr().get() + PAGE_SIZE - 96);
-            assert_eq!(slab.as_ref().live(), 2);
-            Slab::give(slab, a);
-            assert_eq!(slab.as_ref().live(), 1);
-            assert_eq!(Slab::take(slab, 48), a, "a freed object is reused first");
+            assert_eq!(slab.live(), 2);
+            slab.give(a);
+            assert_eq!(slab.live(), 1);
+            assert_eq!(slab.take(base, 48), a, "a freed object is reused first");
         }
     }
 
@@ -208,11 +230,11 @@ mod tests {
         let mut storage = Page([0; PAGE_SIZE]);
         let base = page(&mut storage);
         // SAFETY: the page is ours and page-aligned.
-        let slab = unsafe { Slab::init(base) };
+        let slab = unsafe { &mut *Slab::init(base).as_ptr() };
         let capacity = (PAGE_SIZE - HEADER) / 16;
         // SAFETY: exactly `capacity` objects of 16 bytes are taken.
         let objects: Vec<_> = (0..capacity)
-            .map(|_| unsafe { Slab::take(slab, 16) })
+            .map(|_| unsafe { slab.take(base, 16) })
             .collect();
         let distinct: HashSet<_> = objects.iter().collect();
         assert_eq!(distinct.len(), capacity);
@@ -247,7 +269,8 @@ mod tests {
             assert_eq!(list.first(), Some(slabs[2]));
             list.remove(slabs[2]); // head
             assert_eq!(list.first(), Some(slabs[0]));
-            list.remove(slabs[0]); // last one
+            assert_eq!(list.pop_front(), Some(slabs[0]), "the last one");
+            assert_eq!(list.pop_front(), None);
         }
         assert!(list.first().is_none());
     }
