@@ -3,7 +3,7 @@
 //! A waker has one job: put its task's id in the ready queue. It must be
 //! cheap to clone, callable from any thread or interrupt handler, and must
 //! outlive the task if someone keeps it (a timer, a device driver). So the
-//! waker is an `Arc` of a small [`Header`]: the task's id, its state flags and
+//! waker is an `Arc` of a small `Header`: the task's id, its state flags and
 //! a reference to the ready queue. We build it with the standard
 //! [`alloc::task::Wake`] trait, which turns an `Arc<impl Wake>` into a
 //! `Waker` with a correct vtable and no `unsafe` code of ours; a hand-made
