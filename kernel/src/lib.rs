@@ -16,10 +16,13 @@ pub mod arch;
 pub mod boot;
 pub mod boot_report;
 pub mod drivers;
+pub mod input;
 pub mod logger;
 pub mod output;
 pub mod panic;
+pub mod symbols;
 pub mod testing;
+pub mod time;
 
 /// Re-exported so that macros such as [`test_kernel!`] can name it from any crate.
 pub use bootloader_api;
