@@ -19,13 +19,11 @@
 //! recognises the guard page in CR2 and says "stack overflow".
 
 use super::entry::InterruptFrame;
-use super::gdt::{self, GuardedStack};
 use super::guard;
 use crate::symbols::At;
 use crate::{arch, output, testing};
 use core::fmt::{self, Write};
 use spin::{Mutex, Once};
-use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
 
 const NAMES: [&str; 32] = [
@@ -173,7 +171,11 @@ impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.frame;
         writeln!(f, "\x1b[33mEXCEPTION\x1b[0m {}", Summary { frame: r, cr2: self.cr2 })?;
-        writeln!(f, "  vector {} ({}), error code {:#x}, CR2 {:#x}", r.vector, name(r.vector as u8), r.error_code, self.cr2)?;
+        write!(f, "  vector {} ({}), error code {:#x}", r.vector, name(r.vector as u8), r.error_code)?;
+        if matches!(r.vector as u8, PAGE_FAULT | DOUBLE_FAULT) {
+            write!(f, ", CR2 {:#x}", self.cr2)?;
+        }
+        writeln!(f)?;
         writeln!(f, "  RIP {:#018x}{}", r.rip, At(r.rip))?;
         writeln!(f, "  RSP {:#018x}  RFLAGS {:#x}  CS {:#x}  SS {:#x}", r.rsp, r.rflags, r.cs, r.ss)?;
         let regs = [
@@ -198,32 +200,35 @@ impl fmt::Display for Report<'_> {
 /// The summary of the exception that ended the current test.
 static MESSAGE: Mutex<Message> = Mutex::new(Message { bytes: [0; 200], len: 0 });
 
-/// A stack to continue the test run on: the faulting code's stack may be the
-/// one that overflowed.
-static mut RECOVERY_STACK: GuardedStack<{ 64 * 1024 }> = GuardedStack::new();
-static RECOVERY_TOP: Once<VirtAddr> = Once::new();
+/// Where the test run continues after an exception: the top of the kernel stack
+/// (the faulting code's stack may be the one that overflowed).
+static RESUME_STACK_TOP: Once<u64> = Once::new();
 
-/// Prepares the stack that the test harness continues on after an exception.
-pub fn init() {
-    // SAFETY: only this module uses the recovery stack, and `Once` runs this once.
-    RECOVERY_TOP.call_once(|| unsafe { gdt::prepare(&raw mut RECOVERY_STACK, "recovery stack") });
+/// Remembers the top of the kernel stack, for continuing a test run.
+pub fn init(boot_info: &bootloader_api::BootInfo) {
+    RESUME_STACK_TOP.call_once(|| (boot_info.kernel_stack_bottom + boot_info.kernel_stack_len) & !0xf);
 }
 
 /// Records the verdict's message and makes the `iretq` "return" into
-/// [`resume_test_run`] on the recovery stack instead of into the faulting code.
-/// Returning from the handler (rather than continuing inside it) leaves the
-/// exception cleanly: the CPU restores the flags, so interrupts are as enabled as
-/// they were when the test ran.
+/// [`resume_test_run`] at the top of the kernel stack instead of into the
+/// faulting code. Everything on the kernel stack belongs to the test run, which
+/// never returns, so starting over at its top abandons only dead frames. Leaving
+/// the handler by `iretq` (rather than continuing inside it) ends the exception
+/// cleanly; interrupts are switched back on if the kernel had enabled them (a
+/// double fault's saved flags may have them off).
 fn end_test(frame: &mut InterruptFrame, cr2: u64) {
     let mut message = MESSAGE.lock();
     message.len = 0;
     let _ = write!(message, "{}", Summary { frame, cr2 });
-    let top = RECOVERY_TOP.get().expect("exceptions::init runs first").as_u64();
+    let top = *RESUME_STACK_TOP.get().expect("exceptions::init runs first");
     frame.rip = resume_test_run as *const () as u64;
     // As if `resume_test_run` had been called: the return-address slot below a
     // 16-byte aligned stack top.
     frame.rsp = top - 8;
     frame.rflags &= !(1 << 8 | 1 << 10); // clear the trap and direction flags
+    if super::interrupts::enabled_by_kernel() {
+        frame.rflags |= 1 << 9; // the interrupt flag
+    }
 }
 
 extern "C" fn resume_test_run() -> ! {

@@ -76,6 +76,14 @@ pub fn is_mapped(address: u64) -> bool {
     VirtAddr::try_new(address).is_ok_and(|a| table.translate_addr(a).is_some())
 }
 
+/// Calls `f(page_start, stack_name)` for every recorded guard page.
+pub fn for_each(mut f: impl FnMut(u64, &'static str)) {
+    let guards = x86_64::instructions::interrupts::without_interrupts(|| *GUARDS.lock());
+    for (start, name) in guards.iter().flatten() {
+        f(*start, name);
+    }
+}
+
 /// The name of the stack whose guard page contains `address`, if any.
 pub fn guarded_stack_at(address: u64) -> Option<&'static str> {
     // try_lock: a fault handler must never wait (the lock is only ever held

@@ -17,7 +17,7 @@
 
 use super::entry::InterruptFrame;
 use super::{apic, exceptions, pic};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
@@ -44,9 +44,17 @@ pub fn register(vector: u8, name: &'static str, handler: Handler) {
     without_interrupts(|| HANDLERS.lock()[usize::from(vector)] = Some(Registered { name, handler }));
 }
 
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
 /// Lets the CPU take interrupts (`sti`). Call when every handler is in place.
 pub fn enable() {
+    ENABLED.store(true, Ordering::SeqCst);
     x86_64::instructions::interrupts::enable();
+}
+
+/// Whether the boot has reached the point where interrupts are on.
+pub fn enabled_by_kernel() -> bool {
+    ENABLED.load(Ordering::SeqCst)
 }
 
 /// Called by the entry code for every interrupt and exception.
