@@ -42,7 +42,9 @@ pub fn try_read() -> Option<u8> {
         (queue.pop(), queue.take_dropped())
     });
     if dropped > 0 {
-        crate::println!("\n\x1b[33minput: {dropped} bytes dropped (the input queue was full)\x1b[0m");
+        crate::println!(
+            "\n\x1b[33minput: {dropped} bytes dropped (the input queue was full)\x1b[0m"
+        );
     }
     byte
 }

@@ -17,7 +17,10 @@ kernel::test_kernel![
     // First among the exceptions: later tests run on a fresh kernel stack too,
     // but this one checks the stack the bootloader gave us.
     should_panic!(stack_overflow_is_caught, "stack overflow: the kernel stack"),
-    should_panic!(page_fault_reports_the_address, "page fault at 0x5555deadb000"),
+    should_panic!(
+        page_fault_reports_the_address,
+        "page fault at 0x5555deadb000"
+    ),
     should_panic!(divide_error_is_reported, "divide error"),
     should_panic!(invalid_opcode_is_reported, "invalid opcode"),
     test!(interrupts_are_on_again_after_an_exception),
@@ -79,7 +82,10 @@ fn guard_pages_are_unmapped() {
     let mut count = 0;
     guard::for_each(|start, name| {
         assert!(!guard::is_mapped(start), "guard of {name} is mapped");
-        assert!(guard::is_mapped(start + 4096), "the {name} itself is mapped");
+        assert!(
+            guard::is_mapped(start + 4096),
+            "the {name} itself is mapped"
+        );
         names[count] = name;
         count += 1;
     });
@@ -89,7 +95,10 @@ fn guard_pages_are_unmapped() {
         "NMI stack",
         "machine-check stack",
     ] {
-        assert!(names[..count].contains(&expected), "{expected} has no guard: {names:?}");
+        assert!(
+            names[..count].contains(&expected),
+            "{expected} has no guard: {names:?}"
+        );
     }
 }
 
@@ -123,7 +132,9 @@ fn stack_overflow_is_caught() {
 
 fn divide_error_is_reported() {
     // SAFETY: deliberately dividing by zero (`div` with a zero divisor).
-    unsafe { core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _) };
+    unsafe {
+        core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _)
+    };
 }
 
 fn invalid_opcode_is_reported() {
@@ -220,7 +231,10 @@ impl Write for Text {
 }
 
 fn symbols_name_kernel_functions() {
-    let mut text = Text { bytes: [0; 128], len: 0 };
+    let mut text = Text {
+        bytes: [0; 128],
+        len: 0,
+    };
     let address = symbols_name_kernel_functions as *const () as u64;
     write!(text, "{}", symbols::At(address + 4)).unwrap();
     let text = core::str::from_utf8(&text.bytes[..text.len]).unwrap();

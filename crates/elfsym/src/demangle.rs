@@ -48,9 +48,7 @@ fn write_component(f: &mut fmt::Formatter<'_>, mut text: &str) -> fmt::Result {
         if let Some(rest) = text.strip_prefix("..") {
             f.write_str("::")?;
             text = rest;
-        } else if let Some((escape, rest)) = text
-            .strip_prefix('$')
-            .and_then(|t| t.split_once('$'))
+        } else if let Some((escape, rest)) = text.strip_prefix('$').and_then(|t| t.split_once('$'))
         {
             match unescape(escape) {
                 Some(c) => write!(f, "{c}")?,

@@ -57,16 +57,27 @@ fn finds_the_enclosing_function() {
     let name = |addr| table.lookup(addr).map(|(s, off)| (s.name, off));
     assert_eq!(name(0x1000), Some(("first", 0)));
     assert_eq!(name(0x101f), Some(("first", 0x1f)));
-    assert_eq!(name(0x1020), None, "past the end of `first`, objects do not count");
+    assert_eq!(
+        name(0x1020),
+        None,
+        "past the end of `first`, objects do not count"
+    );
     assert_eq!(name(0x1045), Some(("second", 5)));
     assert_eq!(name(0xfff), None);
-    assert_eq!(name(0x9999), Some(("unsized", 0x7999)), "size 0: no end known");
+    assert_eq!(
+        name(0x9999),
+        Some(("unsized", 0x7999)),
+        "size 0: no end known"
+    );
 }
 
 #[test]
 fn damaged_files_are_errors_not_panics() {
     assert_eq!(SymbolTable::parse(b"").unwrap_err(), Error::NotElf64);
-    assert_eq!(SymbolTable::parse(b"\x7fELF\x01\x01").unwrap_err(), Error::NotElf64);
+    assert_eq!(
+        SymbolTable::parse(b"\x7fELF\x01\x01").unwrap_err(),
+        Error::NotElf64
+    );
     let good = elf(&[("f", 1, 1, true)]);
     for len in 0..good.len() {
         // Truncated copies either fail or (cut only in padding) still work.
@@ -75,7 +86,10 @@ fn damaged_files_are_errors_not_panics() {
     let mut no_symtab = good.clone();
     let shoff = u64::from_le_bytes(no_symtab[0x28..0x30].try_into().unwrap()) as usize;
     no_symtab[shoff + 64 + 4] = 1; // .symtab becomes PROGBITS
-    assert_eq!(SymbolTable::parse(&no_symtab).unwrap_err(), Error::NoSymbolTable);
+    assert_eq!(
+        SymbolTable::parse(&no_symtab).unwrap_err(),
+        Error::NoSymbolTable
+    );
 }
 
 /// A tiny xorshift pseudo-random generator: deterministic, so failures repeat.
@@ -102,7 +116,12 @@ fn random_tables_match_brute_force() {
             .map(|(i, name)| {
                 // Distinct addresses, so "the highest start" is unambiguous.
                 let address = (rng.next() % 0x1000) * 64 + i as u64;
-                (name.as_str(), address, rng.next() % 200, rng.next() % 4 != 0)
+                (
+                    name.as_str(),
+                    address,
+                    rng.next() % 200,
+                    rng.next() % 4 != 0,
+                )
             })
             .collect();
         let file = elf(&symbols);
@@ -148,7 +167,11 @@ fn demangles_legacy_rust_names() {
     assert_eq!(show("_ZN3foo8$u20$bar17h0123456789abcdefE"), "foo:: bar");
     assert_eq!(show("_ZN3foo13_$LT$impl$GT$E"), "foo::<impl>");
     assert_eq!(show("memcpy"), "memcpy", "C names stay as they are");
-    assert_eq!(show("_ZN99tooshortE"), "_ZN99tooshortE", "malformed names stay raw");
+    assert_eq!(
+        show("_ZN99tooshortE"),
+        "_ZN99tooshortE",
+        "malformed names stay raw"
+    );
     assert_eq!(show("_ZN3abc"), "_ZN3abc");
     assert_eq!(show("_ZN4a$Q$E"), "a$Q$");
 }

@@ -41,7 +41,11 @@ fn shift_and_caps_lock() {
 
 #[test]
 fn control_keys() {
-    assert_eq!(press(&[LCTRL, 0x2E, 0xAE, LCTRL | RELEASE]), [0x03], "Ctrl-C");
+    assert_eq!(
+        press(&[LCTRL, 0x2E, 0xAE, LCTRL | RELEASE]),
+        [0x03],
+        "Ctrl-C"
+    );
     assert_eq!(press(&tap(0x1C)), b"\r", "Enter");
     assert_eq!(press(&tap(0x0E)), [0x7F], "Backspace");
     assert_eq!(press(&tap(0x01)), [0x1B], "Escape alone");

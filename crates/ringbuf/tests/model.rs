@@ -40,7 +40,10 @@ fn full_queue_refuses_and_counts() {
     assert_eq!(q.take_dropped(), 2);
     assert_eq!(q.dropped(), 0);
     // The old bytes are intact: nothing was overwritten.
-    assert_eq!([q.pop(), q.pop(), q.pop(), q.pop()], [Some(1), Some(2), Some(3), None]);
+    assert_eq!(
+        [q.pop(), q.pop(), q.pop(), q.pop()],
+        [Some(1), Some(2), Some(3), None]
+    );
 }
 
 fn random_against_model<const N: usize>(seed: u64) {

@@ -27,11 +27,23 @@ pub struct Handler {
 }
 
 impl AcpiHandler for Handler {
-    unsafe fn map_physical_region<T>(&self, physical: usize, size: usize) -> PhysicalMapping<Self, T> {
+    unsafe fn map_physical_region<T>(
+        &self,
+        physical: usize,
+        size: usize,
+    ) -> PhysicalMapping<Self, T> {
         let virt = (self.offset + physical as u64) as *mut T;
         // SAFETY: all physical memory is mapped at `offset`, so the region is
         // readable; the acpi crate only reads tables the firmware placed there.
-        unsafe { PhysicalMapping::new(physical, NonNull::new(virt).expect("non-null"), size, size, *self) }
+        unsafe {
+            PhysicalMapping::new(
+                physical,
+                NonNull::new(virt).expect("non-null"),
+                size,
+                size,
+                *self,
+            )
+        }
     }
 
     fn unmap_physical_region<T>(_region: &PhysicalMapping<Self, T>) {}

@@ -63,7 +63,10 @@ const NAMES: [&str; 32] = [
 
 /// The exception's name, e.g. "page fault".
 pub fn name(vector: u8) -> &'static str {
-    NAMES.get(usize::from(vector)).copied().unwrap_or("not an exception")
+    NAMES
+        .get(usize::from(vector))
+        .copied()
+        .unwrap_or("not an exception")
 }
 
 const BREAKPOINT: u8 = 3;
@@ -170,19 +173,47 @@ struct Report<'a> {
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.frame;
-        writeln!(f, "\x1b[33mEXCEPTION\x1b[0m {}", Summary { frame: r, cr2: self.cr2 })?;
-        write!(f, "  vector {} ({}), error code {:#x}", r.vector, name(r.vector as u8), r.error_code)?;
+        writeln!(
+            f,
+            "\x1b[33mEXCEPTION\x1b[0m {}",
+            Summary {
+                frame: r,
+                cr2: self.cr2
+            }
+        )?;
+        write!(
+            f,
+            "  vector {} ({}), error code {:#x}",
+            r.vector,
+            name(r.vector as u8),
+            r.error_code
+        )?;
         if matches!(r.vector as u8, PAGE_FAULT | DOUBLE_FAULT) {
             write!(f, ", CR2 {:#x}", self.cr2)?;
         }
         writeln!(f)?;
         writeln!(f, "  RIP {:#018x}{}", r.rip, At(r.rip))?;
-        writeln!(f, "  RSP {:#018x}  RFLAGS {:#x}  CS {:#x}  SS {:#x}", r.rsp, r.rflags, r.cs, r.ss)?;
+        writeln!(
+            f,
+            "  RSP {:#018x}  RFLAGS {:#x}  CS {:#x}  SS {:#x}",
+            r.rsp, r.rflags, r.cs, r.ss
+        )?;
         let regs = [
-            ("RAX", r.rax), ("RBX", r.rbx), ("RCX", r.rcx), ("RDX", r.rdx),
-            ("RSI", r.rsi), ("RDI", r.rdi), ("RBP", r.rbp), ("R8 ", r.r8),
-            ("R9 ", r.r9), ("R10", r.r10), ("R11", r.r11), ("R12", r.r12),
-            ("R13", r.r13), ("R14", r.r14), ("R15", r.r15),
+            ("RAX", r.rax),
+            ("RBX", r.rbx),
+            ("RCX", r.rcx),
+            ("RDX", r.rdx),
+            ("RSI", r.rsi),
+            ("RDI", r.rdi),
+            ("RBP", r.rbp),
+            ("R8 ", r.r8),
+            ("R9 ", r.r9),
+            ("R10", r.r10),
+            ("R11", r.r11),
+            ("R12", r.r12),
+            ("R13", r.r13),
+            ("R14", r.r14),
+            ("R15", r.r15),
         ];
         for row in regs.chunks(4) {
             write!(f, " ")?;
@@ -198,7 +229,10 @@ impl fmt::Display for Report<'_> {
 // --- Ending a test that faulted --------------------------------------------------
 
 /// The summary of the exception that ended the current test.
-static MESSAGE: Mutex<Message> = Mutex::new(Message { bytes: [0; 200], len: 0 });
+static MESSAGE: Mutex<Message> = Mutex::new(Message {
+    bytes: [0; 200],
+    len: 0,
+});
 
 /// Where the test run continues after an exception: the top of the kernel stack
 /// (the faulting code's stack may be the one that overflowed).
@@ -206,7 +240,8 @@ static RESUME_STACK_TOP: Once<u64> = Once::new();
 
 /// Remembers the top of the kernel stack, for continuing a test run.
 pub fn init(boot_info: &bootloader_api::BootInfo) {
-    RESUME_STACK_TOP.call_once(|| (boot_info.kernel_stack_bottom + boot_info.kernel_stack_len) & !0xf);
+    RESUME_STACK_TOP
+        .call_once(|| (boot_info.kernel_stack_bottom + boot_info.kernel_stack_len) & !0xf);
 }
 
 /// Records the verdict's message and makes the `iretq` "return" into
@@ -232,7 +267,10 @@ fn end_test(frame: &mut InterruptFrame, cr2: u64) {
 }
 
 extern "C" fn resume_test_run() -> ! {
-    let mut copy = Message { bytes: [0; 200], len: 0 };
+    let mut copy = Message {
+        bytes: [0; 200],
+        len: 0,
+    };
     x86_64::instructions::interrupts::without_interrupts(|| {
         let message = MESSAGE.lock();
         copy.bytes = message.bytes;

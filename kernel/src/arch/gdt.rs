@@ -63,10 +63,7 @@ impl<const N: usize> Default for GuardedStack<N> {
 ///
 /// # Safety
 /// `stack` must not be used by anything else, and this must be called once.
-pub unsafe fn prepare<const N: usize>(
-    stack: *mut GuardedStack<N>,
-    name: &'static str,
-) -> VirtAddr {
+pub unsafe fn prepare<const N: usize>(stack: *mut GuardedStack<N>, name: &'static str) -> VirtAddr {
     let base = VirtAddr::from_ptr(stack);
     guard::protect(base, name);
     (base + (PAGE + N) as u64).align_down(16u64)

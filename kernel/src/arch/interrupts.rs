@@ -41,7 +41,9 @@ static COUNTS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
 /// Makes `handler` run for `vector` (32-254), shown as `name` by the counters.
 pub fn register(vector: u8, name: &'static str, handler: Handler) {
     assert!(vector >= 32, "vectors 0-31 are CPU exceptions");
-    without_interrupts(|| HANDLERS.lock()[usize::from(vector)] = Some(Registered { name, handler }));
+    without_interrupts(|| {
+        HANDLERS.lock()[usize::from(vector)] = Some(Registered { name, handler })
+    });
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -90,7 +92,8 @@ pub fn name(vector: u8) -> &'static str {
     if pic::is_remapped_vector(vector) {
         return "8259 spurious";
     }
-    without_interrupts(|| HANDLERS.lock()[usize::from(vector)].map(|r| r.name)).unwrap_or("unassigned")
+    without_interrupts(|| HANDLERS.lock()[usize::from(vector)].map(|r| r.name))
+        .unwrap_or("unassigned")
 }
 
 /// Calls `f(vector, name, count)` for every vector that arrived at least once.

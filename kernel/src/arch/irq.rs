@@ -40,12 +40,19 @@ pub fn init() {
     let platform = acpi::platform().expect("acpi::init succeeded before irq::init");
     pic::remap_and_mask();
     apic::init(acpi::phys_to_virt(platform.local_apic));
-    ioapic::init(acpi::phys_to_virt(platform.io_apic), platform.io_apic_gsi_base);
+    ioapic::init(
+        acpi::phys_to_virt(platform.io_apic),
+        platform.io_apic_gsi_base,
+    );
 }
 
 /// Delivers ISA IRQ `irq` (1: keyboard, 4: COM1, ...) to this CPU as
 /// [`isa_vector`]`(irq)`, following the MADT's overrides.
 pub fn route_isa_irq(irq: u8) {
     let platform = acpi::platform().expect("acpi::init succeeded before irq::init");
-    ioapic::route(platform.isa_routes[usize::from(irq)], isa_vector(irq), apic::id());
+    ioapic::route(
+        platform.isa_routes[usize::from(irq)],
+        isa_vector(irq),
+        apic::id(),
+    );
 }

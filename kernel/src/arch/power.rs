@@ -29,7 +29,9 @@ pub fn shutdown() -> ! {
     unsafe { Port::<u32>::new(qemu::EXIT_PORT).write(qemu::ExitCode::Success as u32) };
     match s5_registers() {
         Some((port, slp_typ)) => unsafe { Port::<u16>::new(port).write(slp_typ << 10 | SLP_EN) },
-        None => println!("ACPI S5 is not available (no PM1a control port or no \\_S5 in the DSDT)."),
+        None => {
+            println!("ACPI S5 is not available (no PM1a control port or no \\_S5 in the DSDT).")
+        }
     }
     // Real hardware may take a moment to cut power.
     super::pit::wait_micros(50_000);

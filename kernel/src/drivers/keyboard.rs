@@ -64,7 +64,9 @@ pub fn init() {
         write(STATUS_COMMAND, 0x60); // write configuration byte
         write(DATA, config | 1 << 0 | 1 << 6);
     }
-    interrupts::register(irq::isa_vector(KEYBOARD_IRQ), "keyboard", |_| on_interrupt());
+    interrupts::register(irq::isa_vector(KEYBOARD_IRQ), "keyboard", |_| {
+        on_interrupt()
+    });
     irq::route_isa_irq(KEYBOARD_IRQ);
 }
 
