@@ -120,7 +120,7 @@ fn random_tables_match_brute_force() {
                     name.as_str(),
                     address,
                     rng.next() % 200,
-                    rng.next() % 4 != 0,
+                    !rng.next().is_multiple_of(4),
                 )
             })
             .collect();

@@ -68,7 +68,7 @@ fn random_against_model<const N: usize>(seed: u64) {
         } else {
             assert_eq!(q.pop(), model.pop_front(), "step {step}");
         }
-        if roll % 97 == 0 {
+        if roll.is_multiple_of(97) {
             assert_eq!(q.take_dropped(), dropped);
             dropped = 0;
         }
