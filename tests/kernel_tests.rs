@@ -90,7 +90,7 @@ fn interrupts_pass(firmware: Firmware) {
     // The report names the function that faulted.
     assert!(
         run.serial
-            .contains("<interrupts::page_fault_reports_the_address+0x"),
+            .contains("<interrupts::divide_error_is_reported+0x"),
         "{}",
         run.serial
     );

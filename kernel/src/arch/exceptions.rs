@@ -89,7 +89,7 @@ pub fn handle(frame: &mut InterruptFrame) {
         return end_test(frame, cr2);
     }
     output::emergency_print(format_args!(
-        "\n\x1b[31mKERNEL EXCEPTION\x1b[0m {}\nThe kernel cannot continue; halting.\n",
+        "\n{}\x1b[31mThe kernel cannot continue after this exception; halting.\x1b[0m\n",
         Report { frame, cr2 }
     ));
     x86_64::instructions::interrupts::disable();
