@@ -134,9 +134,28 @@ fn shell_session(firmware: Firmware) {
 #[test]
 fn shell_under_bios() {
     shell_session(Firmware::Bios);
+    // Not a test of its own: two QEMUs cannot open the same disk image at once.
+    reboot_resets_the_machine(Firmware::Bios);
 }
 
 #[test]
 fn shell_under_uefi() {
     shell_session(Firmware::Uefi);
+}
+
+/// `reboot` resets the machine; the runner starts QEMU with `-no-reboot`, so a
+/// reset ends QEMU with status 0 instead of booting again.
+fn reboot_resets_the_machine(firmware: Firmware) {
+    let kernel = common::main_kernel();
+    let (mut session, _) = boot_captured(
+        firmware,
+        image_for(&kernel.images, firmware),
+        &CaptureOptions::default(),
+    )
+    .unwrap();
+    let at = wait_after(&mut session, 0, "Boot complete");
+    wait_after(&mut session, at, PROMPT);
+    session.write_serial(b"reboot\r").unwrap();
+    assert_eq!(session.wait(common::TIMEOUT), Ending::Exited(Some(0)));
+    assert!(session.serial().contains("Rebooting."));
 }
