@@ -6,9 +6,9 @@
 //! success and 0x11 for failure, so QEMU exits with 33 or 35 (see
 //! `kernel/src/arch/qemu.rs`); [`runner_status`] turns 33 into 0.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -125,6 +125,9 @@ pub enum Ending {
 /// A running QEMU whose serial output is captured.
 pub struct Session {
     child: Child,
+    /// QEMU's standard input, which `-serial stdio` connects to the guest's
+    /// serial port: what the runner writes here, the kernel receives.
+    stdin: Option<ChildStdin>,
     serial: Arc<Mutex<Vec<u8>>>,
     started: Instant,
     _vars_dir: Option<tempdir::TempDir>,
@@ -141,10 +144,11 @@ impl Session {
         let started = Instant::now();
         let mut child = Command::new(qemu)
             .args(args(boot))
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
+        let stdin = child.stdin.take();
         let serial = Arc::new(Mutex::new(Vec::new()));
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let sink = Arc::clone(&serial);
@@ -159,6 +163,7 @@ impl Session {
         });
         Ok(Session {
             child,
+            stdin,
             serial,
             started,
             _vars_dir: vars_dir,
@@ -168,6 +173,16 @@ impl Session {
     /// Everything QEMU wrote to the serial port so far, as text.
     pub fn serial(&self) -> String {
         String::from_utf8_lossy(&self.serial.lock().unwrap()).into_owned()
+    }
+
+    /// Sends `bytes` to the guest's serial port (as if typed on a terminal).
+    pub fn write_serial(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("QEMU's stdin is closed"))?;
+        stdin.write_all(bytes)?;
+        stdin.flush()
     }
 
     /// Time since QEMU was started.

@@ -97,6 +97,64 @@ impl Qmp {
     }
 }
 
+impl Qmp {
+    /// Types `text` on the emulated keyboard, one key (with shift where a US
+    /// keyboard needs it) at a time. Fails on a character with no key.
+    pub fn type_text(&mut self, text: &str) -> Result<(), String> {
+        for c in text.chars() {
+            let keys = keys_for(c).ok_or_else(|| format!("no key types {c:?}"))?;
+            self.send_keys(&keys)?;
+        }
+        Ok(())
+    }
+}
+
+/// The QEMU key names (qcodes) that type `c` on a US keyboard, e.g.
+/// `['shift', 'a']` for `A`.
+pub fn keys_for(c: char) -> Option<Vec<&'static str>> {
+    const LETTERS: [&str; 26] = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r",
+        "s", "t", "u", "v", "w", "x", "y", "z",
+    ];
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    // Unshifted and shifted characters on the same key.
+    const SYMBOLS: [(char, char, &str); 11] = [
+        ('-', '_', "minus"),
+        ('=', '+', "equal"),
+        ('[', '{', "bracket_left"),
+        (']', '}', "bracket_right"),
+        ('\\', '|', "backslash"),
+        (';', ':', "semicolon"),
+        ('\'', '"', "apostrophe"),
+        ('`', '~', "grave_accent"),
+        (',', '<', "comma"),
+        ('.', '>', "dot"),
+        ('/', '?', "slash"),
+    ];
+    const SHIFTED_DIGITS: &str = ")!@#$%^&*(";
+    let plain = |key| Some(vec![key]);
+    let shifted = |key| Some(vec!["shift", key]);
+    match c {
+        'a'..='z' => plain(LETTERS[c as usize - 'a' as usize]),
+        'A'..='Z' => shifted(LETTERS[c as usize - 'A' as usize]),
+        '0'..='9' => plain(DIGITS[c as usize - '0' as usize]),
+        ' ' => plain("spc"),
+        '\n' | '\r' => plain("ret"),
+        '\t' => plain("tab"),
+        _ => {
+            if let Some(i) = SHIFTED_DIGITS.find(c) {
+                return shifted(DIGITS[i]);
+            }
+            let &(normal, _, key) = SYMBOLS.iter().find(|s| s.0 == c || s.1 == c)?;
+            if c == normal {
+                plain(key)
+            } else {
+                shifted(key)
+            }
+        }
+    }
+}
+
 /// `s` as a JSON string literal.
 pub fn json_string(s: &str) -> String {
     let mut out = String::from("\"");
@@ -114,7 +172,23 @@ pub fn json_string(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::json_string;
+    use super::{json_string, keys_for};
+
+    #[test]
+    fn characters_map_to_us_keys() {
+        assert_eq!(keys_for('a'), Some(vec!["a"]));
+        assert_eq!(keys_for('Q'), Some(vec!["shift", "q"]));
+        assert_eq!(keys_for('7'), Some(vec!["7"]));
+        assert_eq!(keys_for('&'), Some(vec!["shift", "7"]));
+        assert_eq!(keys_for(')'), Some(vec!["shift", "0"]));
+        assert_eq!(keys_for(' '), Some(vec!["spc"]));
+        assert_eq!(keys_for('\n'), Some(vec!["ret"]));
+        assert_eq!(keys_for('-'), Some(vec!["minus"]));
+        assert_eq!(keys_for('_'), Some(vec!["shift", "minus"]));
+        assert_eq!(keys_for('"'), Some(vec!["shift", "apostrophe"]));
+        assert_eq!(keys_for('?'), Some(vec!["shift", "slash"]));
+        assert_eq!(keys_for('é'), None);
+    }
 
     #[test]
     fn json_strings_are_escaped() {

@@ -70,3 +70,38 @@ fn harness_reports_failures_and_keeps_going() {
     assert_eq!(run.log.summary, Some((2, 3)));
     assert_eq!(run.ending, Ending::Exited(Some(QEMU_FAILURE)));
 }
+
+/// Exceptions, the APIC timer and clock, the input queue (see
+/// `kernel/tests/interrupts.rs`): stack overflow and page fault are reported
+/// with the details a learner needs.
+fn interrupts_pass(firmware: Firmware) {
+    let run = expect_all_pass("interrupts", firmware, 16);
+    let verdict = |name: &str| {
+        run.log
+            .results
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.verdict.clone())
+            .unwrap_or_default()
+    };
+    assert!(verdict("stack_overflow_is_caught").contains("guard page"));
+    assert!(verdict("stack_overflow_is_caught").contains("double fault"));
+    assert!(verdict("page_fault_reports_the_address").contains("non-present page"));
+    // The report names the function that faulted.
+    assert!(
+        run.serial
+            .contains("<interrupts::divide_error_is_reported+0x"),
+        "{}",
+        run.serial
+    );
+}
+
+#[test]
+fn interrupts_pass_under_bios() {
+    interrupts_pass(Firmware::Bios);
+}
+
+#[test]
+fn interrupts_pass_under_uefi() {
+    interrupts_pass(Firmware::Uefi);
+}

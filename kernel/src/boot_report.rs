@@ -12,9 +12,20 @@ use crate::{output, println};
 use bootloader_api::BootInfo;
 use bootloader_api::info::{MemoryRegion, MemoryRegionKind};
 
-/// The line printed when boot is complete and the kernel goes idle; tests wait
-/// for it before they look at the screen.
-pub const IDLE_LINE: &str = "Boot complete; the CPU now idles with `hlt`.";
+/// The start of the line printed when boot is complete, right before the
+/// shell's first prompt; the runner and the tests wait for it.
+pub const IDLE_LINE: &str = "Boot complete";
+
+/// Prints the boot-complete line with the time since power-on (by the TSC,
+/// which starts at zero when the machine does).
+pub fn print_boot_complete() {
+    let ms = crate::time::now_ns() / 1_000_000;
+    println!(
+        "{IDLE_LINE} after {}.{:03} s since power-on.",
+        ms / 1000,
+        ms % 1000
+    );
+}
 
 /// Totals over the memory map.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

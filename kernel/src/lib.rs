@@ -5,8 +5,12 @@
 //! links the same library, so tests exercise exactly the code that boots.
 //!
 //! Layout of the modules:
-//! - `arch`: what is specific to x86_64 (halting the CPU, the QEMU exit device).
-//! - `drivers`: hardware we talk to (the 16550 serial port, the framebuffer).
+//! - `arch`: what is specific to x86_64: CPU tables, interrupt entry, exceptions,
+//!   ACPI, the interrupt controllers and the PIT, power off and reboot.
+//! - `drivers`: hardware we talk to (the 16550 serial port, the framebuffer, the
+//!   PS/2 keyboard).
+//! - `input`, `time`, `symbols`: the input queue, the clock, kernel symbol names.
+//! - `shell`: the interactive kernel shell and its commands.
 //! - `boot`, `boot_report`: what the bootloader hands us and how we describe it.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
 //! - `panic`, `testing`: what happens when things go wrong, and our test harness.
@@ -16,10 +20,14 @@ pub mod arch;
 pub mod boot;
 pub mod boot_report;
 pub mod drivers;
+pub mod input;
 pub mod logger;
 pub mod output;
 pub mod panic;
+pub mod shell;
+pub mod symbols;
 pub mod testing;
+pub mod time;
 
 /// Re-exported so that macros such as [`test_kernel!`] can name it from any crate.
 pub use bootloader_api;

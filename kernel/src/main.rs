@@ -3,12 +3,14 @@
 //! The bootloader (BIOS or UEFI flavour) has already switched the CPU to 64-bit
 //! long mode, loaded this ELF file, set up page tables that map the kernel, a stack,
 //! the framebuffer and all of physical memory, and jumped here with interrupts off.
-//! It passes a `BootInfo` describing what it found. From here on the machine is ours.
+//! It passes a `BootInfo` describing what it found. From here on the machine is ours:
+//! we set up output, then the CPU's tables and the interrupt hardware, and hand
+//! over to the shell.
 #![no_std]
 #![no_main]
 
 use bootloader_api::BootInfo;
-use kernel::{arch, boot, boot_report, drivers, logger, output, println};
+use kernel::{arch, boot, boot_report, drivers, logger, output, println, shell, time};
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
 // the config in a special ELF section that the bootloader reads before loading us.
@@ -28,7 +30,24 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     );
     // 5. Report what the bootloader handed us: firmware, screen, memory.
     boot_report::print(boot_info);
-    // 6. Nothing else to do yet: sleep until the end of time.
-    println!("{}", boot_report::IDLE_LINE);
-    arch::cpu::halt_forever()
+    // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
+    arch::gdt::init(boot_info);
+    // 7. The IDT: every vector to our entry stubs; exceptions print a report.
+    arch::idt::init(boot_info);
+    // 8. ACPI: where the interrupt controllers are (MADT), power registers (FADT).
+    arch::acpi::init(boot_info).expect("the APIC setup needs the ACPI tables");
+    // 9. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
+    arch::irq::init();
+    // 10. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.
+    time::init();
+    // 11. The PS/2 keyboard interrupt (IRQ 1) feeds the input queue.
+    drivers::keyboard::init();
+    // 12. So does the serial port's receive interrupt (IRQ 4).
+    drivers::serial::enable_input();
+    // 13. Everything is in place: let interrupts in.
+    arch::interrupts::enable();
+    // 14. Tell the user (and the runner, which waits for this line) we are up.
+    boot_report::print_boot_complete();
+    // 15. The shell reads commands from the keyboard and the serial port forever.
+    shell::run(boot_info)
 }

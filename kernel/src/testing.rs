@@ -158,11 +158,16 @@ pub fn on_panic(info: &PanicInfo) -> ! {
     end_current_test("panicked", message.as_str())
 }
 
-/// Ends the running test abruptly because of `what` (`"panicked"`, or a CPU
-/// exception in later chapters) with `message`, and runs the remaining tests.
+/// Ends the running test abruptly because of `what` (`"panicked"`, or
+/// `"exception"` from `arch::exceptions`) with `message`, and runs the remaining
+/// tests.
 pub fn end_current_test(what: &str, message: &str) -> ! {
     // The test may have died in the middle of printing; take the locks back.
     output::emergency_print(format_args!(""));
+    // That left interrupts off; the next tests run as the kernel normally does.
+    if crate::arch::interrupts::enabled_by_kernel() {
+        x86_64::instructions::interrupts::enable();
+    }
     let tests = TESTS.get().copied().unwrap_or(&[]);
     let Some(test) = NEXT
         .load(Ordering::SeqCst)

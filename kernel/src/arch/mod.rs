@@ -1,5 +1,23 @@
-//! Code that only makes sense on x86_64: CPU control instructions and the QEMU
-//! debug-exit device. Later chapters add the GDT, IDT and APIC here.
+//! Code that only makes sense on x86_64.
+//!
+//! - `cpu`, `qemu`, `power`: halting, leaving QEMU, switching off and rebooting.
+//! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
+//!   the interrupt entry path and what happens on each vector.
+//! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
+//!   the machine and the interrupt and timer chips.
 
+pub mod acpi;
+pub mod apic;
 pub mod cpu;
+pub mod entry;
+pub mod exceptions;
+pub mod gdt;
+pub mod guard;
+pub mod idt;
+pub mod interrupts;
+pub mod ioapic;
+pub mod irq;
+pub mod pic;
+pub mod pit;
+pub mod power;
 pub mod qemu;

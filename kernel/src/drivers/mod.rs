@@ -1,4 +1,5 @@
 //! Device drivers: the hardware the kernel talks to directly.
 
 pub mod framebuffer;
+pub mod keyboard;
 pub mod serial;

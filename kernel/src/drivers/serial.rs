@@ -8,6 +8,11 @@
 //! control register is set. We write this driver ourselves (instead of using the
 //! `uart_16550` crate) because it is short and shows how port I/O works.
 //!
+//! Receiving works by interrupt: with bit 0 of the interrupt-enable register set,
+//! the UART raises ISA IRQ 4 whenever received bytes wait (or have waited a few
+//! character times in the FIFO), and the handler moves them all into the
+//! kernel's input queue. Reading the bytes is what clears the interrupt.
+//!
 //! At init we put the chip into loopback mode and check that a test byte comes back:
 //! a machine without a serial port answers every read with 0xFF, and the kernel
 //! then silently skips serial output instead of spinning forever.
@@ -126,4 +131,45 @@ pub static SERIAL: Mutex<Uart> = Mutex::new(Uart::new(COM1));
 /// Initialises COM1. Safe to call more than once.
 pub fn init() {
     SERIAL.lock().init();
+}
+
+/// The ISA IRQ line of COM1.
+pub const COM1_IRQ: u8 = 4;
+const RECEIVED_DATA_INTERRUPT: u8 = 1 << 0;
+
+/// Turns on the receive interrupt of COM1 and routes it to the input queue.
+pub fn enable_input() {
+    use crate::arch::{interrupts, irq};
+    interrupts::register(irq::isa_vector(COM1_IRQ), "serial COM1", |_| {
+        drain_received(crate::input::push)
+    });
+    irq::route_isa_irq(COM1_IRQ);
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        let mut uart = SERIAL.lock();
+        if uart.present {
+            uart.write_reg(INT_ENABLE, RECEIVED_DATA_INTERRUPT);
+        }
+    });
+}
+
+/// Passes every byte waiting in COM1's receive FIFO to `emit`.
+///
+/// This reads the ports directly instead of through `SERIAL`: it runs in the
+/// interrupt handler, and only here is the receive side touched, while `SERIAL`
+/// guards the transmit side. Reading the status and data registers does not
+/// disturb a transmission in progress.
+fn drain_received(mut emit: impl FnMut(u8)) {
+    // SAFETY: COM1's status and data ports; reading consumes received bytes,
+    // which only this function does once the interrupt is enabled.
+    unsafe {
+        let mut status = Port::<u8>::new(COM1 + LINE_STATUS);
+        let mut data = Port::<u8>::new(COM1 + DATA);
+        // Bounded, in case a missing UART reads as all ones.
+        for _ in 0..64 {
+            if status.read() & DATA_READY == 0 {
+                break;
+            }
+            emit(data.read());
+        }
+    }
 }

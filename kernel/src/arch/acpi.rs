@@ -1,0 +1,164 @@
+//! ACPI: the firmware's description of the machine, read through the MADT and FADT.
+//!
+//! The bootloader hands us the physical address of the RSDP ("root system
+//! description pointer"), which points at a list (RSDT or XSDT) of tables, each
+//! starting with a 4-letter signature. We use two:
+//! - the MADT ("APIC"): where the local APIC and the I/O APICs are, and
+//!   *interrupt source overrides*, which say that a legacy ISA IRQ arrives at a
+//!   different I/O APIC input or with a different polarity/trigger than the
+//!   default (on QEMU, the PIT's IRQ 0 comes in on input 2);
+//! - the FADT ("FACP"): the power-management registers and the DSDT, used by
+//!   `power.rs` to switch the machine off.
+//!
+//! The `acpi` crate (without its allocating parts) validates and walks the tables;
+//! it asks us, through [`Handler`], to make physical memory readable, which the
+//! bootloader's mapping of all physical memory already does.
+
+use acpi::fadt::Fadt;
+use acpi::madt::{Madt, MadtEntry};
+use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
+use core::ptr::NonNull;
+use spin::Once;
+
+/// Maps physical addresses by adding the bootloader's physical-memory offset.
+#[derive(Clone, Copy, Debug)]
+pub struct Handler {
+    offset: u64,
+}
+
+impl AcpiHandler for Handler {
+    unsafe fn map_physical_region<T>(
+        &self,
+        physical: usize,
+        size: usize,
+    ) -> PhysicalMapping<Self, T> {
+        let virt = (self.offset + physical as u64) as *mut T;
+        // SAFETY: all physical memory is mapped at `offset`, so the region is
+        // readable; the acpi crate only reads tables the firmware placed there.
+        unsafe {
+            PhysicalMapping::new(
+                physical,
+                NonNull::new(virt).expect("non-null"),
+                size,
+                size,
+                *self,
+            )
+        }
+    }
+
+    fn unmap_physical_region<T>(_region: &PhysicalMapping<Self, T>) {}
+}
+
+/// An ISA IRQ's route to the I/O APIC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqRoute {
+    /// The global system interrupt: the I/O APIC input.
+    pub gsi: u32,
+    pub active_low: bool,
+    pub level_triggered: bool,
+}
+
+/// What we learned from the tables.
+#[derive(Clone, Copy, Debug)]
+pub struct Platform {
+    pub local_apic: u64,
+    pub io_apic: u64,
+    pub io_apic_gsi_base: u32,
+    /// Routes of ISA IRQs 0-15 (identity, edge, active high unless overridden).
+    pub isa_routes: [IrqRoute; 16],
+    /// The FADT's PM1a control register (an I/O port), if any.
+    pub pm1a_control: Option<u16>,
+    /// The DSDT's AML bytecode (physical address and length).
+    pub dsdt: Option<(u64, u32)>,
+}
+
+static PLATFORM: Once<Platform> = Once::new();
+static OFFSET: Once<u64> = Once::new();
+
+/// Why ACPI could not be used.
+#[derive(Debug)]
+pub enum Error {
+    NoRsdp,
+    NoPhysicalMapping,
+    Tables(acpi::AcpiError),
+    NoIoApic,
+}
+
+/// Reads the MADT and FADT from the RSDP the bootloader found. Call once,
+/// before `irq::init`.
+pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, Error> {
+    let rsdp = boot_info.rsdp_addr.into_option().ok_or(Error::NoRsdp)?;
+    let offset = boot_info
+        .physical_memory_offset
+        .into_option()
+        .ok_or(Error::NoPhysicalMapping)?;
+    OFFSET.call_once(|| offset);
+    let handler = Handler { offset };
+    // SAFETY: the bootloader found the RSDP at this physical address.
+    let tables = unsafe { AcpiTables::from_rsdp(handler, rsdp as usize) }.map_err(Error::Tables)?;
+    let madt = tables.find_table::<Madt>().map_err(Error::Tables)?;
+    let mut platform = Platform {
+        local_apic: u64::from(madt.get().local_apic_address),
+        io_apic: 0,
+        io_apic_gsi_base: 0,
+        isa_routes: core::array::from_fn(|irq| IrqRoute {
+            gsi: irq as u32,
+            active_low: false,
+            level_triggered: false,
+        }),
+        pm1a_control: None,
+        dsdt: None,
+    };
+    for entry in madt.get().entries() {
+        match entry {
+            MadtEntry::IoApic(io) if platform.io_apic == 0 => {
+                platform.io_apic = u64::from(io.io_apic_address);
+                platform.io_apic_gsi_base = io.global_system_interrupt_base;
+            }
+            MadtEntry::InterruptSourceOverride(o) if o.bus == 0 && o.irq < 16 => {
+                let flags = o.flags;
+                platform.isa_routes[usize::from(o.irq)] = IrqRoute {
+                    gsi: o.global_system_interrupt,
+                    // Polarity bits 0-1 and trigger bits 2-3: 0b11 means active
+                    // low / level; 0b00 means "as the bus says" (ISA: high, edge).
+                    active_low: flags & 0b11 == 0b11,
+                    level_triggered: (flags >> 2) & 0b11 == 0b11,
+                };
+            }
+            MadtEntry::LocalApicAddressOverride(o) => platform.local_apic = o.local_apic_address,
+            _ => {}
+        }
+    }
+    if platform.io_apic == 0 {
+        return Err(Error::NoIoApic);
+    }
+    if let Ok(fadt) = tables.find_table::<Fadt>() {
+        platform.pm1a_control = fadt
+            .pm1a_control_block()
+            .ok()
+            .filter(|b| b.address_space == acpi::address::AddressSpace::SystemIo)
+            .map(|b| b.address as u16);
+    }
+    if let Ok(dsdt) = tables.dsdt() {
+        platform.dsdt = Some((dsdt.address as u64, dsdt.length));
+    }
+    Ok(PLATFORM.call_once(|| platform))
+}
+
+/// What [`init`] found, if it succeeded.
+pub fn platform() -> Option<&'static Platform> {
+    PLATFORM.get()
+}
+
+/// A physical address as a pointer into the bootloader's physical-memory window.
+pub fn phys_to_virt(physical: u64) -> u64 {
+    OFFSET.get().expect("acpi::init runs first") + physical
+}
+
+/// The DSDT's AML bytes.
+pub fn dsdt_bytes() -> Option<&'static [u8]> {
+    let (address, length) = platform()?.dsdt?;
+    let start = phys_to_virt(address) as *const u8;
+    // SAFETY: the DSDT is firmware memory, mapped and never written while we run.
+    Some(unsafe { core::slice::from_raw_parts(start, length as usize) })
+}

@@ -1,0 +1,107 @@
+//! The interrupt dispatcher: one Rust function for all 256 vectors.
+//!
+//! Every stub in [`super::entry`] ends up in [`dispatch`] with the saved
+//! [`InterruptFrame`]. It counts the interrupt, then:
+//! - vectors 0-31 (CPU exceptions) go to [`super::exceptions`];
+//! - a vector with a registered handler (the timer, the keyboard, serial input)
+//!   runs it, then signals *end of interrupt* to the local APIC, which will not
+//!   deliver another interrupt of the same or lower priority until it gets one;
+//! - the APIC's spurious vector needs nothing, not even an EOI: the APIC raises it
+//!   when an interrupt went away before it could be delivered;
+//! - vectors the 8259 PICs were remapped to (they are masked, but a masked 8259
+//!   can still raise a spurious IRQ 7 or 15) are counted and ignored;
+//! - any other vector is counted and acknowledged.
+//!
+//! Handlers run with interrupts disabled and must be short: they read the device,
+//! queue the data, and return. Adding a device is one call to [`register`].
+
+use super::entry::InterruptFrame;
+use super::{apic, exceptions, pic};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::Mutex;
+use x86_64::instructions::interrupts::without_interrupts;
+
+/// A device's interrupt handler.
+pub type Handler = fn(&mut InterruptFrame);
+
+#[derive(Clone, Copy)]
+struct Registered {
+    name: &'static str,
+    handler: Handler,
+}
+
+/// Registered handlers by vector. The lock is only taken with interrupts off
+/// (here in the dispatcher, and in `register`), so on our single CPU nobody can
+/// ever find it held.
+static HANDLERS: Mutex<[Option<Registered>; 256]> = Mutex::new([None; 256]);
+
+/// How many times each vector arrived.
+static COUNTS: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+
+/// Makes `handler` run for `vector` (32-254), shown as `name` by the counters.
+pub fn register(vector: u8, name: &'static str, handler: Handler) {
+    assert!(vector >= 32, "vectors 0-31 are CPU exceptions");
+    without_interrupts(|| {
+        HANDLERS.lock()[usize::from(vector)] = Some(Registered { name, handler })
+    });
+}
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Lets the CPU take interrupts (`sti`). Call when every handler is in place.
+pub fn enable() {
+    ENABLED.store(true, Ordering::SeqCst);
+    x86_64::instructions::interrupts::enable();
+}
+
+/// Whether the boot has reached the point where interrupts are on.
+pub fn enabled_by_kernel() -> bool {
+    ENABLED.load(Ordering::SeqCst)
+}
+
+/// Called by the entry code for every interrupt and exception.
+pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
+    let vector = frame.vector as u8;
+    COUNTS[usize::from(vector)].fetch_add(1, Ordering::Relaxed);
+    if vector < 32 {
+        return exceptions::handle(frame);
+    }
+    if vector == apic::SPURIOUS_VECTOR || pic::is_remapped_vector(vector) {
+        return;
+    }
+    let registered = HANDLERS.lock()[usize::from(vector)];
+    if let Some(r) = registered {
+        (r.handler)(frame);
+    }
+    apic::end_of_interrupt();
+}
+
+/// How many interrupts `vector` has received so far.
+pub fn count(vector: u8) -> u64 {
+    COUNTS[usize::from(vector)].load(Ordering::Relaxed)
+}
+
+/// A name for `vector`: the exception's, the registered handler's, or a generic one.
+pub fn name(vector: u8) -> &'static str {
+    if vector < 32 {
+        return exceptions::name(vector);
+    }
+    if vector == apic::SPURIOUS_VECTOR {
+        return "APIC spurious";
+    }
+    if pic::is_remapped_vector(vector) {
+        return "8259 spurious";
+    }
+    without_interrupts(|| HANDLERS.lock()[usize::from(vector)].map(|r| r.name))
+        .unwrap_or("unassigned")
+}
+
+/// Calls `f(vector, name, count)` for every vector that arrived at least once.
+pub fn for_each_count(mut f: impl FnMut(u8, &'static str, u64)) {
+    for vector in 0..=255u8 {
+        let count = count(vector);
+        if count > 0 {
+            f(vector, name(vector), count);
+        }
+    }
+}

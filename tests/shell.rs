@@ -1,0 +1,161 @@
+//! The kernel shell, driven from outside like a user would: commands typed on
+//! the serial port (QEMU's stdin) and on the PS/2 keyboard (QMP `send-key`),
+//! answers read from serial, `uptime` compared with the host's clock, and
+//! `shutdown` ending QEMU with the success status. One boot per firmware.
+
+mod common;
+
+use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS, Session};
+use kestrel::qmp::Qmp;
+use kestrel::{CaptureOptions, boot_captured, image_for};
+use std::time::{Duration, Instant};
+
+const PROMPT: &str = "kestrel>";
+
+/// Waits until `text` appears in the serial output after byte `from`; returns
+/// the position just after it.
+fn wait_after(session: &mut Session, from: usize, text: &str) -> usize {
+    let start = Instant::now();
+    loop {
+        let serial = session.serial();
+        if let Some(at) = serial.get(from..).and_then(|s| s.find(text)) {
+            return from + at + text.len();
+        }
+        assert!(
+            start.elapsed() < common::TIMEOUT,
+            "no {text:?} after byte {from}; serial:\n{serial}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Sends `command` + Enter on serial and waits for its answer `answer` on a
+/// line of its own (so the echo of the command line does not count) and the
+/// next prompt. Returns the text between the command and that prompt.
+fn run(session: &mut Session, from: usize, command: &[u8], answer: &str) -> (String, usize) {
+    session.write_serial(command).unwrap();
+    session.write_serial(b"\r").unwrap();
+    let end_of_echo = wait_after(session, from, "\n");
+    let after = wait_after(session, end_of_echo - 1, &format!("\n{answer}"));
+    let prompt = wait_after(session, after, PROMPT);
+    (session.serial()[end_of_echo..prompt].to_string(), prompt)
+}
+
+/// Seconds from the `uptime` answer `up S.NNNNNNNNN s (...)`.
+fn seconds(answer: &str) -> f64 {
+    let start = answer.find("up ").expect("an uptime line") + 3;
+    let number: String = answer[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number.parse().unwrap()
+}
+
+fn shell_session(firmware: Firmware) {
+    let kernel = common::main_kernel();
+    let options = CaptureOptions {
+        qmp: true,
+        extra: vec![],
+    };
+    let (mut session, socket) =
+        boot_captured(firmware, image_for(&kernel.images, firmware), &options).unwrap();
+    let mut at = wait_after(&mut session, 0, "Boot complete");
+    at = wait_after(&mut session, at, PROMPT);
+
+    // A command on the serial port, with a quoted argument.
+    (_, at) = run(
+        &mut session,
+        at,
+        b"echo hello \"from  serial\"",
+        "hello from  serial\r",
+    );
+
+    // Bad input must not break anything: a stray escape sequence, invalid
+    // UTF-8, NUL, an over-long line; then Ctrl-C drops a half-typed line.
+    let mut junk = b"\x1b[Z\x1bOx\xff\xfe\x00\xc3".to_vec();
+    junk.extend(std::iter::repeat_n(b'y', 400));
+    (_, at) = run(&mut session, at, &junk, "error: unknown command");
+    session.write_serial(b"echo dropped\x03").unwrap();
+    let (text, next) = run(&mut session, at, b"echo after ctrl-c", "after ctrl-c\r");
+    assert!(!session.serial()[at..next].contains("\ndropped"), "{text}");
+    at = next;
+    (_, at) = run(
+        &mut session,
+        at,
+        b"frobnicate now",
+        "error: unknown command `frobnicate`",
+    );
+    (_, at) = run(
+        &mut session,
+        at,
+        b"uptime extra",
+        "error: uptime: usage: uptime",
+    );
+
+    // Typed on the PS/2 keyboard (mixed case and shifted symbols).
+    let mut qmp = Qmp::connect(&socket.unwrap(), Duration::from_secs(10)).unwrap();
+    qmp.type_text("echo Typed: a_B!\n").unwrap();
+    at = wait_after(&mut session, at, "\nTyped: a_B!\r");
+    at = wait_after(&mut session, at, PROMPT);
+
+    // `uptime` advances like the host's clock (generous slack for TCG).
+    let (first, next) = run(&mut session, at, b"uptime", "up ");
+    let host_start = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    let (second, next) = run(&mut session, next, b"uptime", "up ");
+    let host = host_start.elapsed().as_secs_f64();
+    let kernel = seconds(&second) - seconds(&first);
+    println!("uptime advanced {kernel:.3} s while the host's clock advanced {host:.3} s");
+    assert!(
+        (kernel - host).abs() / host < 0.10,
+        "kernel {kernel} s, host {host} s"
+    );
+    at = next;
+
+    // The breakpoint returns; the interrupt counts show every source.
+    (_, at) = run(&mut session, at, b"int3", "back from the breakpoint");
+    let (irq, next) = run(&mut session, at, b"irq", "  vector");
+    for source in ["breakpoint", "keyboard", "serial COM1", "APIC timer"] {
+        assert!(irq.contains(source), "{source} missing from:\n{irq}");
+    }
+    at = next;
+    (_, at) = run(&mut session, at, b"irqbench", "interrupt round trip");
+    let _ = at;
+
+    // `shutdown` ends QEMU with the kernel's success status.
+    session.write_serial(b"shutdown\r").unwrap();
+    assert_eq!(
+        session.wait(common::TIMEOUT),
+        Ending::Exited(Some(QEMU_SUCCESS))
+    );
+    println!("--- serial ({}) ---\n{}", firmware.name(), session.serial());
+}
+
+#[test]
+fn shell_under_bios() {
+    shell_session(Firmware::Bios);
+    // Not a test of its own: two QEMUs cannot open the same disk image at once.
+    reboot_resets_the_machine(Firmware::Bios);
+}
+
+#[test]
+fn shell_under_uefi() {
+    shell_session(Firmware::Uefi);
+}
+
+/// `reboot` resets the machine; the runner starts QEMU with `-no-reboot`, so a
+/// reset ends QEMU with status 0 instead of booting again.
+fn reboot_resets_the_machine(firmware: Firmware) {
+    let kernel = common::main_kernel();
+    let (mut session, _) = boot_captured(
+        firmware,
+        image_for(&kernel.images, firmware),
+        &CaptureOptions::default(),
+    )
+    .unwrap();
+    let at = wait_after(&mut session, 0, "Boot complete");
+    wait_after(&mut session, at, PROMPT);
+    session.write_serial(b"reboot\r").unwrap();
+    assert_eq!(session.wait(common::TIMEOUT), Ending::Exited(Some(0)));
+    assert!(session.serial().contains("Rebooting."));
+}
