@@ -8,7 +8,7 @@
 #![no_main]
 
 use bootloader_api::BootInfo;
-use kernel::{arch, boot, boot_report, drivers, logger, output, println};
+use kernel::{arch, boot, boot_report, drivers, logger, memory, output, println};
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
 // the config in a special ELF section that the bootloader reads before loading us.
@@ -26,9 +26,11 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         "Hello World! This is Kestrel {}.",
         env!("CARGO_PKG_VERSION")
     );
-    // 5. Report what the bootloader handed us: firmware, screen, memory.
+    // 5. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
+    memory::init(boot_info);
+    // 6. Report what the bootloader handed us: firmware, screen, memory.
     boot_report::print(boot_info);
-    // 6. Nothing else to do yet: sleep until the end of time.
+    // 7. Nothing else to do yet: sleep until the end of time.
     println!("{}", boot_report::IDLE_LINE);
     arch::cpu::halt_forever()
 }

@@ -141,7 +141,10 @@ impl<'a> FrameAllocator<'a> {
     /// `count` consecutive free frames whose first frame number is a multiple of
     /// `align` (a power of two), now allocated. `None` if there is no such run.
     pub fn alloc_contiguous(&mut self, count: usize, align: usize) -> Option<usize> {
-        assert!(align.is_power_of_two(), "alignment {align} is not a power of two");
+        assert!(
+            align.is_power_of_two(),
+            "alignment {align} is not a power of two"
+        );
         if count == 0 {
             return None;
         }

@@ -84,7 +84,11 @@ fn random_operations_agree_with_the_model() {
             match rng.below(10) {
                 0..=3 => match alloc.alloc() {
                     Some(f) => {
-                        assert_eq!(fx.model[f], State::Free, "frame {f} handed out twice or reserved");
+                        assert_eq!(
+                            fx.model[f],
+                            State::Free,
+                            "frame {f} handed out twice or reserved"
+                        );
                         // The allocator hands out the lowest free frame.
                         assert_eq!(fx.model.iter().position(|&m| m == State::Free), Some(f));
                         fx.model[f] = State::Taken;
@@ -105,9 +109,8 @@ fn random_operations_agree_with_the_model() {
                             runs.push((start, count));
                         }
                         None => assert!(
-                            !(0..frames)
-                                .step_by(align)
-                                .any(|s| s + count <= frames && fx.model[s..s + count].iter().all(|&m| m == State::Free)),
+                            !(0..frames).step_by(align).any(|s| s + count <= frames
+                                && fx.model[s..s + count].iter().all(|&m| m == State::Free)),
                             "a free run of {count} aligned to {align} exists"
                         ),
                     }
@@ -134,8 +137,15 @@ fn random_operations_agree_with_the_model() {
         // Everything freed is reusable: allocating until empty yields exactly the usable frames.
         let mut got: Vec<usize> = std::iter::from_fn(|| alloc.alloc()).collect();
         got.sort();
-        let expected: Vec<usize> = (0..frames).filter(|&f| fx.model[f] == State::Free).collect();
-        assert!(got == expected, "{} frames allocated, {} expected", got.len(), expected.len());
+        let expected: Vec<usize> = (0..frames)
+            .filter(|&f| fx.model[f] == State::Free)
+            .collect();
+        assert!(
+            got == expected,
+            "{} frames allocated, {} expected",
+            got.len(),
+            expected.len()
+        );
         assert_eq!(alloc.stats().free, 0);
     }
 }
@@ -147,17 +157,39 @@ fn reserved_frames_are_never_handed_out_or_accepted() {
     let mut alloc = FrameAllocator::new(&mut storage, frames).unwrap();
     alloc.add_free(10..20);
     alloc.add_free(15..25); // overlapping: counted once
-    assert_eq!(alloc.stats(), Stats { usable: 15, free: 15 });
+    assert_eq!(
+        alloc.stats(),
+        Stats {
+            usable: 15,
+            free: 15
+        }
+    );
     assert_eq!(alloc.reserve(12..14), 2);
-    assert_eq!(alloc.stats(), Stats { usable: 13, free: 13 });
+    assert_eq!(
+        alloc.stats(),
+        Stats {
+            usable: 13,
+            free: 13
+        }
+    );
     let got: Vec<_> = std::iter::from_fn(|| alloc.alloc()).collect();
     assert_eq!(got, [10, 11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
-    assert_eq!(alloc.free(12), Ok(()), "the bitmap cannot tell reserved from taken");
+    assert_eq!(
+        alloc.free(12),
+        Ok(()),
+        "the bitmap cannot tell reserved from taken"
+    );
     assert_eq!(alloc.free(5000), Err(FreeError::OutOfRange(5000)));
-    assert_eq!(alloc.free_contiguous(995, 10), Err(FreeError::OutOfRange(1004)));
+    assert_eq!(
+        alloc.free_contiguous(995, 10),
+        Err(FreeError::OutOfRange(1004))
+    );
     // A failed contiguous free changes nothing.
     assert_eq!(alloc.free_contiguous(20, 2), Ok(()));
-    assert_eq!(alloc.free_contiguous(19, 3), Err(FreeError::NotAllocated(20)));
+    assert_eq!(
+        alloc.free_contiguous(19, 3),
+        Err(FreeError::NotAllocated(20))
+    );
     assert!(!alloc.is_free(19));
 }
 
