@@ -202,6 +202,10 @@ pub struct Images {
 
 /// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`, whose
 /// debug information is left out of the images (see [`strip_debug`]).
+///
+/// Each file is written under a temporary name and then renamed into place, so a
+/// QEMU that is still booting the previous image keeps reading the old file
+/// instead of one that changes under it.
 pub fn make_images(
     root: &Path,
     imager: &Path,
@@ -210,28 +214,33 @@ pub fn make_images(
     stem: &str,
 ) -> Result<Images, String> {
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let stripped = out_dir.join(format!("{stem}.elf"));
-    strip_debug(root, kernel, &stripped)?;
     let images = Images {
         bios: out_dir.join(format!("{stem}-bios.img")),
         uefi: out_dir.join(format!("{stem}-uefi.img")),
     };
+    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
+    let stripped = temporary(&out_dir.join(format!("{stem}.elf")));
+    let (bios, uefi) = (temporary(&images.bios), temporary(&images.uefi));
+    strip_debug(root, kernel, &stripped)?;
     let status = Command::new(imager)
         .arg(&stripped)
         .arg("--bios")
-        .arg(&images.bios)
+        .arg(&bios)
         .arg("--uefi")
-        .arg(&images.uefi)
+        .arg(&uefi)
         .status()
         .map_err(|e| format!("cannot run {}: {e}", imager.display()))?;
-    if status.success() {
-        Ok(images)
-    } else {
-        Err(format!(
+    let _ = std::fs::remove_file(&stripped);
+    if !status.success() {
+        return Err(format!(
             "making disk images for {} failed",
             kernel.display()
-        ))
+        ));
     }
+    for (from, to) in [(&bios, &images.bios), (&uefi, &images.uefi)] {
+        std::fs::rename(from, to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(images)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! ESC [  parameters (digits separated by ';')  intermediates (0x20-0x2F)  final byte (0x40-0x7E)
 //! ```
 //!
-//! The final byte names the command (`m` colours, `J` erase, `H` move cursor).
+//! The final byte names the command (`m` colours, `J` erase the screen, `K` erase
+//! in the row, `H` `C` `D` move the cursor).
 //!
 //! The [`Parser`] is a *state machine* fed one character at a time, so a sequence
 //! may arrive split over several writes. For each character it answers with an

@@ -45,6 +45,20 @@
 //! screen (`ESC [ 2 J`) and move the cursor (`ESC [ row ; column H`, 1-based; no
 //! parameters means the top-left corner), so that the kernel can send the very
 //! same text to a serial terminal and to this console.
+//!
+//! A line editor (see `crates/shell`) redraws its line with a few more, and they
+//! behave as on a VT100, never leaving the cursor row:
+//!
+//! * backspace `'\x08'` moves one column left *without* erasing (at column 0 it
+//!   does nothing);
+//! * `ESC [ n C` and `ESC [ n D` move `n` columns right or left (0 or no
+//!   parameter counts as 1), stopping at the edges of the row;
+//! * `ESC [ K` (or `ESC [ 0 K`) erases from the cursor to the end of the row,
+//!   `ESC [ 1 K` from the start of the row to the cursor, `ESC [ 2 K` the whole
+//!   row, all in the current background colour; the cursor stays.
+//!
+//! Each of these also cancels a pending wrap: the cursor is then taken to be on
+//! the last column, where it is drawn.
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -164,7 +178,7 @@ impl<'a> Console<'a> {
             '\n' => self.new_line(),
             '\r' => self.move_to(0, self.row),
             '\t' => self.tab(),
-            '\x08' => self.backspace(),
+            '\x08' => self.move_left(1),
             // Every other C0 control character, and DEL.
             c if c.is_ascii_control() => {}
             c => self.print(c),
@@ -211,17 +225,27 @@ impl<'a> Console<'a> {
         }
     }
 
-    /// Steps back over the last character and erases it. With a wrap pending,
-    /// that character is the one under the cursor.
-    fn backspace(&mut self) {
-        if self.wrap_pending {
-            self.wrap_pending = false;
-        } else if self.column > 0 {
-            self.column -= 1;
-        } else {
-            return;
-        }
-        self.erase_cells(self.column, 1);
+    /// Moves `n` columns left, stopping at column 0.
+    fn move_left(&mut self, n: usize) {
+        self.move_to(self.column.saturating_sub(n), self.row);
+    }
+
+    /// Moves `n` columns right, stopping at the last column.
+    fn move_right(&mut self, n: usize) {
+        let column = self.column.saturating_add(n).min(self.columns - 1);
+        self.move_to(column, self.row);
+    }
+
+    /// `ESC [ mode K`: erases part of the cursor row; the cursor stays.
+    fn erase_in_line(&mut self, mode: u16) {
+        let (start, end) = match mode {
+            0 => (self.column, self.columns),
+            1 => (0, self.column + 1),
+            2 => (0, self.columns),
+            _ => return,
+        };
+        self.erase_cells(start, end - start);
+        self.wrap_pending = false;
     }
 
     fn move_to(&mut self, column: usize, row: usize) {
@@ -235,6 +259,9 @@ impl<'a> Console<'a> {
             'm' => self.style.apply_sgr(csi.params()),
             'J' if csi.param(0) == 2 => self.erase_screen(),
             'H' => self.move_to_1_based(csi.param(1), csi.param(0)),
+            'C' => self.move_right(count(csi.param(0))),
+            'D' => self.move_left(count(csi.param(0))),
+            'K' => self.erase_in_line(csi.param(0)),
             _ => {}
         }
     }
@@ -286,6 +313,11 @@ impl<'a> Console<'a> {
     fn background_pixel(&self) -> pixel::Pixel {
         self.layout().format.encode(self.style.bg())
     }
+}
+
+/// A repeat count parameter, where 0 (or none) means 1.
+fn count(param: u16) -> usize {
+    usize::from(param.max(1))
 }
 
 impl core::fmt::Write for Console<'_> {

@@ -97,7 +97,7 @@ fn unknown_sequences_are_swallowed_without_drawing() {
     let layout = simple(8, 2);
     let mut memory = memory(&layout);
     let mut console = Console::new(&mut memory, layout).unwrap();
-    console.write_str("\x1b[5A\x1b[?25l\x1b[3;4r\x1b[1 q\x1b[K\x1b[0J\x1b[99999999;1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20mok");
+    console.write_str("\x1b[5A\x1b[?25l\x1b[3;4r\x1b[1 q\x1b[?1K\x1b[3K\x1b[0J\x1b[99999999;1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20mok");
     assert_text(console.buffer(), &layout, &["ok      ", "        "]);
     assert_eq!(console.cursor(), (2, 0));
 }
@@ -174,4 +174,64 @@ fn cursor_position_sequences() {
     assert_eq!(console.cursor(), (4, 2));
     console.write_str("\x1b[;4HZ");
     assert_text(console.buffer(), &layout, &["XbcZ ", "de   ", " Y   "]);
+}
+
+#[test]
+fn cursor_left_and_right_stay_on_the_row() {
+    let layout = simple(6, 2);
+    let mut memory = memory(&layout);
+    let mut console = Console::new(&mut memory, layout).unwrap();
+    console.write_str("abcdef\x1b[DX");
+    assert_eq!(console.cursor(), (5, 0));
+    // 0 counts as 1, so the Z replaces the Y.
+    console.write_str("\x1b[3DY\x1b[0DZ");
+    assert_eq!(console.cursor(), (3, 0));
+    console.write_str("\x1b[99D");
+    assert_eq!(console.cursor(), (0, 0));
+    console.write_str("\x1b[2C");
+    assert_eq!(console.cursor(), (2, 0));
+    // Only the first parameter counts: `;7` means 1.
+    console.write_str("\x1b[C\x1b[;7C1");
+    assert_eq!(console.cursor(), (5, 0));
+    console.write_str("\x1b[9999C2");
+    // Moving right never wraps: the 2 lands in the last column, over the 1.
+    assert_text(console.buffer(), &layout, &["abZd12", "      "]);
+}
+
+#[test]
+fn erase_in_line_clears_part_of_the_cursor_row() {
+    let layout = simple(5, 2);
+    let mut memory = memory(&layout);
+    let mut console = Console::new(&mut memory, layout).unwrap();
+    console.write_str("abcde\r\nfghij\x1b[2D\x1b[K");
+    assert_text(console.buffer(), &layout, &["abcde", "fg   "]);
+    assert_eq!(console.cursor(), (2, 1));
+    console.write_str("\x1b[H\x1b[C\x1b[1K");
+    assert_text(console.buffer(), &layout, &["  cde", "fg   "]);
+    assert_eq!(console.cursor(), (1, 0));
+    console.write_str("\x1b[2K");
+    assert_text(console.buffer(), &layout, &["     ", "fg   "]);
+    assert_eq!(console.cursor(), (1, 0));
+}
+
+#[test]
+fn erase_in_line_uses_the_current_background() {
+    let layout = simple(3, 1);
+    let mut memory = memory(&layout);
+    let mut console = Console::new(&mut memory, layout).unwrap();
+    console.write_str("abc\r\x1b[C\x1b[44m\x1b[0K");
+    let buffer = console.buffer();
+    assert_cell(buffer, &layout, (0, 0), Some('a'), DEFAULT_FG, DEFAULT_BG);
+    assert_cell(buffer, &layout, (1, 0), None, DEFAULT_FG, PALETTE[4]);
+    assert_cell(buffer, &layout, (2, 0), None, DEFAULT_FG, PALETTE[4]);
+}
+
+#[test]
+fn erase_in_line_cancels_a_pending_wrap() {
+    let layout = simple(3, 2);
+    let mut memory = memory(&layout);
+    let mut console = Console::new(&mut memory, layout).unwrap();
+    console.write_str("abc\x1b[Kx");
+    assert_text(console.buffer(), &layout, &["abx", "   "]);
+    assert_eq!(console.cursor(), (2, 0));
 }

@@ -164,6 +164,25 @@ impl Model {
                 self.column = second.max(1).min(self.columns) - 1;
                 self.pending = false;
             }
+            'C' => {
+                self.column = (self.column + first.max(1)).min(self.columns - 1);
+                self.pending = false;
+            }
+            'D' => {
+                self.column = self.column.saturating_sub(first.max(1));
+                self.pending = false;
+            }
+            'K' if first <= 2 => {
+                let cells = match first {
+                    0 => self.column..self.columns,
+                    1 => 0..self.column + 1,
+                    _ => 0..self.columns,
+                };
+                for column in cells {
+                    self.grid[self.row][column] = self.blank();
+                }
+                self.pending = false;
+            }
             _ => {}
         }
     }
@@ -211,14 +230,8 @@ impl Model {
                 }
             }
             '\x08' => {
-                if self.pending {
-                    self.pending = false;
-                } else if self.column > 0 {
-                    self.column -= 1;
-                } else {
-                    return;
-                }
-                self.grid[self.row][self.column] = self.blank();
+                self.column = self.column.saturating_sub(1);
+                self.pending = false;
             }
             '\0'..='\x1f' | '\x7f' => {}
             c => {
@@ -302,8 +315,8 @@ fn margin_difference(buffer: &[u8], layout: &Layout, model: &Model) -> Option<St
 /// characters likely; lone random bytes add invalid UTF-8 and anything else.
 const PIECES: &[&str] = &[
     "\x1b", "\x1b[", "[", ";", "0", "1", "2", "3", "4", "5", "9", "10", "22", "38", "48", "m", "m",
-    "J", "H", "A", "?", " ", "a", "Z", "~", "\n", "\r", "\t", "\x08", "\0", "\x07", "\x7f",
-    "\u{e9}", "\u{85}", "\u{2603}",
+    "J", "H", "A", "C", "D", "K", "K", "?", " ", "a", "Z", "~", "\n", "\r", "\t", "\x08", "\x08",
+    "\0", "\x07", "\x7f", "\u{e9}", "\u{85}", "\u{2603}",
 ];
 
 /// SGR parameters worth trying, to build whole colour sequences from.

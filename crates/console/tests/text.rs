@@ -76,13 +76,17 @@ fn tab_advances_to_the_next_multiple_of_eight() {
 }
 
 #[test]
-fn backspace_erases_the_previous_cell() {
+fn backspace_moves_left_without_erasing() {
     on_screen(4, 1, "abc\x08", |c| {
-        shows(c, &["ab  "]);
+        shows(c, &["abc "]);
+        assert_eq!(c.cursor(), (2, 0));
+    });
+    on_screen(4, 1, "abc\x08\x08x", |c| {
+        shows(c, &["axc "]);
         assert_eq!(c.cursor(), (2, 0));
     });
     on_screen(4, 1, "ab\x08\x08\x08\x08x", |c| {
-        shows(c, &["x   "]);
+        shows(c, &["xb  "]);
         assert_eq!(c.cursor(), (1, 0));
     });
     // At column 0 it does nothing, not even go back to the previous line.
@@ -90,9 +94,10 @@ fn backspace_erases_the_previous_cell() {
         shows(c, &["ab  ", "    "]);
         assert_eq!(c.cursor(), (0, 1));
     });
-    // After the last column was written, backspace erases that last character.
-    on_screen(3, 2, "abc\x08", |c| {
-        shows(c, &["ab ", "   "]);
+    // With a wrap pending the cursor is on the last column, so one step left
+    // lands on the column before it, and the next character does not wrap.
+    on_screen(3, 2, "abc\x08x", |c| {
+        shows(c, &["axc", "   "]);
         assert_eq!(c.cursor(), (2, 0));
     });
 }
@@ -193,7 +198,7 @@ fn scrolling_clears_the_new_row_in_the_current_background() {
 
 #[test]
 fn a_one_cell_console_works() {
-    on_screen(1, 1, "ab\tc\x08\nd", |c| {
+    on_screen(1, 1, "ab\tc\x08\x1b[5D\x1b[C\x1b[K\nd", |c| {
         shows(c, &["d"]);
         assert_eq!(c.cursor(), (0, 0));
     });

@@ -1,0 +1,113 @@
+//! The kernel heap: a fast allocator built on whole pages.
+//!
+//! # Where memory comes from
+//!
+//! The heap never owns a fixed region. It asks a [`PageSource`] for runs of
+//! 4 KiB pages when it needs memory and gives pages back when it no longer does.
+//! In the kernel the source maps fresh physical frames into the heap's virtual
+//! range, up to a limit; on the host (tests, benchmark) it is an [`ArenaSource`]
+//! handing out pages of one big buffer. The heap itself never looks at page
+//! tables or frames.
+//!
+//! # Two kinds of blocks
+//!
+//! - **Small blocks** (up to [`MAX_SLAB_SIZE`] = 4064 bytes) are rounded up to
+//!   one of 22 *size classes* and served from *slabs*: pages cut into equal
+//!   objects of one class. Each slab keeps its freed objects on an intrusive
+//!   free list, so allocating and freeing are a handful of pointer moves: O(1),
+//!   no searching, no merging of neighbours.
+//! - **Large blocks** get their own run of whole pages from the source, and the
+//!   run goes straight back on free.
+//!
+//! Nothing records which kind a block is: it is computed again from the layout
+//! that `dealloc` receives, which Rust guarantees is the one used to allocate.
+//! A slab's header sits at the start of its page, so the slab of an object is
+//! found by rounding its address down to a page boundary.
+//!
+//! # Alignment
+//!
+//! Objects are packed against the end of their page, so an object of class
+//! size `s` is aligned to the largest power of two dividing `s` (64 for 192,
+//! 256 for 256...). A request with a larger alignment than 16 picks the
+//! smallest class whose size is a multiple of that alignment, or whole pages
+//! (page-aligned) if no class is. Alignments above a page are refused with
+//! [`AllocError`]; the kernel has no use for them.
+//!
+//! # Fragmentation: the trade-off
+//!
+//! Speed costs memory in three ways, all bounded:
+//! - rounding to a class wastes up to 1/4 of a small block (e.g. 65 bytes take
+//!   80), and up to half for sizes just above 2032 (one 4064-byte object per
+//!   page); large blocks waste up to 4095 bytes of their last page;
+//! - each slab page loses its 32-byte header and the unused gap before its
+//!   first object (under 6% of the page for every class);
+//! - a page stays with its class while any object on it is live, so a few
+//!   long-lived objects can pin mostly empty pages (the classic weakness of
+//!   slab allocators). Once a slab is completely empty its page is free for
+//!   any use: up to [`SPARE_PAGES`] (32) empty pages are kept as spares for
+//!   new slabs of any class, the rest go back to the source. After everything
+//!   is freed the heap holds at most those 32 pages (128 KiB).
+//!
+//! The benchmark (`cargo run --release -p heap --example bench`) prints the
+//! resulting peak footprint next to the bytes actually requested.
+//!
+//! # Concurrency
+//!
+//! [`Heap`] needs `&mut self`. [`LockedHeap`] wraps it in a spin lock and
+//! implements [`core::alloc::GlobalAlloc`]. The lock does not disable
+//! interrupts: if an interrupt handler may allocate, the kernel must disable
+//! interrupts around heap use, or the handler could spin forever on a lock
+//! held by the code it interrupted.
+
+#![cfg_attr(not(test), no_std)]
+
+mod arena;
+mod class;
+mod heap;
+mod locked;
+mod slab;
+mod spare;
+mod stats;
+pub mod workload;
+
+pub use arena::ArenaSource;
+pub use class::MAX_SLAB_SIZE;
+pub use heap::Heap;
+pub use locked::LockedHeap;
+pub use spare::SPARE_PAGES;
+pub use stats::Stats;
+
+use core::ptr::NonNull;
+
+/// The size of a page, the unit the heap gets memory in.
+pub const PAGE_SIZE: usize = 4096;
+
+/// Where the heap gets memory from: whole 4 KiB pages, contiguous in virtual
+/// memory.
+///
+/// # Safety
+/// Implementors must return memory that is valid, writable, not used by
+/// anything else, and stays so until it is returned with `free_pages`.
+pub unsafe trait PageSource {
+    /// `count` (at least 1) contiguous pages, page-aligned, or `None` when out
+    /// of memory or over the limit.
+    fn alloc_pages(&mut self, count: usize) -> Option<NonNull<u8>>;
+
+    /// Takes back pages.
+    ///
+    /// # Safety
+    /// `ptr` and `count` came together from one `alloc_pages` call on this
+    /// source, and the pages are no longer used.
+    unsafe fn free_pages(&mut self, ptr: NonNull<u8>, count: usize);
+}
+
+/// An allocation failed: the page source had no more pages (or the requested
+/// alignment was above a page). [`Heap::stats`] tells which request it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocError;
+
+impl core::fmt::Display for AllocError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("heap allocation failed: out of memory")
+    }
+}
