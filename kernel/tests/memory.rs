@@ -7,7 +7,15 @@ use bootloader_api::info::MemoryRegionKind;
 use kernel::boot_report::MemorySummary;
 use kernel::memory::paging::{self, MapError};
 use kernel::memory::{frames, phys_to_virt, stack};
-use kernel::{println, test, testing};
+extern crate alloc;
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use kernel::memory::heap;
+use kernel::{println, should_panic, test, testing};
 use x86_64::structures::paging::{Page, PageTableFlags as Flags, PhysFrame, Size2MiB, Size4KiB};
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -18,6 +26,13 @@ kernel::test_kernel![
     test!(huge_page_from_a_contiguous_run),
     test!(kernel_segments_have_exact_rights),
     test!(stacks_have_guard_pages),
+    test!(alloc_collections_work),
+    test!(many_allocations_of_many_sizes),
+    test!(large_allocation_grows_the_heap_and_shrinks_back),
+    test!(heap_limit_is_a_clean_error_for_fallible_callers),
+    should_panic!(infallible_allocation_failure_panics, "memory allocation of"),
+    test!(heap_still_works_after_out_of_memory),
+    test!(heap_benchmark),
 ];
 
 /// A test-only area in the heap's PML4 slot, far above the heap's 512 MiB.
@@ -225,7 +240,7 @@ fn kernel_segments_have_exact_rights() {
     println!("{h:?}");
     assert!(h.segments >= 3 && h.segment_pages > 10);
     assert_eq!(h.writable_executable, 0);
-    let text = kernel_segments_have_exact_rights as usize as u64;
+    let text = kernel_segments_have_exact_rights as *const () as u64;
     assert!(h.text.0 <= text && text < h.text.1);
     let code = paging::translate(VirtAddr::new(text)).unwrap().flags;
     assert!(
@@ -281,4 +296,123 @@ fn stacks_have_guard_pages() {
     unsafe { s.bottom.as_mut_ptr::<u64>().write_volatile(2) };
     let t = paging::translate(s.bottom).unwrap();
     assert!(t.flags.contains(Flags::WRITABLE | Flags::NO_EXECUTE));
+}
+
+fn alloc_collections_work() {
+    let b = Box::new(41u64);
+    let mut v: Vec<u32> = (0..1000).collect();
+    v.push(*b as u32 + 1);
+    let mut m = BTreeMap::new();
+    for i in 0..500u32 {
+        m.insert(i, alloc::format!("value {i}"));
+    }
+    let s: String = m.values().take(3).cloned().collect::<Vec<_>>().join(",");
+    let a = Arc::new(v);
+    let a2 = Arc::clone(&a);
+    assert_eq!(s, "value 0,value 1,value 2");
+    assert_eq!(
+        a2.iter().map(|&x| x as u64).sum::<u64>(),
+        999 * 1000 / 2 + 42
+    );
+    assert_eq!(Arc::strong_count(&a), 2);
+    kernel::memory::report();
+}
+
+fn many_allocations_of_many_sizes() {
+    let before = heap::stats().unwrap().allocator;
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    let mut blocks: Vec<(Vec<u8>, u8)> = Vec::new();
+    for round in 0..3000u32 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let size = 1 + (seed % 6000) as usize;
+        let fill = round as u8;
+        blocks.push((alloc::vec![fill; size], fill));
+        if seed.is_multiple_of(3) {
+            let i = (seed >> 20) as usize % blocks.len();
+            let (b, f) = blocks.swap_remove(i);
+            assert!(b.iter().all(|&x| x == f), "block corrupted");
+        }
+    }
+    for (b, f) in &blocks {
+        assert!(b.iter().all(|x| x == f), "block corrupted");
+    }
+    drop(blocks);
+    let after = heap::stats().unwrap().allocator;
+    assert_eq!(after.in_use, before.in_use, "everything freed");
+    assert!(after.allocs - before.allocs >= 3000);
+}
+
+fn large_allocation_grows_the_heap_and_shrinks_back() {
+    let before = heap::stats().unwrap();
+    let frames_before = frames::stats().unwrap().free;
+    let mut big: Vec<u64> = Vec::with_capacity(1 << 20); // 8 MiB
+    big.extend((0..1u64 << 20).map(|i| i * 3));
+    let grown = heap::stats().unwrap();
+    assert!(
+        grown.mapped_pages >= before.mapped_pages + 2048,
+        "{before:?} -> {grown:?}"
+    );
+    assert!(frames::stats().unwrap().free + 2048 <= frames_before);
+    assert_eq!(big[777_777], 777_777 * 3);
+    drop(big);
+    let after = heap::stats().unwrap();
+    assert!(
+        after.mapped_pages < grown.mapped_pages - 2000,
+        "pages go back: {after:?}"
+    );
+}
+
+fn heap_limit_is_a_clean_error_for_fallible_callers() {
+    let limit = heap::stats().unwrap().limit_pages;
+    let failed_before = heap::stats().unwrap().allocator.failed;
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    chunks.try_reserve(4096).unwrap();
+    loop {
+        let mut v = Vec::new();
+        match v.try_reserve_exact(1 << 20) {
+            Ok(()) => chunks.push(v),
+            Err(e) => {
+                println!("try_reserve failed as expected: {e}");
+                break;
+            }
+        }
+        assert!(chunks.len() < 4096, "no limit reached");
+    }
+    let full = heap::stats().unwrap();
+    println!(
+        "heap full after {} MiB; limit {} KiB",
+        chunks.len(),
+        limit * 4
+    );
+    assert!(full.mapped_pages <= full.limit_pages);
+    assert!(full.mapped_pages + 2 * 257 > full.limit_pages, "{full:?}");
+    assert_eq!(full.allocator.failed, failed_before + 1);
+    drop(chunks);
+}
+
+fn infallible_allocation_failure_panics() {
+    let v: Vec<u8> = Vec::with_capacity(1 << 30);
+    println!("unreachable: {}", v.capacity());
+}
+
+fn heap_still_works_after_out_of_memory() {
+    let s = alloc::format!("{}-{}", "still", 42);
+    assert_eq!(s, "still-42");
+    let h = heap::stats().unwrap();
+    assert!(h.allocator.failed >= 2);
+    assert_eq!(h.allocator.last_failure.map(|l| l.size()), Some(1 << 30));
+}
+
+fn heap_benchmark() {
+    let ops = 20_000;
+    let (result, ticks) = heap::bench(ops, 7);
+    assert_eq!(result.failed, 0);
+    println!(
+        "heap bench: {} ops in {} TSC ticks = {} ops per million ticks",
+        result.ops,
+        ticks,
+        result.ops * 1_000_000 / ticks.max(1)
+    );
 }

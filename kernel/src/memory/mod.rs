@@ -24,6 +24,7 @@
 
 pub mod frames;
 pub mod hardening;
+pub mod heap;
 pub mod paging;
 pub mod stack;
 
@@ -63,6 +64,7 @@ pub fn init(boot_info: &BootInfo) {
     FRAME_INIT_TICKS.call_once(|| rdtsc() - started);
     paging::init();
     HARDENING.call_once(|| hardening::apply(boot_info));
+    heap::init();
 }
 
 /// What hardening found at boot (`None` before [`init`]).
@@ -71,7 +73,7 @@ pub fn hardening_report() -> Option<hardening::Report> {
 }
 
 /// The CPU's time-stamp counter (under QEMU's TCG it runs at the host's rate).
-fn rdtsc() -> u64 {
+pub(crate) fn rdtsc() -> u64 {
     // SAFETY: `rdtsc` only reads a counter; every x86_64 CPU has it.
     unsafe { core::arch::x86_64::_rdtsc() }
 }
@@ -131,5 +133,40 @@ pub fn report() {
             frames::at_boot().map_or(0, |b| b.used())
         ),
         None => println!("frames: not available"),
+    }
+    match heap::stats() {
+        Some(h) => {
+            let a = h.allocator;
+            println!(
+                "heap:   {} KiB mapped of {} KiB limit, {} KiB held by the allocator, \
+                 {} bytes in use (peak {})",
+                h.mapped_pages * 4,
+                h.limit_pages * 4,
+                a.held / 1024,
+                a.in_use,
+                a.peak_in_use
+            );
+            println!(
+                "        {} allocations, {} frees, {} reallocations, {} failed{}",
+                a.allocs,
+                a.frees,
+                a.reallocs,
+                a.failed,
+                AllocFailure(a.last_failure)
+            );
+        }
+        None => println!("heap:   not available (locked)"),
+    }
+}
+
+/// ` (last: N bytes, align A)` or nothing.
+struct AllocFailure(Option<core::alloc::Layout>);
+
+impl core::fmt::Display for AllocFailure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(l) => write!(f, " (last: {} bytes, align {})", l.size(), l.align()),
+            None => Ok(()),
+        }
     }
 }
