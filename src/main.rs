@@ -158,8 +158,11 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
         for &firmware in firmwares {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
-            let (mut session, _) =
-                kestrel::boot_captured(firmware, image, &CaptureOptions::default())?;
+            let options = CaptureOptions {
+                qmp: false,
+                extra: cli.qemu_args.clone(),
+            };
+            let (mut session, _) = kestrel::boot_captured(firmware, image, &options)?;
             let ending = session.wait(Duration::from_secs(cli.timeout_secs));
             let log = testlog::parse(&session.serial());
             for result in &log.results {

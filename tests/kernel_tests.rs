@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_test_kernel;
+use common::{boot_main_kernel, run_test_kernel, run_test_kernel_with};
 use kestrel::qemu::{Ending, Firmware, QEMU_FAILURE, QEMU_SUCCESS};
 
 fn expect_all_pass(name: &str, firmware: Firmware, at_least: usize) -> common::Run {
@@ -104,4 +104,77 @@ fn interrupts_pass_under_bios() {
 #[test]
 fn interrupts_pass_under_uefi() {
     interrupts_pass(Firmware::Uefi);
+}
+
+#[test]
+fn memory_passes_under_bios() {
+    expect_all_pass("memory", Firmware::Bios, 13);
+}
+
+#[test]
+fn memory_passes_under_uefi() {
+    expect_all_pass("memory", Firmware::Uefi, 13);
+}
+
+/// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).
+fn number_after(text: &str, key: &str) -> u64 {
+    let rest = &text[text
+        .find(key)
+        .unwrap_or_else(|| panic!("no `{key}` in output"))
+        + key.len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after `{key}`"))
+}
+
+/// With only 64 MiB the memory tests still pass (every frame handed out once,
+/// counts back to the boot value) and the figures fit the machine.
+#[test]
+fn memory_passes_with_64_mib() {
+    let run = run_test_kernel_with("memory", Firmware::Bios, &["-m", "64M"]);
+    let failed: Vec<_> = run.log.results.iter().filter(|r| !r.passed).collect();
+    assert!(failed.is_empty(), "failed kernel tests: {failed:#?}");
+    assert_eq!(run.ending, Ending::Exited(Some(QEMU_SUCCESS)));
+    let usable = number_after(&run.serial, "frames usable") * 4096;
+    assert!(
+        (48 << 20..64 << 20).contains(&usable),
+        "{usable} bytes usable of 64 MiB"
+    );
+    // Every frame free when the test started was handed out exactly once.
+    assert_eq!(
+        number_after(&run.serial, "allocated and freed"),
+        number_after(&run.serial, " free ")
+    );
+}
+
+/// The boot report's frame counts at 4 GiB (UEFI: ~130 memory regions) and
+/// 8 GiB (BIOS): nearly all RAM is managed, and the bitmap stays small.
+#[test]
+fn frame_counts_are_plausible_at_4_and_8_gib() {
+    for (firmware, gib) in [(Firmware::Uefi, 4), (Firmware::Bios, 8)] {
+        let size = format!("{gib}G");
+        let serial = boot_main_kernel(firmware, &["-m", &size]);
+        let frames = number_after(&serial, "Frames:");
+        let total = gib << 18; // frames in `gib` GiB
+        assert!(
+            frames > total - total / 32 && frames < total,
+            "{frames} of {total} frames"
+        );
+        // One bit per frame up to the highest address (RAM above the 4 GiB
+        // PCI hole included): at most 9 GiB worth.
+        let bitmap = number_after(&serial, "MiB),");
+        assert!(
+            bitmap * 4096 * 8 >= frames && bitmap <= 9 * 8 + 2,
+            "{bitmap} bitmap frames"
+        );
+        assert!(
+            serial.contains("Hardening:    NX"),
+            "hardening line missing"
+        );
+    }
 }

@@ -88,4 +88,5 @@ pub fn print(boot_info: &BootInfo) {
     if let Some(rsdp) = boot_info.rsdp_addr.as_ref() {
         println!("ACPI RSDP:    physical {rsdp:#x}");
     }
+    crate::memory::print_boot_line();
 }

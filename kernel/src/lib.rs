@@ -12,6 +12,8 @@
 //! - `input`, `time`, `symbols`: the input queue, the clock, kernel symbol names.
 //! - `shell`: the interactive kernel shell and its commands.
 //! - `boot`, `boot_report`: what the bootloader hands us and how we describe it.
+//! - `memory`: frames, page tables, hardening, kernel stacks, the heap.
+//! - `sync`: locks that are safe against interrupt handlers.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
 //! - `panic`, `testing`: what happens when things go wrong, and our test harness.
 #![no_std]
@@ -22,10 +24,12 @@ pub mod boot_report;
 pub mod drivers;
 pub mod input;
 pub mod logger;
+pub mod memory;
 pub mod output;
 pub mod panic;
 pub mod shell;
 pub mod symbols;
+pub mod sync;
 pub mod testing;
 pub mod time;
 

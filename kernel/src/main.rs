@@ -10,7 +10,7 @@
 #![no_main]
 
 use bootloader_api::BootInfo;
-use kernel::{arch, boot, boot_report, drivers, logger, output, println, shell, time};
+use kernel::{arch, boot, boot_report, drivers, logger, memory, output, println, shell, time};
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
 // the config in a special ELF section that the bootloader reads before loading us.
@@ -28,26 +28,28 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         "Hello World! This is Kestrel {}.",
         env!("CARGO_PKG_VERSION")
     );
-    // 5. Report what the bootloader handed us: firmware, screen, memory.
-    boot_report::print(boot_info);
-    // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
+    // 5. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
     arch::gdt::init(boot_info);
-    // 7. The IDT: every vector to our entry stubs; exceptions print a report.
+    // 6. The IDT: every vector to our entry stubs; exceptions print a report.
     arch::idt::init(boot_info);
-    // 8. ACPI: where the interrupt controllers are (MADT), power registers (FADT).
+    // 7. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
+    memory::init(boot_info);
+    // 8. Report what the bootloader handed us: firmware, screen, memory.
+    boot_report::print(boot_info);
+    // 9. ACPI: where the interrupt controllers are (MADT), power registers (FADT).
     arch::acpi::init(boot_info).expect("the APIC setup needs the ACPI tables");
-    // 9. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
+    // 10. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
     arch::irq::init();
-    // 10. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.
+    // 11. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.
     time::init();
-    // 11. The PS/2 keyboard interrupt (IRQ 1) feeds the input queue.
+    // 12. The PS/2 keyboard interrupt (IRQ 1) feeds the input queue.
     drivers::keyboard::init();
-    // 12. So does the serial port's receive interrupt (IRQ 4).
+    // 13. So does the serial port's receive interrupt (IRQ 4).
     drivers::serial::enable_input();
-    // 13. Everything is in place: let interrupts in.
+    // 14. Everything is in place: let interrupts in.
     arch::interrupts::enable();
-    // 14. Tell the user (and the runner, which waits for this line) we are up.
+    // 15. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
-    // 15. The shell reads commands from the keyboard and the serial port forever.
+    // 16. The shell reads commands from the keyboard and the serial port forever.
     shell::run(boot_info)
 }

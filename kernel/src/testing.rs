@@ -105,12 +105,13 @@ pub fn boot_info() -> &'static BootInfo {
         .expect("boot info is recorded before tests run")
 }
 
-/// Sets up the output devices as `main.rs` does, then runs `tests` and exits QEMU.
+/// Sets up the output devices and memory as `main.rs` does, then runs `tests` and exits QEMU.
 pub fn run(boot_info: &'static mut BootInfo, tests: &'static [Test]) -> ! {
     drivers::serial::init();
     output::init_screen(boot_info.framebuffer.take());
     logger::init();
-    BOOT_INFO.call_once(|| boot_info);
+    let boot_info = BOOT_INFO.call_once(|| boot_info);
+    crate::memory::init(boot_info);
     TESTS.call_once(|| tests);
     println!("running {} tests", tests.len());
     RUNNING.store(true, Ordering::SeqCst);

@@ -46,18 +46,23 @@ pub struct Run {
 
 /// Boots test kernel `name` under `firmware` until it exits (or times out).
 pub fn run_test_kernel(name: &str, firmware: Firmware) -> Run {
+    run_test_kernel_with(name, firmware, &[])
+}
+
+/// Like [`run_test_kernel`], with extra QEMU arguments such as `["-m", "64M"]`.
+pub fn run_test_kernel_with(name: &str, firmware: Firmware, qemu_args: &[&str]) -> Run {
     let kernel = test_kernel(name);
-    let (mut session, _) = boot_captured(
-        firmware,
-        image_for(&kernel.images, firmware),
-        &CaptureOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("cannot boot {name}: {e}"));
+    let options = CaptureOptions {
+        qmp: false,
+        extra: qemu_args.iter().map(|a| a.to_string()).collect(),
+    };
+    let (mut session, _) = boot_captured(firmware, image_for(&kernel.images, firmware), &options)
+        .unwrap_or_else(|e| panic!("cannot boot {name}: {e}"));
     let ending = session.wait(TIMEOUT);
     let serial = session.serial();
     // Shown by `cargo test` only when the test fails.
     println!(
-        "--- serial output of {name} ({}) ---\n{serial}",
+        "--- serial output of {name} ({} {qemu_args:?}) ---\n{serial}",
         firmware.name()
     );
     let log = testlog::parse(&serial);
@@ -66,4 +71,24 @@ pub fn run_test_kernel(name: &str, firmware: Firmware) -> Run {
         serial,
         log,
     }
+}
+
+/// Boots the main kernel with extra QEMU arguments, waits until the boot is
+/// complete, and returns the serial transcript.
+pub fn boot_main_kernel(firmware: Firmware, qemu_args: &[&str]) -> String {
+    let kernel = main_kernel();
+    let options = CaptureOptions {
+        qmp: false,
+        extra: qemu_args.iter().map(|a| a.to_string()).collect(),
+    };
+    let (mut session, _) = boot_captured(firmware, image_for(&kernel.images, firmware), &options)
+        .unwrap_or_else(|e| panic!("cannot boot the kernel: {e}"));
+    let waited = session.wait_for(kestrel::bench::IDLE_LINE, TIMEOUT);
+    let serial = session.serial();
+    println!(
+        "--- serial output of the kernel ({} {qemu_args:?}) ---\n{serial}",
+        firmware.name()
+    );
+    waited.unwrap_or_else(|e| panic!("the kernel did not finish booting: {e}"));
+    serial
 }
