@@ -66,9 +66,17 @@ pub fn args(boot: &Boot) -> Vec<String> {
         push(&["-drive", &pflash(code, true)]);
         push(&["-drive", &pflash(vars, false)]);
     }
+    // Captured runs (tests, benchmarks) boot in snapshot mode: QEMU opens the
+    // image read-only and keeps any writes in a temporary file, so several runs
+    // can boot the same image at once (QEMU locks an image it may write to).
+    let snapshot = if boot.serial == Serial::Captured {
+        ",snapshot=on"
+    } else {
+        ""
+    };
     push(&[
         "-drive",
-        &format!("format=raw,file={}", boot.image.display()),
+        &format!("format=raw,file={}{snapshot}", boot.image.display()),
     ]);
     // The kernel's exit device, and no reboot loop after a triple fault.
     push(&[
@@ -289,7 +297,7 @@ mod tests {
     #[test]
     fn bios_boot_uses_the_image_and_exit_device() {
         let line = joined(&boot(Firmware::Bios));
-        assert!(line.contains("-drive format=raw,file=/img/k.img"));
+        assert!(line.contains("-drive format=raw,file=/img/k.img,snapshot=on"));
         assert!(line.contains("isa-debug-exit,iobase=0xf4,iosize=0x04"));
         assert!(line.contains("-display none"));
         assert!(!line.contains("pflash"), "BIOS boot needs no OVMF: {line}");
@@ -314,6 +322,10 @@ mod tests {
         let line = args.join(" ");
         assert!(!line.contains("-display none"));
         assert!(line.contains("-serial mon:stdio"));
+        assert!(
+            !line.contains("snapshot"),
+            "interactive runs keep the disk writable"
+        );
         assert!(line.contains("-qmp unix:/t/qmp.sock,server=on,wait=off"));
         assert!(line.contains("-s -S"));
         assert_eq!(

@@ -102,7 +102,8 @@ fn headless_run_shows_the_kernel_on_the_terminal() {
         let mut chunk = [0u8; 1024];
         while let Ok(n @ 1..) = out.read(&mut chunk) {
             text.extend_from_slice(&chunk[..n]);
-            if String::from_utf8_lossy(&text).contains("Boot complete") {
+            let so_far = String::from_utf8_lossy(&text);
+            if so_far.contains("Boot complete") || so_far.contains("KERNEL PANIC") {
                 break;
             }
         }

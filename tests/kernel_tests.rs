@@ -108,12 +108,12 @@ fn interrupts_pass_under_uefi() {
 
 #[test]
 fn memory_passes_under_bios() {
-    expect_all_pass("memory", Firmware::Bios, 13);
+    expect_all_pass("memory", Firmware::Bios, 16);
 }
 
 #[test]
 fn memory_passes_under_uefi() {
-    expect_all_pass("memory", Firmware::Uefi, 13);
+    expect_all_pass("memory", Firmware::Uefi, 16);
 }
 
 /// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).

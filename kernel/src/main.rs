@@ -28,12 +28,12 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         "Hello World! This is Kestrel {}.",
         env!("CARGO_PKG_VERSION")
     );
-    // 5. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
-    arch::gdt::init(boot_info);
-    // 6. The IDT: every vector to our entry stubs; exceptions print a report.
-    arch::idt::init(boot_info);
-    // 7. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
+    // 5. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
     memory::init(boot_info);
+    // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
+    arch::gdt::init(boot_info);
+    // 7. The IDT: every vector to our entry stubs; exceptions print a report.
+    arch::idt::init(boot_info);
     // 8. Report what the bootloader handed us: firmware, screen, memory.
     boot_report::print(boot_info);
     // 9. ACPI: where the interrupt controllers are (MADT), power registers (FADT).

@@ -33,6 +33,15 @@ kernel::test_kernel![
     should_panic!(infallible_allocation_failure_panics, "memory allocation of"),
     test!(heap_still_works_after_out_of_memory),
     test!(heap_benchmark),
+    test!(exception_handlers_are_installed),
+    should_panic!(
+        writing_kernel_text_faults,
+        "write to a present page (protection violation)"
+    ),
+    should_panic!(
+        executing_heap_data_faults,
+        "instruction fetch from a present page (protection violation)"
+    ),
 ];
 
 /// A test-only area in the heap's PML4 slot, far above the heap's 512 MiB.
@@ -415,4 +424,29 @@ fn heap_benchmark() {
         ticks,
         result.ops * 1_000_000 / ticks.max(1)
     );
+}
+
+/// The fault tests below need the GDT and IDT (as `main.rs` sets them up).
+fn exception_handlers_are_installed() {
+    kernel::arch::gdt::init(testing::boot_info());
+    kernel::arch::idt::init(testing::boot_info());
+}
+
+/// Kernel text is mapped read-only: a write to it is a protection fault.
+fn writing_kernel_text_faults() {
+    let text = frame_counts_match_the_memory_map as *const () as *mut u8;
+    // SAFETY: not safe at all, on purpose: this write must fault before it
+    // changes the code; the test expects the page-fault report.
+    unsafe { text.write_volatile(0xc3) };
+}
+
+/// Heap memory is mapped no-execute: jumping into it is a protection fault,
+/// even when it holds a valid instruction (`ret`).
+fn executing_heap_data_faults() {
+    let code = Box::new([0xc3u8; 16]);
+    let entry = Box::into_raw(code) as *const ();
+    // SAFETY: not safe, on purpose: the CPU must refuse to fetch from this page
+    // (NX), so the call never executes; the test expects the page-fault report.
+    let function: fn() = unsafe { core::mem::transmute(entry) };
+    function();
 }

@@ -69,6 +69,16 @@ pub const COMMANDS: &[Command] = &[
         run: irqbench,
     },
     Command {
+        name: "mem",
+        summary: "frames and heap: totals, use, allocation counts",
+        run: mem,
+    },
+    Command {
+        name: "heapbench",
+        summary: "heapbench [OPS]: mixed alloc/free workload on the kernel heap, in ops/s",
+        run: heapbench,
+    },
+    Command {
         name: "boot",
         summary: "the boot report again",
         run: boot,
@@ -160,6 +170,39 @@ const BENCH_RUNS: usize = 1000;
 /// Sends `BENCH_RUNS` interrupts to ourselves (a self-IPI through the local
 /// APIC, delivered on the same entry path as the timer interrupt) and measures,
 /// in TSC cycles, from the request to the moment the handler's effect is seen.
+fn mem(args: &[&str]) -> Result {
+    no_args(args, "mem")?;
+    crate::memory::report();
+    Ok(())
+}
+
+/// Operations `heapbench` runs when not told otherwise.
+const HEAPBENCH_OPS: usize = 20_000;
+
+fn heapbench(args: &[&str]) -> Result {
+    const USAGE: &str = "heapbench [OPS] (OPS from 1000 to 10000000)";
+    let ops = match args {
+        [] => HEAPBENCH_OPS,
+        [n] => n
+            .parse()
+            .ok()
+            .filter(|n| (1000..=10_000_000).contains(n))
+            .ok_or(Error::Usage(USAGE))?,
+        _ => return Err(Error::Usage(USAGE)),
+    };
+    let (result, ticks) = crate::memory::heap::bench(ops, 0x5eed);
+    let ns = time::cycles_to_ns(ticks).max(1);
+    println!(
+        "heap workload (b): {} ops ({} failed), {} bytes requested, in {} us: {} ops/s",
+        result.ops,
+        result.failed,
+        result.bytes_requested,
+        ns / 1000,
+        result.ops * 1_000_000_000 / ns
+    );
+    Ok(())
+}
+
 fn irqbench(args: &[&str]) -> Result {
     no_args(args, "irqbench")?;
     if !x86_64::instructions::interrupts::are_enabled() {
