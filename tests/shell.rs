@@ -134,7 +134,10 @@ fn shell_session(firmware: Firmware) {
 #[test]
 fn shell_under_bios() {
     shell_session(Firmware::Bios);
-    // Not a test of its own: two QEMUs cannot open the same disk image at once.
+}
+
+#[test]
+fn reboot_under_bios() {
     reboot_resets_the_machine(Firmware::Bios);
 }
 
@@ -158,4 +161,33 @@ fn reboot_resets_the_machine(firmware: Firmware) {
     session.write_serial(b"reboot\r").unwrap();
     assert_eq!(session.wait(common::TIMEOUT), Ending::Exited(Some(0)));
     assert!(session.serial().contains("Rebooting."));
+}
+
+/// `panic` takes the deliberate-panic path: the report gives the message and its
+/// source location on serial, and the kernel halts for good (no new prompt, QEMU
+/// still running until we stop it).
+#[test]
+fn panic_command_reports_and_halts() {
+    let kernel = common::main_kernel();
+    let firmware = Firmware::Bios;
+    let (mut session, _) = boot_captured(
+        firmware,
+        image_for(&kernel.images, firmware),
+        &CaptureOptions::default(),
+    )
+    .unwrap();
+    let at = wait_after(&mut session, 0, "Boot complete");
+    let at = wait_after(&mut session, at, PROMPT);
+    session.write_serial(b"panic\r").unwrap();
+    let at = wait_after(&mut session, at, "KERNEL PANIC");
+    let end = wait_after(&mut session, at, "deliberate panic from the shell at ");
+    wait_after(&mut session, end, "kernel/src/shell/commands.rs:");
+    // Halted: still running a second later, and no prompt after the report.
+    let deadline = session.elapsed() + Duration::from_secs(1);
+    assert_eq!(session.wait(deadline), Ending::TimedOut);
+    assert!(
+        !session.serial()[at..].contains(PROMPT),
+        "{}",
+        session.serial()
+    );
 }
