@@ -80,6 +80,7 @@ mod class;
 mod class_slabs;
 mod heap;
 mod locked;
+mod recent;
 mod slab;
 mod spare;
 mod stats;
