@@ -6,6 +6,10 @@
 //! recompute where the block came from instead of storing it anywhere. That
 //! is the central invariant; everything else is bookkeeping:
 //!
+//! - a freed small object is first parked on its class's stack of recent
+//!   frees, which the next allocation of the class takes from first (see
+//!   `recent`); only when that stack is full (or on [`Heap::trim`], or when
+//!   the source is out of pages) do parked objects go back to their slabs;
 //! - each class allocates from its current slab and keeps its partial slabs
 //!   in a list (see `class_slabs`); a full slab is in no list and rejoins the
 //!   front of the list when one of its objects is freed;
