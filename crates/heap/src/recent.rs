@@ -71,11 +71,10 @@ impl Recent {
         let oldest: [*mut u8; RECENT] = self.objects;
         self.objects.copy_within(count..self.len, 0);
         self.len -= count;
-        // SAFETY (of `new_unchecked`): only non-null addresses are parked.
-        oldest
-            .into_iter()
-            .take(count)
-            .map(|p| unsafe { NonNull::new_unchecked(p) })
+        oldest.into_iter().take(count).map(|p| {
+            // SAFETY: only non-null object addresses are ever parked.
+            unsafe { NonNull::new_unchecked(p) }
+        })
     }
 }
 
