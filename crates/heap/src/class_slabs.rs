@@ -9,7 +9,8 @@
 //! copy sits next to the other classes' in the heap structure, which stays in
 //! the cache. So an allocation from the current slab touches only the object
 //! it hands out, and freeing an object of the current slab (recognised by its
-//! page address alone) touches only that object.
+//! page address alone) touches only that object. (Most frees do not even get
+//! here: the heap parks them first, see the `recent` module.)
 //!
 //! Every slab of the class is in exactly one of three states:
 //! - **current**: `current == Some(page)`, its header is `header` (the bytes

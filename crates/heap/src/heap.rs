@@ -6,6 +6,10 @@
 //! recompute where the block came from instead of storing it anywhere. That
 //! is the central invariant; everything else is bookkeeping:
 //!
+//! - a freed small object is first parked on its class's stack of recent
+//!   frees, which the next allocation of the class takes from first (see
+//!   `recent`); only when that stack is full (or on [`Heap::trim`], or when
+//!   the source is out of pages) do parked objects go back to their slabs;
 //! - each class allocates from its current slab and keeps its partial slabs
 //!   in a list (see `class_slabs`); a full slab is in no list and rejoins the
 //!   front of the list when one of its objects is freed;
@@ -20,6 +24,7 @@
 
 use crate::class::{self, CLASS_COUNT};
 use crate::class_slabs::ClassSlabs;
+use crate::recent::{RECENT, Recent};
 use crate::spare::SparePages;
 use crate::{AllocError, PAGE_SIZE, PageSource, Stats};
 use core::alloc::Layout;
@@ -55,6 +60,8 @@ pub struct Heap<S: PageSource> {
     source: S,
     /// For each class, its slabs.
     classes: [ClassSlabs; CLASS_COUNT],
+    /// For each class, its recently freed objects (see `recent`).
+    recent: [Recent; CLASS_COUNT],
     spare: SparePages,
     stats: Stats,
 }
@@ -68,9 +75,11 @@ impl<S: PageSource> Heap<S> {
     /// An empty heap; it asks `source` for pages when it first needs them.
     pub const fn new(source: S) -> Self {
         const EMPTY: ClassSlabs = ClassSlabs::new();
+        const NONE_RECENT: Recent = Recent::new();
         Heap {
             source,
             classes: [EMPTY; CLASS_COUNT],
+            recent: [NONE_RECENT; CLASS_COUNT],
             spare: SparePages::new(),
             stats: Stats::ZERO,
         }
@@ -83,6 +92,7 @@ impl<S: PageSource> Heap<S> {
     pub fn allocate(&mut self, layout: Layout) -> Result<NonNull<u8>, AllocError> {
         let block = self
             .allocate_block(layout)
+            .or_else(|| self.trim_and_retry(layout))
             .ok_or_else(|| self.failed(layout))?;
         self.stats.allocs += 1;
         self.stats.grow_in_use(layout.size());
@@ -131,7 +141,10 @@ impl<S: PageSource> Heap<S> {
         {
             ptr
         } else {
-            let block = self.allocate_block(new).ok_or_else(|| self.failed(new))?;
+            let block = self
+                .allocate_block(new)
+                .or_else(|| self.trim_and_retry(new))
+                .ok_or_else(|| self.failed(new))?;
             // SAFETY: both blocks hold at least the copied length and are
             // distinct live blocks, so they do not overlap; the old one is
             // ours to free by the caller's promise.
@@ -160,6 +173,27 @@ impl<S: PageSource> Heap<S> {
     /// The page source, mutably (e.g. to change its limit).
     pub fn source_mut(&mut self) -> &mut S {
         &mut self.source
+    }
+
+    /// Puts every recently freed object (see the `recent` module) back into
+    /// its slab, so that slabs left empty go to the spare pages or back to
+    /// the source. The heap does this by itself when the source runs out;
+    /// call it to hand memory back after freeing a lot.
+    pub fn trim(&mut self) {
+        for class in 0..CLASS_COUNT {
+            self.unpark(class, RECENT);
+        }
+    }
+
+    /// `allocate_block` after a failure: if freed objects are parked, unparks
+    /// them (their slabs may empty and free pages) and tries again.
+    #[cold]
+    fn trim_and_retry(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        if self.recent.iter().all(|r| r.len() == 0) {
+            return None;
+        }
+        self.trim();
+        self.allocate_block(layout)
     }
 
     /// Records a failed request and makes the error.
@@ -196,10 +230,13 @@ impl<S: PageSource> Heap<S> {
         }
     }
 
-    /// One object of `class`: from the class's current slab, or else from a
-    /// new current slab.
+    /// One object of `class`: the most recently freed one, or one from the
+    /// class's current slab, or else from a new current slab.
     #[inline]
     fn take_object(&mut self, class: usize) -> Option<NonNull<u8>> {
+        if let Some(object) = self.recent[class].pop() {
+            return Some(object);
+        }
         match self.classes[class].take(class) {
             Some(object) => Some(object),
             None => self.take_object_slow(class),
@@ -221,13 +258,39 @@ impl<S: PageSource> Heap<S> {
         self.classes[class].take(class)
     }
 
+    /// Parks a freed object with its class's recent ones; when those are
+    /// full, first puts the older half back into their slabs.
+    ///
+    /// # Safety
+    /// `object` was handed out by `take_object(class)` and is no longer used.
+    #[inline]
+    unsafe fn give_object(&mut self, class: usize, object: NonNull<u8>) {
+        if let Err(object) = self.recent[class].push(object) {
+            self.unpark(class, RECENT / 2);
+            // Cannot fail: half the stack was just emptied.
+            let _ = self.recent[class].push(object);
+        }
+    }
+
+    /// Puts the `count` oldest parked objects of `class` back into their slabs.
+    #[cold]
+    #[inline(never)]
+    fn unpark(&mut self, class: usize, count: usize) {
+        for object in self.recent[class].take_oldest(count) {
+            // SAFETY: parked objects were freed by the user, and are handed
+            // out by `take_object(class)` (a parked object never leaves the
+            // stack except here or by `take_object`).
+            unsafe { self.give_to_slab(class, object) };
+        }
+    }
+
     /// Puts an object back into its slab, and releases the slab's page if
     /// the slab is now empty.
     ///
     /// # Safety
     /// `object` was handed out by `take_object(class)` and is no longer used.
     #[inline]
-    unsafe fn give_object(&mut self, class: usize, object: NonNull<u8>) {
+    unsafe fn give_to_slab(&mut self, class: usize, object: NonNull<u8>) {
         // SAFETY: by the caller's promise; an emptied slab's page is unused.
         unsafe {
             if let Some(page) = self.classes[class].give(class, object) {
@@ -293,6 +356,7 @@ mod tests {
     use super::*;
     use crate::ArenaSource;
     use crate::class::{CLASS_SIZES, capacity};
+    use crate::recent::RECENT;
     use crate::slab::Slab;
     use crate::spare::SPARE_PAGES;
 
@@ -377,6 +441,7 @@ mod tests {
             // SAFETY: each was allocated above with `l`, freed once.
             unsafe { h.deallocate(b, l) };
         }
+        h.trim();
         assert_eq!(
             h.source().pages_in_use(),
             SPARE_PAGES,
@@ -523,13 +588,16 @@ mod tests {
         assert_eq!(h.source().pages_in_use(), 3);
         // SAFETY: each block was allocated above with `l`, freed once.
         unsafe {
-            h.deallocate(blocks[1], l); // first slab: full -> partial
             h.deallocate(blocks[9], l); // the current slab
+            h.deallocate(blocks[1], l); // first slab
+            h.trim(); // first slab: full -> partial
             assert_eq!(h.allocate(l), Ok(blocks[9]), "current slab first");
             assert_eq!(h.allocate(l), Ok(blocks[1]), "then the partial one");
             for &b in &blocks[8..12] {
                 h.deallocate(b, l);
             }
+            assert_eq!(h.stats().held, 3 * PAGE_SIZE);
+            h.trim();
         }
         assert_eq!(h.stats().held, 3 * PAGE_SIZE, "its page became a spare");
         assert_eq!(h.source().pages_in_use(), 3);
@@ -537,6 +605,47 @@ mod tests {
             h.allocate(layout(4000, 8)).map(Slab::page_of),
             Ok(Slab::page_of(blocks[8]))
         );
+    }
+
+    #[test]
+    fn freed_objects_are_parked_reused_newest_first_and_trimmed() {
+        let mut memory = vec![0u8; 1 << 20];
+        let mut h = heap(&mut memory);
+        let l = layout(1000, 8); // class 1008: 4 per page
+        let n = 2 * RECENT;
+        let blocks: Vec<_> = (0..n).map(|_| h.allocate(l).unwrap()).collect();
+        let pages = n / 4;
+        assert_eq!(h.source().pages_in_use(), pages);
+        // SAFETY: each block was allocated above with `l`, freed once.
+        unsafe {
+            for &b in &blocks[..RECENT] {
+                h.deallocate(b, l);
+            }
+        }
+        assert_eq!(h.source().pages_in_use(), pages, "parked, not released");
+        assert_eq!(h.allocate(l), Ok(blocks[RECENT - 1]), "newest first");
+        // SAFETY: as above (blocks[RECENT - 1] was just allocated again).
+        unsafe {
+            h.deallocate(blocks[RECENT - 1], l);
+            // The stack is full: this free puts the older half (the first
+            // two slabs' objects) back, and those slabs empty.
+            h.deallocate(blocks[RECENT], l);
+        }
+        assert_eq!(h.stats().held, pages * PAGE_SIZE, "spare pages");
+        assert_eq!(
+            h.allocate(layout(4000, 8)).map(Slab::page_of),
+            Ok(Slab::page_of(blocks[RECENT / 2 - 1])),
+            "the last emptied slab's page is the top spare"
+        );
+        // SAFETY: as above.
+        unsafe {
+            for &b in &blocks[RECENT + 1..] {
+                h.deallocate(b, l);
+            }
+        }
+        h.trim();
+        assert_eq!(h.stats().held, pages * PAGE_SIZE, "all pages spare");
+        assert_eq!(h.stats().in_use, 4000);
     }
 
     #[test]

@@ -33,10 +33,18 @@
 //! not instructions. Each class therefore allocates from one *current slab*
 //! whose header is copied into the heap structure (which stays in the cache)
 //! instead of being read from its page; allocating from it touches only the
-//! object handed out, and so does freeing an object of it. Only frees into
-//! other slabs read a header in a page. The size class comes from a table
-//! indexed by `(size + 15) / 16`, slab capacities from another table, and no
-//! path divides.
+//! object handed out, and so does freeing an object of it.
+//!
+//! Freeing into any other slab would read that slab's header, far away in
+//! its page. So a free does not go to the slab at all at first: each class
+//! keeps a small stack of its recently freed objects (16 addresses in the
+//! heap structure, module `recent`), and an allocation takes the newest of them before
+//! looking at any slab. In a steady state frees and allocations of a class
+//! roughly balance, so most pairs touch nothing but the object and the heap
+//! structure; only when a stack overflows does its older half go back into
+//! the slabs, headers and all. The size class comes from a table indexed by
+//! `(size + 15) / 16`, slab capacities from another table, and no path
+//! divides.
 //!
 //! # Alignment
 //!
@@ -59,8 +67,13 @@
 //!   long-lived objects can pin mostly empty pages (the classic weakness of
 //!   slab allocators). Once a slab is completely empty its page is free for
 //!   any use: up to [`SPARE_PAGES`] (32) empty pages are kept as spares for
-//!   new slabs of any class, the rest go back to the source. After everything
-//!   is freed the heap holds at most those 32 pages (128 KiB).
+//!   new slabs of any class, the rest go back to the source;
+//! - a freed object waiting on its class's stack of recent frees still counts
+//!   as live in its slab, so up to 16 objects per class can keep slabs from
+//!   emptying. The heap puts them all back by itself when the source runs out
+//!   (so everything freed stays reusable), and [`Heap::trim`] does it on
+//!   request: after everything is freed and `trim` is called the heap holds at
+//!   most the 32 spare pages (128 KiB).
 //!
 //! The benchmark (`cargo run --release -p heap --example bench`) prints the
 //! resulting peak footprint next to the bytes actually requested.
@@ -80,6 +93,7 @@ mod class;
 mod class_slabs;
 mod heap;
 mod locked;
+mod recent;
 mod slab;
 mod spare;
 mod stats;

@@ -200,6 +200,8 @@ impl Tester {
             self.deallocate();
         }
         self.check_stats();
+        self.heap.trim();
+        self.check_stats();
         let stats = self.heap.stats();
         assert_eq!(stats.in_use, 0);
         assert!(
