@@ -11,14 +11,19 @@
 //! A full queue refuses new bytes and counts them; the reader reports the count
 //! once (`input: N bytes dropped`) so lost input is never silent.
 //!
-//! [`read`] sleeps until a byte arrives. The obvious "while empty { hlt }" has a
+//! [`read`] sleeps until a byte arrives. Once threads run, the reader blocks on a
+//! wait queue that [`push`] wakes (`tasks::wait_queue`), so other threads get the
+//! CPU meanwhile. Before that (early boot, test kernels without threads) it
+//! halts the CPU instead. The obvious "while empty { hlt }" has a
 //! *lost wake-up* race: if the interrupt that brings the byte arrives after the
 //! emptiness check but before `hlt`, the CPU sleeps although a byte is waiting,
 //! until some later interrupt. We check with interrupts disabled and then execute
 //! `sti; hlt` back to back: `sti` enables interrupts only after the *next*
 //! instruction, so no interrupt can slip in between the check and the `hlt`, and
-//! a pending one wakes the `hlt` at once.
+//! a pending one wakes the `hlt` at once. (The wait queue closes the same gap in
+//! its own way: it checks and queues the reader in one step.)
 
+use crate::tasks::{scheduler, wait_queue::WaitQueue};
 use ringbuf::RingBuf;
 use spin::Mutex;
 use x86_64::instructions::interrupts;
@@ -27,12 +32,19 @@ use x86_64::instructions::interrupts;
 pub const CAPACITY: usize = 1024;
 
 static QUEUE: Mutex<RingBuf<CAPACITY>> = Mutex::new(RingBuf::new());
+/// Threads waiting in [`read`].
+static READERS: WaitQueue = WaitQueue::new();
 
 /// Queues one input byte (called from interrupt handlers; safe anywhere).
 pub fn push(byte: u8) {
     interrupts::without_interrupts(|| {
         QUEUE.lock().push(byte);
     });
+    READERS.wake_all();
+}
+
+fn is_empty() -> bool {
+    interrupts::without_interrupts(|| QUEUE.lock().is_empty())
 }
 
 /// Takes the oldest input byte, if any. Reports dropped input first.
@@ -53,6 +65,13 @@ pub fn try_read() -> Option<u8> {
 /// must be enabled (they are, once the boot story has reached the shell).
 pub fn read() -> u8 {
     loop {
+        if scheduler::is_running() {
+            if let Some(byte) = try_read() {
+                return byte;
+            }
+            READERS.wait_while(is_empty);
+            continue;
+        }
         interrupts::disable();
         if let Some(byte) = try_read() {
             interrupts::enable();

@@ -14,9 +14,12 @@
 //! - `boot`, `boot_report`: what the bootloader hands us and how we describe it.
 //! - `memory`: frames, page tables, hardening, kernel stacks, the heap.
 //! - `sync`: locks that are safe against interrupt handlers.
+//! - `tasks`: kernel threads, the scheduler, blocking locks, async tasks.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
 //! - `panic`, `testing`: what happens when things go wrong, and our test harness.
 #![no_std]
+
+extern crate alloc;
 
 pub mod arch;
 pub mod boot;
@@ -30,6 +33,7 @@ pub mod panic;
 pub mod shell;
 pub mod symbols;
 pub mod sync;
+pub mod tasks;
 pub mod testing;
 pub mod time;
 

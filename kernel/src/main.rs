@@ -10,7 +10,9 @@
 #![no_main]
 
 use bootloader_api::BootInfo;
-use kernel::{arch, boot, boot_report, drivers, logger, memory, output, println, shell, time};
+use kernel::{
+    arch, boot, boot_report, drivers, logger, memory, output, println, shell, tasks, time,
+};
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
 // the config in a special ELF section that the bootloader reads before loading us.
@@ -46,10 +48,12 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     drivers::keyboard::init();
     // 13. So does the serial port's receive interrupt (IRQ 4).
     drivers::serial::enable_input();
-    // 14. Everything is in place: let interrupts in.
+    // 14. Threads: this code becomes thread 1, `main`; the timer preempts.
+    tasks::init();
+    // 15. Everything is in place: let interrupts in.
     arch::interrupts::enable();
-    // 15. Tell the user (and the runner, which waits for this line) we are up.
+    // 16. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
-    // 16. The shell reads commands from the keyboard and the serial port forever.
+    // 17. The shell, in thread `main`, reads commands from keyboard and serial.
     shell::run(boot_info)
 }

@@ -2,15 +2,27 @@
 //!
 //! There is no unwinding in this kernel (the target aborts on panic), so a panic
 //! ends the current flow of control for good. We print the message and where it
-//! came from on both outputs. Under test, the harness takes over: it records the
+//! came from on both outputs. If a kernel thread panicked in its own code, only
+//! that thread ends (see `tasks::crash`). Under test, the harness takes over: it records the
 //! outcome and carries on with the next test. Otherwise the CPU halts, leaving the
 //! message on the screen for the person in front of it.
 
-use crate::{arch, output, testing};
+use crate::{arch, output, tasks, testing};
 use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
+    let interrupts_were_on = x86_64::instructions::interrupts::are_enabled();
+    if let Some(failing) = tasks::crash::may_end_thread(interrupts_were_on, 0) {
+        let id = failing.id.0;
+        tasks::crash::name_of(failing.id, |name| {
+            crate::println!(
+                "\n\x1b[31mthread {id} ({name}) panicked\x1b[0m: {}\nthread {id} was ended; the kernel goes on.",
+                Report(info)
+            );
+        });
+        tasks::crash::end_current_thread();
+    }
     if testing::is_running() {
         testing::on_panic(info);
     }

@@ -6,7 +6,8 @@
 //!   to read and fine-grained, so it is our clock: `now_ns` is TSC ticks divided
 //!   by the TSC frequency;
 //! - the local APIC timer, which raises an interrupt every `1 / TICK_HZ` s: the
-//!   kernel's heartbeat (it wakes `hlt`, and a later chapter switches tasks on it).
+//!   kernel's heartbeat: it wakes `hlt`, wakes sleeping threads and preempts
+//!   busy ones (`tasks::scheduler`).
 //!
 //! Neither frequency is written anywhere, so at boot we measure both against the
 //! PIT, whose 1.193182 MHz is fixed: start the APIC timer free-running, read the
@@ -48,6 +49,7 @@ pub fn init() {
     APIC_TIMER_HZ.store(apic_hz, Ordering::Relaxed);
     interrupts::register(irq::TIMER_VECTOR, "APIC timer", |_| {
         TICKS.fetch_add(1, Ordering::Relaxed);
+        crate::tasks::scheduler::on_timer_tick();
     });
     apic::start_periodic(irq::TIMER_VECTOR, (apic_hz / TICK_HZ) as u32);
 }

@@ -132,6 +132,23 @@ impl<T> Scheduler<T> {
         }
     }
 
+    /// A scheduler in which the caller is an ordinary thread, number 1, named
+    /// `name` and running, with `main` as its data, while the idle thread
+    /// (with `idle` as its data) has not run yet. The kernel uses this so that
+    /// the boot code can go on as a thread that may block (join, sleep, lock),
+    /// and the idle loop starts on a stack of its own the first time nothing
+    /// else is ready.
+    pub fn with_main(slice: u64, now: u64, name: &str, main: T, idle: T) -> Scheduler<T> {
+        let mut s = Scheduler::new(slice, now, idle);
+        let id = ThreadId(s.next_id);
+        s.next_id += 1;
+        s.threads
+            .insert(id, new_record(id, String::from(name), State::Running, main));
+        s.thread_mut_or_panic(IDLE).state = State::Ready;
+        s.current = id;
+        s
+    }
+
     // ----- Looking -----
 
     pub fn current(&self) -> ThreadId {
@@ -209,6 +226,13 @@ impl<T> Scheduler<T> {
         } else {
             (&mut last.data, &mut first.data)
         }
+    }
+
+    /// Gives back the memory its queues kept after growing (a queue that once
+    /// held 1000 threads keeps room for 1000). Changes no decision.
+    pub fn shrink_to_fit(&mut self) {
+        self.ready.shrink_to_fit();
+        self.dead.shrink_to_fit();
     }
 
     // ----- Creating -----

@@ -27,6 +27,11 @@ impl ThreadQueue {
         self.ids.push_back(id);
     }
 
+    /// Gives back memory the queue no longer needs.
+    pub fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+    }
+
     pub fn pop_front(&mut self) -> Option<ThreadId> {
         self.ids.pop_front()
     }

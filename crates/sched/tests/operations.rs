@@ -269,3 +269,31 @@ fn switch_data_gives_both_sides_in_order() {
     let (from, to) = s.switch_data(Switch { from: b, to: IDLE });
     assert_eq!((*from, *to), (2, 10), "works with from > to as well");
 }
+
+#[test]
+fn with_main_starts_in_thread_one_and_idle_runs_only_when_it_blocks() {
+    let mut s = Scheduler::with_main(SLICE, 0, "main", "main-data", "idle-data");
+    let main = s.current();
+    assert_eq!(main, ThreadId(1));
+    assert_eq!(s.thread(main).map(|t| t.name()), Some("main"));
+    assert_eq!(state(&s, main), State::Running);
+    assert_eq!(state(&s, IDLE), State::Ready);
+    assert_eq!(s.ready().count(), 0, "idle is never queued");
+    assert_eq!(
+        s.on_tick(SLICE * 3),
+        None,
+        "a lone main thread keeps running"
+    );
+    let a = s.spawn("a", "a-data");
+    assert_eq!(a, ThreadId(2));
+    assert_eq!(s.sleep_current(SLICE * 3, SLICE * 5), switch(main, a));
+    assert_eq!(
+        s.wait(SLICE * 4, WaitKey(7)),
+        Switch { from: a, to: IDLE },
+        "nothing ready: the idle thread takes over"
+    );
+    assert_eq!(state(&s, IDLE), State::Running);
+    assert_eq!(s.on_tick(SLICE * 5), switch(IDLE, main), "main wakes up");
+    let total: u64 = s.threads().map(|t| t.cpu_time()).sum();
+    assert_eq!(total, SLICE * 5, "CPU times add up to the elapsed time");
+}

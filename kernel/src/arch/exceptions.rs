@@ -11,6 +11,8 @@
 //! instruction address with the nearest kernel symbol, and dumps all registers.
 //! Then:
 //! - a breakpoint (`int3`), a debug trap or an NMI returns: execution continues;
+//! - in a kernel thread's own code (not in an interrupt handler, no interrupt-safe
+//!   lock held, see `tasks::crash`), only that thread ends; the kernel goes on;
 //! - inside the kernel test harness, the current test ends with the exception as
 //!   its outcome (so a test can expect a page fault) and the next test starts;
 //! - otherwise the CPU halts, leaving the report on screen.
@@ -21,7 +23,7 @@
 use super::entry::InterruptFrame;
 use super::guard;
 use crate::symbols::At;
-use crate::{arch, output, testing};
+use crate::{arch, output, tasks, testing};
 use core::fmt::{self, Write};
 use spin::{Mutex, Once};
 use x86_64::registers::control::Cr2;
@@ -84,6 +86,9 @@ pub fn handle(frame: &mut InterruptFrame) {
         crate::println!("(continuing after the {})", name(vector));
         return;
     }
+    if end_thread(frame, cr2) {
+        return;
+    }
     if testing::is_running() {
         output::emergency_print(format_args!("{}\n", Report { frame, cr2 }));
         return end_test(frame, cr2);
@@ -94,6 +99,32 @@ pub fn handle(frame: &mut InterruptFrame) {
     ));
     x86_64::instructions::interrupts::disable();
     arch::cpu::halt_forever()
+}
+
+/// If the exception is a failure of a kernel thread's own code, reports it,
+/// arranges for the thread to end, and returns true.
+fn end_thread(frame: &mut InterruptFrame, cr2: u64) -> bool {
+    let interrupts_were_on = frame.rflags & (1 << 9) != 0;
+    let Some(failing) = tasks::crash::may_end_thread(interrupts_were_on, 1) else {
+        return false;
+    };
+    let overflow = failing.overflowed_at(cr2);
+    // A double fault is recoverable for us only as a stack overflow: the
+    // page fault on the guard page could not push its frame.
+    if frame.vector as u8 == DOUBLE_FAULT && !overflow {
+        return false;
+    }
+    let id = failing.id.0;
+    tasks::crash::name_of(failing.id, |name| {
+        crate::print!("\n\x1b[31mthread {id} ({name}) crashed\x1b[0m: ");
+    });
+    if overflow {
+        crate::println!("stack overflow: it ran into its guard page at {cr2:#x}");
+    }
+    crate::println!("{}", Report { frame, cr2 });
+    crate::println!("thread {id} was ended; the kernel goes on.");
+    tasks::crash::redirect_to_crash_exit(frame, &failing);
+    true
 }
 
 /// The one-line summary, e.g. "page fault at 0x1234: read of a non-present page".

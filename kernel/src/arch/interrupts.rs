@@ -14,10 +14,15 @@
 //!
 //! Handlers run with interrupts disabled and must be short: they read the device,
 //! queue the data, and return. Adding a device is one call to [`register`].
+//!
+//! On the way out, after the end-of-interrupt, the dispatcher lets the scheduler
+//! switch threads if the timer asked for it (`tasks::scheduler`). [`depth`]
+//! counts the handlers running, so that a failure can tell whether it happened
+//! in a thread's own code or inside a handler.
 
 use super::entry::InterruptFrame;
 use super::{apic, exceptions, pic};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use spin::Mutex;
 use x86_64::instructions::interrupts::without_interrupts;
 
@@ -59,8 +64,26 @@ pub fn enabled_by_kernel() -> bool {
     ENABLED.load(Ordering::SeqCst)
 }
 
+/// How many interrupt or exception handlers are running (nested).
+static DEPTH: AtomicUsize = AtomicUsize::new(0);
+
+/// How many interrupt or exception handlers are running now: 0 in ordinary
+/// code, 1 inside a handler.
+pub fn depth() -> usize {
+    DEPTH.load(Ordering::Relaxed)
+}
+
 /// Called by the entry code for every interrupt and exception.
 pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
+    DEPTH.fetch_add(1, Ordering::Relaxed);
+    handle(frame);
+    DEPTH.fetch_sub(1, Ordering::Relaxed);
+    // Outside the handler: the interrupted thread may be switched out here
+    // and resumed (returning through its own `iretq`) much later.
+    crate::tasks::scheduler::preempt_if_requested();
+}
+
+fn handle(frame: &mut InterruptFrame) {
     let vector = frame.vector as u8;
     COUNTS[usize::from(vector)].fetch_add(1, Ordering::Relaxed);
     if vector < 32 {

@@ -8,10 +8,15 @@
 //!
 //! Stacks live in their own 512 GiB window of the higher half (one PML4 slot,
 //! checked free at boot). Each new stack takes the next `1 + pages` pages of the
-//! window, the first left unmapped; virtual space is never reused, which the
-//! window's size makes harmless.
+//! window, the first left unmapped. A thread's stack is given back with [`free`]
+//! when the thread is gone: its pages are unmapped and their frames freed, and
+//! its stretch of the window is remembered and handed to the next stack of the
+//! same size. Reusing addresses keeps the page tables of the window from
+//! growing with every thread ever started (they are not freed when empty).
 
 use super::paging::{self, MapError};
+use crate::sync::IrqMutex;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
@@ -22,6 +27,9 @@ pub const STACKS_START: u64 = 0xffff_9080_0000_0000;
 pub const STACKS_SIZE: u64 = 512 << 30;
 
 static NEXT: AtomicU64 = AtomicU64::new(STACKS_START);
+
+/// Freed stacks, whose addresses the next stacks of the same size reuse.
+static FREED: IrqMutex<Vec<KernelStack>> = IrqMutex::new(Vec::new());
 
 /// A mapped kernel stack with an unmapped guard page below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,15 +47,48 @@ impl KernelStack {
     }
 }
 
+impl KernelStack {
+    /// How many usable pages the stack has.
+    pub fn pages(&self) -> u64 {
+        (self.top - self.bottom) / 4096
+    }
+}
+
 /// Maps a new stack of `pages` 4 KiB pages (writable, not executable).
 /// On failure nothing stays mapped.
 pub fn allocate(pages: u64) -> Result<KernelStack, MapError> {
+    let reused = {
+        let mut freed = FREED.lock();
+        let found = freed.iter().rposition(|s| s.pages() == pages);
+        found.map(|i| freed.swap_remove(i))
+    };
+    let bottom = match reused {
+        Some(stack) => stack.bottom,
+        None => fresh_range(pages)?,
+    };
+    map_pages(bottom, pages).inspect_err(|_| {
+        let top = bottom + pages * 4096;
+        FREED.lock().push(KernelStack { bottom, top });
+    })?;
+    Ok(KernelStack {
+        bottom,
+        top: bottom + pages * 4096,
+    })
+}
+
+/// Takes `1 + pages` pages of the window that no stack has used yet and
+/// returns the address above the guard page.
+fn fresh_range(pages: u64) -> Result<VirtAddr, MapError> {
     let size = (pages + 1) * 4096;
     let guard = NEXT.fetch_add(size, Ordering::Relaxed);
     if guard + size > STACKS_START + STACKS_SIZE {
         return Err(MapError::OutOfFrames);
     }
-    let bottom = VirtAddr::new(guard + 4096);
+    Ok(VirtAddr::new(guard + 4096))
+}
+
+/// Maps `pages` new pages from `bottom` up; all or nothing.
+fn map_pages(bottom: VirtAddr, pages: u64) -> Result<(), MapError> {
     let first = Page::containing_address(bottom);
     for (i, page) in (0..pages).map(|i| (i, first + i)) {
         if let Err(e) = paging::map_new(page, Flags::WRITABLE | Flags::NO_EXECUTE) {
@@ -58,8 +99,27 @@ pub fn allocate(pages: u64) -> Result<KernelStack, MapError> {
             return Err(e);
         }
     }
-    Ok(KernelStack {
-        bottom,
-        top: bottom + pages * 4096,
-    })
+    Ok(())
+}
+
+/// Gives back the memory of the list of freed stacks beyond what it holds.
+pub fn shrink_to_fit() {
+    FREED.lock().shrink_to_fit();
+}
+
+/// Unmaps `stack`, frees its frames and keeps its addresses for reuse.
+///
+/// # Safety
+///
+/// `stack` came from [`allocate`] and nothing runs on it or points into it
+/// any more (its thread has exited and been switched away from for good).
+pub unsafe fn free(stack: KernelStack) {
+    let first = Page::containing_address(stack.bottom);
+    for i in 0..stack.pages() {
+        // SAFETY: the caller guarantees that nothing uses the stack; its
+        // pages were mapped by `allocate` with frames from `frames`.
+        let flush = unsafe { paging::unmap_and_free(first + i) };
+        flush.expect("a stack page was mapped").flush();
+    }
+    FREED.lock().push(stack);
 }

@@ -1,0 +1,24 @@
+//! Doing several things at once: kernel threads and async tasks.
+//!
+//! - [`thread`]: threads with their own stacks, preempted by the timer:
+//!   `spawn`, `join`, `yield_now`, `sleep`, `exit`, `kill`, `list`.
+//! - [`scheduler`]: the one scheduler (the `sched` crate's bookkeeping) and
+//!   the places where the CPU moves between threads; [`switch`]: the
+//!   assembly that moves it.
+//! - [`wait_queue`], [`mutex`], [`semaphore`], [`condvar`]: blocking
+//!   primitives: a thread that must wait leaves the CPU instead of spinning.
+//! - [`crash`]: a thread that panics or faults is reported and ended; the
+//!   rest of the kernel goes on.
+//!
+//! See `docs/tasks.md` for the whole design.
+
+pub mod condvar;
+pub mod crash;
+pub mod mutex;
+pub mod scheduler;
+pub mod semaphore;
+pub mod switch;
+pub mod thread;
+pub mod wait_queue;
+
+pub use scheduler::init;

@@ -1,0 +1,235 @@
+//! The kernel's scheduler: the `sched` crate's decisions, carried out.
+//!
+//! The `sched` crate decides which thread runs (round-robin, a 10 ms slice, an
+//! idle thread) and returns each decision as a `Switch { from, to }`. This
+//! module owns the one [`Scheduler`] and carries the decisions out with
+//! [`switch::switch_to`]. Every path that may switch goes through
+//! [`schedule`], which keeps one rule: from the moment the decision is taken
+//! until the CPU runs on `to`'s stack, interrupts stay disabled, because the
+//! records already say `to` is running. The scheduler lives in an
+//! [`IrqMutex`] because interrupt handlers use it too (the timer, and wake-ups
+//! from input handlers).
+//!
+//! Where switches happen:
+//! - a thread blocks, sleeps, yields, joins or exits: it calls [`schedule`];
+//! - the timer interrupt: the tick only raises a flag, and the interrupt
+//!   dispatcher calls [`preempt_if_requested`] after the end-of-interrupt, so
+//!   the APIC is never left waiting while another thread runs. The interrupted
+//!   thread's registers are all on its stack (the entry stub saved them), so
+//!   it resumes later, through the same `iretq`, as if nothing had happened.
+//!
+//! At [`init`] the boot code becomes thread 1, `main`, and may block like any
+//! other thread; the idle thread gets a stack of its own and runs only when no
+//! other thread is ready: it frees the stacks of finished detached threads and
+//! halts until the next interrupt.
+
+use super::switch;
+use crate::memory::stack::{self, KernelStack};
+use crate::sync::IrqMutex;
+use crate::time;
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicBool, Ordering};
+use sched::{ExitStatus, Scheduler, Switch, ThreadId};
+use x86_64::instructions::interrupts;
+
+/// How long a thread may run while others are ready (the tick is 10 ms, so a
+/// busy thread is preempted at every tick when others want the CPU).
+pub const SLICE_NS: u64 = 10_000_000;
+/// Pages of stack for the idle thread.
+const IDLE_STACK_PAGES: u64 = 4;
+
+/// What a new thread runs.
+pub type Start = Box<dyn FnOnce() + Send>;
+
+/// What the kernel keeps per thread, inside the scheduler's record.
+pub struct ThreadData {
+    /// The saved stack pointer while the thread is not running.
+    rsp: u64,
+    /// The thread's own stack (`None` for `main`, which runs on the boot stack).
+    stack: Option<KernelStack>,
+    /// The function to run, until the thread has started.
+    start: Option<Start>,
+    /// The kernel needs this thread: it cannot be killed, and a crash in it
+    /// is fatal instead of ending only the thread.
+    essential: bool,
+}
+
+impl ThreadData {
+    /// A thread that will run `start` on `stack` when first switched to.
+    pub fn new(stack: KernelStack, start: Start) -> ThreadData {
+        // SAFETY: the stack was just mapped for this thread alone; its top is
+        // page-aligned.
+        let rsp = unsafe { switch::prepare_stack(stack.top.as_u64()) };
+        ThreadData {
+            rsp,
+            stack: Some(stack),
+            start: Some(start),
+            essential: false,
+        }
+    }
+
+    /// The thread's stack, if it has one of its own.
+    pub fn stack(&self) -> Option<KernelStack> {
+        self.stack
+    }
+
+    pub fn is_essential(&self) -> bool {
+        self.essential
+    }
+}
+
+impl Drop for ThreadData {
+    fn drop(&mut self) {
+        if let Some(stack) = self.stack.take() {
+            // SAFETY: a record is dropped only once the scheduler has reaped
+            // its thread: it has exited and the CPU has switched away from
+            // it, so nothing runs on or points into the stack.
+            unsafe { stack::free(stack) };
+        }
+    }
+}
+
+static SCHED: IrqMutex<Option<Scheduler<ThreadData>>> = IrqMutex::new(None);
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+
+/// Starts scheduling: the caller becomes thread 1 (`main`), an idle thread is
+/// created. Needs the heap and the clock (`time::init`).
+pub fn init() {
+    let stack = stack::allocate(IDLE_STACK_PAGES).expect("a stack for the idle thread");
+    let idle = ThreadData::new(stack, Box::new(idle_loop));
+    let main = ThreadData {
+        rsp: 0,
+        stack: None,
+        start: None,
+        essential: true,
+    };
+    let scheduler = Scheduler::with_main(SLICE_NS, time::now_ns(), "main", main, idle);
+    *SCHED.lock() = Some(scheduler);
+}
+
+/// Whether [`init`] has run.
+pub fn is_running() -> bool {
+    SCHED.lock().is_some()
+}
+
+/// Runs `f` on the scheduler (locked, interrupts off) and returns its result,
+/// or `None` before [`init`]. `f` must not switch: use [`schedule`] for that.
+pub fn with<R>(f: impl FnOnce(&mut Scheduler<ThreadData>) -> R) -> Option<R> {
+    SCHED.lock().as_mut().map(f)
+}
+
+/// Takes a decision with `f` (given the scheduler and the time now) and, if
+/// it returns a switch, carries it out: the calling thread stops here and
+/// resumes when another switch comes back to it. Returns `f`'s second result.
+///
+/// # Panics
+/// Before [`init`].
+pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Switch>, R)) -> R {
+    let were_enabled = interrupts::are_enabled();
+    interrupts::disable();
+    let (registers, result) = {
+        let mut guard = SCHED.lock();
+        let sched = guard.as_mut().expect("tasks::init has run");
+        let (switch, result) = f(sched, time::now_ns());
+        let registers = switch.map(|s| {
+            let (from, to) = sched.switch_data(s);
+            (&raw mut from.rsp, to.rsp)
+        });
+        (registers, result)
+        // The guard unlocks here; interrupts stay off (they were off when it
+        // was taken).
+    };
+    if let Some((from, to)) = registers {
+        // SAFETY: interrupts are off. `from` points into the record of the
+        // running thread, which nothing can touch before the switch reads
+        // it; `to` was saved by `switch_to` or made by `prepare_stack` for a
+        // thread that is not running (the scheduler only switches to ready
+        // threads), whose stack is mapped until it is reaped.
+        unsafe { switch::switch_to(from, to) };
+    }
+    if were_enabled {
+        interrupts::enable();
+    }
+    result
+}
+
+/// The running thread's id (`None` before [`init`]).
+pub fn current() -> Option<ThreadId> {
+    with(|s| s.current())
+}
+
+/// Where every new thread begins (called by `switch::thread_entry`, with
+/// interrupts disabled, as the running thread).
+pub extern "C" fn thread_start() -> ! {
+    let start = with(|s| {
+        let me = s.current();
+        s.thread_mut(me).and_then(|t| t.data_mut().start.take())
+    })
+    .flatten()
+    .expect("a new thread has its start function");
+    interrupts::enable();
+    start();
+    exit(ExitStatus::Returned(0))
+}
+
+/// Ends the running thread with `status`; its joiner (or the idle thread, if
+/// it was detached) frees its stack later.
+pub fn exit(status: ExitStatus) -> ! {
+    schedule(|s, now| (Some(s.exit_current(now, status)), ()));
+    unreachable!("an exited thread was switched back to");
+}
+
+/// Called by the timer interrupt handler: asks for a scheduling decision on
+/// the way out of the interrupt.
+pub fn on_timer_tick() {
+    NEED_RESCHED.store(true, Ordering::Relaxed);
+}
+
+/// Called by the interrupt dispatcher after the end-of-interrupt: wakes the
+/// sleepers whose time has come and preempts the running thread if its slice
+/// is over (or if it is the idle thread and someone is ready).
+pub fn preempt_if_requested() {
+    if NEED_RESCHED.swap(false, Ordering::Relaxed) && is_running() {
+        schedule(|s, now| (s.on_tick(now), ()));
+    }
+}
+
+/// The idle thread: runs when nothing else is ready.
+fn idle_loop() {
+    loop {
+        free_dead_threads();
+        interrupts::disable();
+        if with(|s| s.has_ready()) == Some(true) {
+            schedule(|s, now| (s.yield_current(now), ()));
+            interrupts::enable();
+        } else {
+            // `sti` takes effect after `hlt` starts: an interrupt that makes a
+            // thread ready after the check above still wakes this `hlt`.
+            interrupts::enable_and_hlt();
+        }
+    }
+}
+
+/// Frees the stacks of detached threads that have exited.
+fn free_dead_threads() {
+    // Each record is dropped (and its stack freed) outside the lock.
+    while let Some(dead) = with(|s| s.take_dead()).flatten() {
+        drop(dead);
+    }
+}
+
+/// Gives back memory that the scheduler's queues and the list of freed
+/// stacks kept after growing (for reports and the memory tests).
+pub fn shrink_to_fit() {
+    with(|s| s.shrink_to_fit());
+    stack::shrink_to_fit();
+}
+
+/// Marks `id` essential (see [`ThreadData`]).
+pub fn set_essential(id: ThreadId) {
+    with(|s| {
+        if let Some(t) = s.thread_mut(id) {
+            t.data_mut().essential = true;
+        }
+    });
+}

@@ -1,0 +1,355 @@
+//! Kernel tests for the multitasking chapter: threads, preemption, sleeping,
+//! blocking locks, crashes that end only their thread.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::time::Duration;
+use kernel::arch::{acpi, gdt, idt, interrupts, irq};
+use kernel::memory::{frames, heap};
+use kernel::tasks::condvar::Condvar;
+use kernel::tasks::mutex::Mutex;
+use kernel::tasks::semaphore::Semaphore;
+use kernel::tasks::thread::{self, KillError, ThreadError};
+use kernel::{println, tasks, test, testing, time};
+
+kernel::test_kernel![
+    test!(boot_steps_succeed),
+    test!(spawn_and_join_return_the_result),
+    test!(thousand_threads_give_back_their_memory),
+    test!(busy_threads_are_preempted),
+    test!(sleeps_last_as_long_as_asked),
+    test!(mutex_keeps_a_shared_counter_exact),
+    test!(producer_consumer_over_semaphores),
+    test!(producer_consumer_over_a_condvar),
+    test!(panicking_thread_ends_alone),
+    test!(divide_error_ends_only_its_thread),
+    test!(stack_overflow_ends_only_its_thread),
+    test!(kill_ends_sleeping_and_busy_threads),
+];
+
+/// The boot story of `main.rs` up to the shell, threads included.
+fn boot_steps_succeed() {
+    let boot_info = testing::boot_info();
+    gdt::init(boot_info);
+    idt::init(boot_info);
+    acpi::init(boot_info).expect("ACPI tables");
+    irq::init();
+    time::init();
+    tasks::init();
+    interrupts::enable();
+    assert_eq!(thread::current().0, 1, "the boot code is thread 1");
+}
+
+fn spawn_and_join_return_the_result() {
+    let handle = thread::spawn("adder", || (1..=100u64).sum::<u64>()).expect("spawn");
+    assert_ne!(handle.id(), thread::current());
+    assert_eq!(handle.join(), Ok(5050));
+    let exits = thread::spawn("exits", || -> u64 { thread::exit(7) }).expect("spawn");
+    assert_eq!(exits.join(), Err(ThreadError::Exited(7)));
+}
+
+/// Heap bytes in use, and frames in use outside the heap. (The heap keeps
+/// some free pages mapped for the next allocations and trims them as it sees
+/// fit: a page that moves between its cache and the frame allocator is
+/// neither leaked nor freed by the threads.)
+fn memory_in_use() -> (usize, usize) {
+    let heap = heap::stats().expect("heap unlocked");
+    let frames = frames::stats().expect("frames unlocked").used();
+    (heap.allocator.in_use, frames - heap.mapped_pages)
+}
+
+fn spawn_and_join_many(count: u64) {
+    let handles: Vec<_> = (0..count)
+        .map(|i| thread::spawn("many", move || i * 2).expect("spawn"))
+        .collect();
+    let sum: u64 = handles.into_iter().map(|h| h.join().expect("joined")).sum();
+    assert_eq!(sum, count * (count - 1));
+}
+
+fn thousand_threads_give_back_their_memory() {
+    // The first round lets the page tables of the stack window grow to their
+    // size for 1000 stacks: they stay, and the next stacks reuse them. The
+    // scheduler's queues keep the room they grew to (how much depends on how
+    // many threads were ready at once, i.e. on timing), so both measurements
+    // are taken after giving that back. After that, another 1000 threads
+    // must leave every byte and frame as it was.
+    spawn_and_join_many(1000);
+    tasks::scheduler::shrink_to_fit();
+    let before = memory_in_use();
+    spawn_and_join_many(1000);
+    tasks::scheduler::shrink_to_fit();
+    let after = memory_in_use();
+    println!("heap bytes, frames in use: before {before:?}, after {after:?}");
+    assert_eq!(after, before, "(heap bytes, frames) after 1000 threads");
+}
+
+fn busy_threads_are_preempted() {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static COUNTS: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+    let spin = |i: usize| {
+        move || {
+            // Never yields, sleeps or blocks: only the timer can take the CPU away.
+            while !STOP.load(Ordering::Relaxed) {
+                COUNTS[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    };
+    let a = thread::spawn("busy-a", spin(0)).expect("spawn");
+    let b = thread::spawn("busy-b", spin(1)).expect("spawn");
+    thread::sleep(Duration::from_millis(100));
+    let first = COUNTS.each_ref().map(|c| c.load(Ordering::Relaxed));
+    thread::sleep(Duration::from_millis(100));
+    let second = COUNTS.each_ref().map(|c| c.load(Ordering::Relaxed));
+    STOP.store(true, Ordering::Relaxed);
+    a.join().expect("a");
+    b.join().expect("b");
+    println!("counters after 100 ms: {first:?}, after 200 ms: {second:?}");
+    for i in 0..2 {
+        assert!(first[i] > 0, "busy thread {i} ran");
+        assert!(second[i] > first[i], "busy thread {i} kept running");
+    }
+}
+
+fn sleeps_last_as_long_as_asked() {
+    let tick_ns = 1_000_000_000 / time::TICK_HZ;
+    let handles: Vec<_> = [10u64, 30, 50, 100]
+        .into_iter()
+        .map(|ms| {
+            thread::spawn("sleeper", move || {
+                let start = time::now_ns();
+                thread::sleep(Duration::from_millis(ms));
+                (ms * 1_000_000, time::now_ns() - start)
+            })
+            .expect("spawn")
+        })
+        .collect();
+    for handle in handles {
+        let (asked, slept) = handle.join().expect("sleeper");
+        println!("asked {} ms, slept {} us", asked / 1_000_000, slept / 1000);
+        assert!(slept >= asked, "woke early: {slept} ns < {asked} ns");
+        // Woken by the first tick after the deadline; a few ticks of slack
+        // for a busy host.
+        assert!(
+            slept <= asked + 5 * tick_ns,
+            "slept {slept} ns for {asked} ns"
+        );
+    }
+}
+
+fn mutex_keeps_a_shared_counter_exact() {
+    static COUNTER: Mutex<u64> = Mutex::new(0);
+    static CONTENDED: AtomicU64 = AtomicU64::new(0);
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            thread::spawn("incr", || {
+                for i in 0..500 {
+                    let mut value = match COUNTER.try_lock() {
+                        Some(guard) => guard,
+                        None => {
+                            CONTENDED.fetch_add(1, Ordering::Relaxed);
+                            COUNTER.lock()
+                        }
+                    };
+                    let read = *value;
+                    if i % 16 == 0 {
+                        // Give the CPU away inside the critical section: the
+                        // others must wait for the lock, not lose updates.
+                        thread::yield_now();
+                    }
+                    *value = read + 1;
+                }
+            })
+            .expect("spawn")
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("incrementer");
+    }
+    println!(
+        "contended lock() calls: {}",
+        CONTENDED.load(Ordering::Relaxed)
+    );
+    assert_eq!(*COUNTER.lock(), 8 * 500);
+    assert!(
+        CONTENDED.load(Ordering::Relaxed) > 0,
+        "the lock was contended"
+    );
+}
+
+const ITEMS: u64 = 400;
+const PRODUCERS: u64 = 3;
+
+/// The sum of every item all producers make (items are `p * ITEMS + i`).
+fn expected_sum() -> u64 {
+    let all = PRODUCERS * ITEMS;
+    all * (all - 1) / 2
+}
+
+fn producer_consumer_over_semaphores() {
+    static BUFFER: Mutex<VecDeque<u64>> = Mutex::new(VecDeque::new());
+    static FREE_SLOTS: Semaphore = Semaphore::new(8);
+    static FILLED: Semaphore = Semaphore::new(0);
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            thread::spawn("producer", move || {
+                for i in 0..ITEMS {
+                    FREE_SLOTS.acquire();
+                    BUFFER.lock().push_back(p * ITEMS + i);
+                    FILLED.release();
+                }
+            })
+            .expect("spawn")
+        })
+        .collect();
+    let consumer = thread::spawn("consumer", || {
+        let (mut sum, mut count, mut most) = (0, 0, 0);
+        for _ in 0..PRODUCERS * ITEMS {
+            FILLED.acquire();
+            let mut buffer = BUFFER.lock();
+            most = most.max(buffer.len());
+            sum += buffer.pop_front().expect("FILLED counts items");
+            count += 1;
+            drop(buffer);
+            FREE_SLOTS.release();
+        }
+        (sum, count, most)
+    })
+    .expect("spawn");
+    for p in producers {
+        p.join().expect("producer");
+    }
+    let (sum, count, most) = consumer.join().expect("consumer");
+    assert_eq!((sum, count), (expected_sum(), PRODUCERS * ITEMS));
+    assert!(
+        most <= 8,
+        "the buffer never held more than its 8 slots: {most}"
+    );
+    assert_eq!(FREE_SLOTS.available(), 8);
+}
+
+fn producer_consumer_over_a_condvar() {
+    struct Shared {
+        items: VecDeque<u64>,
+        done_producers: u64,
+    }
+    static SHARED: Mutex<Shared> = Mutex::new(Shared {
+        items: VecDeque::new(),
+        done_producers: 0,
+    });
+    static CHANGED: Condvar = Condvar::new();
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            thread::spawn("producer", move || {
+                for i in 0..ITEMS {
+                    SHARED.lock().items.push_back(p * ITEMS + i);
+                    CHANGED.notify_one();
+                    if i % 50 == 0 {
+                        thread::yield_now();
+                    }
+                }
+                SHARED.lock().done_producers += 1;
+                CHANGED.notify_all();
+            })
+            .expect("spawn")
+        })
+        .collect();
+    let consumer = thread::spawn("consumer", || {
+        let (mut sum, mut count, mut waits) = (0, 0, 0u64);
+        let mut shared = SHARED.lock();
+        loop {
+            if let Some(item) = shared.items.pop_front() {
+                sum += item;
+                count += 1;
+            } else if shared.done_producers == PRODUCERS {
+                return (sum, count, waits);
+            } else {
+                waits += 1;
+                shared = CHANGED.wait(shared);
+            }
+        }
+    })
+    .expect("spawn");
+    for p in producers {
+        p.join().expect("producer");
+    }
+    let (sum, count, waits) = consumer.join().expect("consumer");
+    println!("the consumer waited {waits} times");
+    assert_eq!((sum, count), (expected_sum(), PRODUCERS * ITEMS));
+}
+
+/// A thread that counts while others crash; it must finish its work.
+fn bystander() -> thread::JoinHandle<u64> {
+    thread::spawn("bystander", || {
+        let mut n = 0;
+        for _ in 0..20 {
+            thread::sleep(Duration::from_millis(2));
+            n += 1;
+        }
+        n
+    })
+    .expect("spawn")
+}
+
+fn panicking_thread_ends_alone() {
+    let other = bystander();
+    let crasher = thread::spawn("panics", || -> u64 { panic!("boom in a thread") });
+    assert_eq!(crasher.expect("spawn").join(), Err(ThreadError::Crashed));
+    assert_eq!(other.join(), Ok(20), "the other thread went on");
+}
+
+fn divide_error_ends_only_its_thread() {
+    let other = bystander();
+    let crasher = thread::spawn("divides", || {
+        let (quotient, zero): (u64, u64) = (0, core::hint::black_box(0));
+        // SAFETY: `div` by zero raises #DE, which ends this thread; the
+        // registers it names are declared as used.
+        unsafe {
+            core::arch::asm!("div {0}", in(reg) zero, inout("rax") 1u64 => _, inout("rdx") 0u64 => _)
+        };
+        quotient
+    });
+    assert_eq!(crasher.expect("spawn").join(), Err(ThreadError::Crashed));
+    assert_eq!(other.join(), Ok(20), "the other thread went on");
+}
+
+fn stack_overflow_ends_only_its_thread() {
+    #[allow(unconditional_recursion)] // overflowing the stack is the point
+    fn recurse(depth: u64) -> u64 {
+        let buffer = core::hint::black_box([depth; 64]);
+        recurse(depth + 1) + buffer[3]
+    }
+    let crasher = thread::spawn("overflows", || recurse(0));
+    assert_eq!(crasher.expect("spawn").join(), Err(ThreadError::Crashed));
+    // The guard page is still there for the next thread using those addresses.
+    let again = thread::spawn("overflows", || recurse(0));
+    assert_eq!(again.expect("spawn").join(), Err(ThreadError::Crashed));
+}
+
+fn kill_ends_sleeping_and_busy_threads() {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let sleeper =
+        thread::spawn("sleeper", || thread::sleep(Duration::from_secs(3600))).expect("spawn");
+    let busy = thread::spawn("busy", || {
+        while !STOP.load(Ordering::Relaxed) {
+            core::hint::spin_loop();
+        }
+    })
+    .expect("spawn");
+    thread::sleep(Duration::from_millis(20));
+    thread::kill(sleeper.id()).expect("kill sleeper");
+    thread::kill(busy.id()).expect("kill busy");
+    assert_eq!(thread::kill(busy.id()), Err(KillError::AlreadyEnded));
+    assert_eq!(sleeper.join(), Err(ThreadError::Killed));
+    assert_eq!(busy.join(), Err(ThreadError::Killed));
+    assert_eq!(thread::kill(thread::current()), Err(KillError::Essential));
+    assert_eq!(thread::kill(thread::ThreadId(0)), Err(KillError::Essential));
+    assert_eq!(
+        thread::kill(thread::ThreadId(1 << 40)),
+        Err(KillError::NoSuchThread)
+    );
+}
