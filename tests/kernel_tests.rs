@@ -116,6 +116,31 @@ fn memory_passes_under_uefi() {
     expect_all_pass("memory", Firmware::Uefi, 16);
 }
 
+/// The threads chapter (`kernel/tests/tasks.rs`): besides every test passing,
+/// the crash reports name the failing thread and the kernel went on.
+fn tasks_pass(firmware: Firmware) {
+    let run = expect_all_pass("tasks", firmware, 12);
+    for report in [
+        "(panics) panicked",
+        "(divides) crashed",
+        "(overflows) crashed",
+        "stack overflow: it ran into its guard page",
+        "was ended; the kernel goes on.",
+    ] {
+        assert!(run.serial.contains(report), "no `{report}` in:\n{}", run.serial);
+    }
+}
+
+#[test]
+fn tasks_pass_under_bios() {
+    tasks_pass(Firmware::Bios);
+}
+
+#[test]
+fn tasks_pass_under_uefi() {
+    tasks_pass(Firmware::Uefi);
+}
+
 /// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).
 fn number_after(text: &str, key: &str) -> u64 {
     let rest = &text[text
