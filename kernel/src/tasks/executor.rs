@@ -212,6 +212,8 @@ struct Finish<T>(Arc<Shared<T>>);
 
 impl<T> Drop for Finish<T> {
     fn drop(&mut self) {
+        // First, so that whoever we wake sees the place free.
+        TASKS.fetch_sub(1, Ordering::AcqRel);
         let waker = {
             let mut slot = self.0.slot.lock();
             self.0.done.store(true, Ordering::Release);
@@ -221,7 +223,6 @@ impl<T> Drop for Finish<T> {
         if let Some(waker) = waker {
             waker.wake();
         }
-        TASKS.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
