@@ -22,6 +22,9 @@
 //! instruction, so no interrupt can slip in between the check and the `hlt`, and
 //! a pending one wakes the `hlt` at once. (The wait queue closes the same gap in
 //! its own way: it checks and queues the reader in one step.)
+//!
+//! Async tasks read the same queue as a stream (`input_stream.rs`); [`push`]
+//! wakes them too.
 
 use crate::tasks::{scheduler, wait_queue::WaitQueue};
 use ringbuf::RingBuf;
@@ -41,6 +44,7 @@ pub fn push(byte: u8) {
         QUEUE.lock().push(byte);
     });
     READERS.wake_all();
+    crate::input_stream::wake_waiting();
 }
 
 fn is_empty() -> bool {

@@ -9,7 +9,8 @@
 //!   ACPI, the interrupt controllers and the PIT, power off and reboot.
 //! - `drivers`: hardware we talk to (the 16550 serial port, the framebuffer, the
 //!   PS/2 keyboard).
-//! - `input`, `time`, `symbols`: the input queue, the clock, kernel symbol names.
+//! - `input`, `input_stream`, `time`, `symbols`: the input queue (read by threads,
+//!   or as an async stream), the clock, kernel symbol names.
 //! - `shell`: the interactive kernel shell and its commands.
 //! - `boot`, `boot_report`: what the bootloader hands us and how we describe it.
 //! - `memory`: frames, page tables, hardening, kernel stacks, the heap.
@@ -26,6 +27,7 @@ pub mod boot;
 pub mod boot_report;
 pub mod drivers;
 pub mod input;
+pub mod input_stream;
 pub mod logger;
 pub mod memory;
 pub mod output;

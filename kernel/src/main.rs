@@ -50,10 +50,12 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     drivers::serial::enable_input();
     // 14. Threads: this code becomes thread 1, `main`; the timer preempts.
     tasks::init();
-    // 15. Everything is in place: let interrupts in.
+    // 15. Async tasks: one executor, polled by the kernel thread `async`.
+    tasks::executor::init();
+    // 16. Everything is in place: let interrupts in.
     arch::interrupts::enable();
-    // 16. Tell the user (and the runner, which waits for this line) we are up.
+    // 17. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
-    // 17. The shell, in thread `main`, reads commands from keyboard and serial.
+    // 18. The shell, in thread `main`, reads commands from keyboard and serial.
     shell::run(boot_info)
 }

@@ -7,7 +7,8 @@
 //!   by the TSC frequency;
 //! - the local APIC timer, which raises an interrupt every `1 / TICK_HZ` s: the
 //!   kernel's heartbeat: it wakes `hlt`, wakes sleeping threads and preempts
-//!   busy ones (`tasks::scheduler`).
+//!   busy ones (`tasks::scheduler`), and wakes sleeping async tasks
+//!   (`tasks::executor`).
 //!
 //! Neither frequency is written anywhere, so at boot we measure both against the
 //! PIT, whose 1.193182 MHz is fixed: start the APIC timer free-running, read the
@@ -49,6 +50,7 @@ pub fn init() {
     APIC_TIMER_HZ.store(apic_hz, Ordering::Relaxed);
     interrupts::register(irq::TIMER_VECTOR, "APIC timer", |_| {
         TICKS.fetch_add(1, Ordering::Relaxed);
+        crate::tasks::executor::on_timer_tick();
         crate::tasks::scheduler::on_timer_tick();
     });
     apic::start_periodic(irq::TIMER_VECTOR, (apic_hz / TICK_HZ) as u32);

@@ -1,5 +1,6 @@
 //! Kernel tests for the multitasking chapter: threads, preemption, sleeping,
-//! blocking locks, crashes that end only their thread.
+//! blocking locks, crashes that end only their thread; async tasks on the
+//! kernel's executor (tests named `async_*`).
 #![no_std]
 #![no_main]
 
@@ -9,6 +10,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
+use executor::StreamExt;
 use kernel::arch::{acpi, gdt, idt, interrupts, irq};
 use kernel::memory::{frames, heap};
 use kernel::tasks::condvar::Condvar;
@@ -16,6 +18,7 @@ use kernel::tasks::mutex::Mutex;
 use kernel::tasks::semaphore::Semaphore;
 use kernel::tasks::thread::{self, KillError, ThreadError};
 use kernel::{println, tasks, test, testing, time};
+use sched::State;
 
 kernel::test_kernel![
     test!(boot_steps_succeed),
@@ -30,6 +33,14 @@ kernel::test_kernel![
     test!(divide_error_ends_only_its_thread),
     test!(stack_overflow_ends_only_its_thread),
     test!(kill_ends_sleeping_and_busy_threads),
+    test!(async_executor_starts_in_its_own_thread),
+    test!(async_producer_consumer_over_a_channel),
+    test!(async_sleeps_last_as_long_as_asked),
+    test!(async_ping_pong_polls_only_woken_tasks),
+    test!(async_thread_sends_and_task_receives),
+    test!(async_input_stream_delivers_pushed_bytes),
+    test!(async_executor_thread_sleeps_when_idle),
+    test!(async_spawn_refuses_beyond_capacity),
 ];
 
 /// The boot story of `main.rs` up to the shell, threads included.
@@ -352,4 +363,251 @@ fn kill_ends_sleeping_and_busy_threads() {
         thread::kill(thread::ThreadId(1 << 40)),
         Err(KillError::NoSuchThread)
     );
+}
+
+/// The `async` thread's entry in the thread list.
+fn async_thread() -> thread::ThreadInfo {
+    let id = tasks::executor::thread_id().expect("the executor runs");
+    thread::list()
+        .into_iter()
+        .find(|t| t.id == id)
+        .expect("the async thread exists")
+}
+
+/// Waits until the `async` thread has finished its round and blocked (the
+/// executor publishes its poll count at the end of each round).
+fn wait_for_idle_executor() {
+    for _ in 0..500 {
+        if matches!(async_thread().state, State::Blocked(_)) {
+            return;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    panic!("the async thread never went idle");
+}
+
+fn async_executor_starts_in_its_own_thread() {
+    assert_eq!(
+        tasks::executor::spawn(async {}).err(),
+        Some(tasks::executor::SpawnError::NotStarted)
+    );
+    tasks::executor::init();
+    let info = async_thread();
+    assert_eq!(info.name, "async");
+    assert_ne!(info.id, thread::current());
+    assert_eq!(
+        thread::kill(info.id),
+        Err(KillError::Essential),
+        "the async thread is essential"
+    );
+    let answer = tasks::executor::block_on(async { 6 * 7 }).expect("spawn");
+    assert_eq!(answer, 42);
+}
+
+fn async_producer_consumer_over_a_channel() {
+    const COUNT: u64 = 2000;
+    let (sender, mut receiver) = executor::channel::<u64>(8);
+    let producer = tasks::executor::spawn(async move {
+        for i in 0..COUNT {
+            sender.send(i).await.expect("the consumer is alive");
+        }
+        // `sender` is dropped here: the consumer's stream ends.
+    })
+    .expect("spawn");
+    let consumer = tasks::executor::spawn(async move {
+        let (mut sum, mut count, mut most) = (0, 0, 0);
+        while let Some(item) = receiver.next().await {
+            most = most.max(receiver.len() + 1);
+            sum += item;
+            count += 1;
+        }
+        (sum, count, most)
+    })
+    .expect("spawn");
+    let (sum, count, most) = consumer.join();
+    producer.join();
+    println!("consumer: {count} items, at most {most} buffered");
+    assert_eq!((sum, count), (COUNT * (COUNT - 1) / 2, COUNT));
+    assert!(most <= 8, "the channel held at most its capacity: {most}");
+}
+
+fn async_sleeps_last_as_long_as_asked() {
+    let tick_ns = 1_000_000_000 / time::TICK_HZ;
+    let handles: Vec<_> = [10u64, 30, 50, 100]
+        .into_iter()
+        .map(|ms| {
+            tasks::executor::spawn(async move {
+                let start = time::now_ns();
+                tasks::executor::sleep(Duration::from_millis(ms)).await;
+                (ms * 1_000_000, time::now_ns() - start)
+            })
+            .expect("spawn")
+        })
+        .collect();
+    for handle in handles {
+        let (asked, slept) = handle.join();
+        println!(
+            "task asked {} ms, slept {} us",
+            asked / 1_000_000,
+            slept / 1000
+        );
+        assert!(slept >= asked, "woke early: {slept} ns < {asked} ns");
+        assert!(
+            slept <= asked + 5 * tick_ns,
+            "slept {slept} ns for {asked} ns"
+        );
+    }
+    assert_eq!(tasks::executor::stats().sleeping, 0, "no timer left behind");
+}
+
+fn async_ping_pong_polls_only_woken_tasks() {
+    const ROUNDS: u64 = 500;
+    wait_for_idle_executor();
+    let polls_before = tasks::executor::stats().polls;
+    let (to_pong, mut pong_inbox) = executor::channel::<u64>(1);
+    let (to_ping, mut ping_inbox) = executor::channel::<u64>(1);
+    let ping = tasks::executor::spawn(async move {
+        let mut ball = 0;
+        for _ in 0..ROUNDS {
+            to_pong.send(ball).await.expect("pong is alive");
+            ball = ping_inbox.recv().await.expect("pong answers");
+        }
+        ball
+    })
+    .expect("spawn");
+    let pong = tasks::executor::spawn(async move {
+        let mut hits = 0;
+        while let Some(ball) = pong_inbox.recv().await {
+            hits += 1;
+            to_ping.send(ball + 1).await.expect("ping is alive");
+        }
+        hits
+    })
+    .expect("spawn");
+    assert_eq!(ping.join(), ROUNDS, "every round added one");
+    assert_eq!(pong.join(), ROUNDS);
+    wait_for_idle_executor();
+    let polls = tasks::executor::stats().polls - polls_before;
+    println!("{ROUNDS} rounds of ping-pong: {polls} polls");
+    // Each round wakes each task once; a few more polls to start and end.
+    // Busy polling would show as many more.
+    assert!(
+        polls >= 2 * ROUNDS,
+        "each task is polled once a round: {polls}"
+    );
+    assert!(
+        polls <= 2 * ROUNDS + 6,
+        "no poll without a wake-up: {polls}"
+    );
+}
+
+fn async_thread_sends_and_task_receives() {
+    const COUNT: u64 = 1000;
+    let (sender, mut receiver) = executor::channel::<u64>(4);
+    let task = tasks::executor::spawn(async move {
+        let (mut sum, mut count) = (0, 0);
+        while let Some(item) = receiver.recv().await {
+            sum += item;
+            count += 1;
+        }
+        (sum, count)
+    })
+    .expect("spawn");
+    let producer = thread::spawn("to-task", move || {
+        let mut full = 0u64;
+        for i in 1..=COUNT {
+            let mut item = i;
+            // A thread cannot await: it retries, giving the CPU away meanwhile.
+            while let Err(executor::TrySendError::Full(back)) = sender.try_send(item) {
+                item = back;
+                full += 1;
+                thread::yield_now();
+            }
+        }
+        full
+    })
+    .expect("spawn");
+    let full = producer.join().expect("producer thread");
+    let (sum, count) = task.join();
+    println!("the thread found the channel full {full} times");
+    assert_eq!((sum, count), (COUNT * (COUNT + 1) / 2, COUNT));
+}
+
+fn async_input_stream_delivers_pushed_bytes() {
+    use kernel::{input, input_stream};
+    input::clear();
+    let reader = tasks::executor::spawn(async {
+        let mut input = input_stream::bytes();
+        let mut line = Vec::new();
+        while let Some(byte) = input.next().await {
+            if byte == b'\n' {
+                return line;
+            }
+            line.push(byte);
+        }
+        unreachable!("input never ends")
+    })
+    .expect("spawn");
+    thread::sleep(Duration::from_millis(20));
+    wait_for_idle_executor();
+    assert!(!reader.is_finished(), "the reader waits for input");
+    let polls_before = tasks::executor::stats().polls;
+    for &byte in b"kestrel\n" {
+        input::push(byte);
+        thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(reader.join(), b"kestrel");
+    wait_for_idle_executor();
+    let polls = tasks::executor::stats().polls - polls_before;
+    println!("8 bytes read with {polls} polls");
+    assert!(polls <= 8, "one poll per byte at most: {polls}");
+}
+
+fn async_executor_thread_sleeps_when_idle() {
+    wait_for_idle_executor();
+    let before = async_thread();
+    thread::sleep(Duration::from_millis(100));
+    let after = async_thread();
+    let ran = after.cpu_ns - before.cpu_ns;
+    println!("the async thread ran {ran} ns in 100 ms of idleness");
+    assert!(
+        matches!(after.state, State::Blocked(_)),
+        "{:?}",
+        after.state
+    );
+    assert!(ran < 1_000_000, "it slept: ran {ran} ns");
+}
+
+fn async_spawn_refuses_beyond_capacity() {
+    use tasks::executor::{MAX_TASKS, SpawnError};
+    static GO: AtomicBool = AtomicBool::new(false);
+    let (sender, mut receiver) = executor::channel::<()>(1);
+    let gate = tasks::executor::spawn(async move {
+        // Holds the others until the test says go.
+        receiver.recv().await;
+        GO.store(true, Ordering::Relaxed);
+    })
+    .expect("spawn");
+    let waiters: Vec<_> = (1..MAX_TASKS)
+        .map(|i| {
+            tasks::executor::spawn(async move {
+                while !GO.load(Ordering::Relaxed) {
+                    tasks::executor::sleep(Duration::from_millis(5)).await;
+                }
+                i
+            })
+            .expect("room for MAX_TASKS")
+        })
+        .collect();
+    assert_eq!(tasks::executor::stats().tasks, MAX_TASKS);
+    assert_eq!(
+        tasks::executor::spawn(async {}).err(),
+        Some(SpawnError::Full)
+    );
+    sender.try_send(()).expect("the gate listens");
+    gate.join();
+    let sum: usize = waiters.into_iter().map(|w| w.join()).sum();
+    assert_eq!(sum, MAX_TASKS * (MAX_TASKS - 1) / 2);
+    assert_eq!(tasks::executor::stats().tasks, 0);
+    assert_eq!(tasks::executor::block_on(async { 1 }), Ok(1), "room again");
 }

@@ -3,12 +3,14 @@
 //! - `cpu`, `qemu`, `power`: halting, leaving QEMU, switching off and rebooting.
 //! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
 //!   the interrupt entry path and what happens on each vector.
+//! - `critical_section`: "nobody else runs now" for library code = interrupts off.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
 //!   the machine and the interrupt and timer chips.
 
 pub mod acpi;
 pub mod apic;
 pub mod cpu;
+pub mod critical_section;
 pub mod entry;
 pub mod exceptions;
 pub mod gdt;

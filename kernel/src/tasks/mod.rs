@@ -9,11 +9,14 @@
 //!   primitives: a thread that must wait leaves the CPU instead of spinning.
 //! - [`crash`]: a thread that panics or faults is reported and ended; the
 //!   rest of the kernel goes on.
+//! - [`executor`]: async tasks, polled by one kernel thread (`async`):
+//!   `spawn`, `block_on`, `sleep`.
 //!
 //! See `docs/tasks.md` for the whole design.
 
 pub mod condvar;
 pub mod crash;
+pub mod executor;
 pub mod mutex;
 pub mod scheduler;
 pub mod semaphore;
