@@ -119,7 +119,7 @@ fn memory_passes_under_uefi() {
 /// The threads chapter (`kernel/tests/tasks.rs`): besides every test passing,
 /// the crash reports name the failing thread and the kernel went on.
 fn tasks_pass(firmware: Firmware) {
-    let run = expect_all_pass("tasks", firmware, 12);
+    let run = expect_all_pass("tasks", firmware, 20);
     for report in [
         "(panics) panicked",
         "(divides) crashed",
