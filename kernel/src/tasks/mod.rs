@@ -9,11 +9,16 @@
 //!   primitives: a thread that must wait leaves the CPU instead of spinning.
 //! - [`crash`]: a thread that panics or faults is reported and ended; the
 //!   rest of the kernel goes on.
+//! - [`bench`]: what a thread switch, a task switch and a spawn cost
+//!   (the shell's `taskbench`); [`demo`]: threads the shell starts to show
+//!   preemption, sleeping and crashes.
 //!
 //! See `docs/tasks.md` for the whole design.
 
+pub mod bench;
 pub mod condvar;
 pub mod crash;
+pub mod demo;
 pub mod mutex;
 pub mod scheduler;
 pub mod semaphore;
