@@ -90,7 +90,10 @@ mod tests {
             assert!((shown - exact).abs() <= 0.050_001, "{a}/{b}: {shown}");
             let millis: f64 = Millis(a).to_string().parse().unwrap();
             let exact_ms = a as f64 / 1e6;
-            assert!(millis <= exact_ms + 1e-6 && exact_ms - millis < 0.100_001, "{a}: {millis}");
+            assert!(
+                millis <= exact_ms + 1e-6 && exact_ms - millis < 0.100_001,
+                "{a}: {millis}"
+            );
         }
     }
 }

@@ -7,11 +7,14 @@
 
 use super::commands::{Error, Result};
 use crate::println;
-use crate::tasks::{bench, demo, thread};
+use crate::tasks::thread::{self, ThreadInfo};
+use crate::tasks::{bench, demo};
 use crate::time;
+use ::shell::{Millis, Ratio};
 use alloc::format;
 use alloc::string::String;
-use ::shell::{Millis, Ratio};
+use alloc::vec::Vec;
+use sched::State;
 
 pub fn ps(args: &[&str]) -> Result {
     super::commands::no_args(args, "ps")?;
@@ -85,14 +88,30 @@ pub fn kill(args: &[&str]) -> Result {
 pub fn taskbench(args: &[&str]) -> Result {
     super::commands::no_args(args, "taskbench")?;
     let others = bench::competitors();
-    if !others.is_empty() {
-        let names: alloc::vec::Vec<String> = others
+    let names = |threads: &[&ThreadInfo]| {
+        let names: Vec<String> = threads
             .iter()
             .map(|t| format!("{} ({})", t.id.0, t.name))
             .collect();
+        names.join(", ")
+    };
+    // A thread that wants the CPU would get a whole time slice at every
+    // yield of the benchmark: the figures would measure it, and slowly.
+    let hungry: Vec<&ThreadInfo> = others
+        .iter()
+        .filter(|t| matches!(t.state, State::Ready | State::Running))
+        .collect();
+    if !hungry.is_empty() {
+        return Err(Error::Text(format!(
+            "busy threads would take most of the CPU: {}; `kill` them first",
+            names(&hungry)
+        )));
+    }
+    if !others.is_empty() {
+        let sleepers: Vec<&ThreadInfo> = others.iter().collect();
         println!(
-            "note: other threads share the CPU and make the thread figures larger: {}",
-            names.join(", ")
+            "note: sleeping threads may wake during the run and add to the thread figures: {}",
+            names(&sleepers)
         );
     }
     let figures = bench::run().map_err(Error::Failed)?;
@@ -102,7 +121,10 @@ pub fn taskbench(args: &[&str]) -> Result {
         time::tsc_hz() / 1_000_000
     );
     let lines = [
-        ("thread switch (2 threads, yield_now)", figures.thread_switch),
+        (
+            "thread switch (2 threads, yield_now)",
+            figures.thread_switch,
+        ),
         ("async task switch (2 tasks, wakers)", figures.task_switch),
         ("thread spawn + join", figures.spawn_join),
     ];

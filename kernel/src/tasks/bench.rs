@@ -22,19 +22,20 @@
 //! Each figure is the median of [`ROUNDS`] rounds, in TSC cycles, so that a
 //! timer tick or a slow first round does not decide it. Other threads that
 //! want the CPU meanwhile take turns with the benchmark and make the thread
-//! figures larger: [`competitors`] names them so the shell can warn.
+//! figures larger: [`competitors`] names them, and the shell refuses to run
+//! next to a busy thread and warns about sleeping ones.
 //! Under QEMU's TCG every instruction is translated, so the figures are far
 //! above real hardware's; the ratios between them are the lesson.
 
 use super::thread::{self, ThreadInfo};
 use crate::time::rdtsc;
+use ::executor::Executor;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::future::poll_fn;
 use core::hint::black_box;
 use core::task::{Poll, Waker};
-use ::executor::Executor;
 use sched::{IDLE, State};
 
 /// Rounds per figure; the median is reported.
@@ -66,14 +67,20 @@ pub fn run() -> Result<Figures, &'static str> {
     })
 }
 
-/// Threads other than the caller and idle that are running, ready or
-/// sleeping: they will take turns with a benchmark.
+/// Threads other than the caller and idle that are ready or sleeping: they
+/// would take turns with a benchmark (a ready one at every yield, for a
+/// whole time slice; a sleeping one when it wakes).
 pub fn competitors() -> Vec<ThreadInfo> {
     let me = thread::current();
     thread::list()
         .into_iter()
         .filter(|t| t.id != me && t.id != IDLE)
-        .filter(|t| matches!(t.state, State::Ready | State::Running | State::Sleeping { .. }))
+        .filter(|t| {
+            matches!(
+                t.state,
+                State::Ready | State::Running | State::Sleeping { .. }
+            )
+        })
         .collect()
 }
 
