@@ -88,30 +88,19 @@ pub fn kill(args: &[&str]) -> Result {
 pub fn taskbench(args: &[&str]) -> Result {
     super::commands::no_args(args, "taskbench")?;
     let others = bench::competitors();
-    let names = |threads: &[&ThreadInfo]| {
-        let names: Vec<String> = threads
-            .iter()
-            .map(|t| format!("{} ({})", t.id.0, t.name))
-            .collect();
-        names.join(", ")
-    };
     // A thread that wants the CPU would get a whole time slice at every
     // yield of the benchmark: the figures would measure it, and slowly.
-    let hungry: Vec<&ThreadInfo> = others
-        .iter()
-        .filter(|t| matches!(t.state, State::Ready | State::Running))
-        .collect();
-    if !hungry.is_empty() {
+    let busy = |t: &&ThreadInfo| matches!(t.state, State::Ready | State::Running);
+    if others.iter().any(|t| busy(&t)) {
         return Err(Error::Text(format!(
             "busy threads would take most of the CPU: {}; `kill` them first",
-            names(&hungry)
+            names(others.iter().filter(busy))
         )));
     }
     if !others.is_empty() {
-        let sleepers: Vec<&ThreadInfo> = others.iter().collect();
         println!(
             "note: sleeping threads may wake during the run and add to the thread figures: {}",
-            names(&sleepers)
+            names(others.iter())
         );
     }
     let figures = bench::run().map_err(Error::Failed)?;
@@ -120,32 +109,33 @@ pub fn taskbench(args: &[&str]) -> Result {
         bench::ROUNDS,
         time::tsc_hz() / 1_000_000
     );
-    let lines = [
-        (
-            "thread switch (2 threads, yield_now)",
-            figures.thread_switch,
-        ),
-        ("async task switch (2 tasks, wakers)", figures.task_switch),
-        ("thread spawn + join", figures.spawn_join),
-    ];
-    for (what, cycles) in lines {
-        println!(
-            "  {what:<38} {cycles:>9} cycles ({} ns)",
-            time::cycles_to_ns(cycles)
-        );
+    let (thread, task, spawn) = (
+        figures.thread_switch,
+        figures.task_switch,
+        figures.spawn_join,
+    );
+    for (what, cycles) in [
+        ("thread switch (2 threads, yield_now)", thread),
+        ("async task switch (2 tasks, wakers)", task),
+        ("thread spawn + join", spawn),
+    ] {
+        let ns = time::cycles_to_ns(cycles);
+        println!("  {what:<38} {cycles:>9} cycles ({ns} ns)");
     }
-    let ratio = |a, b| Ratio(a, b);
-    println!(
-        "  thread switch / task switch = {}x",
-        ratio(figures.thread_switch, figures.task_switch)
-    );
-    println!(
-        "  spawn+join / thread switch = {}x",
-        ratio(figures.spawn_join, figures.thread_switch)
-    );
-    println!(
-        "  spawn+join / task switch = {}x",
-        ratio(figures.spawn_join, figures.task_switch)
-    );
+    for (what, a, b) in [
+        ("thread switch / task switch", thread, task),
+        ("spawn+join / thread switch", spawn, thread),
+        ("spawn+join / task switch", spawn, task),
+    ] {
+        println!("  {what} = {}x", Ratio(a, b));
+    }
     Ok(())
+}
+
+/// `2 (demo-busy), 3 (demo-sleep)`.
+fn names<'a>(threads: impl Iterator<Item = &'a ThreadInfo>) -> String {
+    let names: Vec<String> = threads
+        .map(|t| format!("{} ({})", t.id.0, t.name))
+        .collect();
+    names.join(", ")
 }
