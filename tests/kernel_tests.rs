@@ -127,7 +127,11 @@ fn tasks_pass(firmware: Firmware) {
         "stack overflow: it ran into its guard page",
         "was ended; the kernel goes on.",
     ] {
-        assert!(run.serial.contains(report), "no `{report}` in:\n{}", run.serial);
+        assert!(
+            run.serial.contains(report),
+            "no `{report}` in:\n{}",
+            run.serial
+        );
     }
 }
 

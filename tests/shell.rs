@@ -1,7 +1,8 @@
 //! The kernel shell, driven from outside like a user would: commands typed on
 //! the serial port (QEMU's stdin) and on the PS/2 keyboard (QMP `send-key`),
 //! answers read from serial, `uptime` compared with the host's clock, and
-//! `shutdown` ending QEMU with the success status. One boot per firmware.
+//! `shutdown` ending QEMU with the success status; the thread commands (`ps`,
+//! `spawn`, `kill`, `taskbench`). One boot per firmware.
 
 mod common;
 
@@ -120,6 +121,7 @@ fn shell_session(firmware: Firmware) {
     }
     at = next;
     (_, at) = run(&mut session, at, b"irqbench", "interrupt round trip");
+    at = threads(&mut session, at);
     let _ = at;
 
     // `shutdown` ends QEMU with the kernel's success status.
@@ -129,6 +131,193 @@ fn shell_session(firmware: Firmware) {
         Ending::Exited(Some(QEMU_SUCCESS))
     );
     println!("--- serial ({}) ---\n{}", firmware.name(), session.serial());
+}
+
+/// One row of `ps`: id, name, state, CPU ms.
+#[derive(Debug)]
+struct Row {
+    id: u64,
+    name: String,
+    state: String,
+    cpu_ms: f64,
+}
+
+/// The rows of a `ps` answer (after its header line).
+fn ps_rows(answer: &str) -> Vec<Row> {
+    let mut lines = answer.lines().skip_while(|l| !l.contains("  ID  NAME"));
+    let header = lines.next().expect("a ps header");
+    assert!(
+        header.contains("STATE") && header.contains("CPU ms"),
+        "{answer}"
+    );
+    lines
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .take_while(|words| words.len() == 5 && words[0].parse::<u64>().is_ok())
+        .map(|words| Row {
+            id: words[0].parse().unwrap(),
+            name: words[1].to_string(),
+            state: words[2].to_string(),
+            cpu_ms: words[3].parse().unwrap(),
+        })
+        .collect()
+}
+
+fn row<'a>(rows: &'a [Row], name: &str) -> Option<&'a Row> {
+    rows.iter().find(|r| r.name == name)
+}
+
+/// The number after `prefix` in `text`.
+fn number_after(text: &str, prefix: &str) -> u64 {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix:?} in {text}"))
+        + prefix.len();
+    let digits: String = text[start..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("a number after {prefix:?} in {text}"))
+}
+
+/// `ps`, `spawn`, `kill` and `taskbench`: the demo threads show preemption
+/// (a busy thread's CPU time grows while the shell answers), `kill` ends
+/// them, crashing threads are reported while the shell goes on, and
+/// `taskbench` prints its figures. Returns the position after the last prompt.
+fn threads(session: &mut Session, mut at: usize) -> usize {
+    let (answer, next) = run(session, at, b"ps", "  ID  NAME");
+    let rows = ps_rows(&answer);
+    assert_eq!(row(&rows, "idle").map(|r| r.id), Some(0), "{answer}");
+    let main = row(&rows, "main").unwrap_or_else(|| panic!("no main in {answer}"));
+    assert_eq!((main.id, main.state.as_str()), (1, "running"), "{answer}");
+    at = next;
+
+    let (answer, next) = run(session, at, b"spawn demo", "started thread ");
+    let busy = number_after(&answer, "started thread ");
+    let sleeper = number_after(&answer, "(demo-busy) and thread ");
+    at = next;
+    let (first, next) = run(session, at, b"ps", "  ID  NAME");
+    std::thread::sleep(Duration::from_secs(1));
+    // The busy thread never yields: only preemption lets the shell answer.
+    (_, at) = run(session, next, b"echo still here", "still here\r");
+    let (second, next) = run(session, at, b"ps", "  ID  NAME");
+    at = next;
+    let (before, after) = (ps_rows(&first), ps_rows(&second));
+    let cpu = |rows: &[Row]| row(rows, "demo-busy").map(|r| (r.id, r.cpu_ms));
+    let (Some((id, cpu_before)), Some((_, cpu_after))) = (cpu(&before), cpu(&after)) else {
+        panic!("demo-busy missing:\n{first}\n{second}");
+    };
+    assert_eq!(id, busy);
+    assert!(
+        cpu_after > cpu_before,
+        "CPU time did not grow:\n{first}\n{second}"
+    );
+    assert_eq!(row(&after, "demo-sleep").map(|r| r.id), Some(sleeper));
+
+    // taskbench refuses to measure next to a busy thread.
+    (_, at) = run(session, at, b"taskbench", "error: taskbench: busy threads");
+
+    let (_, next) = run(session, at, format!("kill {busy}").as_bytes(), "thread ");
+    (_, at) = run(
+        session,
+        next,
+        format!("kill {sleeper}").as_bytes(),
+        "thread ",
+    );
+    let (answer, next) = run(session, at, b"ps", "  ID  NAME");
+    at = next;
+    // Killed detached threads are freed by `ps` itself (or the idle thread).
+    for name in ["demo-busy", "demo-sleep"] {
+        assert!(row(&ps_rows(&answer), name).is_none(), "{answer}");
+    }
+    let again = format!("error: kill: thread {busy}: ");
+    (_, at) = run(session, at, format!("kill {busy}").as_bytes(), &again);
+
+    // Bad arguments.
+    (_, at) = run(
+        session,
+        at,
+        b"kill 1",
+        "error: kill: thread 1: the kernel needs",
+    );
+    (_, at) = run(
+        session,
+        at,
+        b"kill 0",
+        "error: kill: thread 0: the kernel needs",
+    );
+    (_, at) = run(
+        session,
+        at,
+        b"kill abc",
+        "error: kill: `abc` is not a thread",
+    );
+    (_, at) = run(
+        session,
+        at,
+        b"kill 999999",
+        "error: kill: thread 999999: no such",
+    );
+    (_, at) = run(session, at, b"kill", "error: kill: usage: kill ID");
+    let (answer, next) = run(session, at, b"spawn bogus", "error: spawn: unknown kind");
+    assert!(answer.contains("demo, panic, fault, overflow"), "{answer}");
+    at = next;
+
+    // Failing threads are reported and ended; the shell goes on.
+    for (kind, report) in [
+        (
+            "panic",
+            "panicked\x1b[0m: deliberate panic in thread demo-panic",
+        ),
+        ("fault", "divide error"),
+        ("overflow", "stack overflow: it ran into its guard page"),
+    ] {
+        let command = format!("spawn {kind}");
+        let (answer, next) = run(session, at, command.as_bytes(), "started thread ");
+        let id = number_after(&answer, "started thread ");
+        assert!(answer.contains(report), "{kind}: {answer}");
+        assert!(
+            answer.contains(&format!("thread {id} ended: crashed; the shell goes on")),
+            "{answer}"
+        );
+        at = next;
+    }
+    (_, at) = run(session, at, b"echo alive", "alive\r");
+
+    // taskbench: three figures and the ratios between them.
+    let (answer, next) = run(session, at, b"taskbench", "taskbench: median of");
+    let figure = |what: &str| -> u64 {
+        let line = answer
+            .lines()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{what}: {answer}"));
+        let number = line[..line.find(" cycles").expect("cycles")]
+            .split_whitespace()
+            .last()
+            .unwrap();
+        number.parse().unwrap()
+    };
+    let thread = figure("thread switch (");
+    let task = figure("async task switch");
+    let spawn = figure("spawn + join");
+    for (what, a, b) in [
+        ("thread switch / task switch = ", thread, task),
+        ("spawn+join / thread switch = ", spawn, thread),
+        ("spawn+join / task switch = ", spawn, task),
+    ] {
+        assert!(a > 0 && b > 0, "{answer}");
+        let start = answer
+            .find(what)
+            .unwrap_or_else(|| panic!("{what}: {answer}"))
+            + what.len();
+        let shown: f64 = answer[start..].split('x').next().unwrap().parse().unwrap();
+        let exact = a as f64 / b as f64;
+        assert!((shown - exact).abs() <= 0.051, "{what}{shown} for {a}/{b}");
+    }
+    println!("taskbench: {answer}");
+    next
 }
 
 #[test]

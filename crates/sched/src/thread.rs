@@ -73,6 +73,24 @@ pub enum State {
     Exited(ExitStatus),
 }
 
+impl State {
+    /// A short name for listings such as the shell's `ps`: `running`,
+    /// `ready`, `sleeping`, `blocked(wait)`, `blocked(join)`, `exited`,
+    /// `exited(killed)`, `exited(crashed)`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Ready => "ready",
+            State::Sleeping { .. } => "sleeping",
+            State::Blocked(BlockReason::Wait(_)) => "blocked(wait)",
+            State::Blocked(BlockReason::Join(_)) => "blocked(join)",
+            State::Exited(ExitStatus::Returned(_)) => "exited",
+            State::Exited(ExitStatus::Killed) => "exited(killed)",
+            State::Exited(ExitStatus::Crashed) => "exited(crashed)",
+        }
+    }
+}
+
 /// One thread's record. `T` is whatever the kernel keeps per thread (its saved
 /// stack pointer, its stack); the scheduler never looks inside it.
 #[derive(Debug)]

@@ -297,3 +297,43 @@ fn with_main_starts_in_thread_one_and_idle_runs_only_when_it_blocks() {
     let total: u64 = s.threads().map(|t| t.cpu_time()).sum();
     assert_eq!(total, SLICE * 5, "CPU times add up to the elapsed time");
 }
+
+#[test]
+fn state_names_follow_a_threads_life() {
+    let mut s = sched();
+    let name = |s: &Scheduler<&'static str>, id| state(s, id).name();
+    let (a, b, c) = (s.spawn("a", "a"), s.spawn("b", "b"), s.spawn("c", "c"));
+    assert_eq!(name(&s, a), "ready");
+    assert_eq!(s.on_tick(1), switch(IDLE, a));
+    assert_eq!(name(&s, a), "running");
+    assert!(s.sleep_current(2, 100).is_some());
+    assert_eq!(name(&s, a), "sleeping");
+    assert_eq!(s.current(), b);
+    let _ = s.wait(3, WaitKey(7));
+    assert_eq!(name(&s, b), "blocked(wait)");
+    assert_eq!(s.current(), c);
+    let Ok(Join::Wait(_)) = s.join(4, b) else {
+        panic!("c waits for b")
+    };
+    assert_eq!(name(&s, c), "blocked(join)");
+    s.kill(5, b).unwrap();
+    assert_eq!(name(&s, b), "exited(killed)");
+    let d = s.spawn("d", "d");
+    assert_eq!(s.kill(6, a), Ok(None));
+    assert_eq!(name(&s, a), "exited(killed)");
+    // c was woken by b's end and is ready; let d run and return, then c crash.
+    while s.current() != d {
+        let _ = s.yield_current(7);
+        if s.current() == IDLE {
+            let _ = s.on_tick(7);
+        }
+    }
+    let _ = s.exit_current(8, ExitStatus::Returned(0));
+    assert_eq!(name(&s, d), "exited");
+    while s.current() != c {
+        let _ = s.on_tick(9);
+        let _ = s.yield_current(9);
+    }
+    let _ = s.exit_current(10, ExitStatus::Crashed);
+    assert_eq!(name(&s, c), "exited(crashed)");
+}

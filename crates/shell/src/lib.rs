@@ -8,7 +8,9 @@
 //!   sends them, into an edited line with a cursor and a history, and says
 //!   how to redraw the screen with a few VT100 controls (`editor` and `keys`
 //!   modules);
-//! * [`split_args`] splits the finished line into words (`args` module).
+//! * [`split_args`] splits the finished line into words (`args` module);
+//! * [`Millis`] and [`Ratio`] print the figures of `ps` and `taskbench`
+//!   (`figures` module).
 //!
 //! Everything lives in fixed-size arrays: no heap is needed, and no input can
 //! make anything overflow (a full line refuses more characters).
@@ -33,11 +35,13 @@
 
 mod args;
 mod editor;
+mod figures;
 mod history;
 mod keys;
 mod text;
 
 pub use args::{ParseError, split_args};
 pub use editor::{LineEditor, Outcome};
+pub use figures::{Millis, Ratio};
 pub use history::HISTORY_CAPACITY;
 pub use text::LINE_CAPACITY;

@@ -3,8 +3,10 @@
 //! To add a command, write `fn my_command(args: &[&str]) -> Result` and add a
 //! line to [`COMMANDS`]; `help` lists it automatically.
 
+use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{apic, interrupts, irq, power};
 use crate::{boot_report, print, println, time};
+use alloc::string::String;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,6 +17,8 @@ pub enum Error {
     Usage(&'static str),
     /// Something else went wrong.
     Failed(&'static str),
+    /// The same, with details only known at run time.
+    Text(String),
 }
 
 impl fmt::Display for Error {
@@ -22,6 +26,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(usage) => write!(f, "usage: {usage}"),
             Error::Failed(why) => f.write_str(why),
+            Error::Text(why) => f.write_str(why),
         }
     }
 }
@@ -79,6 +84,26 @@ pub const COMMANDS: &[Command] = &[
         run: heapbench,
     },
     Command {
+        name: "ps",
+        summary: "list the threads: id, name, state, CPU time, stack",
+        run: ps,
+    },
+    Command {
+        name: "spawn",
+        summary: "spawn KIND: start demo threads (demo) or a failing one (panic, fault, overflow)",
+        run: spawn,
+    },
+    Command {
+        name: "kill",
+        summary: "kill ID: end thread ID (see `ps`)",
+        run: kill,
+    },
+    Command {
+        name: "taskbench",
+        summary: "cost of a thread switch, an async task switch, a spawn+join, in TSC cycles",
+        run: taskbench,
+    },
+    Command {
         name: "boot",
         summary: "the boot report again",
         run: boot,
@@ -110,7 +135,7 @@ pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
 }
 
-fn no_args(args: &[&str], usage: &'static str) -> Result {
+pub fn no_args(args: &[&str], usage: &'static str) -> Result {
     if args.is_empty() {
         Ok(())
     } else {

@@ -12,6 +12,7 @@
 //! with the pure logic.)
 
 pub mod commands;
+pub mod threads;
 
 use crate::{input, print, println};
 use ::shell::{LineEditor, Outcome, split_args};

@@ -210,8 +210,10 @@ fn idle_loop() {
     }
 }
 
-/// Frees the stacks of detached threads that have exited.
-fn free_dead_threads() {
+/// Frees the stacks of detached threads that have exited. The idle thread
+/// does it, and so do `spawn` and `list`, so that with busy threads around
+/// (the idle thread never runs then) ended threads still go away.
+pub fn free_dead_threads() {
     // Each record is dropped (and its stack freed) outside the lock.
     while let Some(dead) = with(|s| s.take_dead()).flatten() {
         drop(dead);

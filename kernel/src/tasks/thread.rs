@@ -103,6 +103,7 @@ pub fn spawn_raw(name: &str, pages: u64, start: Start) -> Result<ThreadId, Spawn
     if !scheduler::is_running() {
         return Err(SpawnError::NotStarted);
     }
+    scheduler::free_dead_threads();
     let stack = stack::allocate(pages).map_err(|_| SpawnError::OutOfMemory)?;
     let data = ThreadData::new(stack, start);
     with(|s| s.spawn(name, data)).ok_or(SpawnError::NotStarted)
@@ -243,6 +244,7 @@ pub struct ThreadInfo {
 
 /// All threads that have not been reaped, by id; CPU times charged up to now.
 pub fn list() -> Vec<ThreadInfo> {
+    scheduler::free_dead_threads();
     with(|s| {
         s.advance_time(time::now_ns());
         s.threads()
