@@ -236,30 +236,14 @@ fn threads(session: &mut Session, mut at: usize) -> usize {
     (_, at) = run(session, at, format!("kill {busy}").as_bytes(), &again);
 
     // Bad arguments.
-    (_, at) = run(
-        session,
-        at,
-        b"kill 1",
-        "error: kill: thread 1: the kernel needs",
-    );
-    (_, at) = run(
-        session,
-        at,
-        b"kill 0",
-        "error: kill: thread 0: the kernel needs",
-    );
-    (_, at) = run(
-        session,
-        at,
-        b"kill abc",
-        "error: kill: `abc` is not a thread",
-    );
-    (_, at) = run(
-        session,
-        at,
-        b"kill 999999",
-        "error: kill: thread 999999: no such",
-    );
+    for (command, error) in [
+        ("kill 1", "error: kill: thread 1: the kernel needs"),
+        ("kill 0", "error: kill: thread 0: the kernel needs"),
+        ("kill abc", "error: kill: `abc` is not a thread"),
+        ("kill 999999", "error: kill: thread 999999: no such"),
+    ] {
+        (_, at) = run(session, at, command.as_bytes(), error);
+    }
     (_, at) = run(session, at, b"kill", "error: kill: usage: kill ID");
     let (answer, next) = run(session, at, b"spawn bogus", "error: spawn: unknown kind");
     assert!(answer.contains("demo, panic, fault, overflow"), "{answer}");
