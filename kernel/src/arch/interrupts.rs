@@ -79,8 +79,13 @@ pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
     handle(frame);
     DEPTH.fetch_sub(1, Ordering::Relaxed);
     // Outside the handler: the interrupted thread may be switched out here
-    // and resumed (returning through its own `iretq`) much later.
-    crate::tasks::scheduler::preempt_if_requested();
+    // and resumed (returning through its own `iretq`) much later. Only after
+    // device interrupts, which run on the interrupted thread's stack: a
+    // double fault, NMI or machine check runs on a shared IST stack, which
+    // must be left (by `iretq`) before anything else can use it.
+    if frame.vector >= 32 {
+        crate::tasks::scheduler::preempt_if_requested();
+    }
 }
 
 fn handle(frame: &mut InterruptFrame) {

@@ -129,7 +129,10 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
     interrupts::disable();
     let (registers, result) = {
         let mut guard = SCHED.lock();
-        let sched = guard.as_mut().expect("tasks::init has run");
+        let Some(sched) = guard.as_mut() else {
+            drop(guard); // a panic must not leave the scheduler locked
+            panic!("threads are used before tasks::init");
+        };
         let (switch, result) = f(sched, time::now_ns());
         let registers = switch.map(|s| {
             let (from, to) = sched.switch_data(s);

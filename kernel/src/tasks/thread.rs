@@ -126,12 +126,15 @@ impl<T> JoinHandle<T> {
         self.joined = true;
         let reaped = loop {
             let outcome = schedule(|s, now| match s.join(now, self.id) {
-                Ok(Join::Done(reaped)) => (None, Some(reaped)),
-                Ok(Join::Wait(switch)) => (Some(switch), None),
-                Err(e) => panic!("joining thread {}: {e:?}", self.id.0),
+                Ok(Join::Done(reaped)) => (None, Ok(Some(reaped))),
+                Ok(Join::Wait(switch)) => (Some(switch), Ok(None)),
+                Err(e) => (None, Err(e)),
             });
-            if let Some(reaped) = outcome {
-                break reaped;
+            // (Panicking inside `schedule` would leave the scheduler locked.)
+            match outcome {
+                Ok(Some(reaped)) => break reaped,
+                Ok(None) => continue,
+                Err(e) => panic!("joining thread {}: {e:?}", self.id.0),
             }
         };
         let status = reaped.status;
