@@ -329,12 +329,10 @@ fn alloc_collections_work() {
 
 fn many_allocations_of_many_sizes() {
     let before = heap::stats().unwrap().allocator;
-    let mut seed = 0x1234_5678_9abc_def1u64;
+    let mut rng = xorshift::XorShift64(0x1234_5678_9abc_def1);
     let mut blocks: Vec<(Vec<u8>, u8)> = Vec::new();
     for round in 0..3000u32 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        let seed = rng.next();
         let size = 1 + (seed % 6000) as usize;
         let fill = round as u8;
         blocks.push((alloc::vec![fill; size], fill));

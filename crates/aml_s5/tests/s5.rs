@@ -46,13 +46,8 @@ fn lookalikes_are_not_matched() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = xorshift::XorShift64(0x2545_f491_4f6c_dd1d);
+    let mut next = move || rng.next();
     for _ in 0..5000 {
         let len = (next() % 64) as usize;
         let mut aml: Vec<u8> = (0..len).map(|_| next() as u8).collect();

@@ -14,28 +14,15 @@ use console::{
     read_pixel,
 };
 
-/// A tiny xorshift pseudo-random generator: deterministic, so failures repeat.
-struct Rng(u64);
+use xorshift::XorShift64 as Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn color(&mut self) -> Color {
-        let v = self.next();
-        Color {
-            r: v as u8,
-            g: (v >> 8) as u8,
-            b: (v >> 16) as u8,
-        }
+/// A random colour from the next random number.
+fn random_color(rng: &mut Rng) -> Color {
+    let v = rng.next();
+    Color {
+        r: v as u8,
+        g: (v >> 8) as u8,
+        b: (v >> 16) as u8,
     }
 }
 
@@ -371,7 +358,7 @@ fn run(seed: u64, columns: usize, rows: usize, format: PixelFormat, bytes_per_pi
                 model.clear();
             }
             1 => {
-                let (fg, bg) = (rng.color(), rng.color());
+                let (fg, bg) = (random_color(&mut rng), random_color(&mut rng));
                 console.set_colors(fg, bg);
                 (model.ink, model.bg) = (Ink::Fixed(fg), bg);
             }

@@ -92,17 +92,7 @@ fn damaged_files_are_errors_not_panics() {
     );
 }
 
-/// A tiny xorshift pseudo-random generator: deterministic, so failures repeat.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use xorshift::XorShift64 as Rng;
 
 #[test]
 fn random_tables_match_brute_force() {

@@ -16,19 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 const CAPACITY: usize = 6;
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use xorshift::XorShift64 as XorShift;
 
 /// What a task does on its next poll.
 #[derive(Clone, Default)]

@@ -10,20 +10,7 @@ enum State {
     Taken,
 }
 
-/// xorshift64: small, deterministic, good enough to pick operations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use xorshift::XorShift64 as Rng;
 
 /// A memory map in the style of a PC: holes, odd-sized regions, a region that
 /// starts and ends mid-word.

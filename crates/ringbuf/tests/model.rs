@@ -3,17 +3,7 @@
 use ringbuf::RingBuf;
 use std::collections::VecDeque;
 
-/// A tiny xorshift pseudo-random generator: deterministic, so failures repeat.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use xorshift::XorShift64 as Rng;
 
 #[test]
 fn fifo_order_and_wraparound() {

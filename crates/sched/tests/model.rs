@@ -24,19 +24,7 @@ const SLICE: u64 = 10;
 const START: u64 = 1_000;
 const KEYS: [WaitKey; 3] = [WaitKey(0x10), WaitKey(0x20), WaitKey(0x30)];
 
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use xorshift::XorShift64 as XorShift;
 
 /// What the test compares of a reaped thread: id, status, data, cpu time.
 type ReapedView = (ThreadId, ExitStatus, u64, u64);
@@ -326,10 +314,10 @@ impl Tester {
     /// that never existed.
     fn any_id(&mut self) -> ThreadId {
         let live: Vec<_> = self.m.states.keys().copied().collect();
-        match self.rng.below(10) {
+        match self.rng.below_u64(10) {
             0 => IDLE,
-            1 => ThreadId(self.rng.below(self.m.next_id + 3)),
-            _ => live[self.rng.below(live.len() as u64) as usize],
+            1 => ThreadId(self.rng.below_u64(self.m.next_id + 3)),
+            _ => live[self.rng.below_u64(live.len() as u64) as usize],
         }
     }
 
@@ -337,7 +325,7 @@ impl Tester {
         let before: BTreeMap<ThreadId, State> =
             self.s.threads().map(|t| (t.id(), t.state())).collect();
         let idle = self.m.current == IDLE;
-        let op = self.rng.below(14);
+        let op = self.rng.below_u64(14);
         let name = match op {
             0 | 1 if self.m.states.len() < 14 => {
                 let id = self.s.spawn("t", self.m.next_id);
@@ -345,13 +333,13 @@ impl Tester {
                 "spawn"
             }
             2 | 3 => {
-                self.m.now += self.rng.below(2 * SLICE);
+                self.m.now += self.rng.below_u64(2 * SLICE);
                 assert_eq!(self.s.on_tick(self.m.now), self.m.tick());
                 self.check_no_overdue_sleeper();
                 "tick"
             }
             4 => {
-                self.m.now += self.rng.below(SLICE);
+                self.m.now += self.rng.below_u64(SLICE);
                 self.s.advance_time(self.m.now);
                 self.m.advance();
                 self.check_no_overdue_sleeper();
@@ -362,13 +350,13 @@ impl Tester {
                 "yield"
             }
             6 if !idle => {
-                let key = KEYS[self.rng.below(3) as usize];
+                let key = KEYS[self.rng.below_u64(3) as usize];
                 assert_eq!(self.s.wait(self.m.now, key), self.m.wait(key));
                 "wait"
             }
             7 => {
-                let key = KEYS[self.rng.below(3) as usize];
-                if self.rng.below(3) == 0 {
+                let key = KEYS[self.rng.below_u64(3) as usize];
+                if self.rng.below_u64(3) == 0 {
                     assert_eq!(self.s.wake_all(key), self.m.wake_all(key));
                     "wake_all"
                 } else {
@@ -377,12 +365,12 @@ impl Tester {
                 }
             }
             8 if !idle => {
-                let until = self.m.now + self.rng.below(4 * SLICE);
+                let until = self.m.now + self.rng.below_u64(4 * SLICE);
                 assert_eq!(self.s.sleep_current(self.m.now, until), self.m.sleep(until));
                 "sleep"
             }
             9 if !idle => {
-                let status = ExitStatus::Returned(self.rng.below(5) as i64);
+                let status = ExitStatus::Returned(self.rng.below_u64(5) as i64);
                 assert_eq!(self.s.exit_current(self.m.now, status), self.m.exit(status));
                 "exit"
             }

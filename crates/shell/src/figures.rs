@@ -75,13 +75,8 @@ mod tests {
     /// Against floating point on the host, for random pairs.
     #[test]
     fn ratios_match_floating_point() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = xorshift::XorShift64(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next();
         for _ in 0..100_000 {
             let a = next() % 1_000_000_000;
             let b = next() % 100_000 + 1;

@@ -74,14 +74,11 @@ fn random_lines_split_consistently() {
     const PIECES: &[&str] = &[
         "a", "bc", " ", "  ", "\t", "\"", "'", "é", "中", "\\", "x y",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = xorshift::XorShift64(0x2545_f491_4f6c_dd1d);
     for _ in 0..20_000 {
         let mut line = String::new();
-        for _ in 0..state % 12 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            line.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+        for _ in 0..rng.0 % 12 {
+            line.push_str(PIECES[rng.below(PIECES.len())]);
         }
         let mut words = [""; 16];
         let Ok(n) = split_args(&line, &mut words) else {

@@ -2,7 +2,7 @@
 //! editor with it.
 
 // Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use shell::{LineEditor, Outcome};
 use std::fmt;
@@ -173,18 +173,5 @@ impl Session {
     }
 }
 
-/// A tiny xorshift pseudo-random generator: deterministic, so failures repeat.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+/// The shared deterministic generator, so failures repeat.
+pub use xorshift::XorShift64 as Rng;
