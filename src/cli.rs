@@ -19,6 +19,9 @@ commands:
   screenshot FILE  boot headless, wait for the boot report, save the screen as PNG
   bench-boot       boot 5 times per firmware and build profile and print the
                    median time from QEMU start to the kernel's first serial line
+  setup            check for (and where possible install) everything the
+                   runner needs: the toolchain's targets and components,
+                   QEMU and OVMF; every other command does this too
   help             this text
 
 options:
@@ -47,6 +50,7 @@ pub enum Command {
     Test { names: Vec<String> },
     BenchBoot,
     Screenshot { file: String },
+    Setup,
     Help,
 }
 
@@ -134,14 +138,15 @@ fn command(mut positional: Vec<String>) -> Result<Command, String> {
             file: rest[0].clone(),
         },
         "screenshot" => return Err("`screenshot` takes one file name".into()),
-        "bench-boot" | "help" if !rest.is_empty() => {
+        "bench-boot" | "setup" | "help" if !rest.is_empty() => {
             return Err(format!("`{}` takes no arguments", positional[0]));
         }
         "bench-boot" => Command::BenchBoot,
+        "setup" => Command::Setup,
         "help" => Command::Help,
         other => {
             return Err(format!(
-                "unknown command `{other}` (commands: inspect, test, bench-boot, help)"
+                "unknown command `{other}` (commands: inspect, test, screenshot, bench-boot, setup, help)"
             ));
         }
     };
@@ -224,6 +229,7 @@ mod tests {
         );
         let bench = parse_str("bench-boot --runs 3").unwrap();
         assert_eq!((bench.command, bench.runs), (Command::BenchBoot, 3));
+        assert_eq!(parse_str("setup").unwrap().command, Command::Setup);
     }
 
     #[test]
@@ -247,6 +253,7 @@ mod tests {
         assert!(parse_str("--runs 0 bench-boot").is_err());
         assert!(parse_str("inspect a b").is_err());
         assert!(parse_str("bench-boot now").is_err());
+        assert!(parse_str("setup everything").is_err());
         assert!(parse_str("screenshot").is_err());
         assert!(parse_str("--images extra").is_err());
     }

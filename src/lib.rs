@@ -11,6 +11,7 @@ pub mod qemu;
 pub mod qmp;
 pub mod setup;
 pub mod testlog;
+pub mod toolchain;
 
 use builder::{Images, KernelTargets, Profile};
 use qemu::{Boot, Firmware, Serial, Session, tempdir::TempDir};

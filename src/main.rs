@@ -60,6 +60,13 @@ fn run(cli: &Cli) -> Result<u8, String> {
         Command::Test { names } => run_tests(cli, names),
         Command::BenchBoot => bench::run(cli.runs, &cli.qemu_args).map(|()| 0),
         Command::Screenshot { file } => screenshot(cli, file),
+        Command::Setup => {
+            setup::ensure_rust_parts(&kestrel::builder::root())?;
+            setup::qemu()?;
+            setup::ovmf()?;
+            println!("setup: the toolchain's parts, QEMU and OVMF are all there");
+            Ok(0)
+        }
     }
 }
 

@@ -1,12 +1,14 @@
 //! Finding (and where possible installing) what the runner needs beyond cargo.
 //!
 //! - The Rust parts come from `rust-toolchain.toml`: rustup installs the pinned
-//!   toolchain with its target and components on first use, but not the missing
-//!   parts of a toolchain that is already installed, so we check and add them.
+//!   toolchain with its targets and components on first use, but not the missing
+//!   parts of a toolchain that is already installed, so we ask rustup what is
+//!   there and add the rest (`toolchain.rs` has the comparison).
 //! - QEMU and OVMF (UEFI firmware for QEMU) are Debian/Ubuntu packages. As root,
 //!   or with password-less sudo, we install them with apt-get; otherwise we stop
 //!   and print the exact command.
 
+use crate::toolchain::{self, Missing, Wanted};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -36,37 +38,87 @@ pub struct Ovmf {
     pub vars: PathBuf,
 }
 
-/// Makes sure the pinned toolchain has the bare-metal target, `rust-src` and
-/// `llvm-tools` (the last two only for building the bootloader's stages).
+/// Makes sure the pinned toolchain has every target and component that
+/// `rust-toolchain.toml` names: adds the missing ones with rustup, checks again,
+/// and if something is still missing, stops with the exact command to run.
 pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
-    let sysroot = rustc_sysroot(root)?;
-    let rustlib = sysroot.join("lib/rustlib");
+    let file = root.join("rust-toolchain.toml");
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let wanted = toolchain::parse(&text)?;
     let host = host_triple(root)?;
-    let missing = [
-        rustlib.join("x86_64-unknown-none/lib"),
-        rustlib.join("src/rust/library"),
-        rustlib.join(&host).join("bin/llvm-objcopy"),
-    ]
-    .iter()
-    .any(|p| !p.exists());
-    if !missing {
+    let missing = missing_parts(root, &wanted, &host)?;
+    if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("[setup] adding the target and components listed in rust-toolchain.toml");
-    let ok = Command::new("rustup")
-        .args(["toolchain", "install"])
-        .current_dir(root)
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
+    let channel = &wanted.channel;
+    eprintln!(
+        "[setup] toolchain {channel} lacks {}; running: {}",
+        missing
+            .targets
+            .iter()
+            .chain(&missing.components)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        missing.shell_line(channel)
+    );
+    for words in missing.commands(channel) {
+        let ran = Command::new("rustup")
+            .args(&words)
+            .current_dir(root)
+            .status();
+        if !ran.is_ok_and(|s| s.success()) {
+            break;
+        }
+    }
+    let still = missing_parts(root, &wanted, &host)?;
+    if still.is_empty() {
+        eprintln!("[setup] toolchain {channel} is complete");
         Ok(())
     } else {
-        Err(
-            "could not add the Rust target/components; run this in the repository:\n    \
-             rustup toolchain install   # reads rust-toolchain.toml"
-                .into(),
-        )
+        Err(format!(
+            "the Rust toolchain {channel} still lacks {}. Add them with:\n    {}",
+            still
+                .targets
+                .iter()
+                .chain(&still.components)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            still.shell_line(channel)
+        ))
     }
+}
+
+/// Asks rustup which of the wanted parts the pinned toolchain lacks.
+fn missing_parts(root: &Path, wanted: &Wanted, host: &str) -> Result<Missing, String> {
+    let list = |what: &str| -> Result<String, String> {
+        let out = Command::new("rustup")
+            .args([what, "list", "--installed", "--toolchain", &wanted.channel])
+            .current_dir(root)
+            .output()
+            .map_err(|e| {
+                format!(
+                    "cannot run rustup ({e}); Kestrel builds with rustup's toolchain {}: \
+                     install rustup from https://rustup.rs",
+                    wanted.channel
+                )
+            })?;
+        if !out.status.success() {
+            return Err(format!(
+                "`rustup {what} list --installed --toolchain {}` failed: {}",
+                wanted.channel,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    Ok(toolchain::missing(
+        wanted,
+        &list("target")?,
+        &list("component")?,
+        host,
+    ))
 }
 
 fn rustc_output(root: &Path, args: &[&str]) -> Result<String, String> {
