@@ -261,6 +261,20 @@ mod tests {
         assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf"));
     }
 
+    /// Runs the real check against this machine's rustup: afterwards the
+    /// toolchain has everything rust-toolchain.toml names (on a new machine this
+    /// test adds the parts itself, as `cargo run` would).
+    #[test]
+    fn ensuring_the_rust_parts_leaves_none_missing() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        ensure_rust_parts(root).unwrap();
+        let text = std::fs::read_to_string(root.join("rust-toolchain.toml")).unwrap();
+        let wanted = toolchain::parse(&text).unwrap();
+        let host = host_triple(root).unwrap();
+        let missing = missing_parts(root, &wanted, &host).unwrap();
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
     #[test]
     fn rust_parts_of_this_toolchain_are_found() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
