@@ -77,7 +77,7 @@ pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the Rust toolchain {channel} still lacks {}. Add them with:\n    {}",
+            "the Rust toolchain {channel} still lacks {}. Add it with:\n    {}",
             still
                 .targets
                 .iter()
