@@ -188,8 +188,8 @@ fn map_write_translate_unmap_round_trip() {
     // SAFETY: nothing uses the page any more.
     unsafe { paging::unmap_and_free(page) }.unwrap().flush();
     assert_eq!(paging::translate(page.start_address()), None);
-    // SAFETY: as above.
     assert_eq!(
+        // SAFETY: refused, nothing is mapped any more.
         unsafe { paging::unmap(page) }.map(|(f, _)| f),
         Err(MapError::NotMapped)
     );
@@ -302,6 +302,7 @@ fn stacks_have_guard_pages() {
     assert_eq!(paging::translate(s.guard().start_address()), None);
     // SAFETY: the stack is mapped writable and unused.
     unsafe { (s.top - 8u64).as_mut_ptr::<u64>().write_volatile(1) };
+    // SAFETY: as above, at its lowest word.
     unsafe { s.bottom.as_mut_ptr::<u64>().write_volatile(2) };
     let t = paging::translate(s.bottom).unwrap();
     assert!(t.flags.contains(Flags::WRITABLE | Flags::NO_EXECUTE));

@@ -268,9 +268,9 @@ fn boot(args: &[&str]) -> Result {
 
 fn int3(args: &[&str]) -> Result {
     no_args(args, "int3")?;
-    // SAFETY: `int3` raises the breakpoint exception, whose handler prints a
-    // report and returns right after the instruction.
-    unsafe { core::arch::asm!("int3") };
+    // The breakpoint exception's handler prints a report and returns right
+    // after the instruction.
+    x86_64::instructions::interrupts::int3();
     println!("back from the breakpoint");
     Ok(())
 }
