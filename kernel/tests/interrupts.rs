@@ -7,6 +7,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::arch::{acpi, apic, entry, gdt, guard, idt, interrupts, irq, pit};
 use kernel::{drivers, input, println, should_panic, symbols, test, testing, time};
+use x86_64::VirtAddr;
 
 kernel::test_kernel![
     test!(boot_steps_succeed),
@@ -40,8 +41,8 @@ fn boot_steps_succeed() {
     acpi::init(boot_info).expect("ACPI tables");
     irq::init();
     time::init();
-    drivers::keyboard::init();
-    drivers::serial::enable_input();
+    drivers::keyboard::init(input::push);
+    drivers::serial::enable_input(input::push);
     interrupts::enable();
     println!(
         "TSC {} MHz, APIC timer {} kHz",
@@ -83,7 +84,7 @@ fn guard_pages_are_unmapped() {
     guard::for_each(|start, name| {
         assert!(!guard::is_mapped(start), "guard of {name} is mapped");
         assert!(
-            guard::is_mapped(start + 4096),
+            guard::is_mapped(start + 4096u64),
             "the {name} itself is mapped"
         );
         names[count] = name;
@@ -112,7 +113,10 @@ fn breakpoint_returns() {
 const UNMAPPED: u64 = 0x5555_dead_b000;
 
 fn page_fault_reports_the_address() {
-    assert!(!guard::is_mapped(UNMAPPED), "test address must be unmapped");
+    assert!(
+        !guard::is_mapped(VirtAddr::new(UNMAPPED)),
+        "test address must be unmapped"
+    );
     // SAFETY: deliberately faulting; the handler ends this test.
     let value = unsafe { (UNMAPPED as *const u64).read_volatile() };
     println!("read {value} from an unmapped page?!");
