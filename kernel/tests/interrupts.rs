@@ -7,7 +7,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::arch::{acpi, apic, entry, gdt, guard, idt, interrupts, irq, pit};
 use kernel::{drivers, input, println, should_panic, symbols, test, testing, time};
-use x86_64::VirtAddr;
+use x86_64::{PhysAddr, VirtAddr};
 
 kernel::test_kernel![
     test!(boot_steps_succeed),
@@ -68,8 +68,8 @@ fn stubs_are_where_the_idt_points() {
 
 fn acpi_describes_the_machine() {
     let platform = acpi::platform().expect("acpi::init succeeded");
-    assert_eq!(platform.local_apic, 0xFEE0_0000);
-    assert_ne!(platform.io_apic, 0);
+    assert_eq!(platform.local_apic, PhysAddr::new(0xFEE0_0000));
+    assert!(!platform.io_apic.is_null());
     // QEMU wires the PIT (ISA IRQ 0) to I/O APIC input 2, and says so in the MADT.
     assert_eq!(platform.isa_routes[0].gsi, 2);
     assert!(platform.pm1a_control.is_some());

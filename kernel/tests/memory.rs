@@ -209,7 +209,7 @@ fn huge_page_from_a_contiguous_run() {
     let page = Page::<Size2MiB>::containing_address(VirtAddr::new(TEST_AREA + (1 << 30)));
     let frame = PhysFrame::<Size2MiB>::containing_address(run.start_address());
     // SAFETY: the run was just allocated for this mapping.
-    unsafe { paging::map_2mib(page, frame, Flags::WRITABLE | Flags::NO_EXECUTE) }
+    unsafe { paging::map(page, frame, Flags::WRITABLE | Flags::NO_EXECUTE) }
         .unwrap()
         .flush();
     let last = page.start_address() + ((2u64 << 20) - 8);
@@ -220,7 +220,8 @@ fn huge_page_from_a_contiguous_run() {
     assert_eq!(t.phys, run.start_address() + ((2u64 << 20) - 8));
     assert_eq!(
         // SAFETY: as above.
-        unsafe { paging::unmap(Page::containing_address(page.start_address())) }.map(|(f, _)| f),
+        unsafe { paging::unmap(Page::<Size4KiB>::containing_address(page.start_address())) }
+            .map(|(f, _)| f),
         Err(MapError::InsideHugePage)
     );
     // SAFETY: as above.
@@ -234,7 +235,7 @@ fn huge_page_from_a_contiguous_run() {
             .contains(Flags::WRITABLE)
     );
     // SAFETY: as above; then the frames go back.
-    let (unmapped, flush) = unsafe { paging::unmap_2mib(page) }.unwrap();
+    let (unmapped, flush) = unsafe { paging::unmap(page) }.unwrap();
     flush.flush();
     assert_eq!(unmapped, frame);
     assert_eq!(paging::translate(last), None);
