@@ -24,6 +24,7 @@
 //! components. It is a text scan, not a compiler: it sees names, so a path
 //! spelled in a comment is ignored (comments are stripped) but one in a
 //! string literal would count.
+#![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

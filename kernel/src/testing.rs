@@ -205,7 +205,7 @@ static EXCEPTION: Mutex<MessageBuf> = Mutex::new(MessageBuf::new());
 
 /// Ends the current test after an exception (called by the fault policy from
 /// the exception handler): records `summary` as the verdict's message and
-/// makes the `iretq` "return" into [`resume_test_run`] at the top of the
+/// makes the `iretq` "return" into `resume_test_run` at the top of the
 /// kernel stack instead of into the faulting code (whose stack may be the one
 /// that overflowed). Everything on the kernel stack belongs to the test run,
 /// which never returns, so starting over at its top abandons only dead frames.

@@ -70,7 +70,7 @@ type Listeners = [Option<fn()>; MAX_LISTENERS];
 /// handler (interrupts off): it must be short, and must not block or switch.
 ///
 /// # Panics
-/// If [`MAX_LISTENERS`] listeners are registered already.
+/// If `MAX_LISTENERS` (4) listeners are registered already.
 pub fn add_tick_listener(listener: fn()) {
     without_interrupts(|| {
         let mut listeners = LISTENERS.lock();

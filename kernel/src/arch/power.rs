@@ -60,10 +60,10 @@ pub fn reboot() -> ! {
         limit: 0,
         base: x86_64::VirtAddr::new(0),
     };
-    // SAFETY: we want the CPU to reset; nothing runs after this.
-    unsafe {
-        x86_64::instructions::tables::lidt(&empty);
-        core::arch::asm!("int3");
-    }
+    // SAFETY: an IDT without gates makes every interrupt or exception a
+    // triple fault, which resets the CPU: what we want, and interrupts are
+    // off, so the next one is the breakpoint below.
+    unsafe { x86_64::instructions::tables::lidt(&empty) };
+    interrupts::int3();
     cpu::halt_forever()
 }
