@@ -1,6 +1,7 @@
 //! The Kestrel runner as a library: `main.rs` drives it from the command line, and
 //! the integration tests in `tests/` use the same functions to build the kernel,
 //! boot it in QEMU and look at what it did.
+#![forbid(unsafe_code)]
 
 pub mod bench;
 pub mod builder;

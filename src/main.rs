@@ -1,5 +1,6 @@
 //! `cargo run -- ...`: build the kernel, make disk images, boot them in QEMU.
 //! See `cargo run -- --help` and the README for the commands.
+#![forbid(unsafe_code)]
 
 use kestrel::builder::{KernelTargets, Profile};
 use kestrel::cli::{self, Cli, Command};

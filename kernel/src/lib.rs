@@ -11,21 +11,25 @@
 //!   PS/2 keyboard).
 //! - `input`, `input_stream`, `time`, `symbols`: the input queue (read by threads,
 //!   or as an async stream), the clock, kernel symbol names.
-//! - `shell`: the interactive kernel shell and its commands.
+//! - `shell`: the interactive kernel shell and its commands; `bench`: the
+//!   benchmarks it runs (interrupt round trip, thread and task switches).
 //! - `boot`, `boot_report`: what the bootloader hands us and how we describe it.
 //! - `memory`: frames, page tables, hardening, kernel stacks, the heap.
 //! - `sync`: locks that are safe against interrupt handlers.
 //! - `tasks`: kernel threads, the scheduler, blocking locks, async tasks.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
-//! - `panic`, `testing`: what happens when things go wrong, and our test harness.
+//! - `panic`, `fault_policy`, `testing`: what happens when things go wrong (a
+//!   panic, a CPU exception), and our test harness.
 #![no_std]
 
 extern crate alloc;
 
 pub mod arch;
+pub mod bench;
 pub mod boot;
 pub mod boot_report;
 pub mod drivers;
+pub mod fault_policy;
 pub mod input;
 pub mod input_stream;
 pub mod logger;

@@ -11,7 +11,8 @@
 
 use bootloader_api::BootInfo;
 use kernel::{
-    arch, boot, boot_report, drivers, logger, memory, output, println, shell, tasks, time,
+    arch, boot, boot_report, drivers, fault_policy, input, logger, memory, output, println, shell,
+    tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
@@ -34,8 +35,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     memory::init(boot_info);
     // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
     arch::gdt::init(boot_info);
-    // 7. The IDT: every vector to our entry stubs; exceptions print a report.
+    // 7. The IDT: every vector to our entry stubs; exceptions print a report,
+    //    and the fault policy decides what follows (end a thread, or halt).
     arch::idt::init(boot_info);
+    fault_policy::init();
     // 8. Report what the bootloader handed us: firmware, screen, memory.
     boot_report::print(boot_info);
     // 9. ACPI: where the interrupt controllers are (MADT), power registers (FADT).
@@ -45,9 +48,9 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     // 11. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.
     time::init();
     // 12. The PS/2 keyboard interrupt (IRQ 1) feeds the input queue.
-    drivers::keyboard::init();
+    drivers::keyboard::init(input::push);
     // 13. So does the serial port's receive interrupt (IRQ 4).
-    drivers::serial::enable_input();
+    drivers::serial::enable_input(input::push);
     // 14. Threads: this code becomes thread 1, `main`; the timer preempts.
     tasks::init();
     // 15. Async tasks: one executor, polled by the kernel thread `async`.

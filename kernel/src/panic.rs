@@ -24,7 +24,7 @@ fn panic(info: &PanicInfo) -> ! {
         tasks::crash::end_current_thread();
     }
     if testing::is_running() {
-        testing::on_panic(info);
+        testing::on_panic(&Report(info));
     }
     output::emergency_print(format_args!(
         "\n\x1b[31mKERNEL PANIC\x1b[0m: {}\n",

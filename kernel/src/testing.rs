@@ -17,15 +17,18 @@
 //! panics the panic handler calls back into the harness, which records the result
 //! and continues with the next test on the panic handler's stack; the abandoned
 //! frames of the failed test are never returned to. That is how a test can expect
-//! a panic (and, in later chapters, a CPU exception).
+//! a panic, or a CPU exception: the fault policy (`fault_policy`) hands those
+//! to [`end_test_after_exception`], which continues at the top of the kernel
+//! stack.
 
+use crate::arch::entry::InterruptFrame;
+use crate::arch::interrupts;
 use crate::arch::qemu::{self, ExitCode};
-use crate::{drivers, logger, output, print, println};
+use crate::{drivers, fault_policy, logger, output, print, println};
 use bootloader_api::BootInfo;
 use core::fmt::{self, Write};
-use core::panic::PanicInfo;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use spin::Once;
+use spin::{Mutex, Once};
 
 /// What a test is expected to do.
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +115,8 @@ pub fn run(boot_info: &'static mut BootInfo, tests: &'static [Test]) -> ! {
     logger::init();
     let boot_info = BOOT_INFO.call_once(|| boot_info);
     crate::memory::init(boot_info);
+    // Exceptions end the running test (once `idt::init` has run).
+    fault_policy::init();
     TESTS.call_once(|| tests);
     println!("running {} tests", tests.len());
     RUNNING.store(true, Ordering::SeqCst);
@@ -151,22 +156,23 @@ fn finish() -> ! {
     })
 }
 
-/// Called by the panic handler while tests run: judges the current test by its
-/// expectation, then continues with the next one. Never returns.
-pub fn on_panic(info: &PanicInfo) -> ! {
+/// Called by the panic handler while tests run with the panic's `report`:
+/// judges the current test by its expectation, then continues with the next
+/// one. Never returns.
+pub fn on_panic(report: &dyn fmt::Display) -> ! {
     let mut message = MessageBuf::new();
-    let _ = write!(message, "{}", crate::panic::Report(info));
+    let _ = write!(message, "{report}");
     end_current_test("panicked", message.as_str())
 }
 
 /// Ends the running test abruptly because of `what` (`"panicked"`, or
-/// `"exception"` from `arch::exceptions`) with `message`, and runs the remaining
-/// tests.
+/// `"exception"` from [`end_test_after_exception`]) with `message`, and runs
+/// the remaining tests.
 pub fn end_current_test(what: &str, message: &str) -> ! {
     // The test may have died in the middle of printing; take the locks back.
     output::emergency_print(format_args!(""));
     // That left interrupts off; the next tests run as the kernel normally does.
-    if crate::arch::interrupts::enabled_by_kernel() {
+    if interrupts::enabled_by_kernel() {
         x86_64::instructions::interrupts::enable();
     }
     let tests = TESTS.get().copied().unwrap_or(&[]);
@@ -192,6 +198,46 @@ pub fn end_current_test(what: &str, message: &str) -> ! {
     run_remaining()
 }
 
+// --- Ending a test that faulted --------------------------------------------------
+
+/// The summary of the exception that ended the current test.
+static EXCEPTION: Mutex<MessageBuf> = Mutex::new(MessageBuf::new());
+
+/// Ends the current test after an exception (called by the fault policy from
+/// the exception handler): records `summary` as the verdict's message and
+/// makes the `iretq` "return" into `resume_test_run` at the top of the
+/// kernel stack instead of into the faulting code (whose stack may be the one
+/// that overflowed). Everything on the kernel stack belongs to the test run,
+/// which never returns, so starting over at its top abandons only dead frames.
+/// Leaving the handler by `iretq` (rather than continuing inside it) ends the
+/// exception cleanly; interrupts are switched back on if the kernel had
+/// enabled them (a double fault's saved flags may have them off).
+pub fn end_test_after_exception(frame: &mut InterruptFrame, summary: &dyn fmt::Display) {
+    let mut message = EXCEPTION.lock();
+    message.len = 0;
+    let _ = write!(message, "{summary}");
+    let info = boot_info();
+    let top = (info.kernel_stack_bottom + info.kernel_stack_len) & !0xf;
+    frame.rip = resume_test_run as *const () as u64;
+    // As if `resume_test_run` had been called: the return-address slot below a
+    // 16-byte aligned stack top.
+    frame.rsp = top - 8;
+    frame.rflags &= !(1 << 8 | 1 << 10); // clear the trap and direction flags
+    if interrupts::enabled_by_kernel() {
+        frame.rflags |= 1 << 9; // the interrupt flag
+    }
+}
+
+extern "C" fn resume_test_run() -> ! {
+    let mut copy = MessageBuf::new();
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        let message = EXCEPTION.lock();
+        copy.bytes = message.bytes;
+        copy.len = message.len;
+    });
+    end_current_test("exception", copy.as_str())
+}
+
 /// A fixed-size text buffer (no heap in this chapter); silently truncates.
 struct MessageBuf {
     bytes: [u8; 256],
@@ -199,7 +245,7 @@ struct MessageBuf {
 }
 
 impl MessageBuf {
-    fn new() -> Self {
+    const fn new() -> Self {
         MessageBuf {
             bytes: [0; 256],
             len: 0,

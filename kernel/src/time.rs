@@ -6,9 +6,10 @@
 //!   to read and fine-grained, so it is our clock: `now_ns` is TSC ticks divided
 //!   by the TSC frequency;
 //! - the local APIC timer, which raises an interrupt every `1 / TICK_HZ` s: the
-//!   kernel's heartbeat: it wakes `hlt`, wakes sleeping threads and preempts
-//!   busy ones (`tasks::scheduler`), and wakes sleeping async tasks
-//!   (`tasks::executor`).
+//!   kernel's heartbeat: it wakes `hlt`, and calls the *tick listeners*
+//!   registered with [`add_tick_listener`]: the scheduler (which wakes
+//!   sleeping threads and preempts busy ones) and the async executor (which
+//!   wakes sleeping tasks). The clock knows nothing about either.
 //!
 //! Neither frequency is written anywhere, so at boot we measure both against the
 //! PIT, whose 1.193182 MHz is fixed: start the APIC timer free-running, read the
@@ -22,6 +23,8 @@
 use crate::arch::{apic, interrupts, irq, pit};
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
+use spin::Mutex;
+use x86_64::instructions::interrupts::without_interrupts;
 
 /// Timer interrupts per second.
 pub const TICK_HZ: u64 = 100;
@@ -50,10 +53,37 @@ pub fn init() {
     APIC_TIMER_HZ.store(apic_hz, Ordering::Relaxed);
     interrupts::register(irq::TIMER_VECTOR, "APIC timer", |_| {
         TICKS.fetch_add(1, Ordering::Relaxed);
-        crate::tasks::executor::on_timer_tick();
-        crate::tasks::scheduler::on_timer_tick();
+        call_tick_listeners();
     });
     apic::start_periodic(irq::TIMER_VECTOR, (apic_hz / TICK_HZ) as u32);
+}
+
+/// At most this many tick listeners.
+const MAX_LISTENERS: usize = 4;
+
+/// The tick listeners. The lock is only taken with interrupts off (in the
+/// timer handler and in `add_tick_listener`), so nobody ever finds it held.
+static LISTENERS: Mutex<Listeners> = Mutex::new([None; MAX_LISTENERS]);
+type Listeners = [Option<fn()>; MAX_LISTENERS];
+
+/// Makes `listener` run at every timer tick, inside the timer interrupt
+/// handler (interrupts off): it must be short, and must not block or switch.
+///
+/// # Panics
+/// If `MAX_LISTENERS` (4) listeners are registered already.
+pub fn add_tick_listener(listener: fn()) {
+    without_interrupts(|| {
+        let mut listeners = LISTENERS.lock();
+        let free = listeners.iter_mut().find(|l| l.is_none());
+        *free.expect("room for another tick listener") = Some(listener);
+    });
+}
+
+fn call_tick_listeners() {
+    let listeners = *LISTENERS.lock();
+    for listener in listeners.iter().flatten() {
+        listener();
+    }
 }
 
 /// The TSC frequency measured at boot (0 before `init`).

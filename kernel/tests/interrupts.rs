@@ -7,6 +7,8 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::arch::{acpi, apic, entry, gdt, guard, idt, interrupts, irq, pit};
 use kernel::{drivers, input, println, should_panic, symbols, test, testing, time};
+use x86_64::instructions::interrupts::without_interrupts;
+use x86_64::{PhysAddr, VirtAddr};
 
 kernel::test_kernel![
     test!(boot_steps_succeed),
@@ -40,8 +42,8 @@ fn boot_steps_succeed() {
     acpi::init(boot_info).expect("ACPI tables");
     irq::init();
     time::init();
-    drivers::keyboard::init();
-    drivers::serial::enable_input();
+    drivers::keyboard::init(input::push);
+    drivers::serial::enable_input(input::push);
     interrupts::enable();
     println!(
         "TSC {} MHz, APIC timer {} kHz",
@@ -67,8 +69,8 @@ fn stubs_are_where_the_idt_points() {
 
 fn acpi_describes_the_machine() {
     let platform = acpi::platform().expect("acpi::init succeeded");
-    assert_eq!(platform.local_apic, 0xFEE0_0000);
-    assert_ne!(platform.io_apic, 0);
+    assert_eq!(platform.local_apic, PhysAddr::new(0xFEE0_0000));
+    assert!(!platform.io_apic.is_null());
     // QEMU wires the PIT (ISA IRQ 0) to I/O APIC input 2, and says so in the MADT.
     assert_eq!(platform.isa_routes[0].gsi, 2);
     assert!(platform.pm1a_control.is_some());
@@ -83,7 +85,7 @@ fn guard_pages_are_unmapped() {
     guard::for_each(|start, name| {
         assert!(!guard::is_mapped(start), "guard of {name} is mapped");
         assert!(
-            guard::is_mapped(start + 4096),
+            guard::is_mapped(start + 4096u64),
             "the {name} itself is mapped"
         );
         names[count] = name;
@@ -104,15 +106,18 @@ fn guard_pages_are_unmapped() {
 
 fn breakpoint_returns() {
     let before = interrupts::count(3);
-    // SAFETY: int3 raises the breakpoint exception, whose handler returns.
-    unsafe { core::arch::asm!("int3") };
+    // The breakpoint exception's handler returns.
+    x86_64::instructions::interrupts::int3();
     assert_eq!(interrupts::count(3), before + 1);
 }
 
 const UNMAPPED: u64 = 0x5555_dead_b000;
 
 fn page_fault_reports_the_address() {
-    assert!(!guard::is_mapped(UNMAPPED), "test address must be unmapped");
+    assert!(
+        !guard::is_mapped(VirtAddr::new(UNMAPPED)),
+        "test address must be unmapped"
+    );
     // SAFETY: deliberately faulting; the handler ends this test.
     let value = unsafe { (UNMAPPED as *const u64).read_volatile() };
     println!("read {value} from an unmapped page?!");
@@ -148,16 +153,28 @@ fn interrupts_are_on_again_after_an_exception() {
     assert_eq!(interrupts::count(8), 1, "one double fault so far");
 }
 
+static HEARD_TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// The tick advances at 100 Hz, and a tick listener hears every tick.
 fn timer_ticks_advance() {
-    let start = time::ticks();
+    // Interrupts off: no tick falls between registering and reading.
+    let (start, heard) = without_interrupts(|| {
+        time::add_tick_listener(|| {
+            HEARD_TICKS.fetch_add(1, Ordering::SeqCst);
+        });
+        (time::ticks(), HEARD_TICKS.load(Ordering::SeqCst))
+    });
     let until = time::now_ns() + 200_000_000;
     while time::now_ns() < until {
         x86_64::instructions::hlt();
     }
-    let ticks = time::ticks() - start;
+    let (end, heard_end) =
+        without_interrupts(|| (time::ticks(), HEARD_TICKS.load(Ordering::SeqCst)));
+    let ticks = end - start;
     println!("{ticks} ticks in 200 ms of uptime");
     // 20 expected; generous slack for a loaded emulator.
     assert!((5..=40).contains(&ticks), "{ticks} ticks");
+    assert_eq!(heard_end - heard, ticks, "the listener heard every tick");
     assert_eq!(interrupts::name(irq::TIMER_VECTOR), "APIC timer");
     assert!(interrupts::count(irq::TIMER_VECTOR) >= ticks);
 }
@@ -171,14 +188,34 @@ fn clock_agrees_with_the_pit() {
 }
 
 static BENCH_HITS: AtomicU64 = AtomicU64::new(0);
+static EXIT_HOOK_CALLS: AtomicU64 = AtomicU64::new(0);
 
+/// Interrupts that arrived on vectors 32-255 so far.
+fn device_interrupts() -> u64 {
+    (32..=255u8).map(interrupts::count).sum()
+}
+
+/// Self-IPIs arrive and are counted; the dispatcher's exit hook (where the
+/// scheduler preempts) runs once after every device interrupt, and not after
+/// an exception.
 fn self_interrupts_are_delivered_and_counted() {
+    interrupts::set_exit_hook(|| {
+        EXIT_HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
+    });
+    let before =
+        without_interrupts(|| (EXIT_HOOK_CALLS.load(Ordering::SeqCst), device_interrupts()));
     interrupts::register(irq::BENCH_VECTOR, "test IPI", |_| {
         BENCH_HITS.fetch_add(1, Ordering::SeqCst);
     });
     for _ in 0..10 {
         apic::send_self(irq::BENCH_VECTOR);
     }
+    x86_64::instructions::interrupts::int3();
+    let after =
+        without_interrupts(|| (EXIT_HOOK_CALLS.load(Ordering::SeqCst), device_interrupts()));
+    let devices = after.1 - before.1;
+    assert!(devices >= 10, "{devices} device interrupts");
+    assert_eq!(after.0 - before.0, devices, "exit hook calls");
     assert_eq!(BENCH_HITS.load(Ordering::SeqCst), 10);
     assert_eq!(interrupts::count(irq::BENCH_VECTOR), 10);
     let mut listed = false;

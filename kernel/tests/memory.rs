@@ -188,8 +188,8 @@ fn map_write_translate_unmap_round_trip() {
     // SAFETY: nothing uses the page any more.
     unsafe { paging::unmap_and_free(page) }.unwrap().flush();
     assert_eq!(paging::translate(page.start_address()), None);
-    // SAFETY: as above.
     assert_eq!(
+        // SAFETY: refused, nothing is mapped any more.
         unsafe { paging::unmap(page) }.map(|(f, _)| f),
         Err(MapError::NotMapped)
     );
@@ -209,7 +209,7 @@ fn huge_page_from_a_contiguous_run() {
     let page = Page::<Size2MiB>::containing_address(VirtAddr::new(TEST_AREA + (1 << 30)));
     let frame = PhysFrame::<Size2MiB>::containing_address(run.start_address());
     // SAFETY: the run was just allocated for this mapping.
-    unsafe { paging::map_2mib(page, frame, Flags::WRITABLE | Flags::NO_EXECUTE) }
+    unsafe { paging::map(page, frame, Flags::WRITABLE | Flags::NO_EXECUTE) }
         .unwrap()
         .flush();
     let last = page.start_address() + ((2u64 << 20) - 8);
@@ -220,7 +220,8 @@ fn huge_page_from_a_contiguous_run() {
     assert_eq!(t.phys, run.start_address() + ((2u64 << 20) - 8));
     assert_eq!(
         // SAFETY: as above.
-        unsafe { paging::unmap(Page::containing_address(page.start_address())) }.map(|(f, _)| f),
+        unsafe { paging::unmap(Page::<Size4KiB>::containing_address(page.start_address())) }
+            .map(|(f, _)| f),
         Err(MapError::InsideHugePage)
     );
     // SAFETY: as above.
@@ -234,7 +235,7 @@ fn huge_page_from_a_contiguous_run() {
             .contains(Flags::WRITABLE)
     );
     // SAFETY: as above; then the frames go back.
-    let (unmapped, flush) = unsafe { paging::unmap_2mib(page) }.unwrap();
+    let (unmapped, flush) = unsafe { paging::unmap(page) }.unwrap();
     flush.flush();
     assert_eq!(unmapped, frame);
     assert_eq!(paging::translate(last), None);
@@ -302,6 +303,7 @@ fn stacks_have_guard_pages() {
     assert_eq!(paging::translate(s.guard().start_address()), None);
     // SAFETY: the stack is mapped writable and unused.
     unsafe { (s.top - 8u64).as_mut_ptr::<u64>().write_volatile(1) };
+    // SAFETY: as above, at its lowest word.
     unsafe { s.bottom.as_mut_ptr::<u64>().write_volatile(2) };
     let t = paging::translate(s.bottom).unwrap();
     assert!(t.flags.contains(Flags::WRITABLE | Flags::NO_EXECUTE));

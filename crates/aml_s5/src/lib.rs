@@ -22,6 +22,7 @@
 //! in a method instead, it returns `None` and the kernel reports that it cannot
 //! power off by ACPI; it never guesses.
 #![no_std]
+#![forbid(unsafe_code)]
 
 const NAME_OP: u8 = 0x08;
 const PACKAGE_OP: u8 = 0x12;

@@ -18,6 +18,7 @@
 //! `_ZN6kernel4main17h0123456789abcdefE`; [`Demangled`] turns those back into
 //! `kernel::main`.
 #![no_std]
+#![forbid(unsafe_code)]
 
 mod demangle;
 

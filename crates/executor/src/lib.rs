@@ -52,6 +52,7 @@
 //! release: restore the interrupt flag); host tests use its `std` feature.
 
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -40,6 +40,7 @@
 //! - [`FrameAllocator::free`] refuses frames that are not allocated (double frees
 //!   and frames that were never RAM), so no frame can be handed out twice.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use core::ops::Range;
 

@@ -81,8 +81,8 @@ mod tests {
             // SAFETY: each page is ours, aligned, pushed once.
             assert_eq!(unsafe { spare.push(p) }, Ok(()));
         }
-        // SAFETY: as above.
         assert_eq!(
+            // SAFETY: as above: one more page of ours, pushed once.
             unsafe { spare.push(ptrs[SPARE_PAGES]) },
             Err(ptrs[SPARE_PAGES]),
             "full"

@@ -24,6 +24,7 @@
 //!
 //! Keys with no terminal meaning (F-keys, modifiers alone) produce nothing.
 #![no_std]
+#![forbid(unsafe_code)]
 
 use pc_keyboard::layouts::Us104Key;
 use pc_keyboard::{DecodedKey, HandleControl, KeyCode, PS2Keyboard, ScancodeSet1};

@@ -13,6 +13,7 @@
 //! The type is plain data; sharing it between an interrupt handler and the code it
 //! interrupts is the kernel's business (see `kernel/src/input.rs`).
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// A queue of at most `N` bytes.
 #[derive(Clone, Debug)]

@@ -20,6 +20,7 @@
 //! in exactly the one queue its state names, and in no other.
 
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

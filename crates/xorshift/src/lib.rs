@@ -7,6 +7,7 @@
 //! cryptography, but plenty to pick operations and sizes. Every crate's tests
 //! use this one generator instead of a copy of their own.
 #![no_std]
+#![forbid(unsafe_code)]
 
 /// The generator; the `u64` is its whole state (a nonzero seed).
 #[derive(Clone, Debug)]

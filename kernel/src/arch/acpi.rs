@@ -12,19 +12,20 @@
 //!
 //! The `acpi` crate (without its allocating parts) validates and walks the tables;
 //! it asks us, through [`Handler`], to make physical memory readable, which the
-//! bootloader's mapping of all physical memory already does.
+//! bootloader's mapping of all physical memory already does
+//! (`memory::phys_to_virt`).
 
+use crate::memory::phys_to_virt;
 use acpi::fadt::Fadt;
 use acpi::madt::{Madt, MadtEntry};
 use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 use core::ptr::NonNull;
 use spin::Once;
+use x86_64::PhysAddr;
 
-/// Maps physical addresses by adding the bootloader's physical-memory offset.
+/// Maps physical addresses through the bootloader's physical-memory window.
 #[derive(Clone, Copy, Debug)]
-pub struct Handler {
-    offset: u64,
-}
+pub struct Handler;
 
 impl AcpiHandler for Handler {
     unsafe fn map_physical_region<T>(
@@ -32,9 +33,10 @@ impl AcpiHandler for Handler {
         physical: usize,
         size: usize,
     ) -> PhysicalMapping<Self, T> {
-        let virt = (self.offset + physical as u64) as *mut T;
-        // SAFETY: all physical memory is mapped at `offset`, so the region is
-        // readable; the acpi crate only reads tables the firmware placed there.
+        let virt = phys_to_virt(PhysAddr::new(physical as u64)).as_mut_ptr::<T>();
+        // SAFETY: all physical memory is mapped in the window, so the region
+        // is readable; the acpi crate only reads tables the firmware placed
+        // there.
         unsafe {
             PhysicalMapping::new(
                 physical,
@@ -61,45 +63,37 @@ pub struct IrqRoute {
 /// What we learned from the tables.
 #[derive(Clone, Copy, Debug)]
 pub struct Platform {
-    pub local_apic: u64,
-    pub io_apic: u64,
+    pub local_apic: PhysAddr,
+    pub io_apic: PhysAddr,
     pub io_apic_gsi_base: u32,
     /// Routes of ISA IRQs 0-15 (identity, edge, active high unless overridden).
     pub isa_routes: [IrqRoute; 16],
     /// The FADT's PM1a control register (an I/O port), if any.
     pub pm1a_control: Option<u16>,
     /// The DSDT's AML bytecode (physical address and length).
-    pub dsdt: Option<(u64, u32)>,
+    pub dsdt: Option<(PhysAddr, u32)>,
 }
 
 static PLATFORM: Once<Platform> = Once::new();
-static OFFSET: Once<u64> = Once::new();
 
 /// Why ACPI could not be used.
 #[derive(Debug)]
 pub enum Error {
     NoRsdp,
-    NoPhysicalMapping,
     Tables(acpi::AcpiError),
     NoIoApic,
 }
 
 /// Reads the MADT and FADT from the RSDP the bootloader found. Call once,
-/// before `irq::init`.
+/// after `memory::init` (for the physical-memory window), before `irq::init`.
 pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, Error> {
     let rsdp = boot_info.rsdp_addr.into_option().ok_or(Error::NoRsdp)?;
-    let offset = boot_info
-        .physical_memory_offset
-        .into_option()
-        .ok_or(Error::NoPhysicalMapping)?;
-    OFFSET.call_once(|| offset);
-    let handler = Handler { offset };
     // SAFETY: the bootloader found the RSDP at this physical address.
-    let tables = unsafe { AcpiTables::from_rsdp(handler, rsdp as usize) }.map_err(Error::Tables)?;
+    let tables = unsafe { AcpiTables::from_rsdp(Handler, rsdp as usize) }.map_err(Error::Tables)?;
     let madt = tables.find_table::<Madt>().map_err(Error::Tables)?;
     let mut platform = Platform {
-        local_apic: u64::from(madt.get().local_apic_address),
-        io_apic: 0,
+        local_apic: PhysAddr::new(u64::from(madt.get().local_apic_address)),
+        io_apic: PhysAddr::zero(),
         io_apic_gsi_base: 0,
         isa_routes: core::array::from_fn(|irq| IrqRoute {
             gsi: irq as u32,
@@ -111,8 +105,8 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
     };
     for entry in madt.get().entries() {
         match entry {
-            MadtEntry::IoApic(io) if platform.io_apic == 0 => {
-                platform.io_apic = u64::from(io.io_apic_address);
+            MadtEntry::IoApic(io) if platform.io_apic.is_null() => {
+                platform.io_apic = PhysAddr::new(u64::from(io.io_apic_address));
                 platform.io_apic_gsi_base = io.global_system_interrupt_base;
             }
             MadtEntry::InterruptSourceOverride(o) if o.bus == 0 && o.irq < 16 => {
@@ -125,11 +119,13 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
                     level_triggered: (flags >> 2) & 0b11 == 0b11,
                 };
             }
-            MadtEntry::LocalApicAddressOverride(o) => platform.local_apic = o.local_apic_address,
+            MadtEntry::LocalApicAddressOverride(o) => {
+                platform.local_apic = PhysAddr::new(o.local_apic_address)
+            }
             _ => {}
         }
     }
-    if platform.io_apic == 0 {
+    if platform.io_apic.is_null() {
         return Err(Error::NoIoApic);
     }
     if let Ok(fadt) = tables.find_table::<Fadt>() {
@@ -140,7 +136,7 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
             .map(|b| b.address as u16);
     }
     if let Ok(dsdt) = tables.dsdt() {
-        platform.dsdt = Some((dsdt.address as u64, dsdt.length));
+        platform.dsdt = Some((PhysAddr::new(dsdt.address as u64), dsdt.length));
     }
     Ok(PLATFORM.call_once(|| platform))
 }
@@ -150,15 +146,10 @@ pub fn platform() -> Option<&'static Platform> {
     PLATFORM.get()
 }
 
-/// A physical address as a pointer into the bootloader's physical-memory window.
-pub fn phys_to_virt(physical: u64) -> u64 {
-    OFFSET.get().expect("acpi::init runs first") + physical
-}
-
 /// The DSDT's AML bytes.
 pub fn dsdt_bytes() -> Option<&'static [u8]> {
     let (address, length) = platform()?.dsdt?;
-    let start = phys_to_virt(address) as *const u8;
+    let start = phys_to_virt(address).as_ptr::<u8>();
     // SAFETY: the DSDT is firmware memory, mapped and never written while we run.
     Some(unsafe { core::slice::from_raw_parts(start, length as usize) })
 }

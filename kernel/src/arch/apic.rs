@@ -17,6 +17,7 @@
 //!   ourselves (a self-IPI), used to measure the interrupt round trip.
 
 use core::sync::atomic::{AtomicU64, Ordering};
+use x86_64::VirtAddr;
 
 /// The vector the APIC raises for spurious interrupts (its low 4 bits must be
 /// 1111 on old APICs, hence 0xFF).
@@ -63,10 +64,10 @@ fn write(offset: usize, value: u32) {
     unsafe { register(offset).write_volatile(value) }
 }
 
-/// Enables the local APIC at virtual address `base` with every local interrupt
-/// source masked except what we set up later.
-pub fn init(base: u64) {
-    BASE.store(base, Ordering::Relaxed);
+/// Enables the local APIC whose registers are at virtual address `base`, with
+/// every local interrupt source masked except what we set up later.
+pub fn init(base: VirtAddr) {
+    BASE.store(base.as_u64(), Ordering::Relaxed);
     write(TASK_PRIORITY, 0);
     write(LVT_TIMER, MASKED);
     write(LVT_LINT0, MASKED);

@@ -65,7 +65,9 @@ impl<const N: usize> Default for GuardedStack<N> {
 /// `stack` must not be used by anything else, and this must be called once.
 pub unsafe fn prepare<const N: usize>(stack: *mut GuardedStack<N>, name: &'static str) -> VirtAddr {
     let base = VirtAddr::from_ptr(stack);
-    guard::protect(base, name);
+    // SAFETY: the caller gives us the stack; its lowest page is the guard
+    // array, which nothing uses.
+    unsafe { guard::protect(base, name) };
     (base + (PAGE + N) as u64).align_down(16u64)
 }
 
@@ -85,13 +87,9 @@ static TSS: Once<TaskStateSegment> = Once::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// Builds and loads the GDT and TSS (IST stacks with guard pages), and reloads
-/// the segment registers.
+/// the segment registers. Needs the page-table API (`memory::init`).
 pub fn init(boot_info: &bootloader_api::BootInfo) {
-    let offset = *boot_info
-        .physical_memory_offset
-        .as_ref()
-        .expect("BOOTLOADER_CONFIG asks for the physical-memory mapping");
-    guard::init(offset, boot_info.kernel_stack_bottom);
+    guard::init(VirtAddr::new(boot_info.kernel_stack_bottom));
     let tss = TSS.call_once(|| {
         let mut tss = TaskStateSegment::new();
         // SAFETY: each stack is used by exactly one IST entry, and `Once` runs

@@ -7,33 +7,30 @@
 //!
 //! The bootloader already leaves such a page below the kernel stack it creates
 //! (see `BootInfo::kernel_stack_bottom`); we record it. For our own static stacks
-//! we unmap the page ourselves, with the `x86_64` crate's `OffsetPageTable`,
-//! which edits the active page tables through the bootloader's mapping of all
-//! physical memory. (The memory-management chapter will provide a general paging
-//! API; this small module is all this chapter needs.)
+//! we unmap the page ourselves, through the page-table API of
+//! `memory::paging` (the one way to reach the page tables).
 //!
 //! The guard pages are listed so that a fault report can say "this address is
 //! the guard page of the double-fault stack", i.e. a stack overflow.
 
+use crate::memory::paging;
 use spin::Mutex;
 use x86_64::VirtAddr;
-use x86_64::registers::control::Cr3;
-use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, Size4KiB, Translate};
+use x86_64::structures::paging::{Page, Size4KiB};
 
 /// At most this many guard pages are recorded.
 const MAX_GUARDS: usize = 8;
 
-static PHYS_OFFSET: spin::Once<VirtAddr> = spin::Once::new();
-static GUARDS: Mutex<[Option<(u64, &'static str)>; MAX_GUARDS]> = Mutex::new([None; MAX_GUARDS]);
+static GUARDS: Mutex<[Option<(VirtAddr, &'static str)>; MAX_GUARDS]> =
+    Mutex::new([None; MAX_GUARDS]);
 
-/// Remembers where the bootloader mapped physical memory, and the guard page
-/// below the kernel stack. Call first.
-pub fn init(physical_memory_offset: u64, kernel_stack_bottom: u64) {
-    PHYS_OFFSET.call_once(|| VirtAddr::new(physical_memory_offset));
-    record(kernel_stack_bottom - 4096, "kernel stack");
+/// Records the guard page the bootloader left below the kernel stack. Call
+/// first.
+pub fn init(kernel_stack_bottom: VirtAddr) {
+    record(kernel_stack_bottom - 4096u64, "kernel stack");
 }
 
-fn record(page_start: u64, name: &'static str) {
+fn record(page_start: VirtAddr, name: &'static str) {
     x86_64::instructions::interrupts::without_interrupts(|| {
         let mut guards = GUARDS.lock();
         if let Some(slot) = guards.iter_mut().find(|g| g.is_none()) {
@@ -42,42 +39,30 @@ fn record(page_start: u64, name: &'static str) {
     });
 }
 
-/// The active page tables, seen through the physical-memory window.
-///
-/// # Safety
-/// Only one `OffsetPageTable` may be in use at a time (this kernel runs on one
-/// CPU, and the callers below do not keep it).
-unsafe fn active_table() -> OffsetPageTable<'static> {
-    let offset = *PHYS_OFFSET.get().expect("guard::init runs first");
-    let level4 = offset + Cr3::read().0.start_address().as_u64();
-    // SAFETY: CR3 holds the physical address of the active level-4 table, which
-    // the bootloader mapped at `offset`; the caller guarantees exclusivity.
-    unsafe { OffsetPageTable::new(&mut *level4.as_mut_ptr::<PageTable>(), offset) }
-}
-
 /// Unmaps the 4 KiB page at `page_start` (a guard page for the stack above it).
 /// Panics if the page is not mapped with 4 KiB pages: a guard that guards
 /// nothing must not pass silently.
-pub fn protect(page_start: VirtAddr, name: &'static str) {
+///
+/// # Safety
+///
+/// Nothing may use the page any more (it is the lowest page of a stack that
+/// the stack pointer never reaches while the stack is healthy).
+pub unsafe fn protect(page_start: VirtAddr, name: &'static str) {
     let page = Page::<Size4KiB>::from_start_address(page_start).expect("page-aligned guard");
-    // SAFETY: called during init on the only CPU; nothing else edits page tables.
-    let mut table = unsafe { active_table() };
-    match table.unmap(page) {
-        Ok((_frame, flush)) => flush.flush(),
-        Err(e) => panic!("cannot unmap the guard page of the {name}: {e:?}"),
+    // SAFETY: passed on from the caller.
+    if let Err(e) = unsafe { paging::make_guard_page(page) } {
+        panic!("cannot unmap the guard page of the {name}: {e:?}");
     }
-    record(page_start.as_u64(), name);
+    record(page_start, name);
 }
 
 /// Whether `address` is mapped in the active page tables.
-pub fn is_mapped(address: u64) -> bool {
-    // SAFETY: the table is only read, and dropped before returning.
-    let table = unsafe { active_table() };
-    VirtAddr::try_new(address).is_ok_and(|a| table.translate_addr(a).is_some())
+pub fn is_mapped(address: VirtAddr) -> bool {
+    paging::translate(address).is_some()
 }
 
 /// Calls `f(page_start, stack_name)` for every recorded guard page.
-pub fn for_each(mut f: impl FnMut(u64, &'static str)) {
+pub fn for_each(mut f: impl FnMut(VirtAddr, &'static str)) {
     let guards = x86_64::instructions::interrupts::without_interrupts(|| *GUARDS.lock());
     for (start, name) in guards.iter().flatten() {
         f(*start, name);
@@ -85,13 +70,13 @@ pub fn for_each(mut f: impl FnMut(u64, &'static str)) {
 }
 
 /// The name of the stack whose guard page contains `address`, if any.
-pub fn guarded_stack_at(address: u64) -> Option<&'static str> {
+pub fn guarded_stack_at(address: VirtAddr) -> Option<&'static str> {
     // try_lock: a fault handler must never wait (the lock is only ever held
     // briefly during init, with interrupts off).
     let guards = GUARDS.try_lock()?;
     guards
         .iter()
         .flatten()
-        .find(|(start, _)| (*start..*start + 4096).contains(&address))
+        .find(|(start, _)| (*start..*start + 4096u64).contains(&address))
         .map(|(_, name)| *name)
 }

@@ -56,7 +56,6 @@ static IDT: Once<[Gate; 256]> = Once::new();
 /// [`gdt::init`].
 pub fn init(boot_info: &bootloader_api::BootInfo) {
     crate::symbols::init(boot_info);
-    super::exceptions::init(boot_info);
     let idt = IDT.call_once(|| {
         let code = gdt::selectors().code.0;
         core::array::from_fn(|vector| {

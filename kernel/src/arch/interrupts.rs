@@ -15,15 +15,18 @@
 //! Handlers run with interrupts disabled and must be short: they read the device,
 //! queue the data, and return. Adding a device is one call to [`register`].
 //!
-//! On the way out, after the end-of-interrupt, the dispatcher lets the scheduler
-//! switch threads if the timer asked for it (`tasks::scheduler`). [`depth`]
-//! counts the handlers running, so that a failure can tell whether it happened
-//! in a thread's own code or inside a handler.
+//! On the way out of a device interrupt, after the end-of-interrupt, the
+//! dispatcher calls the *exit hook*, if one is registered ([`set_exit_hook`]):
+//! the scheduler registers its "switch threads if the timer asked for it"
+//! there. This module knows nothing about threads; it only promises where the
+//! hook runs (see [`set_exit_hook`]). [`depth`] counts the handlers running, so
+//! that a failure can tell whether it happened in a thread's own code or inside
+//! a handler.
 
 use super::entry::InterruptFrame;
 use super::{apic, exceptions, pic};
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use spin::Mutex;
+use spin::{Mutex, Once};
 use x86_64::instructions::interrupts::without_interrupts;
 
 /// A device's interrupt handler.
@@ -73,18 +76,28 @@ pub fn depth() -> usize {
     DEPTH.load(Ordering::Relaxed)
 }
 
+static EXIT_HOOK: Once<fn()> = Once::new();
+
+/// Makes `hook` run at the end of every device interrupt (vectors 32-255),
+/// after its handler and its end-of-interrupt, with interrupts still off and
+/// [`depth`] back at 0. It runs on the interrupted code's own stack, so it may
+/// switch away from it (the interrupted code resumes later through its own
+/// `iretq`). It does not run after exceptions: a double fault, NMI or machine
+/// check runs on a shared IST stack, which must be left (by `iretq`) before
+/// anything else can use it. The first hook registered stays.
+pub fn set_exit_hook(hook: fn()) {
+    EXIT_HOOK.call_once(|| hook);
+}
+
 /// Called by the entry code for every interrupt and exception.
 pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
     DEPTH.fetch_add(1, Ordering::Relaxed);
     handle(frame);
     DEPTH.fetch_sub(1, Ordering::Relaxed);
-    // Outside the handler: the interrupted thread may be switched out here
-    // and resumed (returning through its own `iretq`) much later. Only after
-    // device interrupts, which run on the interrupted thread's stack: a
-    // double fault, NMI or machine check runs on a shared IST stack, which
-    // must be left (by `iretq`) before anything else can use it.
-    if frame.vector >= 32 {
-        crate::tasks::scheduler::preempt_if_requested();
+    if frame.vector >= 32
+        && let Some(hook) = EXIT_HOOK.get()
+    {
+        hook();
     }
 }
 

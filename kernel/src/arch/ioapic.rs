@@ -17,6 +17,7 @@ const REDIRECTION: u32 = 0x10;
 const MASKED: u32 = 1 << 16;
 const ACTIVE_LOW: u32 = 1 << 13;
 const LEVEL: u32 = 1 << 15;
+use x86_64::VirtAddr;
 
 static BASE: AtomicU64 = AtomicU64::new(0);
 static GSI_BASE: AtomicU32 = AtomicU32::new(0);
@@ -40,9 +41,10 @@ fn write(register: u32, value: u32) {
     unsafe { select(register).write_volatile(value) }
 }
 
-/// Sets up the I/O APIC at virtual address `base` and masks all its inputs.
-pub fn init(base: u64, gsi_base: u32) {
-    BASE.store(base, Ordering::Relaxed);
+/// Sets up the I/O APIC whose registers are at virtual address `base` and
+/// masks all its inputs.
+pub fn init(base: VirtAddr, gsi_base: u32) {
+    BASE.store(base.as_u64(), Ordering::Relaxed);
     GSI_BASE.store(gsi_base, Ordering::Relaxed);
     for input in 0..inputs() {
         write(REDIRECTION + 2 * input, MASKED);

@@ -23,6 +23,7 @@
 //! | 0xFF      | local APIC spurious interrupt               |
 
 use super::{acpi, apic, ioapic, pic};
+use crate::memory::phys_to_virt;
 
 /// The vector of ISA IRQ `irq`.
 pub const fn isa_vector(irq: u8) -> u8 {
@@ -39,11 +40,8 @@ pub const BENCH_VECTOR: u8 = 0x31;
 pub fn init() {
     let platform = acpi::platform().expect("acpi::init succeeded before irq::init");
     pic::remap_and_mask();
-    apic::init(acpi::phys_to_virt(platform.local_apic));
-    ioapic::init(
-        acpi::phys_to_virt(platform.io_apic),
-        platform.io_apic_gsi_base,
-    );
+    apic::init(phys_to_virt(platform.local_apic));
+    ioapic::init(phys_to_virt(platform.io_apic), platform.io_apic_gsi_base);
 }
 
 /// Delivers ISA IRQ `irq` (1: keyboard, 4: COM1, ...) to this CPU as

@@ -24,10 +24,12 @@ const SLP_EN: u16 = 1 << 13;
 pub fn shutdown() -> ! {
     println!("Shutting down.");
     interrupts::disable();
-    // SAFETY (for the port writes below): port 0xf4 is QEMU's exit device or
-    // unused; the PM1a control port is the one the firmware's FADT names.
+    // SAFETY: port 0xf4 is QEMU's exit device (which ends QEMU, as we want)
+    // or, on other machines, unused.
     unsafe { Port::<u32>::new(qemu::EXIT_PORT).write(qemu::ExitCode::Success as u32) };
     match s5_registers() {
+        // SAFETY: the PM1a control port is the one the firmware's FADT names,
+        // and SLP_TYPa comes from its DSDT: the write asks for "soft off".
         Some((port, slp_typ)) => unsafe { Port::<u16>::new(port).write(slp_typ << 10 | SLP_EN) },
         None => {
             println!("ACPI S5 is not available (no PM1a control port or no \\_S5 in the DSDT).")
@@ -58,10 +60,10 @@ pub fn reboot() -> ! {
         limit: 0,
         base: x86_64::VirtAddr::new(0),
     };
-    // SAFETY: we want the CPU to reset; nothing runs after this.
-    unsafe {
-        x86_64::instructions::tables::lidt(&empty);
-        core::arch::asm!("int3");
-    }
+    // SAFETY: an IDT without gates makes every interrupt or exception a
+    // triple fault, which resets the CPU: what we want, and interrupts are
+    // off, so the next one is the breakpoint below.
+    unsafe { x86_64::instructions::tables::lidt(&empty) };
+    interrupts::int3();
     cpu::halt_forever()
 }

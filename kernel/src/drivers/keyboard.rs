@@ -4,16 +4,16 @@
 //! is pressed or released the keyboard sends scancode bytes, the controller puts
 //! each in its output buffer and raises ISA IRQ 1, which the I/O APIC delivers to
 //! us. The handler reads port 0x60 (which also lets the controller send the next
-//! byte) and feeds the `keybytes` decoder, whose terminal bytes go to the input
-//! queue. The controller's *configuration byte* (read with command 0x20, written
+//! byte) and feeds the `keybytes` decoder, whose terminal bytes go to the
+//! function the boot code passed to [`init`] (the input queue's `push`: the
+//! driver does not know who reads the keys). The controller's *configuration byte* (read with command 0x20, written
 //! with 0x60) has two bits we need set: bit 0 enables IRQ 1, and bit 6 makes the
 //! controller translate the keyboard's scancode set 2 into set 1, which is what
 //! the decoder expects. The firmware normally sets both; we make sure.
 
 use crate::arch::{interrupts, irq};
-use crate::input;
 use keybytes::KeyDecoder;
-use spin::Mutex;
+use spin::{Mutex, Once};
 use x86_64::instructions::port::Port;
 
 const DATA: u16 = 0x60;
@@ -53,8 +53,13 @@ fn read_data() -> Option<u8> {
     None
 }
 
-/// Enables the keyboard interrupt in the controller and routes IRQ 1 to us.
-pub fn init() {
+/// Where the decoded bytes go (set once, by [`init`]).
+static DELIVER: Once<fn(u8)> = Once::new();
+
+/// Enables the keyboard interrupt in the controller and routes IRQ 1 to us;
+/// every byte the keys produce goes to `deliver` (in the interrupt handler).
+pub fn init(deliver: fn(u8)) {
+    DELIVER.call_once(|| deliver);
     // Drop whatever the firmware left in the output buffer.
     while status() & OUTPUT_FULL != 0 {
         let _ = read_data();
@@ -73,5 +78,7 @@ pub fn init() {
 fn on_interrupt() {
     // SAFETY: the controller raised IRQ 1, so a scancode is waiting in port 0x60.
     let scancode: u8 = unsafe { Port::new(DATA).read() };
-    DECODER.lock().feed(scancode, input::push);
+    if let Some(deliver) = DELIVER.get() {
+        DECODER.lock().feed(scancode, deliver);
+    }
 }

@@ -137,11 +137,18 @@ pub fn init() {
 pub const COM1_IRQ: u8 = 4;
 const RECEIVED_DATA_INTERRUPT: u8 = 1 << 0;
 
-/// Turns on the receive interrupt of COM1 and routes it to the input queue.
-pub fn enable_input() {
+/// Where received bytes go (set once, by [`enable_input`]).
+static DELIVER: spin::Once<fn(u8)> = spin::Once::new();
+
+/// Turns on the receive interrupt of COM1; every received byte goes to
+/// `deliver` (the input queue's `push`), in the interrupt handler.
+pub fn enable_input(deliver: fn(u8)) {
     use crate::arch::{interrupts, irq};
+    DELIVER.call_once(|| deliver);
     interrupts::register(irq::isa_vector(COM1_IRQ), "serial COM1", |_| {
-        drain_received(crate::input::push)
+        if let Some(deliver) = DELIVER.get() {
+            drain_received(deliver)
+        }
     });
     irq::route_isa_irq(COM1_IRQ);
     x86_64::instructions::interrupts::without_interrupts(|| {

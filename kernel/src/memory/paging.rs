@@ -31,7 +31,12 @@ use x86_64::structures::paging::{
 };
 use x86_64::{PhysAddr, VirtAddr, instructions::tlb};
 
-static TABLES: IrqMutex<Option<OffsetPageTable<'static>>> = IrqMutex::new(None);
+/// The active page tables, seen through the physical-memory window. Public
+/// only as a name for the `Mapper<S>` bounds of [`map`] and [`unmap`]: the
+/// one value of it is private to this module.
+pub type Tables = OffsetPageTable<'static>;
+
+static TABLES: IrqMutex<Option<Tables>> = IrqMutex::new(None);
 
 /// Why a page-table change was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +96,7 @@ pub fn init() {
     *tables = Some(unsafe { OffsetPageTable::new(&mut *pml4, phys_offset()) });
 }
 
-fn with<R>(f: impl FnOnce(&mut OffsetPageTable<'static>) -> R) -> R {
+fn with<R>(f: impl FnOnce(&mut Tables) -> R) -> R {
     f(TABLES
         .lock()
         .as_mut()
@@ -115,13 +120,24 @@ fn unmap_error(e: UnmapError) -> MapError {
     }
 }
 
-/// Maps `page` to `frame` with `flags` (PRESENT is added).
+/// Maps `page` to `frame` with `flags` (PRESENT is added). The page size
+/// `S` is `Size4KiB` (a page-table entry) or `Size2MiB` (one page-directory
+/// entry, no page table below it, HUGE_PAGE set by the mapper); the types of
+/// `page` and `frame` choose it.
 ///
 /// # Safety
 ///
-/// The caller owns `frame` and gives it to this mapping: nothing else may use
-/// it as memory in a way that conflicts (the physical-memory window aside).
-pub unsafe fn map(page: Page, frame: PhysFrame, flags: Flags) -> Result<TlbFlush, MapError> {
+/// The caller owns `frame` (all of it: 512 frames of 4 KiB for a 2 MiB page)
+/// and gives it to this mapping: nothing else may use it as memory in a way
+/// that conflicts (the physical-memory window aside).
+pub unsafe fn map<S: PageSize>(
+    page: Page<S>,
+    frame: PhysFrame<S>,
+    flags: Flags,
+) -> Result<TlbFlush, MapError>
+where
+    Tables: Mapper<S>,
+{
     with(|t| {
         // SAFETY: passed on from the caller; `page` is not mapped yet (else the
         // mapper refuses), so no existing reference is redirected.
@@ -154,47 +170,21 @@ pub fn map_new(page: Page, flags: Flags) -> Result<TlbFlush, MapError> {
     })
 }
 
-/// Maps a 2 MiB page (one PD entry, no page table below it).
-///
-/// # Safety
-///
-/// As for [`map`], for all 512 frames of `frame`.
-pub unsafe fn map_2mib(
-    page: Page<Size2MiB>,
-    frame: PhysFrame<Size2MiB>,
-    flags: Flags,
-) -> Result<TlbFlush, MapError> {
-    with(|t| {
-        // SAFETY: as in `map`.
-        unsafe { t.map_to(page, frame, flags | Flags::PRESENT, &mut TableFrames) }
-            .map(|f| f.ignore())
-            .map_err(map_error)
-    })?;
-    Ok(TlbFlush(page.start_address()))
-}
-
-/// Removes the mapping of `page` and returns the frame it pointed to, which
-/// the caller now owns again (free it if it came from [`frames`]; a guard page
-/// carved out of a kernel static keeps its frame unused).
+/// Removes the mapping of `page` (4 KiB or 2 MiB, as its type says) and
+/// returns the frame it pointed to, which the caller now owns again (free it
+/// if it came from [`frames`]; a guard page carved out of a kernel static
+/// keeps its frame unused). A 4 KiB page inside a 2 MiB mapping is refused
+/// with [`MapError::InsideHugePage`], and the other way round with
+/// [`MapError::NotMapped`].
 ///
 /// # Safety
 ///
 /// Nothing may still use `page` (no live references into it), since the next
 /// access faults.
-pub unsafe fn unmap(page: Page) -> Result<(PhysFrame, TlbFlush), MapError> {
-    let (frame, flush) = with(|t| t.unmap(page)).map_err(unmap_error)?;
-    flush.ignore();
-    Ok((frame, TlbFlush(page.start_address())))
-}
-
-/// Removes a 2 MiB mapping and returns its frame, as [`unmap`] does.
-///
-/// # Safety
-///
-/// As for [`unmap`].
-pub unsafe fn unmap_2mib(
-    page: Page<Size2MiB>,
-) -> Result<(PhysFrame<Size2MiB>, TlbFlush), MapError> {
+pub unsafe fn unmap<S: PageSize>(page: Page<S>) -> Result<(PhysFrame<S>, TlbFlush), MapError>
+where
+    Tables: Mapper<S>,
+{
     let (frame, flush) = with(|t| t.unmap(page)).map_err(unmap_error)?;
     flush.ignore();
     Ok((frame, TlbFlush(page.start_address())))

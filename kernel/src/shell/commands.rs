@@ -3,35 +3,10 @@
 //! To add a command, write `fn my_command(args: &[&str]) -> Result` and add a
 //! line to [`COMMANDS`]; `help` lists it automatically.
 
+use super::error::{Error, Result, no_args};
 use super::threads::{kill, ps, spawn, taskbench};
-use crate::arch::{apic, interrupts, irq, power};
-use crate::{boot_report, print, println, time};
-use alloc::string::String;
-use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
-
-/// Why a command failed; printed as `error: NAME: ...`.
-#[derive(Debug)]
-pub enum Error {
-    /// The arguments do not fit; the text says what is expected.
-    Usage(&'static str),
-    /// Something else went wrong.
-    Failed(&'static str),
-    /// The same, with details only known at run time.
-    Text(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Usage(usage) => write!(f, "usage: {usage}"),
-            Error::Failed(why) => f.write_str(why),
-            Error::Text(why) => f.write_str(why),
-        }
-    }
-}
-
-pub type Result = core::result::Result<(), Error>;
+use crate::arch::{interrupts, power};
+use crate::{bench, boot_report, print, println, time};
 
 /// One command.
 pub struct Command {
@@ -135,14 +110,6 @@ pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name == name)
 }
 
-pub fn no_args(args: &[&str], usage: &'static str) -> Result {
-    if args.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Usage(usage))
-    }
-}
-
 fn help(args: &[&str]) -> Result {
     no_args(args, "help")?;
     for command in COMMANDS {
@@ -189,12 +156,6 @@ fn irq_counts(args: &[&str]) -> Result {
     Ok(())
 }
 
-static BENCH_HITS: AtomicU64 = AtomicU64::new(0);
-const BENCH_RUNS: usize = 1000;
-
-/// Sends `BENCH_RUNS` interrupts to ourselves (a self-IPI through the local
-/// APIC, delivered on the same entry path as the timer interrupt) and measures,
-/// in TSC cycles, from the request to the moment the handler's effect is seen.
 fn mem(args: &[&str]) -> Result {
     no_args(args, "mem")?;
     crate::memory::report();
@@ -230,30 +191,14 @@ fn heapbench(args: &[&str]) -> Result {
 
 fn irqbench(args: &[&str]) -> Result {
     no_args(args, "irqbench")?;
-    if !x86_64::instructions::interrupts::are_enabled() {
-        return Err(Error::Failed("interrupts are disabled"));
-    }
-    interrupts::register(irq::BENCH_VECTOR, "irqbench self-IPI", |_| {
-        BENCH_HITS.fetch_add(1, Ordering::SeqCst);
-    });
-    let mut cycles = [0u64; BENCH_RUNS];
-    for slot in cycles.iter_mut() {
-        let before = BENCH_HITS.load(Ordering::SeqCst);
-        let start = time::rdtsc();
-        apic::send_self(irq::BENCH_VECTOR);
-        while BENCH_HITS.load(Ordering::SeqCst) == before {
-            core::hint::spin_loop();
-        }
-        *slot = time::rdtsc() - start;
-    }
-    cycles.sort_unstable();
-    let median = cycles[BENCH_RUNS / 2];
+    let figures = bench::irq::run().map_err(Error::Failed)?;
     println!(
-        "interrupt round trip (self-IPI, {BENCH_RUNS} runs): min {} / median {} / max {} TSC cycles; median {} ns at {} MHz",
-        cycles[0],
-        median,
-        cycles[BENCH_RUNS - 1],
-        time::cycles_to_ns(median),
+        "interrupt round trip (self-IPI, {} runs): min {} / median {} / max {} TSC cycles; median {} ns at {} MHz",
+        bench::irq::RUNS,
+        figures.min,
+        figures.median,
+        figures.max,
+        time::cycles_to_ns(figures.median),
         time::tsc_hz() / 1_000_000
     );
     Ok(())
@@ -268,9 +213,9 @@ fn boot(args: &[&str]) -> Result {
 
 fn int3(args: &[&str]) -> Result {
     no_args(args, "int3")?;
-    // SAFETY: `int3` raises the breakpoint exception, whose handler prints a
-    // report and returns right after the instruction.
-    unsafe { core::arch::asm!("int3") };
+    // The breakpoint exception's handler prints a report and returns right
+    // after the instruction.
+    x86_64::instructions::interrupts::int3();
     println!("back from the breakpoint");
     Ok(())
 }

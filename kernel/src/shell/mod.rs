@@ -12,6 +12,7 @@
 //! with the pure logic.)
 
 pub mod commands;
+pub mod error;
 pub mod threads;
 
 use crate::{input, print, println};

@@ -2,13 +2,14 @@
 //!
 //! They are thin: `ps` prints `thread::list()`, `spawn` starts the threads of
 //! `tasks::demo`, `kill` calls `thread::kill`, and `taskbench` prints the
-//! figures of `tasks::bench`. What they show is explained in `docs/tasks.md`
+//! figures of `bench::tasks`. What they show is explained in `docs/tasks.md`
 //! ("In the shell").
 
-use super::commands::{Error, Result};
+use super::error::{Error, Result, no_args};
+use crate::bench::tasks as bench;
 use crate::println;
+use crate::tasks::demo;
 use crate::tasks::thread::{self, ThreadInfo};
-use crate::tasks::{bench, demo};
 use crate::time;
 use ::shell::{Millis, Ratio};
 use alloc::format;
@@ -17,7 +18,7 @@ use alloc::vec::Vec;
 use sched::State;
 
 pub fn ps(args: &[&str]) -> Result {
-    super::commands::no_args(args, "ps")?;
+    no_args(args, "ps")?;
     println!(
         "{:>4}  {:<16} {:<15} {:>10} {:>9}",
         "ID", "NAME", "STATE", "CPU ms", "STACK KiB"
@@ -86,7 +87,7 @@ pub fn kill(args: &[&str]) -> Result {
 }
 
 pub fn taskbench(args: &[&str]) -> Result {
-    super::commands::no_args(args, "taskbench")?;
+    no_args(args, "taskbench")?;
     let others = bench::competitors();
     // A thread that wants the CPU would get a whole time slice at every
     // yield of the benchmark: the figures would measure it, and slowly.

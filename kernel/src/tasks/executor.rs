@@ -103,6 +103,7 @@ pub fn init() {
     THREAD.call_once(|| handle.id());
     INBOX.call_once(|| sender);
     drop(handle); // detached: it never ends
+    time::add_tick_listener(on_timer_tick);
 }
 
 /// The `async` thread's loop (see the module comment).
@@ -296,8 +297,9 @@ pub fn sleep_until(deadline_ns: u64) -> Sleep<'static> {
     TIMERS.sleep_until(deadline_ns)
 }
 
-/// Called by the timer interrupt handler: wakes the tasks whose sleep is
-/// over. Never allocates, never blocks.
+/// Called at every timer tick (a `time` tick listener, in the interrupt
+/// handler): wakes the tasks whose sleep is over. Never allocates, never
+/// blocks.
 pub fn on_timer_tick() {
     TIMERS.fire_expired(time::now_ns());
 }

@@ -11,13 +11,12 @@
 //!   rest of the kernel goes on.
 //! - [`executor`]: async tasks, polled by one kernel thread (`async`):
 //!   `spawn`, `block_on`, `sleep`.
-//! - [`bench`]: what a thread switch, a task switch and a spawn cost
-//!   (the shell's `taskbench`); [`demo`]: threads the shell starts to show
-//!   preemption, sleeping and crashes.
+//! - [`demo`]: threads the shell starts to show preemption, sleeping and
+//!   crashes. (What a thread switch, a task switch and a spawn cost, the
+//!   shell's `taskbench`, is measured in `bench::tasks`.)
 //!
 //! See `docs/tasks.md` for the whole design.
 
-pub mod bench;
 pub mod condvar;
 pub mod crash;
 pub mod demo;

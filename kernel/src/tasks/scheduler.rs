@@ -12,9 +12,11 @@
 //!
 //! Where switches happen:
 //! - a thread blocks, sleeps, yields, joins or exits: it calls [`schedule`];
-//! - the timer interrupt: the tick only raises a flag, and the interrupt
-//!   dispatcher calls [`preempt_if_requested`] after the end-of-interrupt, so
-//!   the APIC is never left waiting while another thread runs. The interrupted
+//! - the timer interrupt: the tick only raises a flag ([`on_timer_tick`], a
+//!   listener of `time`'s tick), and [`preempt_if_requested`], registered as
+//!   the interrupt dispatcher's exit hook (`arch::interrupts::set_exit_hook`),
+//!   switches after the end-of-interrupt, so the APIC is never left waiting
+//!   while another thread runs. The interrupted
 //!   thread's registers are all on its stack (the entry stub saved them), so
 //!   it resumes later, through the same `iretq`, as if nothing had happened.
 //!
@@ -105,6 +107,8 @@ pub fn init() {
     };
     let scheduler = Scheduler::with_main(SLICE_NS, time::now_ns(), "main", main, idle);
     *SCHED.lock() = Some(scheduler);
+    time::add_tick_listener(on_timer_tick);
+    crate::arch::interrupts::set_exit_hook(preempt_if_requested);
 }
 
 /// Whether [`init`] has run.
@@ -182,13 +186,13 @@ pub fn exit(status: ExitStatus) -> ! {
     unreachable!("an exited thread was switched back to");
 }
 
-/// Called by the timer interrupt handler: asks for a scheduling decision on
-/// the way out of the interrupt.
+/// Called at every timer tick (a `time` tick listener): asks for a
+/// scheduling decision on the way out of the interrupt.
 pub fn on_timer_tick() {
     NEED_RESCHED.store(true, Ordering::Relaxed);
 }
 
-/// Called by the interrupt dispatcher after the end-of-interrupt: wakes the
+/// The interrupt dispatcher's exit hook, after the end-of-interrupt: wakes the
 /// sleepers whose time has come and preempts the running thread if its slice
 /// is over (or if it is the idle thread and someone is ready).
 pub fn preempt_if_requested() {

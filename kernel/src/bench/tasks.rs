@@ -27,7 +27,7 @@
 //! Under QEMU's TCG every instruction is translated, so the figures are far
 //! above real hardware's; the ratios between them are the lesson.
 
-use super::thread::{self, ThreadInfo};
+use crate::tasks::thread::{self, ThreadInfo};
 use crate::time::rdtsc;
 use ::executor::Executor;
 use alloc::rc::Rc;
@@ -121,7 +121,7 @@ fn thread_switch() -> Result<u64, &'static str> {
 
 /// Switches the scheduler has made since boot.
 fn switch_count() -> u64 {
-    super::scheduler::with(|s| s.switches()).unwrap_or(0)
+    crate::tasks::scheduler::with(|s| s.switches()).unwrap_or(0)
 }
 
 /// Which of two tasks may go on, and the waker of the one that waits.
