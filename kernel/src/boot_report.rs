@@ -19,6 +19,7 @@ pub const IDLE_LINE: &str = "Boot complete";
 /// Prints the boot-complete line with the time since power-on (by the TSC,
 /// which starts at zero when the machine does).
 pub fn print_boot_complete() {
+    crate::memory::note_boot_complete();
     let ms = crate::time::now_ns() / 1_000_000;
     println!(
         "{IDLE_LINE} after {}.{:03} s since power-on.",

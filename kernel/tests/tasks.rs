@@ -414,8 +414,14 @@ fn killed_and_crashed_threads_give_back_their_memory() {
         "heap bytes, frames in use: before {before:?}, after {ROUNDS} kills {after_kills:?}, \
          after {ROUNDS} crashes {after_crashes:?}"
     );
-    assert_eq!(after_kills, before, "(heap bytes, frames) after {ROUNDS} kills");
-    assert_eq!(after_crashes, before, "(heap bytes, frames) after {ROUNDS} crashes");
+    assert_eq!(
+        after_kills, before,
+        "(heap bytes, frames) after {ROUNDS} kills"
+    );
+    assert_eq!(
+        after_crashes, before,
+        "(heap bytes, frames) after {ROUNDS} crashes"
+    );
 }
 
 /// The `async` thread's entry in the thread list.

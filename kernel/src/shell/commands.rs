@@ -218,9 +218,12 @@ fn heapbench(args: &[&str]) -> Result {
     let (result, ticks) = crate::memory::heap::bench(ops, 0x5eed);
     let ns = time::cycles_to_ns(ticks).max(1);
     println!(
-        "heap workload (b): {} ops ({} failed), {} bytes requested, in {} us: {} ops/s",
-        result.ops,
+        "heap workload (b): {} random allocs/frees ({} failed) + {} to set up and free \
+         the rest = {} allocator calls, {} bytes requested, in {} us: {} calls/s",
+        result.ops - result.extra_ops,
         result.failed,
+        result.extra_ops,
+        result.ops,
         result.bytes_requested,
         ns / 1000,
         result.ops * 1_000_000_000 / ns
