@@ -6,6 +6,7 @@
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{apic, interrupts, irq, power};
 use crate::{boot_report, print, println, time};
+use alloc::format;
 use alloc::string::String;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -60,7 +61,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "uptime",
-        summary: "time since power-on (TSC clock)",
+        summary: "time since the kernel started (TSC clock), the TSC's rate",
         run: uptime,
     },
     Command {
@@ -171,11 +172,25 @@ fn uptime(args: &[&str]) -> Result {
     no_args(args, "uptime")?;
     let ns = time::now_ns();
     println!(
-        "up {}.{:09} s ({} timer ticks at {} Hz)",
+        "up {}.{:09} s since the kernel started ({} timer ticks at {} Hz)",
         ns / 1_000_000_000,
         ns % 1_000_000_000,
         time::ticks(),
         time::TICK_HZ
+    );
+    let hz = time::tsc_hz();
+    let refined = match time::refined_over_s() {
+        None => String::from("not refined: no usable ACPI PM timer"),
+        Some(0) => String::from("measured on the PIT at boot; refinement pending"),
+        Some(s) => format!("refined over {s} s against the ACPI PM timer"),
+    };
+    println!(
+        "TSC: {}.{:06} MHz ({refined}; {}.{:06} MHz at boot), {} s since power-on or reset",
+        hz / 1_000_000,
+        hz % 1_000_000,
+        time::boot_tsc_hz() / 1_000_000,
+        time::boot_tsc_hz() % 1_000_000,
+        boot_report::Seconds(time::since_reset())
     );
     Ok(())
 }
