@@ -99,6 +99,9 @@ pub fn print(boot_info: &BootInfo) {
         println!("ACPI RSDP:    physical {rsdp:#x}");
     }
     print_cpus();
+    if !crate::arch::features::has_invariant_tsc() {
+        println!("TSC:          not reported invariant (cpuid); the clock assumes a constant rate");
+    }
     crate::memory::print_boot_line();
 }
 
@@ -115,4 +118,17 @@ fn print_cpus() {
         0 => println!(),
         more => println!("; {more} more can be brought online"),
     }
+}
+
+/// Stops the boot because the CPU lacks `missing` features: says which and
+/// why on screen and serial, then ends QEMU with failure (or halts).
+pub fn stop_for_missing_features(
+    missing: impl Iterator<Item = &'static crate::arch::features::Feature>,
+) -> ! {
+    println!("\x1b[31mThis CPU lacks features Kestrel needs; stopping.\x1b[0m");
+    for feature in missing {
+        println!("  missing: {} (for {})", feature.name, feature.used_for);
+    }
+    println!("(Under QEMU, use a CPU model with them, e.g. the default `-cpu qemu64`.)");
+    crate::arch::qemu::exit(crate::arch::qemu::ExitCode::Failure)
 }

@@ -32,6 +32,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         "Hello World! This is Kestrel {}.",
         env!("CARGO_PKG_VERSION")
     );
+    // 4b. The CPU must have what the kernel relies on (cpuid); else stop here.
+    if arch::features::missing().next().is_some() {
+        boot_report::stop_for_missing_features(arch::features::missing());
+    }
     // 5. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
     memory::init(boot_info);
     // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
