@@ -139,7 +139,9 @@ fn refine_if_due() {
     let Some(second) = read_pair() else { return };
     match r.take(second, &rate) {
         Some(refined) => *RATE.lock() = refined,
-        // The wraps of the PM timer could not be told: keep the rate, stop.
+        // The wraps of the PM timer could not be told: keep the rate, stop
+        // (remembering an earlier refinement, if there was one).
+        None if r.done_window_s > 0 => r.next_window_s = u64::MAX,
         None => *refinement = None,
     }
 }
