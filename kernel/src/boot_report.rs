@@ -8,7 +8,7 @@
 
 use crate::boot::Firmware;
 use crate::drivers::framebuffer::Describe;
-use crate::{output, println};
+use crate::{output, print, println};
 use bootloader_api::BootInfo;
 use bootloader_api::info::{MemoryRegion, MemoryRegionKind};
 
@@ -16,15 +16,25 @@ use bootloader_api::info::{MemoryRegion, MemoryRegionKind};
 /// shell's first prompt; the runner and the tests wait for it.
 pub const IDLE_LINE: &str = "Boot complete";
 
-/// Prints the boot-complete line with the time since power-on (by the TSC,
-/// which starts at zero when the machine does).
+/// Prints the boot-complete line: the time since the kernel started, and
+/// what the TSC counted since power-on or reset (which includes the firmware
+/// and the bootloader, and earlier sessions if this was a warm reboot).
 pub fn print_boot_complete() {
-    let ms = crate::time::now_ns() / 1_000_000;
+    crate::memory::note_boot_complete();
     println!(
-        "{IDLE_LINE} after {}.{:03} s since power-on.",
-        ms / 1000,
-        ms % 1000
+        "{IDLE_LINE} after {} s since the kernel started (TSC: {} s since power-on or reset).",
+        Seconds(crate::time::uptime()),
+        Seconds(crate::time::since_reset())
     );
+}
+
+/// A duration as seconds with three decimals: `4.474`.
+pub struct Seconds(pub core::time::Duration);
+
+impl core::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:03}", self.0.as_secs(), self.0.subsec_millis())
+    }
 }
 
 /// Totals over the memory map.
@@ -88,5 +98,37 @@ pub fn print(boot_info: &BootInfo) {
     if let Some(rsdp) = boot_info.rsdp_addr.as_ref() {
         println!("ACPI RSDP:    physical {rsdp:#x}");
     }
+    print_cpus();
+    if !crate::arch::features::has_invariant_tsc() {
+        println!("TSC:          not reported invariant (cpuid); the clock assumes a constant rate");
+    }
     crate::memory::print_boot_line();
+}
+
+/// How many CPUs the ACPI MADT lists (the kernel runs on the first only).
+fn print_cpus() {
+    let Some(platform) = crate::arch::acpi::platform() else {
+        return println!("CPUs:         unknown (no ACPI MADT read yet)");
+    };
+    print!(
+        "CPUs:         {} (ACPI MADT); the kernel uses one",
+        platform.cpus
+    );
+    match platform.cpus_online_capable {
+        0 => println!(),
+        more => println!("; {more} more can be brought online"),
+    }
+}
+
+/// Stops the boot because the CPU lacks `missing` features: says which and
+/// why on screen and serial, then ends QEMU with failure (or halts).
+pub fn stop_for_missing_features(
+    missing: impl Iterator<Item = &'static crate::arch::features::Feature>,
+) -> ! {
+    println!("\x1b[31mThis CPU lacks features Kestrel needs; stopping.\x1b[0m");
+    for feature in missing {
+        println!("  missing: {} (for {})", feature.name, feature.used_for);
+    }
+    println!("(Under QEMU, use a CPU model with them, e.g. the default `-cpu qemu64`.)");
+    crate::arch::qemu::exit(crate::arch::qemu::ExitCode::Failure)
 }

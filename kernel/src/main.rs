@@ -20,6 +20,8 @@ use kernel::{
 bootloader_api::entry_point!(kernel_main, config = &boot::BOOTLOADER_CONFIG);
 
 fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
+    // 0. The clock's zero: time is counted from here (read the TSC).
+    time::mark_kernel_start();
     // 1. Serial port COM1: the simplest output device, so it comes first.
     drivers::serial::init();
     // 2. The framebuffer becomes a text console; from now on print! shows on both.
@@ -31,6 +33,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
         "Hello World! This is Kestrel {}.",
         env!("CARGO_PKG_VERSION")
     );
+    // 4b. The CPU must have what the kernel relies on (cpuid); else stop here.
+    if arch::features::missing().next().is_some() {
+        boot_report::stop_for_missing_features(arch::features::missing());
+    }
     // 5. Memory: frame allocator, page tables, NX/W^X hardening, the heap.
     memory::init(boot_info);
     // 6. CPU tables: the GDT with a TSS whose IST stacks have guard pages.
@@ -39,10 +45,10 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     //    and the fault policy decides what follows (end a thread, or halt).
     arch::idt::init(boot_info);
     fault_policy::init();
-    // 8. Report what the bootloader handed us: firmware, screen, memory.
-    boot_report::print(boot_info);
-    // 9. ACPI: where the interrupt controllers are (MADT), power registers (FADT).
+    // 8. ACPI: interrupt controllers and CPUs (MADT), power registers (FADT).
     arch::acpi::init(boot_info).expect("the APIC setup needs the ACPI tables");
+    // 9. Report what the bootloader handed us: firmware, screen, memory, CPUs.
+    boot_report::print(boot_info);
     // 10. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
     arch::irq::init();
     // 11. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.

@@ -33,6 +33,7 @@ kernel::test_kernel![
     test!(divide_error_ends_only_its_thread),
     test!(stack_overflow_ends_only_its_thread),
     test!(kill_ends_sleeping_and_busy_threads),
+    test!(killed_and_crashed_threads_give_back_their_memory),
     test!(async_executor_starts_in_its_own_thread),
     test!(async_producer_consumer_over_a_channel),
     test!(async_sleeps_last_as_long_as_asked),
@@ -362,6 +363,64 @@ fn kill_ends_sleeping_and_busy_threads() {
     assert_eq!(
         thread::kill(thread::ThreadId(1 << 40)),
         Err(KillError::NoSuchThread)
+    );
+}
+
+/// Starts a detached thread that waits forever, once it has started running
+/// (so that its start function has been taken), kills it and lets the
+/// kernel reap it, as `spawn demo` and `kill` do in the shell.
+fn spawn_and_kill_detached() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    STARTED.store(false, Ordering::SeqCst);
+    let id = thread::spawn("doomed", || {
+        STARTED.store(true, Ordering::SeqCst);
+        thread::sleep(Duration::from_secs(3600));
+    })
+    .expect("spawn")
+    .id(); // the handle is dropped: detached
+    while !STARTED.load(Ordering::SeqCst) {
+        thread::yield_now();
+    }
+    thread::kill(id).expect("kill");
+    tasks::scheduler::free_dead_threads();
+}
+
+fn crash_and_join() {
+    let crasher = thread::spawn("crashes", || -> u64 { panic!("deliberate") });
+    assert_eq!(crasher.expect("spawn").join(), Err(ThreadError::Crashed));
+}
+
+/// Killed and crashed threads never return from their closure; what the
+/// kernel itself allocated for them (the start function, the result slot)
+/// must still be freed when they are reaped.
+fn killed_and_crashed_threads_give_back_their_memory() {
+    const ROUNDS: usize = 100;
+    // A first round lets the scheduler's queues and the stack window grow.
+    spawn_and_kill_detached();
+    crash_and_join();
+    tasks::scheduler::shrink_to_fit();
+    let before = memory_in_use();
+    for _ in 0..ROUNDS {
+        spawn_and_kill_detached();
+    }
+    tasks::scheduler::shrink_to_fit();
+    let after_kills = memory_in_use();
+    for _ in 0..ROUNDS {
+        crash_and_join();
+    }
+    tasks::scheduler::shrink_to_fit();
+    let after_crashes = memory_in_use();
+    println!(
+        "heap bytes, frames in use: before {before:?}, after {ROUNDS} kills {after_kills:?}, \
+         after {ROUNDS} crashes {after_crashes:?}"
+    );
+    assert_eq!(
+        after_kills, before,
+        "(heap bytes, frames) after {ROUNDS} kills"
+    );
+    assert_eq!(
+        after_crashes, before,
+        "(heap bytes, frames) after {ROUNDS} crashes"
     );
 }
 

@@ -6,9 +6,11 @@
 //! - the MADT ("APIC"): where the local APIC and the I/O APICs are, and
 //!   *interrupt source overrides*, which say that a legacy ISA IRQ arrives at a
 //!   different I/O APIC input or with a different polarity/trigger than the
-//!   default (on QEMU, the PIT's IRQ 0 comes in on input 2);
+//!   default (on QEMU, the PIT's IRQ 0 comes in on input 2). It also lists one
+//!   local APIC per CPU, which is how we count the CPUs;
 //! - the FADT ("FACP"): the power-management registers and the DSDT, used by
-//!   `power.rs` to switch the machine off.
+//!   `power.rs` to switch the machine off, and the *PM timer*, a counter at
+//!   3.579545 MHz that `time.rs` uses to measure the TSC precisely.
 //!
 //! The `acpi` crate (without its allocating parts) validates and walks the tables;
 //! it asks us, through [`Handler`], to make physical memory readable, which the
@@ -72,6 +74,12 @@ pub struct Platform {
     pub pm1a_control: Option<u16>,
     /// The DSDT's AML bytecode (physical address and length).
     pub dsdt: Option<(PhysAddr, u32)>,
+    /// The FADT's PM timer: its I/O port and width in bits (24 or 32).
+    pub pm_timer: Option<(u16, u32)>,
+    /// CPUs the MADT lists as enabled (local APIC or x2APIC entries).
+    pub cpus: u32,
+    /// CPUs it lists as disabled but possible to bring online later.
+    pub cpus_online_capable: u32,
 }
 
 static PLATFORM: Once<Platform> = Once::new();
@@ -102,6 +110,9 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
         }),
         pm1a_control: None,
         dsdt: None,
+        pm_timer: None,
+        cpus: 0,
+        cpus_online_capable: 0,
     };
     for entry in madt.get().entries() {
         match entry {
@@ -122,6 +133,8 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
             MadtEntry::LocalApicAddressOverride(o) => {
                 platform.local_apic = PhysAddr::new(o.local_apic_address)
             }
+            MadtEntry::LocalApic(cpu) => count_cpu(&mut platform, cpu.flags),
+            MadtEntry::LocalX2Apic(cpu) => count_cpu(&mut platform, cpu.flags),
             _ => {}
         }
     }
@@ -134,11 +147,37 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
             .ok()
             .filter(|b| b.address_space == acpi::address::AddressSpace::SystemIo)
             .map(|b| b.address as u16);
+        let flags = fadt.flags; // (a copy: the table is packed)
+        let bits = if flags.pm_timer_is_32_bit() { 32 } else { 24 };
+        platform.pm_timer = fadt
+            .pm_timer_block()
+            .ok()
+            .flatten()
+            .filter(|b| b.address_space == acpi::address::AddressSpace::SystemIo)
+            .map(|b| (b.address as u16, bits));
     }
     if let Ok(dsdt) = tables.dsdt() {
         platform.dsdt = Some((PhysAddr::new(dsdt.address as u64), dsdt.length));
     }
     Ok(PLATFORM.call_once(|| platform))
+}
+
+/// Counts a MADT processor entry by its flags: bit 0 "enabled", bit 1
+/// "online capable" (may be enabled later).
+fn count_cpu(platform: &mut Platform, flags: u32) {
+    if flags & 1 != 0 {
+        platform.cpus += 1;
+    } else if flags & 2 != 0 {
+        platform.cpus_online_capable += 1;
+    }
+}
+
+/// Reads the PM timer's counter (`None` without one).
+pub fn read_pm_timer() -> Option<u32> {
+    let (port, _) = platform()?.pm_timer?;
+    // SAFETY: the FADT names this I/O port as the PM timer, a read-only
+    // counter; reading it changes nothing.
+    Some(unsafe { x86_64::instructions::port::Port::<u32>::new(port).read() })
 }
 
 /// What [`init`] found, if it succeeded.

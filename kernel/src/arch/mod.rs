@@ -4,6 +4,7 @@
 //! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
 //!   the interrupt entry path and what happens on each vector.
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
+//! - `features`: what the kernel needs from the CPU (`cpuid`), checked at boot.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
 //!   the machine and the interrupt and timer chips.
 
@@ -13,6 +14,7 @@ pub mod cpu;
 pub mod critical_section;
 pub mod entry;
 pub mod exceptions;
+pub mod features;
 pub mod gdt;
 pub mod guard;
 pub mod idt;

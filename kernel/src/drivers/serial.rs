@@ -13,9 +13,18 @@
 //! character times in the FIFO), and the handler moves them all into the
 //! kernel's input queue. Reading the bytes is what clears the interrupt.
 //!
-//! At init we put the chip into loopback mode and check that a test byte comes back:
-//! a machine without a serial port answers every read with 0xFF, and the kernel
-//! then silently skips serial output instead of spinning forever.
+//! At init we write two test values to the chip's *scratch* register (base + 7, a
+//! byte of storage and nothing else) and read them back: a machine without a
+//! serial port answers every read with 0xFF, and the kernel then silently skips
+//! serial output instead of spinning forever. (A loopback test would work too,
+//! but its test byte would land behind any input already waiting.)
+//!
+//! Input typed before the kernel runs: init keeps the bytes already waiting in
+//! the receive FIFO (it clears only the transmit FIFO), and [`enable_input`]
+//! hands them to the input queue. The FIFO holds 16 bytes; what arrives while it
+//! is full is lost on real hardware (QEMU instead holds it back until there is
+//! room). What arrives before the firmware or the bootloader last reset the UART
+//! is gone before the kernel runs.
 
 use spin::Mutex;
 use x86_64::instructions::port::Port;
@@ -30,6 +39,7 @@ const FIFO_CONTROL: u16 = 2;
 const LINE_CONTROL: u16 = 3;
 const MODEM_CONTROL: u16 = 4;
 const LINE_STATUS: u16 = 5;
+const SCRATCH: u16 = 7;
 
 // Bits of the line status register.
 const DATA_READY: u8 = 1 << 0;
@@ -68,20 +78,27 @@ impl Uart {
         unsafe { Port::new(self.base + offset).read() }
     }
 
-    /// Programs 115200 baud, 8 data bits, no parity, 1 stop bit, FIFOs on, and
-    /// checks in loopback mode that the chip is there. Returns whether it is.
+    /// Checks (with the scratch register) that the chip is there, then
+    /// programs 115200 baud, 8 data bits, no parity, 1 stop bit, FIFOs on.
+    /// Received bytes already waiting stay in the FIFO. Returns whether the
+    /// chip is there.
     pub fn init(&mut self) -> bool {
+        self.present = [0x55, 0xAA].into_iter().all(|test| {
+            self.write_reg(SCRATCH, test);
+            self.read_reg(SCRATCH) == test
+        });
+        if !self.present {
+            return false;
+        }
         self.write_reg(INT_ENABLE, 0x00); // no interrupts (yet)
         self.write_reg(LINE_CONTROL, 0x80); // DLAB on: next two writes set the divisor
         self.write_reg(DATA, 0x01); // divisor 1 = 115200 baud
         self.write_reg(INT_ENABLE, 0x00);
         self.write_reg(LINE_CONTROL, 0x03); // DLAB off, 8 bits, no parity, 1 stop bit
-        self.write_reg(FIFO_CONTROL, 0xC7); // FIFOs on and cleared, 14-byte trigger
-        self.write_reg(MODEM_CONTROL, 0x1E); // loopback, RTS, OUT1, OUT2
-        self.write_reg(DATA, 0xAE);
-        self.present = self.read_reg(DATA) == 0xAE;
-        self.write_reg(MODEM_CONTROL, 0x0F); // normal mode: DTR, RTS, OUT1, OUT2
-        self.present
+        // FIFOs on, transmit FIFO cleared, receive FIFO kept, 14-byte trigger.
+        self.write_reg(FIFO_CONTROL, 0xC5);
+        self.write_reg(MODEM_CONTROL, 0x0F); // DTR, RTS, OUT1, OUT2 (OUT2: IRQ line on)
+        true
     }
 
     /// Sends one byte, waiting (boundedly) for the transmitter to be free.
@@ -141,7 +158,8 @@ const RECEIVED_DATA_INTERRUPT: u8 = 1 << 0;
 static DELIVER: spin::Once<fn(u8)> = spin::Once::new();
 
 /// Turns on the receive interrupt of COM1; every received byte goes to
-/// `deliver` (the input queue's `push`), in the interrupt handler.
+/// `deliver` (the input queue's `push`), in the interrupt handler. Bytes that
+/// were already waiting in the receive FIFO go there first.
 pub fn enable_input(deliver: fn(u8)) {
     use crate::arch::{interrupts, irq};
     DELIVER.call_once(|| deliver);
@@ -155,6 +173,7 @@ pub fn enable_input(deliver: fn(u8)) {
         let mut uart = SERIAL.lock();
         if uart.present {
             uart.write_reg(INT_ENABLE, RECEIVED_DATA_INTERRUPT);
+            drain_received(deliver);
         }
     });
 }

@@ -31,7 +31,9 @@
 //! # Interrupts
 //!
 //! The heap sits behind an [`IrqMutex`]: interrupts are off while it is
-//! locked, so an interrupt handler that allocates cannot deadlock on it.
+//! locked, so an interrupt handler that allocates cannot deadlock on it. It
+//! is locked for one allocator call at a time, never for longer (the
+//! benchmark too, see [`bench`]): a call is short, a loop of calls is not.
 
 use super::paging::{self, TlbFlush};
 use super::{frames, phys_to_virt};
@@ -210,9 +212,36 @@ pub fn stats() -> Option<HeapStats> {
 
 /// Runs the `heap` crate's mixed workload (random sizes 8 B to 4 KiB, random
 /// frees) on the kernel heap; returns the result and the TSC ticks it took.
+///
+/// Each allocator call takes the heap's lock on its own, as `Box` and `Vec`
+/// do, so interrupts are off for one call at a time and the timer, other
+/// threads and input go on during a long run.
 pub fn bench(ops: usize, seed: u64) -> (heap::workload::WorkloadResult, u64) {
-    let mut heap = HEAP.lock();
     let start = super::rdtsc();
-    let result = heap::workload::workload_mixed(&mut *heap, ops, seed);
+    let result = heap::workload::workload_mixed(&mut LockedPerCall, ops, seed);
     (result, super::rdtsc() - start)
+}
+
+/// The kernel heap as a workload's allocator, locked for each call.
+struct LockedPerCall;
+
+impl heap::workload::RawAllocator for LockedPerCall {
+    fn alloc(&mut self, layout: Layout) -> Option<NonNull<u8>> {
+        HEAP.lock().allocate(layout).ok()
+    }
+
+    unsafe fn dealloc(&mut self, ptr: NonNull<u8>, layout: Layout) {
+        // SAFETY: passed on from the caller.
+        unsafe { HEAP.lock().deallocate(ptr, layout) }
+    }
+
+    unsafe fn realloc(
+        &mut self,
+        ptr: NonNull<u8>,
+        old: Layout,
+        new_size: usize,
+    ) -> Option<NonNull<u8>> {
+        // SAFETY: passed on from the caller.
+        unsafe { HEAP.lock().reallocate(ptr, old, new_size) }.ok()
+    }
 }

@@ -28,7 +28,7 @@ pub mod heap;
 pub mod paging;
 pub mod stack;
 
-use crate::println;
+use crate::{print, println};
 use bootloader_api::BootInfo;
 use spin::Once;
 use x86_64::structures::paging::PageTable;
@@ -37,6 +37,8 @@ use x86_64::{PhysAddr, VirtAddr};
 static PHYS_OFFSET: Once<VirtAddr> = Once::new();
 static HARDENING: Once<hardening::Report> = Once::new();
 static FRAME_INIT_TICKS: Once<u64> = Once::new();
+/// Frames in use when the boot was complete (see [`note_boot_complete`]).
+static USED_AT_BOOT_COMPLETE: Once<usize> = Once::new();
 
 /// Where the bootloader mapped physical memory.
 pub fn phys_offset() -> VirtAddr {
@@ -121,17 +123,30 @@ pub fn print_boot_line() {
     }
 }
 
+/// Remembers how many frames are in use now, at the end of the boot, so
+/// that `mem` can show what has been used since. The first call counts.
+pub fn note_boot_complete() {
+    if let Some(f) = frames::stats() {
+        USED_AT_BOOT_COMPLETE.call_once(|| f.used());
+    }
+}
+
 /// Prints what the shell command `mem` shows.
 pub fn report() {
     match frames::stats() {
-        Some(f) => println!(
-            "frames: {} total, {} used, {} free ({} MiB free; {} used at boot)",
-            f.usable,
-            f.used(),
-            f.free,
-            f.free * 4096 / MIB,
-            frames::at_boot().map_or(0, |b| b.used())
-        ),
+        Some(f) => {
+            print!(
+                "frames: {} total, {} used, {} free ({} MiB free",
+                f.usable,
+                f.used(),
+                f.free,
+                f.free * 4096 / MIB,
+            );
+            match USED_AT_BOOT_COMPLETE.get() {
+                Some(used) => println!("; {used} used when the boot was complete)"),
+                None => println!(")"),
+            }
+        }
         None => println!("frames: not available"),
     }
     match heap::stats() {

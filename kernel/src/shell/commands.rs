@@ -7,6 +7,8 @@ use super::error::{Error, Result, no_args};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
 use crate::{bench, boot_report, print, println, time};
+use alloc::format;
+use alloc::string::String;
 
 /// One command.
 pub struct Command {
@@ -35,7 +37,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "uptime",
-        summary: "time since power-on (TSC clock)",
+        summary: "time since the kernel started (TSC clock), the TSC's rate",
         run: uptime,
     },
     Command {
@@ -138,11 +140,25 @@ fn uptime(args: &[&str]) -> Result {
     no_args(args, "uptime")?;
     let ns = time::now_ns();
     println!(
-        "up {}.{:09} s ({} timer ticks at {} Hz)",
+        "up {}.{:09} s since the kernel started ({} timer ticks at {} Hz)",
         ns / 1_000_000_000,
         ns % 1_000_000_000,
         time::ticks(),
         time::TICK_HZ
+    );
+    let hz = time::tsc_hz();
+    let refined = match time::refined_over_s() {
+        None => String::from("not refined: no usable ACPI PM timer"),
+        Some(0) => String::from("measured on the PIT at boot; refinement pending"),
+        Some(s) => format!("refined over {s} s against the ACPI PM timer"),
+    };
+    println!(
+        "TSC: {}.{:06} MHz ({refined}; {}.{:06} MHz at boot), {} s since power-on or reset",
+        hz / 1_000_000,
+        hz % 1_000_000,
+        time::boot_tsc_hz() / 1_000_000,
+        time::boot_tsc_hz() % 1_000_000,
+        boot_report::Seconds(time::since_reset())
     );
     Ok(())
 }
@@ -179,9 +195,12 @@ fn heapbench(args: &[&str]) -> Result {
     let (result, ticks) = crate::memory::heap::bench(ops, 0x5eed);
     let ns = time::cycles_to_ns(ticks).max(1);
     println!(
-        "heap workload (b): {} ops ({} failed), {} bytes requested, in {} us: {} ops/s",
-        result.ops,
+        "heap workload (b): {} random allocs/frees ({} failed) + {} to set up and free \
+         the rest = {} allocator calls, {} bytes requested, in {} us: {} calls/s",
+        result.ops - result.extra_ops,
         result.failed,
+        result.extra_ops,
+        result.ops,
         result.bytes_requested,
         ns / 1000,
         result.ops * 1_000_000_000 / ns

@@ -40,8 +40,15 @@ pub const SLICE_NS: u64 = 10_000_000;
 /// Pages of stack for the idle thread.
 const IDLE_STACK_PAGES: u64 = 4;
 
-/// What a new thread runs.
-pub type Start = Box<dyn FnOnce() + Send>;
+/// What a new thread runs: called once, by the thread itself.
+///
+/// It is `FnMut` rather than `FnOnce` so that the thread can call it where it
+/// lies, inside its record, instead of moving it onto its own stack: a killed
+/// or crashed thread never returns from it, and whatever lies on a dead stack
+/// is never dropped. Left in the record, the closure (and whatever it owns,
+/// such as `spawn`'s result slot) is dropped with the record when the thread
+/// is reaped, however it ended.
+pub type Start = Box<dyn FnMut() + Send>;
 
 /// What the kernel keeps per thread, inside the scheduler's record.
 pub struct ThreadData {
@@ -49,7 +56,7 @@ pub struct ThreadData {
     rsp: u64,
     /// The thread's own stack (`None` for `main`, which runs on the boot stack).
     stack: Option<KernelStack>,
-    /// The function to run, until the thread has started.
+    /// The function the thread runs; kept until the record is dropped.
     start: Option<Start>,
     /// The kernel needs this thread: it cannot be killed, and a crash in it
     /// is fatal instead of ending only the thread.
@@ -168,14 +175,20 @@ pub fn current() -> Option<ThreadId> {
 /// Where every new thread begins (called by `switch::thread_entry`, with
 /// interrupts disabled, as the running thread).
 pub extern "C" fn thread_start() -> ! {
-    let start = with(|s| {
+    let start: *mut (dyn FnMut() + Send) = with(|s| {
         let me = s.current();
-        s.thread_mut(me).and_then(|t| t.data_mut().start.take())
+        let start = s.thread_mut(me)?.data_mut().start.as_mut()?;
+        Some(&raw mut **start)
     })
     .flatten()
     .expect("a new thread has its start function");
     interrupts::enable();
-    start();
+    // SAFETY: the closure lives in its own heap block, owned by this thread's
+    // record, which is dropped only once the thread has exited and the CPU
+    // has left it for good (see `ThreadData`'s `Drop`): it outlives this
+    // call, even though the record itself may move inside the scheduler.
+    // Nothing else touches `start` after the record is made.
+    unsafe { (*start)() };
     exit(ExitStatus::Returned(0))
 }
 

@@ -13,7 +13,10 @@
 //! folder) take the thread off the CPU until it can go on; nothing spins.
 //!
 //! A killed or crashed thread never returns from its closure: whatever its
-//! stack frames owned (heap memory, held locks) stays as it was. That is why
+//! stack frames owned (heap memory, held locks) stays as it was. (What the
+//! kernel itself keeps for the thread, its start function and result slot,
+//! lives in the thread's record and is freed when the thread is reaped; see
+//! `scheduler::Start`.) That is why
 //! [`kill`] is meant for threads that share no locks, such as the shell's
 //! demo threads, and why kernel threads should prefer to check a stop flag.
 
@@ -86,9 +89,13 @@ where
 {
     let result = Arc::new(IrqMutex::new(None));
     let slot = result.clone();
+    let mut f = Some(f);
+    // Called once (see `Start`); `f` moves out of it, `slot` stays in it.
     let start: Start = Box::new(move || {
-        let value = f();
-        *slot.lock() = Some(value);
+        if let Some(f) = f.take() {
+            let value = f();
+            *slot.lock() = Some(value);
+        }
     });
     let id = spawn_raw(name, STACK_PAGES, start)?;
     Ok(JoinHandle {
