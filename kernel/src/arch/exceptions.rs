@@ -93,6 +93,7 @@ pub fn handle(frame: &mut InterruptFrame) {
         output::emergency_print(format_args!("{}\n", Report { frame, cr2 }));
         return end_test(frame, cr2);
     }
+    arch::pvpanic::report_panic();
     output::emergency_print(format_args!(
         "\n{}\x1b[31mThe kernel cannot continue after this exception; halting.\x1b[0m\n",
         Report { frame, cr2 }
