@@ -85,6 +85,70 @@ fn test_command_exit_status_follows_the_kernel() {
     assert!(!unknown.status.success());
 }
 
+#[test]
+fn bad_options_are_refused_before_anything_is_built() {
+    let zero = runner(&["test", "--timeout", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--timeout must be at least 1"));
+    // Checked before building and booting: no QMP error after a whole boot.
+    let shot = runner(&["screenshot", "/nonexistent-dir/x.png"]);
+    assert_eq!(shot.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&shot.stderr);
+    assert!(
+        stderr.contains("the directory /nonexistent-dir does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("Compiling") && !stderr.contains("QMP"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_test_kernel_lists_the_others_sorted() {
+    let unknown = runner(&["test", "no_such_kernel"]);
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    let list = stderr
+        .split("(there are: ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let names: Vec<&str> = list.split(", ").collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(names.contains(&"basics") && names.len() >= 5, "{list}");
+}
+
+/// With `CARGO_TARGET_DIR` set, every output of the runner goes there (so a
+/// read-only checkout can be built). The kernel's and the imager's build
+/// directories are linked from this checkout's, to save rebuilding them.
+#[test]
+fn cargo_target_dir_receives_the_images() {
+    let ours = kestrel::builder::target_dir(&kestrel::builder::root());
+    let elsewhere = std::env::temp_dir().join(format!("kestrel-target-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    for dir in ["kernel", "imager"] {
+        std::os::unix::fs::symlink(ours.join(dir), elsewhere.join(dir)).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .arg("--images")
+        .env("CARGO_TARGET_DIR", &elsewhere)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    assert!(output.status.success(), "{output:?}");
+    let images = elsewhere.join("images/debug");
+    for (line, name) in text.lines().zip(["kestrel-bios.img", "kestrel-uefi.img"]) {
+        assert!(
+            line.ends_with(&*images.join(name).to_string_lossy()),
+            "{text}"
+        );
+    }
+}
+
 /// How long an interactive run may take to reach a text. Generous: on a fresh
 /// clone this includes building the bootloader (minutes).
 const DEADLINE: Duration = Duration::from_secs(900);
