@@ -87,6 +87,12 @@ fn interrupts_pass(firmware: Firmware) {
     assert!(verdict("stack_overflow_is_caught").contains("guard page"));
     assert!(verdict("stack_overflow_is_caught").contains("double fault"));
     assert!(verdict("page_fault_reports_the_address").contains("non-present page"));
+    // The input queue reports the bytes it refused (CAPACITY + 3 were pushed).
+    assert!(
+        run.serial.contains("input: 3 bytes dropped"),
+        "{}",
+        run.serial
+    );
     // The report names the function that faulted.
     assert!(
         run.serial

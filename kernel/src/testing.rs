@@ -192,7 +192,8 @@ pub fn end_current_test(what: &str, message: &str) -> ! {
     run_remaining()
 }
 
-/// A fixed-size text buffer (no heap in this chapter); silently truncates.
+/// A fixed-size text buffer (it works before the heap is set up, and in a
+/// panic while the heap is out of memory); silently truncates.
 struct MessageBuf {
     bytes: [u8; 256],
     len: usize,
