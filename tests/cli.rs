@@ -104,6 +104,18 @@ fn bad_options_are_refused_before_anything_is_built() {
     );
 }
 
+/// `screenshot` waits for a settled screen and saves it as a PNG file.
+#[test]
+fn screenshot_saves_a_png() {
+    let path = std::env::temp_dir().join(format!("kestrel-shot-{}.png", std::process::id()));
+    let output = runner(&["screenshot", path.to_str().unwrap()]);
+    let bytes = std::fs::read(&path);
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&output).contains("saved "), "{output:?}");
+    assert!(bytes.unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+}
+
 #[test]
 fn unknown_test_kernel_lists_the_others_sorted() {
     let unknown = runner(&["test", "no_such_kernel"]);
