@@ -104,9 +104,17 @@ fn bad_options_are_refused_before_anything_is_built() {
     );
 }
 
+/// Interactive runs boot the main image writable, which QEMU locks against
+/// any other use: tests that boot the main image take turns.
+fn main_image_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// `screenshot` waits for a settled screen and saves it as a PNG file.
 #[test]
 fn screenshot_saves_a_png() {
+    let _turn = main_image_turn();
     let path = std::env::temp_dir().join(format!("kestrel-shot-{}.png", std::process::id()));
     let output = runner(&["screenshot", path.to_str().unwrap()]);
     let bytes = std::fs::read(&path);
@@ -169,7 +177,7 @@ const DEADLINE: Duration = Duration::from_secs(900);
 /// on its serial console arrives on the runner's stdout, and what the user types
 /// goes to its stdin (Ctrl-A X quits QEMU).
 struct Interactive {
-    /// Interactive runs boot the image writable, which QEMU locks: one at a time.
+    /// See [`main_image_turn`].
     _turn: std::sync::MutexGuard<'static, ()>,
     child: Child,
     stdin: ChildStdin,
@@ -179,8 +187,7 @@ struct Interactive {
 
 impl Interactive {
     fn start(args: &[&str]) -> Interactive {
-        static TURN: Mutex<()> = Mutex::new(());
-        let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = main_image_turn();
         let mut child = Command::new(env!("CARGO_BIN_EXE_kestrel"))
             .arg("--headless")
             .args(args)
