@@ -8,7 +8,12 @@
 //!   unstable `-Zbuild-std`. That needs `RUSTC_BOOTSTRAP=1`, which we set for this
 //!   one build only (`target/imager`); it takes about two minutes, once;
 //! - the runner itself, which `cargo run` already built.
+//!
+//! The disk images go to `target/images`. `target/` stands for cargo's target
+//! directory: `CARGO_TARGET_DIR` when it is set (so a read-only checkout can be
+//! built elsewhere), else `target/` in the repository ([`target_dir`]).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -34,6 +39,21 @@ impl Profile {
 /// The repository root (where the runner's Cargo.toml is).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where every build output of the runner goes (see the module comment).
+pub fn target_dir(root: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| root.to_path_buf());
+    target_dir_from(root, std::env::var_os("CARGO_TARGET_DIR"), &cwd)
+}
+
+/// [`target_dir`] for a given value of `CARGO_TARGET_DIR`, which cargo reads
+/// relative to the current directory `cwd`.
+pub fn target_dir_from(root: &Path, cargo_target_dir: Option<OsString>, cwd: &Path) -> PathBuf {
+    match cargo_target_dir {
+        Some(dir) if !dir.is_empty() => cwd.join(dir),
+        _ => root.join("target"),
+    }
 }
 
 /// A cargo command run from the repository root (so rust-toolchain.toml and
@@ -73,11 +93,9 @@ pub fn build_kernel(
 ) -> Result<Vec<(String, PathBuf)>, String> {
     let mut cmd = cargo(root);
     cmd.args(["build", "--package", "kernel", "--target", KERNEL_TARGET])
-        .args([
-            "--target-dir",
-            "target/kernel",
-            "--message-format=json-render-diagnostics",
-        ])
+        .arg("--target-dir")
+        .arg(target_dir(root).join("kernel"))
+        .arg("--message-format=json-render-diagnostics")
         .arg(match what {
             KernelTargets::Main => "--bins",
             KernelTargets::Tests => "--tests",
@@ -104,10 +122,11 @@ pub fn build_kernel(
 }
 
 /// Picks `(target name, executable path)` of the targets of `kind` (`bin`,
-/// `test`) out of cargo's JSON messages. (Building tests also builds the binary,
+/// `test`) out of cargo's JSON messages, sorted by name (cargo reports them in
+/// the order they finish building). (Building tests also builds the binary,
 /// which integration tests may want to run.)
 pub fn executables(json_lines: &str, kind: &str) -> Vec<(String, PathBuf)> {
-    json_lines
+    let mut found: Vec<(String, PathBuf)> = json_lines
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|msg| msg["reason"] == "compiler-artifact")
@@ -117,12 +136,14 @@ pub fn executables(json_lines: &str, kind: &str) -> Vec<(String, PathBuf)> {
             let path = msg["executable"].as_str()?;
             Some((name, PathBuf::from(path)))
         })
-        .collect()
+        .collect();
+    found.sort();
+    found
 }
 
 /// Builds the image tool (quick when it is already built).
 pub fn build_imager(root: &Path) -> Result<PathBuf, String> {
-    let target_dir = root.join("target/imager");
+    let target_dir = target_dir(root).join("imager");
     let binary = target_dir.join("debug/imager");
     if !binary.exists() {
         eprintln!(
@@ -250,13 +271,18 @@ mod tests {
     #[test]
     fn executables_are_picked_from_cargo_json() {
         let json = r#"{"reason":"compiler-artifact","target":{"name":"log","kind":["lib"]},"executable":null}
+{"reason":"compiler-artifact","target":{"name":"tasks","kind":["test"]},"executable":"/t/deps/tasks-def"}
 {"reason":"compiler-artifact","target":{"name":"basics","kind":["test"]},"executable":"/t/deps/basics-abc"}
 not json at all
 {"reason":"build-finished","success":true}
 {"reason":"compiler-artifact","target":{"name":"kernel","kind":["bin"]},"executable":"/t/kernel"}"#;
         assert_eq!(
             executables(json, "test"),
-            [("basics".to_string(), PathBuf::from("/t/deps/basics-abc"))]
+            [
+                ("basics".to_string(), PathBuf::from("/t/deps/basics-abc")),
+                ("tasks".to_string(), PathBuf::from("/t/deps/tasks-def"))
+            ],
+            "sorted by name, whatever order cargo finished them in"
         );
         assert_eq!(
             executables(json, "bin"),
@@ -296,6 +322,28 @@ not json at all
         );
         assert!(report.sections.iter().any(|s| s.name == ".symtab"));
         assert!(report.entry_symbol.is_some());
+    }
+
+    #[test]
+    fn cargo_target_dir_moves_every_output() {
+        let (root, cwd) = (Path::new("/src/kestrel"), Path::new("/home/me"));
+        assert_eq!(
+            target_dir_from(root, None, cwd),
+            Path::new("/src/kestrel/target")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("".into()), cwd),
+            Path::new("/src/kestrel/target")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("/tmp/t".into()), cwd),
+            Path::new("/tmp/t")
+        );
+        assert_eq!(
+            target_dir_from(root, Some("out".into()), cwd),
+            Path::new("/home/me/out"),
+            "relative to the current directory, as cargo reads it"
+        );
     }
 
     #[test]

@@ -120,6 +120,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
     if cli.runs == 0 {
         return Err("--runs must be at least 1".into());
     }
+    if cli.timeout_secs == 0 {
+        return Err("--timeout must be at least 1 (seconds)".into());
+    }
     Ok(cli)
 }
 
@@ -251,6 +254,12 @@ mod tests {
         );
         assert!(parse_str("--timeout soon").unwrap_err().contains("`soon`"));
         assert!(parse_str("--runs 0 bench-boot").is_err());
+        assert!(
+            parse_str("test --timeout 0")
+                .unwrap_err()
+                .contains("--timeout must be at least 1")
+        );
+        assert_eq!(parse_str("test --timeout 1").unwrap().timeout_secs, 1);
         assert!(parse_str("inspect a b").is_err());
         assert!(parse_str("bench-boot now").is_err());
         assert!(parse_str("setup everything").is_err());

@@ -6,16 +6,19 @@
 pub mod bench;
 pub mod builder;
 pub mod cli;
+pub mod events;
 pub mod inspect;
+pub mod outcome;
 pub mod ppm;
 pub mod qemu;
 pub mod qmp;
+pub mod screenshot;
 pub mod setup;
 pub mod testlog;
 pub mod toolchain;
 
 use builder::{Images, KernelTargets, Profile};
-use qemu::{Boot, Firmware, Serial, Session, tempdir::TempDir};
+use qemu::{Boot, Firmware, Serial, Session, Watch, tempdir::TempDir};
 use std::path::{Path, PathBuf};
 
 /// A built kernel and its disk images.
@@ -33,7 +36,9 @@ pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String
     setup::ensure_rust_parts(&root)?;
     let imager = builder::build_imager(&root)?;
     let kernels = builder::build_kernel(&root, profile, what)?;
-    let out_dir = root.join("target/images").join(profile.dir());
+    let out_dir = builder::target_dir(&root)
+        .join("images")
+        .join(profile.dir());
     kernels
         .into_iter()
         .map(|(name, elf)| {
@@ -99,9 +104,9 @@ pub fn boot_captured(
         serial: Serial::Captured,
         gdb: false,
         qmp: qmp.clone(),
+        watch: Watch::in_dir(scratch.path()),
         extra: options.extra.clone(),
     };
-    let session = Session::start(&qemu, &boot, Some(scratch))
-        .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
+    let session = Session::start(&qemu, &boot, Some(scratch))?;
     Ok((session, qmp))
 }

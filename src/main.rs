@@ -4,9 +4,13 @@
 
 use kestrel::builder::{KernelTargets, Profile};
 use kestrel::cli::{self, Cli, Command};
-use kestrel::qemu::{self, Boot, Firmware, Serial};
+use kestrel::events::Watcher;
+use kestrel::outcome::{Outcome, unasked_triple_fault};
+use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch};
 use kestrel::qmp::Qmp;
-use kestrel::{Built, CaptureOptions, bench, build, image_for, inspect, setup, testlog};
+use kestrel::{
+    Built, CaptureOptions, bench, build, image_for, inspect, screenshot, setup, testlog,
+};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -87,6 +91,7 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
     let qemu = setup::qemu()?;
     let (scratch, ovmf) = kestrel::scratch_for(cli.firmware)?;
     let window = !cli.headless && has_display();
+    let watch = Watch::in_dir(scratch.path());
     let boot = Boot {
         firmware: cli.firmware,
         image: image_for(&kernel.images, cli.firmware).to_path_buf(),
@@ -95,6 +100,7 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
         serial: Serial::Terminal,
         gdb: cli.gdb,
         qmp: None,
+        watch: watch.clone(),
         extra: cli.qemu_args.clone(),
     };
     if !window {
@@ -107,15 +113,64 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
             kernel.elf.display()
         );
     }
-    let status = std::process::Command::new(&qemu)
+    let listener = Watcher::listen(&watch.socket)?;
+    let mut child = std::process::Command::new(&qemu)
         .args(qemu::args(&boot))
-        .status()
+        .spawn()
         .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
+    let outcome = watch_interactive(&listener, &mut child, &watch);
+    if outcome.is_err() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     drop(scratch);
-    Ok(qemu::runner_status(status.code()).clamp(0, 255) as u8)
+    let outcome = outcome?;
+    if let Some(message) = outcome.message() {
+        eprintln!("[run] {message}");
+    }
+    Ok(outcome.exit_code())
 }
 
+/// Waits for an interactive QEMU to end and judges the run. The kernel's
+/// `reboot` restarts the machine and the run goes on; after a triple fault the
+/// machine would only restart into the same fault, so the runner ends QEMU.
+fn watch_interactive(
+    listener: &std::os::unix::net::UnixListener,
+    child: &mut std::process::Child,
+    watch: &Watch,
+) -> Result<Outcome, String> {
+    let mut watcher = Watcher::accept(listener, child, WATCH_TIMEOUT)?;
+    let mut resets_checked = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        let seen = watcher.wait_until(Duration::from_millis(100), |seen| {
+            seen.resets.len() > resets_checked || seen.closed
+        });
+        if seen.closed {
+            break child.wait().map_err(|e| e.to_string())?;
+        }
+        if seen.resets.len() > resets_checked {
+            resets_checked = seen.resets.len();
+            if unasked_triple_fault(&watch.reset_log_text()) {
+                watcher.quit()?;
+            }
+        }
+    };
+    let seen = watcher.finish(WATCH_TIMEOUT);
+    Ok(Outcome::judge(
+        status.code(),
+        &seen,
+        &watch.reset_log_text(),
+    ))
+}
+
+/// How long the screen may keep changing after the boot report.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
+
 fn screenshot(cli: &Cli, file: &str) -> Result<u8, String> {
+    let path = screenshot::writable_file(file)?;
     let kernel = main_kernel(cli)?;
     let options = CaptureOptions {
         qmp: true,
@@ -124,10 +179,12 @@ fn screenshot(cli: &Cli, file: &str) -> Result<u8, String> {
     let image = image_for(&kernel.images, cli.firmware);
     let (mut session, socket) = kestrel::boot_captured(cli.firmware, image, &options)?;
     session.wait_for(bench::IDLE_LINE, Duration::from_secs(cli.timeout_secs))?;
-    std::thread::sleep(Duration::from_millis(200));
     let socket = socket.expect("QMP was asked for");
     let mut qmp = Qmp::connect(&socket, Duration::from_secs(10))?;
-    let path = std::path::absolute(file).map_err(|e| format!("{file}: {e}"))?;
+    let scratch = socket
+        .parent()
+        .expect("the socket is in the scratch directory");
+    screenshot::settled_screen(&mut qmp, scratch, SETTLE_TIMEOUT)?;
     qmp.screendump_as(&path, "png")?;
     println!("saved {}", path.display());
     Ok(0)
@@ -176,13 +233,17 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
             for result in &log.results {
                 println!("  {} ... {}", result.name, result.verdict);
             }
-            let ok = ending == qemu::Ending::Exited(Some(qemu::QEMU_SUCCESS));
-            if !ok {
+            let outcome = session.outcome();
+            if outcome != Some(Outcome::Success) {
                 failures += 1;
-                println!(
-                    "  kernel ended with {ending:?}; serial output:\n{}",
-                    session.serial()
-                );
+                let why = match (&ending, outcome.and_then(|o| o.message())) {
+                    (qemu::Ending::TimedOut, _) => {
+                        format!("no end after {} s (--timeout)", cli.timeout_secs)
+                    }
+                    (_, Some(message)) => message,
+                    (_, None) => format!("{ending:?}, not the harness's exit"),
+                };
+                println!("  {why}; serial output:\n{}", session.serial());
             }
         }
     }

@@ -1,16 +1,27 @@
 //! Starting QEMU: the command line for each way of booting, and a session type
-//! that captures the serial console, enforces a timeout and maps the exit status.
+//! that captures the serial console, enforces a timeout and judges how the run
+//! ended.
 //!
 //! The kernel leaves QEMU through the `isa-debug-exit` device: a write of `v` to
 //! port 0xf4 makes QEMU exit with status `(v << 1) | 1`. The kernel writes 0x10 for
 //! success and 0x11 for failure, so QEMU exits with 33 or 35 (see
-//! `kernel/src/arch/qemu.rs`); [`runner_status`] turns 33 into 0.
+//! `kernel/src/arch/qemu.rs`). A kernel panic is reported through the `pvpanic`
+//! device, and every run is watched over QMP (`events.rs`); `outcome.rs` turns all
+//! this into the runner's exit status.
+//!
+//! Runs whose serial output the runner captures (tests, benchmarks, screenshots)
+//! use `-no-reboot`: a reset ends QEMU, so a test kernel cannot boot again and
+//! again. Interactive runs leave it out, so that `reboot` restarts the machine.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use crate::events::{Seen, Watcher};
+use crate::outcome::Outcome;
 
 /// QEMU's exit status when the kernel reports success.
 pub const QEMU_SUCCESS: i32 = (0x10 << 1) | 1;
@@ -55,7 +66,33 @@ pub struct Boot {
     pub gdb: bool,
     /// A QMP control socket (screendump, sendkey) at this path.
     pub qmp: Option<PathBuf>,
+    /// Where the runner watches the run.
+    pub watch: Watch,
     pub extra: Vec<String>,
+}
+
+/// The runner's own QMP socket (for events) and QEMU's log of CPU resets.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    pub socket: PathBuf,
+    pub reset_log: PathBuf,
+}
+
+impl Watch {
+    /// Both files in the run's scratch directory.
+    pub fn in_dir(dir: &Path) -> Watch {
+        Watch {
+            socket: dir.join("events.sock"),
+            reset_log: dir.join("resets.log"),
+        }
+    }
+
+    /// What QEMU logged about CPU resets so far (empty if nothing yet).
+    pub fn reset_log_text(&self) -> String {
+        std::fs::read(&self.reset_log)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
 }
 
 /// The arguments for `qemu-system-x86_64`.
@@ -78,12 +115,30 @@ pub fn args(boot: &Boot) -> Vec<String> {
         "-drive",
         &format!("format=raw,file={}{snapshot}", boot.image.display()),
     ]);
-    // The kernel's exit device, and no reboot loop after a triple fault.
+    // The kernel's exit device, and the pvpanic device through which it reports
+    // a panic; after one the machine keeps running, so the report stays readable.
     push(&[
         "-device",
         "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        "-no-reboot",
+        "-device",
+        "pvpanic",
+        "-action",
+        "panic=none",
     ]);
+    // The runner's QMP socket for events (QEMU connects to the runner), and the
+    // log in which QEMU names triple faults.
+    push(&[
+        "-qmp",
+        &format!("unix:{}", boot.watch.socket.display()),
+        "-d",
+        "cpu_reset",
+        "-D",
+        &boot.watch.reset_log.display().to_string(),
+    ]);
+    // In a captured run a reset ends QEMU: no reboot loop after a triple fault.
+    if boot.serial == Serial::Captured {
+        push(&["-no-reboot"]);
+    }
     if !boot.window {
         push(&["-display", "none"]);
     }
@@ -109,18 +164,6 @@ fn pflash(path: &Path, readonly: bool) -> String {
     format!("if=pflash,format=raw{ro},file={}", path.display())
 }
 
-/// The runner's exit status for a QEMU exit status: the kernel's success exit
-/// and a normal QEMU exit (window closed, `quit`) are 0; the kernel's failure is 1;
-/// anything else (QEMU could not start, was killed) is passed on, or 2.
-pub fn runner_status(status: Option<i32>) -> i32 {
-    match status {
-        Some(0) | Some(QEMU_SUCCESS) => 0,
-        Some(QEMU_FAILURE) => 1,
-        Some(other) => other,
-        None => 2,
-    }
-}
-
 /// How a captured QEMU run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {
@@ -137,30 +180,46 @@ pub struct Session {
     /// serial port: what the runner writes here, the kernel receives.
     stdin: Option<ChildStdin>,
     serial: Arc<Mutex<Vec<u8>>>,
+    /// The thread copying QEMU's standard output into `serial`.
+    reader: Option<JoinHandle<()>>,
+    watcher: Watcher,
+    watch: Watch,
     started: Instant,
+    /// QEMU's exit status, once it has exited (`None` inside: killed).
+    exit: Option<Option<i32>>,
     _vars_dir: Option<tempdir::TempDir>,
 }
 
 impl Session {
-    /// Starts `qemu` with `boot` (whose `serial` must be `Captured`). `vars_dir`
-    /// is kept alive (and deleted) with the session.
+    /// Starts `qemu` with `boot` (whose `serial` must be `Captured`) and connects
+    /// the event watcher. `vars_dir` is kept alive (and deleted) with the session.
     pub fn start(
         qemu: &Path,
         boot: &Boot,
         vars_dir: Option<tempdir::TempDir>,
-    ) -> std::io::Result<Session> {
+    ) -> Result<Session, String> {
+        let listener = Watcher::listen(&boot.watch.socket)?;
         let started = Instant::now();
         let mut child = Command::new(qemu)
             .args(args(boot))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .spawn()?;
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
+        let watcher = match Watcher::accept(&listener, &mut child, WATCH_TIMEOUT) {
+            Ok(watcher) => watcher,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
         let stdin = child.stdin.take();
         let serial = Arc::new(Mutex::new(Vec::new()));
         let mut stdout = child.stdout.take().expect("stdout is piped");
         let sink = Arc::clone(&serial);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             while let Ok(n) = stdout.read(&mut chunk) {
                 if n == 0 {
@@ -173,7 +232,11 @@ impl Session {
             child,
             stdin,
             serial,
+            reader: Some(reader),
+            watcher,
+            watch: boot.watch.clone(),
             started,
+            exit: None,
             _vars_dir: vars_dir,
         })
     }
@@ -215,12 +278,12 @@ impl Session {
         }
     }
 
-    /// Waits for QEMU to exit, killing it after `timeout`.
+    /// Waits for QEMU to exit, killing it after `timeout` (measured from the
+    /// start of the session).
     pub fn wait(&mut self, timeout: Duration) -> Ending {
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                // Give the reader thread a moment to drain the pipe.
-                std::thread::sleep(Duration::from_millis(50));
+                self.collect(status.code());
                 return Ending::Exited(status.code());
             }
             if self.elapsed() > timeout {
@@ -229,6 +292,45 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// After QEMU exited: reads the rest of its output and events.
+    fn collect(&mut self, status: Option<i32>) {
+        self.exit = Some(status);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join(); // it ends at the end of QEMU's output
+        }
+        self.watcher.finish(WATCH_TIMEOUT);
+    }
+
+    /// What QEMU has reported over QMP so far.
+    pub fn seen(&self) -> Seen {
+        self.watcher.seen()
+    }
+
+    /// Waits until QEMU's events satisfy `condition` (or `timeout` passes).
+    pub fn wait_for_event(&self, timeout: Duration, condition: impl Fn(&Seen) -> bool) -> Seen {
+        self.watcher.wait_until(timeout, condition)
+    }
+
+    /// Whether QEMU is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Asks QEMU to quit over QMP (the end a user's Ctrl-A X would give).
+    pub fn quit(&mut self) -> Result<(), String> {
+        self.watcher.quit()
+    }
+
+    /// How the run ended, once QEMU has exited (after [`Session::wait`]).
+    pub fn outcome(&self) -> Option<Outcome> {
+        let status = self.exit?;
+        Some(Outcome::judge(
+            status,
+            &self.watcher.seen(),
+            &self.watch.reset_log_text(),
+        ))
     }
 
     /// Stops QEMU now.
@@ -243,6 +345,10 @@ impl Drop for Session {
         self.kill();
     }
 }
+
+/// How long QEMU may take to connect to the runner's QMP socket, and to close
+/// it after exiting.
+pub const WATCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A directory deleted when dropped (for OVMF variable stores and QMP sockets).
 pub mod tempdir {
@@ -286,6 +392,7 @@ mod tests {
             serial: Serial::Captured,
             gdb: false,
             qmp: None,
+            watch: Watch::in_dir(Path::new("/t")),
             extra: vec![],
         }
     }
@@ -336,13 +443,28 @@ mod tests {
     }
 
     #[test]
-    fn exit_statuses_map_to_runner_statuses() {
-        assert_eq!(QEMU_SUCCESS, 33);
-        assert_eq!(QEMU_FAILURE, 35);
-        assert_eq!(runner_status(Some(33)), 0);
-        assert_eq!(runner_status(Some(0)), 0);
-        assert_eq!(runner_status(Some(35)), 1);
-        assert_eq!(runner_status(Some(7)), 7);
-        assert_eq!(runner_status(None), 2);
+    fn every_run_is_watched_and_reports_panics() {
+        for serial in [Serial::Captured, Serial::Terminal] {
+            let mut b = boot(Firmware::Bios);
+            b.serial = serial;
+            let line = joined(&b);
+            assert!(
+                line.contains("-device pvpanic -action panic=none"),
+                "{line}"
+            );
+            assert!(line.contains("-qmp unix:/t/events.sock -d"), "{line}");
+            assert!(line.contains("-d cpu_reset -D /t/resets.log"), "{line}");
+        }
+    }
+
+    #[test]
+    fn only_captured_runs_end_at_a_reset() {
+        let mut b = boot(Firmware::Bios);
+        assert!(args(&b).contains(&"-no-reboot".to_string()));
+        b.serial = Serial::Terminal;
+        assert!(
+            !args(&b).contains(&"-no-reboot".to_string()),
+            "`reboot` must restart an interactive run"
+        );
     }
 }

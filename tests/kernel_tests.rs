@@ -87,6 +87,12 @@ fn interrupts_pass(firmware: Firmware) {
     assert!(verdict("stack_overflow_is_caught").contains("guard page"));
     assert!(verdict("stack_overflow_is_caught").contains("double fault"));
     assert!(verdict("page_fault_reports_the_address").contains("non-present page"));
+    // The input queue reports the bytes it refused (CAPACITY + 3 were pushed).
+    assert!(
+        run.serial.contains("input: 3 bytes dropped"),
+        "{}",
+        run.serial
+    );
     // The report names the function that faulted.
     assert!(
         run.serial
@@ -205,5 +211,15 @@ fn frame_counts_are_plausible_at_4_and_8_gib() {
             serial.contains("Hardening:    NX"),
             "hardening line missing"
         );
+    }
+}
+
+/// The README's minimum memory: the main kernel boots to its prompt with 24 MiB
+/// under BIOS and 47 MiB under UEFI (below that, the bootloader or OVMF fail).
+#[test]
+fn boots_with_the_minimum_memory_the_readme_names() {
+    for (firmware, size) in [(Firmware::Bios, "24M"), (Firmware::Uefi, "47M")] {
+        let serial = boot_main_kernel(firmware, &["-m", size]);
+        assert!(serial.contains("Boot complete"), "{size}: {serial}");
     }
 }

@@ -4,35 +4,39 @@
 
 mod common;
 
+use common::{AtPrompt, boot_to_prompt};
 use console::{Console, Layout, PixelFormat};
-use kestrel::bench::IDLE_LINE;
 use kestrel::qemu::Firmware;
 use kestrel::qmp::Qmp;
-use kestrel::{CaptureOptions, boot_captured, image_for, ppm};
-use std::time::Duration;
+use kestrel::{CaptureOptions, ppm};
+use std::time::{Duration, Instant};
 
 const GREETING: &str = "Hello World!";
 
-/// Boots the kernel, waits for the boot report to finish, returns the serial
-/// transcript and the screen.
+/// Boots the kernel to its prompt, then takes screendumps until the screen is
+/// what the host renders for the serial transcript (or the deadline passes).
+/// Returns the last transcript and screen.
 fn boot_and_screendump(firmware: Firmware) -> (String, ppm::Image) {
-    let kernel = common::main_kernel();
     let options = CaptureOptions {
         qmp: true,
         extra: vec![],
     };
-    let (mut session, socket) =
-        boot_captured(firmware, image_for(&kernel.images, firmware), &options).unwrap();
-    session.wait_for(IDLE_LINE, common::TIMEOUT).unwrap();
-    // The kernel prints the idle line and then halts; give the last line time to
-    // reach both devices (it is written to the screen first).
-    std::thread::sleep(Duration::from_millis(200));
-    let socket = socket.unwrap();
+    let AtPrompt { session, qmp, .. } = boot_to_prompt(firmware, &options);
+    let socket = qmp.unwrap();
     let mut qmp = Qmp::connect(&socket, Duration::from_secs(10)).unwrap();
     let dump = socket.with_file_name("screen.ppm");
-    qmp.screendump(&dump).unwrap();
-    let image = ppm::parse(&std::fs::read(&dump).unwrap()).unwrap();
-    (session.serial(), image)
+    let start = Instant::now();
+    loop {
+        // Screen first: whatever it shows was sent to serial too by then.
+        qmp.screendump(&dump).unwrap();
+        let image = ppm::parse(&std::fs::read(&dump).unwrap()).unwrap();
+        let serial = session.serial();
+        let matches = render_on_host(kernel_output(&serial), &image) == image.rgb;
+        if matches || start.elapsed() > Duration::from_secs(10) {
+            return (serial, image);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// What the kernel printed: the serial transcript from its first line on

@@ -6,29 +6,12 @@
 
 mod common;
 
+use common::{AtPrompt, PROMPT, boot_to_prompt, wait_after};
+use kestrel::CaptureOptions;
+use kestrel::outcome::Outcome;
 use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS, Session};
 use kestrel::qmp::Qmp;
-use kestrel::{CaptureOptions, boot_captured, image_for};
 use std::time::{Duration, Instant};
-
-const PROMPT: &str = "kestrel>";
-
-/// Waits until `text` appears in the serial output after byte `from`; returns
-/// the position just after it.
-fn wait_after(session: &mut Session, from: usize, text: &str) -> usize {
-    let start = Instant::now();
-    loop {
-        let serial = session.serial();
-        if let Some(at) = serial.get(from..).and_then(|s| s.find(text)) {
-            return from + at + text.len();
-        }
-        assert!(
-            start.elapsed() < common::TIMEOUT,
-            "no {text:?} after byte {from}; serial:\n{serial}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Sends `command` + Enter on serial and waits for its answer `answer` on a
 /// line of its own (so the echo of the command line does not count) and the
@@ -53,15 +36,15 @@ fn seconds(answer: &str) -> f64 {
 }
 
 fn shell_session(firmware: Firmware) {
-    let kernel = common::main_kernel();
     let options = CaptureOptions {
         qmp: true,
         extra: vec![],
     };
-    let (mut session, socket) =
-        boot_captured(firmware, image_for(&kernel.images, firmware), &options).unwrap();
-    let mut at = wait_after(&mut session, 0, "Boot complete");
-    at = wait_after(&mut session, at, PROMPT);
+    let AtPrompt {
+        mut session,
+        qmp: socket,
+        mut at,
+    } = boot_to_prompt(firmware, &options);
 
     // A command on the serial port, with a quoted argument.
     (_, at) = run(
@@ -199,22 +182,31 @@ fn threads(session: &mut Session, mut at: usize) -> usize {
     let sleeper = number_after(&answer, "(demo-busy) and thread ");
     at = next;
     let (first, next) = run(session, at, b"ps", "  ID  NAME");
-    std::thread::sleep(Duration::from_secs(1));
-    // The busy thread never yields: only preemption lets the shell answer.
-    (_, at) = run(session, next, b"echo still here", "still here\r");
-    let (second, next) = run(session, at, b"ps", "  ID  NAME");
     at = next;
-    let (before, after) = (ps_rows(&first), ps_rows(&second));
     let cpu = |rows: &[Row]| row(rows, "demo-busy").map(|r| (r.id, r.cpu_ms));
-    let (Some((id, cpu_before)), Some((_, cpu_after))) = (cpu(&before), cpu(&after)) else {
-        panic!("demo-busy missing:\n{first}\n{second}");
+    let Some((id, cpu_before)) = cpu(&ps_rows(&first)) else {
+        panic!("demo-busy missing:\n{first}");
     };
     assert_eq!(id, busy);
-    assert!(
-        cpu_after > cpu_before,
-        "CPU time did not grow:\n{first}\n{second}"
+    // The busy thread never yields: only preemption lets the shell answer, and
+    // its CPU time grows meanwhile (asked again until it has, with a deadline).
+    let start = Instant::now();
+    let second = loop {
+        (_, at) = run(session, at, b"echo still here", "still here\r");
+        let (second, next) = run(session, at, b"ps", "  ID  NAME");
+        at = next;
+        match cpu(&ps_rows(&second)) {
+            Some((_, cpu_after)) if cpu_after > cpu_before => break second,
+            _ => assert!(
+                start.elapsed() < common::TIMEOUT,
+                "CPU time did not grow:\n{first}\n{second}"
+            ),
+        }
+    };
+    assert_eq!(
+        row(&ps_rows(&second), "demo-sleep").map(|r| r.id),
+        Some(sleeper)
     );
-    assert_eq!(row(&after, "demo-sleep").map(|r| r.id), Some(sleeper));
 
     // taskbench refuses to measure next to a busy thread.
     (_, at) = run(session, at, b"taskbench", "error: taskbench: busy threads");
@@ -319,48 +311,43 @@ fn shell_under_uefi() {
     shell_session(Firmware::Uefi);
 }
 
-/// `reboot` resets the machine; the runner starts QEMU with `-no-reboot`, so a
-/// reset ends QEMU with status 0 instead of booting again.
+/// `reboot` resets the machine; the runner starts captured runs with
+/// `-no-reboot`, so a reset ends QEMU with status 0 instead of booting again,
+/// and the runner judges it a clean end (no triple fault).
 fn reboot_resets_the_machine(firmware: Firmware) {
-    let kernel = common::main_kernel();
-    let (mut session, _) = boot_captured(
-        firmware,
-        image_for(&kernel.images, firmware),
-        &CaptureOptions::default(),
-    )
-    .unwrap();
-    let at = wait_after(&mut session, 0, "Boot complete");
-    wait_after(&mut session, at, PROMPT);
+    let AtPrompt { mut session, .. } = boot_to_prompt(firmware, &CaptureOptions::default());
     session.write_serial(b"reboot\r").unwrap();
     assert_eq!(session.wait(common::TIMEOUT), Ending::Exited(Some(0)));
     assert!(session.serial().contains("Rebooting."));
+    assert_eq!(session.seen().shutdown.as_deref(), Some("guest-reset"));
+    assert_eq!(session.outcome(), Some(Outcome::Ended));
 }
 
 /// `panic` takes the deliberate-panic path: the report gives the message and its
-/// source location on serial, and the kernel halts for good (no new prompt, QEMU
-/// still running until we stop it).
+/// source location on serial, the kernel tells QEMU through the pvpanic device
+/// and halts for good (no new prompt; QEMU keeps running until we quit it), and
+/// the run counts as failed.
 #[test]
 fn panic_command_reports_and_halts() {
-    let kernel = common::main_kernel();
-    let firmware = Firmware::Bios;
-    let (mut session, _) = boot_captured(
-        firmware,
-        image_for(&kernel.images, firmware),
-        &CaptureOptions::default(),
-    )
-    .unwrap();
-    let at = wait_after(&mut session, 0, "Boot complete");
-    let at = wait_after(&mut session, at, PROMPT);
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_to_prompt(Firmware::Bios, &CaptureOptions::default());
     session.write_serial(b"panic\r").unwrap();
     let at = wait_after(&mut session, at, "KERNEL PANIC");
     let end = wait_after(&mut session, at, "deliberate panic from the shell at ");
     wait_after(&mut session, end, "kernel/src/shell/commands.rs:");
-    // Halted: still running a second later, and no prompt after the report.
-    let deadline = session.elapsed() + Duration::from_secs(1);
-    assert_eq!(session.wait(deadline), Ending::TimedOut);
+    let seen = session.wait_for_event(common::TIMEOUT, |seen| seen.panicked);
+    assert!(seen.panicked, "no GUEST_PANICKED event: {seen:?}");
+    assert!(session.is_running(), "QEMU keeps running after a panic");
     assert!(
         !session.serial()[at..].contains(PROMPT),
         "{}",
         session.serial()
     );
+    session.quit().unwrap();
+    assert_eq!(session.wait(common::TIMEOUT), Ending::Exited(Some(0)));
+    let outcome = session.outcome().unwrap();
+    assert_eq!(outcome, Outcome::Panicked);
+    assert_eq!(outcome.exit_code(), 1);
+    assert!(outcome.message().unwrap().contains("the kernel panicked"));
 }

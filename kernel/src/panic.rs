@@ -5,7 +5,9 @@
 //! came from on both outputs. If a kernel thread panicked in its own code, only
 //! that thread ends (see `tasks::crash`). Under test, the harness takes over: it records the
 //! outcome and carries on with the next test. Otherwise the CPU halts, leaving the
-//! message on the screen for the person in front of it.
+//! message on the screen for the person in front of it. Before printing it tells
+//! the emulator, if it has a `pvpanic` device, that the kernel panicked
+//! (`arch::pvpanic`): that is how the runner knows the run failed.
 
 use crate::{arch, output, tasks, testing};
 use core::panic::PanicInfo;
@@ -26,6 +28,8 @@ fn panic(info: &PanicInfo) -> ! {
     if testing::is_running() {
         testing::on_panic(&Report(info));
     }
+    // First tell the emulator (which cannot fail), then the person.
+    arch::pvpanic::report_panic();
     output::emergency_print(format_args!(
         "\n\x1b[31mKERNEL PANIC\x1b[0m: {}\n",
         Report(info)

@@ -238,7 +238,8 @@ extern "C" fn resume_test_run() -> ! {
     end_current_test("exception", copy.as_str())
 }
 
-/// A fixed-size text buffer (no heap in this chapter); silently truncates.
+/// A fixed-size text buffer (it works before the heap is set up, and in a
+/// panic while the heap is out of memory); silently truncates.
 struct MessageBuf {
     bytes: [u8; 256],
     len: usize,

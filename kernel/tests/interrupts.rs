@@ -273,8 +273,17 @@ fn input_queue_is_fifo_and_counts_drops() {
     for i in 0..input::CAPACITY + 3 {
         input::push(i as u8);
     }
-    // The first read reports "3 bytes dropped"; the oldest bytes are intact.
-    assert_eq!(input::try_read(), Some(0));
+    // A full queue refuses the 3 newest bytes: exactly the first CAPACITY come
+    // out, in order. The first read reports "input: 3 bytes dropped" on serial,
+    // which `tests/kernel_tests.rs` checks.
+    for i in 0..input::CAPACITY {
+        assert_eq!(input::try_read(), Some(i as u8), "byte {i}");
+    }
+    assert_eq!(
+        input::try_read(),
+        None,
+        "the 3 dropped bytes are not queued"
+    );
     input::clear();
 }
 

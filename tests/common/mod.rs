@@ -1,13 +1,15 @@
-//! Shared by the integration tests: build once per test binary, boot, collect.
+//! Shared by the integration tests: build once per test binary, boot (to the
+//! shell's prompt), wait for serial output, collect.
 
 #![allow(dead_code)] // each test binary uses a different part
 
 use kestrel::builder::{KernelTargets, Profile};
-use kestrel::qemu::{Ending, Firmware};
+use kestrel::qemu::{Ending, Firmware, Session};
 use kestrel::testlog::{self, TestLog};
 use kestrel::{Built, CaptureOptions, boot_captured, build, image_for};
+use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a test kernel may run before the runner kills it.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
@@ -73,22 +75,58 @@ pub fn run_test_kernel_with(name: &str, firmware: Firmware, qemu_args: &[&str]) 
     }
 }
 
-/// Boots the main kernel with extra QEMU arguments, waits until the boot is
-/// complete, and returns the serial transcript.
-pub fn boot_main_kernel(firmware: Firmware, qemu_args: &[&str]) -> String {
+/// The shell's prompt.
+pub const PROMPT: &str = "kestrel>";
+
+/// Waits until `text` appears in the serial output after byte `from`; returns
+/// the position just after it.
+pub fn wait_after(session: &mut Session, from: usize, text: &str) -> usize {
+    let start = Instant::now();
+    loop {
+        let serial = session.serial();
+        if let Some(at) = serial.get(from..).and_then(|s| s.find(text)) {
+            return from + at + text.len();
+        }
+        assert!(
+            start.elapsed() < TIMEOUT && session.is_running(),
+            "no {text:?} after byte {from}; serial:\n{serial}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The main kernel, booted headless (with a QMP socket for the test if
+/// `options.qmp`) up to its first shell prompt.
+pub struct AtPrompt {
+    pub session: Session,
+    /// The test's QMP socket, if one was asked for.
+    pub qmp: Option<PathBuf>,
+    /// The serial position just after the prompt.
+    pub at: usize,
+}
+
+/// Boots the main kernel and waits for the end of the boot report and the
+/// shell's first prompt.
+pub fn boot_to_prompt(firmware: Firmware, options: &CaptureOptions) -> AtPrompt {
     let kernel = main_kernel();
+    let (mut session, qmp) = boot_captured(firmware, image_for(&kernel.images, firmware), options)
+        .unwrap_or_else(|e| panic!("cannot boot the kernel: {e}"));
+    let at = wait_after(&mut session, 0, kestrel::bench::IDLE_LINE);
+    let at = wait_after(&mut session, at, PROMPT);
+    AtPrompt { session, qmp, at }
+}
+
+/// Boots the main kernel with extra QEMU arguments to its prompt and returns
+/// the serial transcript.
+pub fn boot_main_kernel(firmware: Firmware, qemu_args: &[&str]) -> String {
     let options = CaptureOptions {
         qmp: false,
         extra: qemu_args.iter().map(|a| a.to_string()).collect(),
     };
-    let (mut session, _) = boot_captured(firmware, image_for(&kernel.images, firmware), &options)
-        .unwrap_or_else(|e| panic!("cannot boot the kernel: {e}"));
-    let waited = session.wait_for(kestrel::bench::IDLE_LINE, TIMEOUT);
-    let serial = session.serial();
+    let serial = boot_to_prompt(firmware, &options).session.serial();
     println!(
         "--- serial output of the kernel ({} {qemu_args:?}) ---\n{serial}",
         firmware.name()
     );
-    waited.unwrap_or_else(|e| panic!("the kernel did not finish booting: {e}"));
     serial
 }

@@ -72,6 +72,7 @@ pub fn handle(frame: &mut InterruptFrame) {
         None => Verdict::Halt,
     };
     if verdict == Verdict::Halt {
+        super::pvpanic::report_panic();
         output::emergency_print(format_args!(
             "\n{}\x1b[31mThe kernel cannot continue after this exception; halting.\x1b[0m\n",
             report(frame, &fault)

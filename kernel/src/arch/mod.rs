@@ -1,6 +1,7 @@
 //! Code that only makes sense on x86_64.
 //!
-//! - `cpu`, `qemu`, `power`: halting, leaving QEMU, switching off and rebooting.
+//! - `cpu`, `qemu`, `power`: halting, leaving QEMU, switching off and rebooting;
+//!   `pvpanic`: telling QEMU that the kernel panicked.
 //! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
 //!   the interrupt entry path and what happens on each vector.
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
@@ -24,4 +25,5 @@ pub mod irq;
 pub mod pic;
 pub mod pit;
 pub mod power;
+pub mod pvpanic;
 pub mod qemu;
