@@ -41,7 +41,7 @@ mod keys;
 mod text;
 
 pub use args::{ParseError, split_args};
-pub use editor::{LineEditor, Outcome};
+pub use editor::{LineEditor, Outcome, TAB_WIDTH};
 pub use figures::{Millis, Ratio};
 pub use history::HISTORY_CAPACITY;
 pub use text::LINE_CAPACITY;
