@@ -354,11 +354,17 @@ fn recalling_a_shorter_line_erases_the_rows_of_a_longer_one() {
         let mut session = Session::with_width(width);
         session.type_str(&format!("{long}\r{short}\r"));
         session.type_str(&[UP, UP, DOWN, HOME, "X", "\r"].concat());
-        assert_eq!(session.submitted, [long.clone(), short.clone(), format!("X{short}")]);
+        assert_eq!(
+            session.submitted,
+            [long.clone(), short.clone(), format!("X{short}")]
+        );
         let rows = (2 + short.len() + 1).div_ceil(width);
         // Above the recalled line, the line it came from; no row of A's.
         assert!(session.previous_row(rows).starts_with("> Xecho B"));
-        assert!(session.previous_row(rows + 1).ends_with('B'), "width {width}");
+        assert!(
+            session.previous_row(rows + 1).ends_with('B'),
+            "width {width}"
+        );
     }
 }
 
