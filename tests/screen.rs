@@ -54,6 +54,8 @@ fn render_on_host(text: &str, image: &ppm::Image) -> Vec<u8> {
     };
     let mut buffer = vec![0u8; image.width * image.height * 3];
     let mut console = Console::new(&mut buffer, layout).unwrap();
+    // The kernel shows its cursor (an underline after the last character).
+    console.set_cursor_visible(true);
     console.write_str(text);
     buffer
 }

@@ -6,6 +6,7 @@
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::arch::{acpi, apic, entry, gdt, guard, idt, interrupts, irq, pit};
+use kernel::input::{Input, Lost};
 use kernel::{drivers, input, println, should_panic, symbols, test, testing, time};
 
 kernel::test_kernel![
@@ -202,10 +203,24 @@ fn input_queue_is_fifo_and_counts_drops() {
     assert_eq!(&got, b"hello");
     assert_eq!(input::try_read(), None);
     for i in 0..input::CAPACITY + 3 {
-        input::push(i as u8);
+        input::push(if i == input::CAPACITY + 1 {
+            b'\r'
+        } else {
+            i as u8
+        });
     }
-    // The first read reports "3 bytes dropped"; the oldest bytes are intact.
-    assert_eq!(input::try_read(), Some(0));
+    // The oldest bytes are intact, then the gap says what was lost, where.
+    for i in 0..input::CAPACITY {
+        assert_eq!(input::try_next(), Some(Input::Byte(i as u8)));
+    }
+    let lost = Lost {
+        bytes: 3,
+        line_ends: 1,
+    };
+    assert_eq!(input::try_next(), Some(Input::Lost(lost)));
+    assert_eq!(input::try_next(), None);
+    input::push(b'x');
+    assert_eq!(input::try_read(), Some(b'x'));
     input::clear();
 }
 
