@@ -28,7 +28,7 @@ kernel::test_kernel![
     test!(timer_ticks_advance),
     test!(clock_agrees_with_the_pit),
     test!(self_interrupts_are_delivered_and_counted),
-    test!(input_queue_is_fifo_and_counts_drops),
+    test!(input_queue_is_fifo_and_reports_gaps),
     test!(read_wakes_up_for_interrupt_input),
     test!(symbols_name_kernel_functions),
 ];
@@ -191,7 +191,7 @@ fn self_interrupts_are_delivered_and_counted() {
     assert!(listed);
 }
 
-fn input_queue_is_fifo_and_counts_drops() {
+fn input_queue_is_fifo_and_reports_gaps() {
     input::clear();
     for byte in b"hello" {
         input::push(*byte);
