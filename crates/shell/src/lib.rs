@@ -6,8 +6,9 @@
 //!
 //! * [`LineEditor`] turns input bytes, as a terminal or our keyboard driver
 //!   sends them, into an edited line with a cursor and a history, and says
-//!   how to redraw the screen with a few VT100 controls (`editor` and `keys`
-//!   modules);
+//!   how to redraw the screen with a few VT100 controls, also for lines longer
+//!   than a row and for characters two columns wide (`editor` and `keys`
+//!   modules; the widths come from the `cellwidth` crate);
 //! * [`split_args`] splits the finished line into words (`args` module);
 //! * [`Millis`] and [`Ratio`] print the figures of `ps` and `taskbench`
 //!   (`figures` module).
