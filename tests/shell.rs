@@ -354,6 +354,35 @@ fn pasted_input_is_never_lost() {
     session.kill();
 }
 
+/// More input than the 64 KiB queue holds, in one write: the loss is
+/// reported on a line of its own, the line being edited is shown again after
+/// a new prompt, and the shell goes on.
+#[test]
+fn lost_input_is_reported_on_its_own_line() {
+    let kernel = common::main_kernel();
+    let firmware = Firmware::Bios;
+    let (mut session, _) = boot_captured(
+        firmware,
+        image_for(&kernel.images, firmware),
+        &CaptureOptions::default(),
+    )
+    .unwrap();
+    let at = wait_after(&mut session, 0, "Boot complete");
+    let at = wait_after(&mut session, at, PROMPT);
+    let mut flood = b"echo ".to_vec();
+    flood.resize(100_000, b'x');
+    flood.extend_from_slice(b"\r");
+    session.write_serial(&flood).unwrap();
+    // At the start of a line (after a yellow colour code).
+    let at = wait_after(&mut session, at, "\n\x1b[33minput: ");
+    let report = wait_after(&mut session, at, "bytes lost here");
+    // The report, then a new prompt with the line being edited.
+    let at = wait_after(&mut session, report, &format!("{PROMPT}\x1b[0m echo xxx"));
+    let (_, at) = run(&mut session, at, b"", "error: line too long");
+    run(&mut session, at, b"echo still here", "still here\r");
+    session.kill();
+}
+
 #[test]
 fn shell_under_bios() {
     shell_session(Firmware::Bios);
