@@ -74,8 +74,10 @@ impl fmt::Display for Lost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Lost { bytes, line_ends } = self;
         write!(f, "input: {bytes} bytes lost here")?;
-        if *line_ends > 0 {
-            write!(f, ", with {line_ends} line ends")?;
+        match line_ends {
+            0 => {}
+            1 => write!(f, ", with 1 line end")?,
+            n => write!(f, ", with {n} line ends")?,
         }
         write!(f, " (the input queue of {CAPACITY} bytes was full)")
     }
