@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{AtPrompt, boot_to_prompt};
+use common::{AtPrompt, PROMPT, boot_to_prompt};
 use console::{Console, Layout, PixelFormat};
 use kestrel::qemu::Firmware;
 use kestrel::qmp::Qmp;
@@ -58,6 +58,8 @@ fn render_on_host(text: &str, image: &ppm::Image) -> Vec<u8> {
     };
     let mut buffer = vec![0u8; image.width * image.height * 3];
     let mut console = Console::new(&mut buffer, layout).unwrap();
+    // The kernel shows its cursor (an underline after the last character).
+    console.set_cursor_visible(true);
     console.write_str(text);
     buffer
 }
@@ -121,4 +123,53 @@ fn bios_screen_matches_host_rendering() {
 #[test]
 fn uefi_screen_matches_host_rendering() {
     check_screen(Firmware::Uefi, (1280, 800));
+}
+
+/// Issue 10 §2 on the real screen: a 200-character line, a 60-character one,
+/// then Up, Up, Down, Home, `X`. The screen must equal the host rendering of
+/// the plain text (the commands, their output, and the recalled line with its
+/// X), with no row of A's left over above the last prompt.
+#[test]
+fn editing_a_recalled_line_leaves_no_stale_row() {
+    let options = CaptureOptions {
+        qmp: true,
+        extra: vec![],
+    };
+    let AtPrompt {
+        mut session, qmp, ..
+    } = boot_to_prompt(Firmware::Bios, &options);
+    let booted = session.serial();
+    let long = format!("echo {}", "A".repeat(200));
+    let short = format!("echo {}", "B".repeat(60));
+    let keys = format!("{long}\r{short}\r\x1b[A\x1b[A\x1b[B\x1b[HX");
+    session.write_serial(keys.as_bytes()).unwrap();
+    // The last thing the editor sends: the line after the X, and the move
+    // back to the X. The screen is drawn before serial, so it is complete.
+    let last = format!("X{short}\x1b[{}D", short.len());
+    session.wait_for(&last, common::TIMEOUT).unwrap();
+    let socket = qmp.unwrap();
+    let mut qmp = Qmp::connect(&socket, Duration::from_secs(10)).unwrap();
+    let dump = socket.with_file_name("screen.ppm");
+    qmp.screendump(&dump).unwrap();
+    let image = ppm::parse(&std::fs::read(&dump).unwrap()).unwrap();
+    session.kill();
+
+    let column = PROMPT.len() - "\x1b[32m\x1b[0m".len() + 1;
+    let plain = format!(
+        "{}{long}\n{}\n{PROMPT}{short}\n{}\n{PROMPT}X{short}\r\x1b[{column}C",
+        kernel_output(&booted),
+        &long[5..],
+        &short[5..]
+    );
+    let expected = render_on_host(&plain, &image);
+    let differing = image
+        .rgb
+        .chunks(3)
+        .zip(expected.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differing, 0,
+        "{differing} pixels differ from the plain text"
+    );
 }

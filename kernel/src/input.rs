@@ -4,14 +4,19 @@
 //! their interrupt handlers [`push`] into one queue and the shell reads from it.
 //! The queue is a `ringbuf::RingBuf` behind a spinlock, and the lock is only ever
 //! taken with interrupts disabled: in the handlers (the CPU disabled them) and in
-//! [`try_read`] (explicitly). On our single CPU that makes a deadlock impossible:
+//! the readers (explicitly). On our single CPU that makes a deadlock impossible:
 //! no interrupt can arrive while the lock is held, so a handler never spins on a
 //! lock that the code it interrupted holds. Nothing prints while holding it.
 //!
-//! A full queue refuses new bytes and counts them; the reader reports the count
-//! once (`input: N bytes dropped`) so lost input is never silent.
+//! The queue holds [`CAPACITY`] bytes, enough for a script pasted into the
+//! serial port while the shell is still busy with its first lines (the shell
+//! echoes every byte, so it reads no faster than the serial port writes). If it
+//! does fill up, bytes are refused and the reader gets an [`Input::Lost`] at
+//! the place of the gap, with how many bytes and line ends were lost (see
+//! `crates/ringbuf`): nothing is lost silently, and a reader can tell a line
+//! that lost its end from a whole one.
 //!
-//! [`read`] sleeps until a byte arrives. Once threads run, the reader blocks on a
+//! [`next`] sleeps until there is input. Once threads run, the reader blocks on a
 //! wait queue that [`push`] wakes (`tasks::wait_queue`), so other threads get the
 //! CPU meanwhile. Before that (early boot, test kernels without threads) it
 //! halts the CPU instead. The obvious "while empty { hlt }" has a
@@ -27,59 +32,102 @@
 //! wakes them too.
 
 use crate::tasks::{scheduler, wait_queue::WaitQueue};
-use ringbuf::RingBuf;
+use core::fmt;
+use ringbuf::{Entry, RingBuf};
 use spin::Mutex;
 use x86_64::instructions::interrupts;
 
-/// Room for a fast paste into the serial port.
-pub const CAPACITY: usize = 1024;
+/// Room for a pasted script (64 KiB).
+pub const CAPACITY: usize = 64 * 1024;
 
-static QUEUE: Mutex<RingBuf<CAPACITY>> = Mutex::new(RingBuf::new());
-/// Threads waiting in [`read`].
+/// The bytes, and how many line ends are in the gap that has not been read.
+struct Queue {
+    bytes: RingBuf<CAPACITY>,
+    lost_line_ends: u64,
+}
+
+static QUEUE: Mutex<Queue> = Mutex::new(Queue {
+    bytes: RingBuf::new(),
+    lost_line_ends: 0,
+});
+/// Threads waiting in [`next`].
 static READERS: WaitQueue = WaitQueue::new();
+
+/// What a reader takes from the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The next byte.
+    Byte(u8),
+    /// The queue was full, and this is where input was lost.
+    Lost(Lost),
+}
+
+/// Input refused because the queue was full: `bytes` bytes, of which
+/// `line_ends` were `\r` or `\n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lost {
+    pub bytes: u64,
+    pub line_ends: u64,
+}
+
+impl fmt::Display for Lost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Lost { bytes, line_ends } = self;
+        write!(f, "input: {bytes} bytes lost here")?;
+        match line_ends {
+            0 => {}
+            1 => write!(f, ", with 1 line end")?,
+            n => write!(f, ", with {n} line ends")?,
+        }
+        write!(f, " (the input queue of {CAPACITY} bytes was full)")
+    }
+}
 
 /// Queues one input byte (called from interrupt handlers; safe anywhere).
 pub fn push(byte: u8) {
     interrupts::without_interrupts(|| {
-        QUEUE.lock().push(byte);
+        let mut queue = QUEUE.lock();
+        if !queue.bytes.push(byte) && matches!(byte, b'\r' | b'\n') {
+            queue.lost_line_ends += 1;
+        }
     });
     READERS.wake_all();
     crate::input_stream::wake_waiting();
 }
 
 fn is_empty() -> bool {
-    interrupts::without_interrupts(|| QUEUE.lock().is_empty())
+    interrupts::without_interrupts(|| QUEUE.lock().bytes.is_empty())
 }
 
-/// Takes the oldest input byte, if any. Reports dropped input first.
-pub fn try_read() -> Option<u8> {
-    let (byte, dropped) = interrupts::without_interrupts(|| {
+/// Takes the oldest input, if any.
+pub fn try_next() -> Option<Input> {
+    interrupts::without_interrupts(|| {
         let mut queue = QUEUE.lock();
-        (queue.pop(), queue.take_dropped())
-    });
-    if dropped > 0 {
-        crate::println!(
-            "\n\x1b[33minput: {dropped} bytes dropped (the input queue was full)\x1b[0m"
-        );
-    }
-    byte
+        Some(match queue.bytes.pop()? {
+            Entry::Byte(byte) => Input::Byte(byte),
+            Entry::Gap(bytes) => Input::Lost(Lost {
+                bytes,
+                line_ends: core::mem::take(&mut queue.lost_line_ends),
+            }),
+        })
+    })
 }
 
-/// Waits for the next input byte, sleeping with `hlt` in between. Interrupts
-/// must be enabled (they are, once the boot story has reached the shell).
-pub fn read() -> u8 {
+/// Waits for the next input, sleeping in between. Interrupts must be
+/// enabled (they are, once the boot story has reached the shell).
+pub fn next() -> Input {
     loop {
         if scheduler::is_running() {
-            if let Some(byte) = try_read() {
-                return byte;
+            if let Some(input) = try_next() {
+                return input;
             }
             READERS.wait_while(is_empty);
             continue;
         }
         interrupts::disable();
-        if let Some(byte) = try_read() {
+        if let Some(input) = try_next() {
             interrupts::enable();
-            return byte;
+            return input;
         }
         // `sti` takes effect after the following instruction, `hlt`: an
         // interrupt pending now wakes the `hlt` instead of being missed.
@@ -87,11 +135,38 @@ pub fn read() -> u8 {
     }
 }
 
+/// Takes the oldest input byte, if any, for readers that do not handle
+/// [`Input::Lost`] themselves: a gap is reported on a line of its own.
+pub fn try_read() -> Option<u8> {
+    loop {
+        match try_next()? {
+            Input::Byte(byte) => return Some(byte),
+            Input::Lost(lost) => report(lost),
+        }
+    }
+}
+
+/// Waits for the next input byte, like [`next`]; a gap is reported on a line
+/// of its own.
+pub fn read() -> u8 {
+    loop {
+        match next() {
+            Input::Byte(byte) => return byte,
+            Input::Lost(lost) => report(lost),
+        }
+    }
+}
+
+/// Prints `lost` on a line of its own.
+pub fn report(lost: Lost) {
+    crate::println!("\n\x1b[33m{lost}\x1b[0m");
+}
+
 /// Discards everything queued (for tests).
 pub fn clear() {
     interrupts::without_interrupts(|| {
         let mut queue = QUEUE.lock();
-        while queue.pop().is_some() {}
-        queue.take_dropped();
+        queue.bytes.clear();
+        queue.lost_line_ends = 0;
     });
 }

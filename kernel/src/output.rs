@@ -31,11 +31,19 @@ pub fn init_screen(framebuffer: Option<FrameBuffer>) {
         return;
     };
     match Console::new(fb.into_buffer(), layout) {
-        Ok(console) => *SCREEN.lock() = Some(console),
+        Ok(mut console) => {
+            console.set_cursor_visible(true);
+            *SCREEN.lock() = Some(console);
+        }
         Err(e) => {
             let _ = writeln!(SERIAL.lock(), "framebuffer unusable ({e}): serial only");
         }
     }
+}
+
+/// The width of the screen in text columns, if there is a screen.
+pub fn screen_columns() -> Option<usize> {
+    interrupts::without_interrupts(|| SCREEN.lock().as_ref().map(Console::columns))
 }
 
 /// The framebuffer's description, if there is a framebuffer.

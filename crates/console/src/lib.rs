@@ -47,18 +47,38 @@
 //! same text to a serial terminal and to this console.
 //!
 //! A line editor (see `crates/shell`) redraws its line with a few more, and they
-//! behave as on a VT100, never leaving the cursor row:
+//! behave as on a VT100, never scrolling:
 //!
 //! * backspace `'\x08'` moves one column left *without* erasing (at column 0 it
 //!   does nothing);
-//! * `ESC [ n C` and `ESC [ n D` move `n` columns right or left (0 or no
-//!   parameter counts as 1), stopping at the edges of the row;
+//! * `ESC [ n C` and `ESC [ n D` move `n` columns right or left, `ESC [ n A`
+//!   and `ESC [ n B` `n` rows up or down (0 or no parameter counts as 1),
+//!   stopping at the edges of the screen;
 //! * `ESC [ K` (or `ESC [ 0 K`) erases from the cursor to the end of the row,
 //!   `ESC [ 1 K` from the start of the row to the cursor, `ESC [ 2 K` the whole
-//!   row, all in the current background colour; the cursor stays.
+//!   row; `ESC [ J` (or `ESC [ 0 J`) from the cursor to the end of the screen;
+//!   all in the current background colour, and the cursor stays.
 //!
 //! Each of these also cancels a pending wrap: the cursor is then taken to be on
 //! the last column, where it is drawn.
+//!
+//! # Wide characters
+//!
+//! A terminal gives East Asian wide characters and emoji two cells, and
+//! combining marks none (the `cellwidth` crate says which are which). Our font
+//! has neither, so a wide character is drawn as a box over two cells, and a
+//! zero-width one is not drawn at all; a wide character that does not fit into
+//! the rest of the row goes to the next one. The cursor moves as a terminal's
+//! would, so that text after them lands where a line editor expects it.
+//!
+//! # The visible cursor
+//!
+//! With [`Console::set_cursor_visible`], the cursor cell is marked by an
+//! underline: its bottom [`CURSOR_HEIGHT`] pixel rows are *inverted* (each
+//! colour channel becomes 255 minus itself). Inverting twice gives back the
+//! very same pixels, so the console can take the mark away before it draws
+//! anything (no need to remember what was under it) and put it back at the new
+//! place when a write is done.
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -81,6 +101,9 @@ use surface::Surface;
 /// Distance between tab stops, in columns.
 const TAB_WIDTH: usize = 8;
 
+/// How many pixel rows at the bottom of the cursor cell the cursor inverts.
+pub const CURSOR_HEIGHT: usize = 2;
+
 /// A text console that draws into a framebuffer it borrows for its lifetime.
 pub struct Console<'a> {
     surface: Surface<'a>,
@@ -93,6 +116,10 @@ pub struct Console<'a> {
     style: Style,
     parser: Parser,
     shades: Shades,
+    /// Whether to show the cursor, and the cell whose underline is inverted
+    /// now, if any.
+    cursor_visible: bool,
+    cursor_drawn: Option<(usize, usize)>,
 }
 
 impl<'a> Console<'a> {
@@ -111,6 +138,8 @@ impl<'a> Console<'a> {
             style,
             parser: Parser::new(),
             shades: Shades::new(layout.format, style.fg(), style.bg()),
+            cursor_visible: false,
+            cursor_drawn: None,
         };
         console.clear();
         Ok(console)
@@ -145,8 +174,38 @@ impl<'a> Console<'a> {
     /// Paints the whole screen in the current background colour and moves the
     /// cursor to the top-left corner.
     pub fn clear(&mut self) {
+        self.hide_cursor();
         self.erase_screen();
         self.move_to(0, 0);
+        self.show_cursor();
+    }
+
+    /// Shows or hides the cursor (an underline; hidden at first).
+    pub fn set_cursor_visible(&mut self, visible: bool) {
+        self.hide_cursor();
+        self.cursor_visible = visible;
+        self.show_cursor();
+    }
+
+    /// Marks the cursor cell, if the cursor is visible.
+    fn show_cursor(&mut self) {
+        if self.cursor_visible && self.cursor_drawn.is_none() {
+            self.invert_underline(self.column, self.row);
+            self.cursor_drawn = Some((self.column, self.row));
+        }
+    }
+
+    /// Takes the cursor mark away, if it is drawn.
+    fn hide_cursor(&mut self) {
+        if let Some((column, row)) = self.cursor_drawn.take() {
+            self.invert_underline(column, row);
+        }
+    }
+
+    fn invert_underline(&mut self, column: usize, row: usize) {
+        let x = column * CHAR_WIDTH;
+        let y = (row + 1) * CHAR_HEIGHT - CURSOR_HEIGHT;
+        self.surface.invert_rect(x, y, CHAR_WIDTH, CURSOR_HEIGHT);
     }
 
     /// Draws the following text in `fg` on `bg` (until changed again, also by
@@ -158,13 +217,22 @@ impl<'a> Console<'a> {
     /// Writes text: printable characters, control characters and escape
     /// sequences alike. Never fails or panics, whatever `s` holds.
     pub fn write_str(&mut self, s: &str) {
+        self.hide_cursor();
         for c in s.chars() {
-            self.write_char(c);
+            self.interpret(c);
         }
+        self.show_cursor();
     }
 
     /// Writes one character (see [`Console::write_str`]).
     pub fn write_char(&mut self, c: char) {
+        self.hide_cursor();
+        self.interpret(c);
+        self.show_cursor();
+    }
+
+    /// Carries out one character, the cursor mark not drawn.
+    fn interpret(&mut self, c: char) {
         match self.parser.advance(c) {
             Action::None => {}
             Action::Char(c) => self.put(c),
@@ -186,11 +254,22 @@ impl<'a> Console<'a> {
     }
 
     fn print(&mut self, c: char) {
+        let width = cellwidth::width(c).min(self.columns);
+        if width == 0 {
+            return; // a combining mark: we cannot draw it over its base
+        }
         self.take_pending_wrap();
-        self.draw(c);
-        if self.column + 1 < self.columns {
-            self.column += 1;
+        if self.column + width > self.columns {
+            self.new_line();
+        }
+        match width {
+            1 => self.draw(c),
+            _ => self.draw_box(width),
+        }
+        if self.column + width < self.columns {
+            self.column += width;
         } else {
+            self.column = self.columns - 1;
             self.wrap_pending = true;
         }
     }
@@ -236,6 +315,28 @@ impl<'a> Console<'a> {
         self.move_to(column, self.row);
     }
 
+    /// Moves `n` rows up, stopping at the top row.
+    fn move_up(&mut self, n: usize) {
+        self.move_to(self.column, self.row.saturating_sub(n));
+    }
+
+    /// Moves `n` rows down, stopping at the bottom row (never scrolling).
+    fn move_down(&mut self, n: usize) {
+        let row = self.row.saturating_add(n).min(self.rows - 1);
+        self.move_to(self.column, row);
+    }
+
+    /// `ESC [ J`: erases from the cursor to the end of the screen (the rest
+    /// of the cursor row and every row below); the cursor stays.
+    fn erase_below(&mut self) {
+        self.erase_in_line(0);
+        let pixel = self.background_pixel();
+        let top = (self.row + 1) * CHAR_HEIGHT;
+        let height = self.rows * CHAR_HEIGHT - top;
+        self.surface
+            .fill_rect(0, top, self.columns * CHAR_WIDTH, height, pixel);
+    }
+
     /// `ESC [ mode K`: erases part of the cursor row; the cursor stays.
     fn erase_in_line(&mut self, mode: u16) {
         let (start, end) = match mode {
@@ -258,7 +359,10 @@ impl<'a> Console<'a> {
         match csi.command() {
             'm' => self.style.apply_sgr(csi.params()),
             'J' if csi.param(0) == 2 => self.erase_screen(),
+            'J' if csi.param(0) == 0 => self.erase_below(),
             'H' => self.move_to_1_based(csi.param(1), csi.param(0)),
+            'A' => self.move_up(count(csi.param(0))),
+            'B' => self.move_down(count(csi.param(0))),
             'C' => self.move_right(count(csi.param(0))),
             'D' => self.move_left(count(csi.param(0))),
             'K' => self.erase_in_line(csi.param(0)),
@@ -283,6 +387,19 @@ impl<'a> Console<'a> {
             }
             None => self.erase_cells(self.column, 1),
         }
+    }
+
+    /// Draws a character the font lacks and that takes `width` cells from the
+    /// cursor on: a box (an outline one pixel inside the cells).
+    fn draw_box(&mut self, width: usize) {
+        self.erase_cells(self.column, width);
+        let pixel = self.layout().format.encode(self.style.fg());
+        let (x, y) = (self.column * CHAR_WIDTH + 1, self.row * CHAR_HEIGHT + 2);
+        let (w, h) = (width * CHAR_WIDTH - 2, CHAR_HEIGHT - 4);
+        self.surface.fill_rect(x, y, w, 1, pixel);
+        self.surface.fill_rect(x, y + h - 1, w, 1, pixel);
+        self.surface.fill_rect(x, y, 1, h, pixel);
+        self.surface.fill_rect(x + w - 1, y, 1, h, pixel);
     }
 
     /// Paints `count` cells of the cursor row, from `column` on, as background.

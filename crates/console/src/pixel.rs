@@ -68,7 +68,7 @@ pub(crate) type Pixel = [u8; 4];
 
 impl PixelFormat {
     /// How many bytes the colour channels themselves need.
-    const fn channel_bytes(self) -> usize {
+    pub(crate) const fn channel_bytes(self) -> usize {
         match self {
             PixelFormat::Rgb | PixelFormat::Bgr => 3,
             PixelFormat::Gray => 1,

@@ -81,6 +81,22 @@ impl<'a> Surface<'a> {
         }
     }
 
+    /// Inverts the colour channels of the `width` x `height` pixels at
+    /// (`x`, `y`): each channel byte `b` becomes `255 - b` (so inverting twice
+    /// restores them). Padding bytes are left alone.
+    pub(crate) fn invert_rect(&mut self, x: usize, y: usize, width: usize, height: usize) {
+        let (size, channels) = (
+            self.layout.bytes_per_pixel,
+            self.layout.format.channel_bytes(),
+        );
+        for dy in 0..height {
+            let row = self.row(x, y + dy, width);
+            for pixel in self.buffer[row].chunks_exact_mut(size) {
+                pixel[..channels].iter_mut().for_each(|b| *b = !*b);
+            }
+        }
+    }
+
     /// Moves the `width` x `height` pixel area at the top left up by `distance`
     /// rows; the bottom `distance` rows keep their old contents.
     pub(crate) fn move_up(&mut self, width: usize, height: usize, distance: usize) {

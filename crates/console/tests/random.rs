@@ -31,6 +31,8 @@ struct Cell {
     c: Option<char>,
     fg: Color,
     bg: Color,
+    /// For a wide character: 1 in its first cell, 2 in its second.
+    half: u8,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,6 +69,7 @@ impl Model {
             c: None,
             fg: DEFAULT_FG,
             bg: DEFAULT_BG,
+            half: 0,
         };
         Model {
             columns,
@@ -95,6 +98,7 @@ impl Model {
             c: None,
             fg: self.fg(),
             bg: self.bg,
+            half: 0,
         }
     }
 
@@ -157,6 +161,23 @@ impl Model {
             }
             'D' => {
                 self.column = self.column.saturating_sub(first.max(1));
+                self.pending = false;
+            }
+            'A' => {
+                self.row = self.row.saturating_sub(first.max(1));
+                self.pending = false;
+            }
+            'B' => {
+                self.row = (self.row + first.max(1)).min(self.rows - 1);
+                self.pending = false;
+            }
+            'J' if first == 0 => {
+                for column in self.column..self.columns {
+                    self.grid[self.row][column] = self.blank();
+                }
+                for row in self.row + 1..self.rows {
+                    self.grid[row] = vec![self.blank(); self.columns];
+                }
                 self.pending = false;
             }
             'K' if first <= 2 => {
@@ -222,15 +243,29 @@ impl Model {
             }
             '\0'..='\x1f' | '\x7f' => {}
             c => {
-                if self.pending {
+                // C1 controls and combining marks take no cell, wide
+                // characters two (when the console has two columns).
+                let width = cellwidth::width(c).min(self.columns);
+                if width == 0 {
+                    return;
+                }
+                if self.pending || self.column + width > self.columns {
                     self.newline();
                 }
-                self.grid[self.row][self.column] = Cell {
-                    c: Some(c),
-                    fg: self.fg(),
-                    bg: self.bg,
-                };
-                self.step_right();
+                for half in 0..width {
+                    self.grid[self.row][self.column + half] = Cell {
+                        c: Some(c),
+                        fg: self.fg(),
+                        bg: self.bg,
+                        half: if width == 2 { half as u8 + 1 } else { 0 },
+                    };
+                }
+                if self.column + width < self.columns {
+                    self.column += width;
+                } else {
+                    self.column = self.columns - 1;
+                    self.pending = true;
+                }
             }
         }
     }
@@ -271,7 +306,10 @@ fn difference(console: &Console, model: &Model) -> Option<String> {
             let glyph = cell.c.map(raster);
             for dy in 0..CHAR_HEIGHT {
                 for dx in 0..CHAR_WIDTH {
-                    let coverage = glyph.map_or(0, |g| g[dy][dx]);
+                    let coverage = match cell.half {
+                        0 => glyph.map_or(0, |g| g[dy][dx]),
+                        half => wide_box(dx + CHAR_WIDTH * usize::from(half - 1), dy),
+                    };
                     let expected = stored(layout.format, blend(cell.fg, cell.bg, coverage));
                     let (x, y) = (column * CHAR_WIDTH + dx, row * CHAR_HEIGHT + dy);
                     if read_pixel(buffer, &layout, x, y) != expected {
@@ -282,6 +320,16 @@ fn difference(console: &Console, model: &Model) -> Option<String> {
         }
     }
     margin_difference(buffer, &layout, model)
+}
+
+/// A wide character is drawn as a box: an outline one pixel inside its two
+/// cells horizontally, two vertically. Full coverage on the outline.
+fn wide_box(x: usize, y: usize) -> u8 {
+    let (left, right) = (1, 2 * CHAR_WIDTH - 2);
+    let (top, bottom) = (2, CHAR_HEIGHT - 3);
+    let inside = (left..=right).contains(&x) && (top..=bottom).contains(&y);
+    let edge = x == left || x == right || y == top || y == bottom;
+    if inside && edge { 255 } else { 0 }
 }
 
 fn margin_difference(buffer: &[u8], layout: &Layout, model: &Model) -> Option<String> {
@@ -302,8 +350,8 @@ fn margin_difference(buffer: &[u8], layout: &Layout, model: &Model) -> Option<St
 /// characters likely; lone random bytes add invalid UTF-8 and anything else.
 const PIECES: &[&str] = &[
     "\x1b", "\x1b[", "[", ";", "0", "1", "2", "3", "4", "5", "9", "10", "22", "38", "48", "m", "m",
-    "J", "H", "A", "C", "D", "K", "K", "?", " ", "a", "Z", "~", "\n", "\r", "\t", "\x08", "\x08",
-    "\0", "\x07", "\x7f", "\u{e9}", "\u{85}", "\u{2603}",
+    "J", "H", "A", "B", "C", "D", "K", "K", "?", " ", "a", "Z", "~", "\n", "\r", "\t", "\x08",
+    "\x08", "\0", "\x07", "\x7f", "\u{e9}", "\u{85}", "\u{2603}", "中", "😀", "\u{301}",
 ];
 
 /// SGR parameters worth trying, to build whole colour sequences from.

@@ -22,17 +22,21 @@ pub enum ParseError {
     UnterminatedQuote,
     /// A closing quote was followed by more text instead of a space.
     TextAfterQuote,
-    /// The line has more words than the caller has room for.
-    TooManyWords,
+    /// The line has more words than the caller has room for (`limit`).
+    TooManyWords { limit: usize },
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ParseError::UnterminatedQuote => "missing closing quote",
-            ParseError::TextAfterQuote => "a closing quote must be followed by a space",
-            ParseError::TooManyWords => "too many words",
-        })
+        match self {
+            ParseError::UnterminatedQuote => f.write_str("missing closing quote"),
+            ParseError::TextAfterQuote => {
+                f.write_str("a closing quote must be followed by a space")
+            }
+            ParseError::TooManyWords { limit } => {
+                write!(f, "too many words (the limit is {limit})")
+            }
+        }
     }
 }
 
@@ -43,7 +47,10 @@ pub fn split_args<'a>(line: &'a str, out: &mut [&'a str]) -> Result<usize, Parse
     let mut rest = line.trim_start_matches(is_blank);
     while !rest.is_empty() {
         let (word, after) = first_word(rest)?;
-        let slot = out.get_mut(count).ok_or(ParseError::TooManyWords)?;
+        let limit = out.len();
+        let slot = out
+            .get_mut(count)
+            .ok_or(ParseError::TooManyWords { limit })?;
         *slot = word;
         count += 1;
         rest = after.trim_start_matches(is_blank);

@@ -3,23 +3,36 @@
 //! The editor keeps the line being typed and a cursor inside it (a byte offset,
 //! always at a character boundary). Each key changes them and writes to an
 //! *echo* sink what the screen must do to show the change. The editor cannot
-//! read the screen back, so it keeps this invariant after every key: the screen
-//! row shows exactly the line, starting where the cursor was when the line
-//! began (right after the prompt), with nothing after it, and the screen cursor
-//! sits on the editor's cursor.
+//! read the screen back, so it keeps this invariant after every key: starting
+//! where the line began (right after the prompt), the screen shows exactly the
+//! line, laid out in rows of the terminal's width, with nothing after it, and
+//! the screen cursor sits on the editor's cursor.
 //!
-//! It redraws with the plainest VT100 controls, which both a serial terminal
-//! and our framebuffer console understand: printable text, `\x08` (one column
-//! left, erasing nothing), `ESC [ n C` and `ESC [ n D` (n columns right or
-//! left), `ESC [ K` (erase to the end of the row), plus `\n` and the bell `\x07`
-//! (the line is full). Typing in the middle prints the new character and the
-//! rest of the line, then moves back; deleting reprints the rest of the line one
-//! column further left and erases the cell left over at its end.
+//! # Where a character goes
 //!
-//! Limits: the prompt and the line must fit on one screen row, and every
-//! character is taken to be one column wide (true on our console; a terminal
-//! shows East Asian characters such as `中` two columns wide, and then the
-//! cursor lands in the wrong place).
+//! To keep that invariant for a line longer than a row, the editor must know
+//! where the terminal puts each character. It is told the terminal's width and
+//! the prompt's width ([`LineEditor::set_layout`]) and counts each character's
+//! width with the `cellwidth` crate (`中` takes two columns, a combining
+//! accent none). [`Pos`] is a (row, column) place relative to the prompt's row.
+//! The editor never relies on the terminal wrapping by itself, because
+//! terminals disagree on the details: it ends every full row with an explicit
+//! `\r\n`, also when the line ends exactly at the edge (the cursor then waits at
+//! the start of the next row), and a wide character that does not fit in the
+//! last column goes to the next row, the column left over erased. A terminal at
+//! least as wide as the editor was told then shows the same rows.
+//!
+//! # The controls it sends
+//!
+//! The plainest VT100 ones, which a serial terminal and our framebuffer
+//! console both understand: printable text, `\r\n`, `\x08` (one column left,
+//! erasing nothing), `ESC [ n A`, `B`, `C`, `D` (n rows up or down, columns
+//! right or left), `ESC [ K` (erase to the end of the row), `ESC [ J` (erase to
+//! the end of the screen, when the line lost a row), and the bell `\x07`.
+//! Typing in the middle prints the new character and the rest of the line, then
+//! moves back; deleting reprints the rest of the line and erases what was left
+//! beyond its new end; the history and Ctrl-U go back to the start, print the
+//! other line and erase the rest.
 
 use core::fmt::Write;
 
@@ -35,16 +48,33 @@ pub enum Outcome {
     Line,
     /// Ctrl-C: the line was dropped.
     Cancelled,
+    /// Enter, but `refused` keys did not fit into the line (see
+    /// [`LINE_CAPACITY`](crate::LINE_CAPACITY)): [`LineEditor::line`] holds
+    /// only its beginning, which must not be run as if it were the whole line.
+    /// It is not added to the history.
+    TooLong { refused: usize },
+}
+
+/// Distance between tab stops, in columns: Tab inserts spaces up to the next.
+pub const TAB_WIDTH: usize = 8;
+
+/// A place on the screen, relative to the start of the prompt's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pos {
+    row: usize,
+    column: usize,
 }
 
 /// A terminal-style line editor with history, in fixed memory (about 9 KiB:
 /// [`HISTORY_CAPACITY`](crate::HISTORY_CAPACITY) + 2 lines of
 /// [`LINE_CAPACITY`](crate::LINE_CAPACITY) bytes).
 ///
-/// Keys: printable characters insert at the cursor; Backspace and Delete
-/// remove the character before or under the cursor; Left, Right, Home and End
-/// move; Up and Down browse the history; Ctrl-U erases the line; Ctrl-C drops
-/// it; Enter finishes it.
+/// Keys: printable characters insert at the cursor, Tab inserts spaces up to
+/// the next tab stop; Backspace and Delete remove the character before or
+/// under the cursor; Left, Right, Home and End move; Up and Down browse the
+/// history; Ctrl-U erases the line; Ctrl-C drops it; Enter finishes it. A full
+/// line refuses more characters with a bell, and Enter then reports
+/// [`Outcome::TooLong`].
 ///
 /// History browsing: the first Up keeps the line being typed aside as a draft
 /// and shows the newest entry; Down past the newest entry brings the draft
@@ -63,6 +93,12 @@ pub struct LineEditor {
     draft: Text,
     /// Enter was pressed: `text` holds the submitted line until the next byte.
     submitted: bool,
+    /// Keys refused (the line was full) since the line was started or replaced.
+    refused: usize,
+    /// The terminal's width in columns.
+    columns: usize,
+    /// The column where the line starts (the prompt's width).
+    start: usize,
 }
 
 impl Default for LineEditor {
@@ -72,7 +108,9 @@ impl Default for LineEditor {
 }
 
 impl LineEditor {
-    /// An editor with an empty line and an empty history.
+    /// An editor with an empty line and an empty history, for a terminal of
+    /// unbounded width and a line starting in column 0 (see
+    /// [`LineEditor::set_layout`]).
     pub const fn new() -> Self {
         LineEditor {
             text: Text::EMPTY,
@@ -82,7 +120,18 @@ impl LineEditor {
             browsing: None,
             draft: Text::EMPTY,
             submitted: false,
+            refused: 0,
+            columns: usize::MAX,
+            start: 0,
         }
+    }
+
+    /// Tells the editor the terminal's width (`columns`, at least 2) and the
+    /// width of the prompt printed before each line. Takes effect for the
+    /// next line: call it before the prompt is printed.
+    pub fn set_layout(&mut self, columns: usize, prompt_columns: usize) {
+        self.columns = columns.max(2);
+        self.start = prompt_columns % self.columns;
     }
 
     /// Feeds one input byte (see the `keys` module for what a terminal sends),
@@ -99,8 +148,8 @@ impl LineEditor {
         self.apply(key, &mut Echo(echo))
     }
 
-    /// The line being edited; after [`Outcome::Line`], the submitted line,
-    /// until the next call to [`LineEditor::feed`].
+    /// The line being edited; after an [`Outcome`] other than `Cancelled`,
+    /// the submitted line, until the next call to [`LineEditor::feed`].
     pub fn line(&self) -> &str {
         self.text.as_str()
     }
@@ -115,13 +164,32 @@ impl LineEditor {
         self.history.iter()
     }
 
+    /// Moves the screen cursor below the line being edited, to the start of a
+    /// fresh row, so that a message can be printed without mixing into the
+    /// line. Print a new prompt and call [`LineEditor::redraw`] after it.
+    pub fn leave(&self, echo: &mut dyn Write) {
+        let echo = &mut Echo(echo);
+        let end = self.position(self.text.len());
+        self.move_between(self.position(self.cursor), end, echo);
+        new_row_unless_there(end, echo);
+    }
+
+    /// Shows the line being edited again, with the cursor in its place,
+    /// after a new prompt (see [`LineEditor::leave`]).
+    pub fn redraw(&self, echo: &mut dyn Write) {
+        let echo = &mut Echo(echo);
+        let end = self.print(self.position(0), self.line(), echo);
+        self.move_between(end, self.position(self.cursor), echo);
+    }
+
     fn apply(&mut self, key: Key, echo: &mut Echo) -> Option<Outcome> {
         match key {
-            Key::Char(c) => self.insert(c, echo),
+            Key::Char(c) => self.insert(c.encode_utf8(&mut [0; 4]), echo),
+            Key::Tab => self.tab(echo),
             Key::Backspace => self.backspace(echo),
             Key::Delete => self.delete(echo),
-            Key::Left => self.left(echo),
-            Key::Right => self.right(echo),
+            Key::Left => self.move_to(self.cursor - self.before_len(), echo),
+            Key::Right => self.move_to(self.cursor + self.under_len(), echo),
             Key::Home => self.move_to(0, echo),
             Key::End => self.move_to(self.text.len(), echo),
             Key::Up => self.older(echo),
@@ -131,6 +199,76 @@ impl LineEditor {
             Key::Cancel => return Some(self.cancel(echo)),
         }
         None
+    }
+
+    /// Where the terminal cursor is after the prompt and the first `offset`
+    /// bytes of the line (see the module documentation).
+    fn position(&self, offset: usize) -> Pos {
+        let mut at = Pos {
+            row: 0,
+            column: self.start,
+        };
+        for c in self.line()[..offset].chars() {
+            let width = cellwidth::width(c);
+            if width > 0 && at.column + width > self.columns {
+                at = next_row(at);
+            }
+            at.column += width;
+        }
+        if at.column >= self.columns {
+            at = next_row(at);
+        }
+        at
+    }
+
+    /// Prints `s` starting at `from`, breaking rows where [`position`] says
+    /// (see the module documentation); returns where the cursor ends up.
+    ///
+    /// [`position`]: LineEditor::position
+    fn print(&self, from: Pos, s: &str, echo: &mut Echo) -> Pos {
+        let mut at = from;
+        for c in s.chars() {
+            let width = cellwidth::width(c);
+            if width > 0 && at.column + width > self.columns {
+                if at.column < self.columns {
+                    // A wide character at the last column: blank that column.
+                    echo.erase_to_end();
+                }
+                echo.text("\r\n");
+                at = next_row(at);
+            }
+            echo.char(c);
+            at.column += width;
+        }
+        if at.column >= self.columns {
+            echo.text("\r\n");
+            at = next_row(at);
+        }
+        at
+    }
+
+    /// Moves the terminal cursor from `from` to `to`.
+    fn move_between(&self, from: Pos, to: Pos, echo: &mut Echo) {
+        if to.row < from.row {
+            echo.up(from.row - to.row);
+        } else if to.row > from.row {
+            echo.down(to.row - from.row);
+        }
+        if to.column < from.column {
+            echo.left(from.column - to.column);
+        } else {
+            echo.right(to.column - from.column);
+        }
+    }
+
+    /// After printing up to `end` a line that used to end at `old_end`:
+    /// erases what is left of the old line.
+    fn erase_rest(&self, old_end: Pos, end: Pos, echo: &mut Echo) {
+        if old_end.row > end.row {
+            echo.text("\x1b[J");
+        } else {
+            echo.erase_to_end();
+        }
     }
 
     /// The text after the cursor.
@@ -149,79 +287,71 @@ impl LineEditor {
         self.tail().chars().next().map_or(0, char::len_utf8)
     }
 
-    fn insert(&mut self, c: char, echo: &mut Echo) {
-        let mut utf8 = [0; 4];
-        if !self.text.insert(self.cursor, c.encode_utf8(&mut utf8)) {
+    fn insert(&mut self, s: &str, echo: &mut Echo) {
+        if !self.text.insert(self.cursor, s) {
+            self.refused += 1;
             echo.text("\x07");
             return;
         }
-        self.cursor += c.len_utf8();
-        echo.char(c);
+        let from = self.position(self.cursor);
+        let old_cursor = self.cursor;
+        self.cursor += s.len();
         // The line only grew, so there is nothing to erase after it.
-        echo.text(self.tail());
-        echo.left(self.tail().chars().count());
+        let end = self.print(from, &self.line()[old_cursor..], echo);
+        self.move_between(end, self.position(self.cursor), echo);
+    }
+
+    /// Tab: spaces up to the next tab stop (counted from the prompt's start).
+    fn tab(&mut self, echo: &mut Echo) {
+        let column = self.position(self.cursor).column;
+        let spaces = TAB_WIDTH - column % TAB_WIDTH;
+        self.insert(&"        "[..spaces], echo);
     }
 
     fn backspace(&mut self, echo: &mut Echo) {
         let n = self.before_len();
         if n > 0 {
+            let old_end = self.position(self.text.len());
+            let from = self.position(self.cursor - n);
+            self.move_between(self.position(self.cursor), from, echo);
             self.cursor -= n;
             self.text.remove(self.cursor..self.cursor + n);
-            echo.left(1);
-            self.redraw_tail(echo);
+            self.redraw_tail(from, old_end, echo);
         }
     }
 
     fn delete(&mut self, echo: &mut Echo) {
         let n = self.under_len();
         if n > 0 {
+            let old_end = self.position(self.text.len());
             self.text.remove(self.cursor..self.cursor + n);
-            self.redraw_tail(echo);
+            self.redraw_tail(self.position(self.cursor), old_end, echo);
         }
     }
 
-    /// Prints the text after the cursor, erases what was left beyond it, and
-    /// moves back.
-    fn redraw_tail(&self, echo: &mut Echo) {
-        echo.text(self.tail());
-        echo.erase_to_end();
-        echo.left(self.tail().chars().count());
-    }
-
-    fn left(&mut self, echo: &mut Echo) {
-        let n = self.before_len();
-        if n > 0 {
-            self.cursor -= n;
-            echo.left(1);
-        }
-    }
-
-    fn right(&mut self, echo: &mut Echo) {
-        let n = self.under_len();
-        if n > 0 {
-            self.cursor += n;
-            echo.right(1);
-        }
+    /// Prints the text after the cursor (at `from`), erases what was left of
+    /// the line that ended at `old_end`, and moves back.
+    fn redraw_tail(&self, from: Pos, old_end: Pos, echo: &mut Echo) {
+        let end = self.print(from, self.tail(), echo);
+        self.erase_rest(old_end, end, echo);
+        self.move_between(end, from, echo);
     }
 
     /// Moves the cursor to byte offset `to`, a character boundary.
     fn move_to(&mut self, to: usize, echo: &mut Echo) {
-        let line = self.text.as_str();
-        if to < self.cursor {
-            echo.left(line[to..self.cursor].chars().count());
-        } else {
-            echo.right(line[self.cursor..to].chars().count());
-        }
+        self.move_between(self.position(self.cursor), self.position(to), echo);
         self.cursor = to;
     }
 
     /// Shows `new` instead of the current line, with the cursor at its end.
     fn replace(&mut self, new: &Text, echo: &mut Echo) {
+        let old_end = self.position(self.text.len());
         self.move_to(0, echo);
         self.text = *new;
         self.cursor = self.text.len();
-        echo.text(self.text.as_str());
-        echo.erase_to_end();
+        self.refused = 0;
+        let end = self.print(self.position(0), self.line(), echo);
+        self.erase_rest(old_end, end, echo);
     }
 
     /// Up: shows the next older history entry.
@@ -258,19 +388,25 @@ impl LineEditor {
     }
 
     fn submit(&mut self, echo: &mut Echo) -> Outcome {
-        echo.text("\n");
-        self.history.add(&self.text);
+        self.leave(echo.0);
         self.end_browsing();
         self.submitted = true;
+        let refused = core::mem::take(&mut self.refused);
+        if refused > 0 {
+            return Outcome::TooLong { refused };
+        }
+        self.history.add(&self.text);
         Outcome::Line
     }
 
     fn cancel(&mut self, echo: &mut Echo) -> Outcome {
         // Moves to the end first, so that "^C" does not hide part of the line.
         self.move_to(self.text.len(), echo);
-        echo.text("^C\n");
+        let end = self.print(self.position(self.cursor), "^C", echo);
+        new_row_unless_there(end, echo);
         self.text.clear();
         self.cursor = 0;
+        self.refused = 0;
         self.end_browsing();
         Outcome::Cancelled
     }
@@ -278,6 +414,22 @@ impl LineEditor {
     fn end_browsing(&mut self) {
         self.browsing = None;
         self.draft.clear();
+    }
+}
+
+/// The start of the row after `at`'s.
+fn next_row(at: Pos) -> Pos {
+    Pos {
+        row: at.row + 1,
+        column: 0,
+    }
+}
+
+/// Ends the row the line ends on with `\n`, unless the line filled it and
+/// the cursor already waits at the start of the next one.
+fn new_row_unless_there(end: Pos, echo: &mut Echo) {
+    if end.column > 0 || end.row == 0 {
+        echo.text("\n");
     }
 }
 
@@ -295,22 +447,34 @@ impl Echo<'_> {
         let _ = self.0.write_char(c);
     }
 
-    /// Moves the cursor `n` columns left.
+    /// `ESC [ n letter`, a move by `n` (nothing for 0).
+    fn motion(&mut self, n: usize, letter: char) {
+        if n > 0 {
+            let _ = write!(self.0, "\x1b[{n}{letter}");
+        }
+    }
+
+    /// Moves the cursor `n` columns left (one column by backspace).
     fn left(&mut self, n: usize) {
         match n {
-            0 => {}
             1 => self.text("\x08"),
-            n => {
-                let _ = write!(self.0, "\x1b[{n}D");
-            }
+            n => self.motion(n, 'D'),
         }
     }
 
     /// Moves the cursor `n` columns right.
     fn right(&mut self, n: usize) {
-        if n > 0 {
-            let _ = write!(self.0, "\x1b[{n}C");
-        }
+        self.motion(n, 'C');
+    }
+
+    /// Moves the cursor `n` rows up.
+    fn up(&mut self, n: usize) {
+        self.motion(n, 'A');
+    }
+
+    /// Moves the cursor `n` rows down.
+    fn down(&mut self, n: usize) {
+        self.motion(n, 'B');
     }
 
     /// Erases from the cursor to the end of the row.

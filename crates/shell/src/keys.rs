@@ -6,7 +6,8 @@
 //! * printable characters as UTF-8: one byte for ASCII, 2 to 4 bytes for others
 //!   (`é` is `C3 A9`), which may arrive one at a time;
 //! * a few control bytes: Enter is `\r` (or `\n`, or both: `\r\n` counts once),
-//!   Backspace is DEL `0x7f` (or `0x08`), Ctrl-C is `0x03`, Ctrl-U is `0x15`;
+//!   Backspace is DEL `0x7f` (or `0x08`), Tab is `0x09`, Ctrl-C is `0x03`,
+//!   Ctrl-U is `0x15`;
 //! * the other keys as *escape sequences*: ESC `[` then an optional number and a
 //!   final byte, e.g. `ESC [ A` for the up arrow or `ESC [ 3 ~` for Delete (some
 //!   terminals send ESC `O` then a letter for the arrows, Home and End).
@@ -22,6 +23,7 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Key {
     Char(char),
+    Tab,
     Enter,
     Backspace,
     Delete,
@@ -106,6 +108,7 @@ impl Decoder {
             0x7f | 0x08 => return Some(Key::Backspace),
             0x03 => return Some(Key::Cancel),
             0x15 => return Some(Key::Kill),
+            b'\t' => return Some(Key::Tab),
             b' '..=b'~' => return Some(Key::Char(char::from(byte))),
             0xc2..=0xdf => self.start_utf8(byte, 2),
             0xe0..=0xef => self.start_utf8(byte, 3),
@@ -239,7 +242,8 @@ mod tests {
                 Backspace,
                 Backspace,
                 Cancel,
-                Kill
+                Kill,
+                Tab
             ]
         );
     }

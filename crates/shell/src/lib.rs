@@ -6,8 +6,9 @@
 //!
 //! * [`LineEditor`] turns input bytes, as a terminal or our keyboard driver
 //!   sends them, into an edited line with a cursor and a history, and says
-//!   how to redraw the screen with a few VT100 controls (`editor` and `keys`
-//!   modules);
+//!   how to redraw the screen with a few VT100 controls, also for lines longer
+//!   than a row and for characters two columns wide (`editor` and `keys`
+//!   modules; the widths come from the `cellwidth` crate);
 //! * [`split_args`] splits the finished line into words (`args` module);
 //! * [`Millis`] and [`Ratio`] print the figures of `ps` and `taskbench`
 //!   (`figures` module).
@@ -41,7 +42,7 @@ mod keys;
 mod text;
 
 pub use args::{ParseError, split_args};
-pub use editor::{LineEditor, Outcome};
+pub use editor::{LineEditor, Outcome, TAB_WIDTH};
 pub use figures::{Millis, Ratio};
 pub use history::HISTORY_CAPACITY;
 pub use text::LINE_CAPACITY;

@@ -42,15 +42,24 @@ fn errors() {
     assert_eq!(split("echo 'abc\""), Err(ParseError::UnterminatedQuote));
     assert_eq!(split(r#"echo "a"b"#), Err(ParseError::TextAfterQuote));
     assert_eq!(split(r#"''x"#), Err(ParseError::TextAfterQuote));
-    assert_eq!(split("1 2 3 4 5 6 7 8 9"), Err(ParseError::TooManyWords));
+    assert_eq!(
+        split("1 2 3 4 5 6 7 8 9"),
+        Err(ParseError::TooManyWords { limit: 8 })
+    );
     let mut none: [&str; 0] = [];
-    assert_eq!(split_args("a", &mut none), Err(ParseError::TooManyWords));
+    assert_eq!(
+        split_args("a", &mut none),
+        Err(ParseError::TooManyWords { limit: 0 })
+    );
     assert_eq!(split_args("  ", &mut none), Ok(0));
 }
 
 #[test]
 fn exactly_as_many_words_as_room_is_fine() {
     assert_eq!(split("1 2 3 4 5 6 7 8 ").map(|w| w.len()), Ok(8));
+    // A tab separates words like a space (the editor turns a typed Tab into
+    // spaces, but a line may come from elsewhere).
+    assert_eq!(split("echo\ta \t b"), Ok(vec!["echo", "a", "b"]));
 }
 
 #[test]
@@ -63,7 +72,10 @@ fn errors_explain_themselves() {
         ParseError::TextAfterQuote.to_string(),
         "a closing quote must be followed by a space"
     );
-    assert_eq!(ParseError::TooManyWords.to_string(), "too many words");
+    assert_eq!(
+        ParseError::TooManyWords { limit: 16 }.to_string(),
+        "too many words (the limit is 16)"
+    );
 }
 
 /// Random lines from a few interesting pieces: splitting never panics, and

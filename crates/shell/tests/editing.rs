@@ -121,7 +121,7 @@ fn utf8_split_over_feeds_and_mixed_with_garbage() {
         session.type_bytes(&[b]);
     }
     // A cut-short character, a stray continuation byte, control bytes.
-    session.type_bytes(b"\xe4\xb8x\xb8\x00\x01\x07\x09\x1b\x1by");
+    session.type_bytes(b"\xe4\xb8x\xb8\x00\x01\x07\x1b\x1by");
     assert_eq!(line_and_cursor(&session), ("éxy", 4));
 }
 
@@ -276,4 +276,133 @@ fn unknown_sequences_are_ignored() {
     ]);
     // The lone ESC is dropped and its `x` typed; Ctrl+Left counts as Left.
     assert_eq!(line_and_cursor(&session), ("abx", 2));
+}
+
+#[test]
+fn tab_inserts_spaces_to_the_next_tab_stop() {
+    // The prompt "> " takes 2 columns: after "a" the cursor is in column 3,
+    // and the next stop is column 8.
+    let session = typed(&["a\t"]);
+    assert_eq!(line_and_cursor(&session), ("a     ", 6));
+    let session = typed(&["echo\ta\tb"]);
+    assert_eq!(session.editor.line(), "echo  a       b");
+    // In the middle of the line too; the rest moves along.
+    let session = typed(&["ab", LEFT, "\t"]);
+    assert_eq!(line_and_cursor(&session), ("a     b", 6));
+    // And the words stay apart.
+    let mut words = [""; 4];
+    let n = shell::split_args("echo  a       b", &mut words).unwrap();
+    assert_eq!(&words[..n], ["echo", "a", "b"]);
+}
+
+/// A line longer than the editor holds: the characters that do not fit are
+/// refused (with a bell each), and Enter reports the line as too long
+/// instead of running its beginning. The next line is normal again.
+#[test]
+fn enter_on_an_overflowed_line_reports_it() {
+    let mut editor = LineEditor::new();
+    let mut echo = String::new();
+    let mut outcomes = Vec::new();
+    for &byte in "x".repeat(10_000).as_bytes().iter().chain(b"\recho ok\r") {
+        let outcome = editor.feed(byte, &mut echo);
+        if let Some(Outcome::TooLong { .. }) = outcome {
+            assert_eq!(editor.line(), "x".repeat(LINE_CAPACITY));
+        }
+        outcomes.extend(outcome);
+    }
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::TooLong {
+                refused: 10_000 - LINE_CAPACITY
+            },
+            Outcome::Line
+        ]
+    );
+    assert_eq!(editor.line(), "echo ok");
+    assert_eq!(editor.history().collect::<Vec<_>>(), ["echo ok"]);
+    // Ctrl-U, the history and Ctrl-C start afresh: no report then.
+    let mut session = typed(&[&"y".repeat(LINE_CAPACITY + 1), "\x15", "z\r"]);
+    assert_eq!((session.too_long, session.submitted.len()), (0, 1));
+    session.type_str(&"y".repeat(LINE_CAPACITY + 1));
+    session.type_str("\x03\r");
+    assert_eq!((session.too_long, session.submitted.len()), (0, 2));
+}
+
+#[test]
+fn wide_characters_take_two_columns_and_marks_none() {
+    let mut editor = LineEditor::new();
+    let mut echo = String::new();
+    for &b in "a中b".as_bytes().iter().chain(b"\x1b[D\x1b[D") {
+        editor.feed(b, &mut echo);
+    }
+    // Left over `b` is one column, over `中` two.
+    assert_eq!(echo, "a中b\x08\x1b[2D");
+    // The session's terminal counts the same way, and checks every step.
+    let session = typed(&["中😀e\u{301}x", LEFT, LEFT, BACKSPACE]);
+    assert_eq!(line_and_cursor(&session), ("中😀\u{301}x", 7));
+}
+
+/// Issue 10 §2: editing a line wider than the screen left a stale row. The
+/// session checks after every byte that the rows from the prompt on show
+/// exactly the prompt and the line, and nothing below.
+#[test]
+fn recalling_a_shorter_line_erases_the_rows_of_a_longer_one() {
+    let long = format!("echo {}", "A".repeat(200));
+    let short = format!("echo {}", "B".repeat(60));
+    for width in [80, 160, 13] {
+        let mut session = Session::with_width(width);
+        session.type_str(&format!("{long}\r{short}\r"));
+        session.type_str(&[UP, UP, DOWN, HOME, "X", "\r"].concat());
+        assert_eq!(
+            session.submitted,
+            [long.clone(), short.clone(), format!("X{short}")]
+        );
+        let rows = (2 + short.len() + 1).div_ceil(width);
+        // Above the recalled line, the line it came from; no row of A's.
+        assert!(session.previous_row(rows).starts_with("> Xecho B"));
+        assert!(
+            session.previous_row(rows + 1).ends_with('B'),
+            "width {width}"
+        );
+    }
+}
+
+/// Every editing key on a line over several rows, each checked by the session.
+#[test]
+fn editing_across_rows() {
+    let mut session = Session::with_width(10);
+    session.type_str("abcdefghijklmnopqrstuvwxyz");
+    for key in [LEFT, HOME, RIGHT, "1", DELETE, BACKSPACE, END, BACKSPACE] {
+        session.type_str(key);
+    }
+    assert_eq!(line_and_cursor(&session), ("acdefghijklmnopqrstuvwxy", 24));
+    // The line ends exactly at the edge: the cursor waits on the next row.
+    session.type_str("\x15");
+    session.type_str(&"z".repeat(18));
+    assert_eq!((session.terminal.row, session.terminal.column), (2, 0));
+    session.type_str(BACKSPACE);
+    assert_eq!((session.terminal.row, session.terminal.column), (1, 9));
+    session.type_str("z\r");
+    assert_eq!(session.prompt_row, 2, "no empty row after a full one");
+}
+
+/// A message printed while a line is being edited goes on rows of its own,
+/// and the line comes back after a new prompt.
+#[test]
+fn leave_and_redraw_around_a_message() {
+    for width in [common::WIDTH, 7] {
+        let mut session = Session::with_width(width);
+        session.type_str("echo abcdef");
+        session.type_str(LEFT);
+        session.editor.leave(&mut session.terminal);
+        let terminal = &mut session.terminal;
+        std::fmt::Write::write_str(terminal, "news\n> ").unwrap();
+        session.prompt_row = session.terminal.row;
+        session.editor.redraw(&mut session.terminal);
+        session.check_screen();
+        assert_eq!(session.previous_row(1), "news");
+        session.type_str("X\r");
+        assert_eq!(session.submitted, ["echo abcdeXf"]);
+    }
 }

@@ -90,6 +90,8 @@ struct Model {
     history: Vec<String>,
     browsing: Option<usize>,
     draft: Vec<char>,
+    /// A key was refused because the line was full: Enter rejects the line.
+    refused: bool,
 }
 
 impl Model {
@@ -98,6 +100,7 @@ impl Model {
     }
 
     fn show(&mut self, chars: Vec<char>) {
+        self.refused = false;
         self.cursor = chars.len();
         self.chars = chars;
     }
@@ -144,7 +147,7 @@ impl Model {
             "\r" | "\n" | "\r\n" | "\x03" => {
                 let line = self.line();
                 let repeat = self.history.last() == Some(&line);
-                if key != "\x03" && !line.is_empty() && !repeat {
+                if key != "\x03" && !line.is_empty() && !repeat && !self.refused {
                     if self.history.len() == HISTORY_CAPACITY {
                         self.history.remove(0);
                     }
@@ -155,12 +158,14 @@ impl Model {
             }
             key => {
                 let c = key.chars().next().unwrap();
-                if key.chars().count() == 1
-                    && !c.is_control()
-                    && self.line().len() + c.len_utf8() <= LINE_CAPACITY
-                {
+                if key.chars().count() != 1 || c.is_control() {
+                    return;
+                }
+                if self.line().len() + c.len_utf8() <= LINE_CAPACITY {
                     self.chars.insert(self.cursor, c);
                     self.cursor += 1;
+                } else {
+                    self.refused = true;
                 }
             }
         }
@@ -176,6 +181,8 @@ const KEYS: &[(&str, usize)] = &[
     ("é", 5),
     ("ü", 5),
     ("中", 5),
+    ("😀", 2),
+    ("\u{301}", 2),
     ("\x7f", 6),
     ("\x08", 2),
     ("\x1b[3~", 6),
@@ -206,9 +213,11 @@ fn random_key(rng: &mut Rng) -> &'static str {
     unreachable!()
 }
 
-fn run_keys(seed: u64, presses: usize, burst: usize) {
+/// Presses random keys on a terminal `width` columns wide, comparing the
+/// editor with the model after each (and [`Session`] checks the screen).
+fn run_keys(seed: u64, presses: usize, burst: usize, width: usize) {
     let mut rng = Rng(seed);
-    let mut session = Session::new();
+    let mut session = Session::with_width(width);
     let mut model = Model::default();
     for step in 0..presses {
         let key = random_key(&mut rng);
@@ -237,10 +246,18 @@ fn run_keys(seed: u64, presses: usize, burst: usize) {
 
 #[test]
 fn random_keys_follow_the_model() {
-    run_keys(0x2545_f491_4f6c_dd1d, 30_000, 40);
+    run_keys(0x2545_f491_4f6c_dd1d, 30_000, 40, common::WIDTH);
 }
 
 #[test]
 fn long_lines_and_a_full_history_follow_the_model() {
-    run_keys(0x1234_5678_9abc_def1, 12_000, 300);
+    run_keys(0x1234_5678_9abc_def1, 12_000, 300, common::WIDTH);
+}
+
+/// Lines over many rows: an odd width, so that wide characters meet the
+/// edge, and a width that lines fill exactly.
+#[test]
+fn lines_wider_than_the_terminal_follow_the_model() {
+    run_keys(0x0bad_cafe_f00d_5eed, 12_000, 120, 13);
+    run_keys(0x5eed_0bad_cafe_f00d, 12_000, 120, 16);
 }

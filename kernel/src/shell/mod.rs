@@ -5,8 +5,13 @@
 //! the `shell` crate, which echoes what the screen must show, and when a line is
 //! finished splits it into words (`shell::split_args`) and runs the command named
 //! by the first word from the table in [`commands`]. Errors (an unknown command,
-//! a bad argument, a quote left open) are one line starting with `error:`, and
-//! a new prompt follows.
+//! a bad argument, a quote left open, a line longer than the editor holds) are
+//! one line starting with `error:`, and a new prompt follows.
+//!
+//! The editor lays long lines out in rows as wide as the screen (80 columns
+//! without a screen). If the input queue overflowed, the shell reports where
+//! on a line of its own, then shows the prompt and the line being edited
+//! again.
 //!
 //! (Inside the kernel this module is `kernel::shell`; `::shell` is the crate
 //! with the pure logic.)
@@ -15,14 +20,19 @@ pub mod commands;
 pub mod error;
 pub mod threads;
 
-use crate::{input, print, println};
-use ::shell::{LineEditor, Outcome, split_args};
+use crate::input::{self, Input};
+use crate::{output, print, println};
+use ::shell::{LINE_CAPACITY, LineEditor, Outcome, split_args};
 use bootloader_api::BootInfo;
 use core::fmt;
 use spin::Once;
 
 /// What the shell shows when it is ready for a line.
 pub const PROMPT: &str = "\x1b[32mkestrel>\x1b[0m ";
+/// How many columns [`PROMPT`] takes on the screen ("kestrel> ").
+const PROMPT_COLUMNS: usize = 9;
+/// The width the editor assumes when there is no screen (serial only).
+const SERIAL_COLUMNS: usize = 80;
 
 /// The most words a command line may have.
 const MAX_WORDS: usize = 16;
@@ -51,10 +61,12 @@ pub fn run(boot_info: &'static BootInfo) -> ! {
     // The editor (line + history) is ~9 KiB; a static keeps it off the stack.
     static EDITOR: spin::Mutex<LineEditor> = spin::Mutex::new(LineEditor::new());
     let mut editor = EDITOR.lock();
+    let columns = output::screen_columns().unwrap_or(SERIAL_COLUMNS);
+    editor.set_layout(columns, PROMPT_COLUMNS);
     loop {
         print!("{PROMPT}");
         loop {
-            let byte = input::read();
+            let byte = next_byte(&editor);
             match editor.feed(byte, &mut Screen) {
                 None => continue,
                 Some(Outcome::Cancelled) => break,
@@ -62,6 +74,29 @@ pub fn run(boot_info: &'static BootInfo) -> ! {
                     execute(editor.line());
                     break;
                 }
+                Some(Outcome::TooLong { refused }) => {
+                    println!(
+                        "error: line too long: {refused} more characters did not fit \
+                         (the limit is {LINE_CAPACITY} bytes); not run"
+                    );
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Waits for the next input byte. Lost input is reported below the line
+/// being edited, which is then shown again after a new prompt.
+fn next_byte(editor: &LineEditor) -> u8 {
+    loop {
+        match input::next() {
+            Input::Byte(byte) => return byte,
+            Input::Lost(lost) => {
+                editor.leave(&mut Screen);
+                println!("\x1b[33m{lost}\x1b[0m");
+                print!("{PROMPT}");
+                editor.redraw(&mut Screen);
             }
         }
     }
