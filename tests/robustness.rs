@@ -5,11 +5,11 @@
 
 mod common;
 
+use common::{PROMPT, wait_after};
+
 use kestrel::qemu::{Ending, Firmware, QEMU_FAILURE, Session};
 use kestrel::{CaptureOptions, boot_captured, image_for};
-use std::time::{Duration, Instant};
-
-const PROMPT: &str = "kestrel>";
+use std::time::Instant;
 
 fn boot(firmware: Firmware, extra: &[&str]) -> Session {
     let kernel = common::main_kernel();
@@ -20,23 +20,6 @@ fn boot(firmware: Firmware, extra: &[&str]) -> Session {
     let (session, _) =
         boot_captured(firmware, image_for(&kernel.images, firmware), &options).unwrap();
     session
-}
-
-/// Waits until `text` appears in the serial output after byte `from`; returns
-/// the position just after it.
-fn wait_after(session: &mut Session, from: usize, text: &str) -> usize {
-    let start = Instant::now();
-    loop {
-        let serial = session.serial();
-        if let Some(at) = serial.get(from..).and_then(|s| s.find(text)) {
-            return from + at + text.len();
-        }
-        assert!(
-            start.elapsed() < common::TIMEOUT,
-            "no {text:?} after byte {from}; serial:\n{serial}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Sends `command` + Enter and returns its answer (the text between the

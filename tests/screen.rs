@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{AtPrompt, PROMPT, boot_to_prompt};
+use common::{AtPrompt, boot_to_prompt};
 use console::{Console, Layout, PixelFormat};
 use kestrel::qemu::Firmware;
 use kestrel::qmp::Qmp;
@@ -103,12 +103,7 @@ fn check_screen(firmware: Firmware, expected_size: (usize, usize)) {
     );
 
     // And the whole screen: the boot report too.
-    let differing = image
-        .rgb
-        .chunks(3)
-        .zip(expected.chunks(3))
-        .filter(|(a, b)| a != b)
-        .count();
+    let differing = differing_pixels(&image.rgb, &expected);
     assert_eq!(
         differing, 0,
         "{differing} pixels differ from the host rendering"
@@ -131,6 +126,8 @@ fn uefi_screen_matches_host_rendering() {
 /// X), with no row of A's left over above the last prompt.
 #[test]
 fn editing_a_recalled_line_leaves_no_stale_row() {
+    // The prompt as the shell sends it, colours included.
+    const PROMPT: &str = "\x1b[32mkestrel>\x1b[0m ";
     let options = CaptureOptions {
         qmp: true,
         extra: vec![],
@@ -162,14 +159,18 @@ fn editing_a_recalled_line_leaves_no_stale_row() {
         &short[5..]
     );
     let expected = render_on_host(&plain, &image);
-    let differing = image
-        .rgb
-        .chunks(3)
-        .zip(expected.chunks(3))
-        .filter(|(a, b)| a != b)
-        .count();
+    let differing = differing_pixels(&image.rgb, &expected);
     assert_eq!(
         differing, 0,
         "{differing} pixels differ from the plain text"
     );
+}
+
+/// How many RGB pixels of two same-sized screens differ.
+fn differing_pixels(screen: &[u8], expected: &[u8]) -> usize {
+    screen
+        .chunks(3)
+        .zip(expected.chunks(3))
+        .filter(|(a, b)| a != b)
+        .count()
 }
