@@ -118,11 +118,12 @@ fn push(
     count: usize,
     region: MemoryRegion,
 ) -> Result<usize, TooManyRegions> {
-    if let Some(last) = count.checked_sub(1).map(|i| &mut out[i]) {
-        if last.end == region.start && last.kind == region.kind {
-            last.end = region.end;
-            return Ok(count);
-        }
+    if let Some(last) = count.checked_sub(1).map(|i| &mut out[i])
+        && last.end == region.start
+        && last.kind == region.kind
+    {
+        last.end = region.end;
+        return Ok(count);
     }
     *out.get_mut(count).ok_or(TooManyRegions)? = region;
     Ok(count + 1)
