@@ -124,13 +124,25 @@ pub fn is_canonical(virt: u64) -> bool {
 pub struct PageTables<M: TableMemory> {
     memory: M,
     root: u64,
+    no_execute: bool,
 }
 
 impl<M: TableMemory> PageTables<M> {
     /// An empty tree: one level-4 table.
     pub fn new(mut memory: M) -> Result<Self, MapError> {
         let root = memory.new_table().ok_or(MapError::OutOfMemory)?;
-        Ok(PageTables { memory, root })
+        Ok(PageTables {
+            memory,
+            root,
+            no_execute: true,
+        })
+    }
+
+    /// On a CPU without NX, bit 63 is reserved and setting it faults: leave
+    /// it clear everywhere (every page is then executable).
+    pub fn without_no_execute(mut self) -> Self {
+        self.no_execute = false;
+        self
     }
 
     /// The level-4 table's physical address: what goes into CR3.
@@ -168,7 +180,11 @@ impl<M: TableMemory> PageTables<M> {
             return Err(MapError::AlreadyMapped(virt));
         }
         let huge = if leaf_level == 2 { HUGE } else { 0 };
-        self.memory.write(table, i, phys | rights.bits() | huge);
+        let mut bits = rights.bits();
+        if !self.no_execute {
+            bits &= !NO_EXECUTE;
+        }
+        self.memory.write(table, i, phys | bits | huge);
         Ok(())
     }
 
@@ -366,6 +382,16 @@ mod tests {
             .memory()
             .read(pt.memory().0.len() as u64 * PAGE + BASE - PAGE, 1);
         assert_eq!(e, 0x35_0000 | PRESENT | WRITABLE | NO_EXECUTE);
+    }
+
+    #[test]
+    fn without_nx_no_entry_has_bit_63() {
+        let mut pt = tables(100).without_no_execute();
+        pt.map(KERNEL, 0x20_0000, PAGE, Rights::DATA).unwrap();
+        pt.map_range(0, 0, 4 * LARGE_PAGE, Rights::DATA).unwrap();
+        let tables = &pt.memory().0;
+        assert!(tables.iter().flatten().all(|e| e & NO_EXECUTE == 0));
+        assert!(pt.translate(KERNEL).unwrap().rights.executable);
     }
 
     #[test]
