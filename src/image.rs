@@ -28,7 +28,7 @@ pub fn fat_volume(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
     let mut volume = vec![0u8; size as usize];
     let fat_error = |e: std::io::Error| format!("writing the FAT file system: {e}");
     let options = fatfs::FormatVolumeOptions::new().volume_label(*b"KESTREL    ");
-    fatfs::format_volume(&mut Cursor::new(&mut volume[..]), options).map_err(fat_error)?;
+    fatfs::format_volume(Cursor::new(&mut volume[..]), options).map_err(fat_error)?;
     {
         let fs = fatfs::FileSystem::new(Cursor::new(&mut volume[..]), fatfs::FsOptions::new())
             .map_err(fat_error)?;
