@@ -52,6 +52,13 @@ pub fn uefi_kind(ty: u32) -> MemoryRegionKind {
     }
 }
 
+/// Whether a UEFI memory type is memory the physical-memory window should
+/// map: RAM of any use and the firmware's ACPI and runtime data; not
+/// reserved (0), unusable (8), MMIO (11, 12) or PAL code (13).
+pub fn uefi_is_memory(ty: u32) -> bool {
+    !matches!(ty, 0 | 8 | 11 | 12 | 13)
+}
+
 /// E820 types: 1 is usable RAM, everything else keeps its number.
 pub fn e820_kind(ty: u32) -> MemoryRegionKind {
     match ty {
@@ -219,6 +226,12 @@ mod tests {
                 (0xffc0_0000, 0x1_0000_0000, UnknownUefi(11)),
             ]
         );
+    }
+
+    #[test]
+    fn reserved_and_mmio_are_not_memory() {
+        let memory: Vec<u32> = (0..16).filter(|&t| uefi_is_memory(t)).collect();
+        assert_eq!(memory, [1, 2, 3, 4, 5, 6, 7, 9, 10, 14, 15]);
     }
 
     #[test]

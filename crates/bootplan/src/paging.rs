@@ -292,6 +292,36 @@ pub fn merge_ranges(ranges: &mut [(u64, u64)]) -> usize {
     kept
 }
 
+/// The low 4 GiB, mapped whole in the physical-memory window: RAM, the
+/// firmware's tables, the APICs' registers and usually the framebuffer.
+pub const LOW_4G: (u64, u64) = (0, 1 << 32);
+
+/// The physical ranges the window maps, written to `out` (sorted, merged;
+/// returns how many): the low 4 GiB, the parts above it of the `memory`
+/// ranges (RAM and firmware data, never reserved holes or MMIO: the caller
+/// leaves those out), and `extra` ranges such as the framebuffer. `None` if
+/// `out` is too small.
+pub fn window_ranges(
+    memory: impl Iterator<Item = (u64, u64)>,
+    extra: &[(u64, u64)],
+    out: &mut [(u64, u64)],
+) -> Option<usize> {
+    let mut count = 0;
+    let mut add = |range: (u64, u64)| -> Option<()> {
+        *out.get_mut(count)? = range;
+        count += 1;
+        Some(())
+    };
+    add(LOW_4G)?;
+    for (start, end) in memory.filter(|&(_, end)| end > LOW_4G.1) {
+        add((start.max(LOW_4G.1), end))?;
+    }
+    for &range in extra {
+        add(range)?;
+    }
+    Some(merge_ranges(&mut out[..count]))
+}
+
 /// The kernel's stack: `size` bytes (rounded up to pages) above one unmapped
 /// guard page, starting at `area` (page-aligned).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -457,6 +487,24 @@ mod tests {
             0x100_0000_1fff
         );
         assert_eq!(pt.translate(OFFSET + 0x100_0000_2000), None);
+    }
+
+    /// Like QEMU with the `qemu64` CPU and 8 GiB: RAM above 4 GiB, and a
+    /// 12 GiB reserved hole at 1 TiB that must not be mapped (the caller
+    /// leaves it out of `memory`); a framebuffer above 4 GiB is mapped.
+    #[test]
+    fn window_ranges_skip_what_is_not_memory() {
+        let ram = [(0, 0x8000_0000), (0x1_0000_0000, 0x2_8000_0000)];
+        let framebuffer = [(0x80_0000_0000, 0x80_0040_0000)];
+        let mut out = [(0, 0); 8];
+        let n = window_ranges(ram.iter().copied(), &framebuffer, &mut out).unwrap();
+        assert_eq!(
+            &out[..n],
+            [(0, 0x2_8000_0000), (0x80_0000_0000, 0x80_0040_0000)]
+        );
+        assert!(out[..n].iter().all(|&(_, end)| end <= 0x100_0000_0000));
+        let mut tiny = [(0, 0); 1];
+        assert_eq!(window_ranges(ram.iter().copied(), &[], &mut tiny), None);
     }
 
     #[test]

@@ -11,12 +11,14 @@ use crate::framebuffer::Screen;
 use crate::frames::{UefiTables, zeroed_pages};
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 use bootloader_api::BootloaderConfig;
 use bootloader_api::config::Mapping;
 use bootplan::PAGE;
 use bootplan::elf::Kernel;
-use bootplan::paging::{PageTables, Rights, Stack, merge_ranges};
+use bootplan::memmap::uefi_is_memory;
+use bootplan::paging::{PageTables, Rights, Stack, window_ranges};
 use uefi::boot::{self, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 use uefi::proto::loaded_image::LoadedImage;
@@ -111,24 +113,24 @@ impl AddressSpace {
 
     /// Physical memory at `offset`: the low 4 GiB whole (RAM, firmware
     /// tables, the APICs, usually the framebuffer), above that only what the
-    /// memory map lists as RAM or firmware data, and the framebuffer.
+    /// memory map lists as memory, and the framebuffer
+    /// (`bootplan::paging::window_ranges` decides).
     pub fn physical_window(&mut self, offset: u64, screen: Option<&Screen>) -> Result<(), String> {
         let map = boot::memory_map(MemoryType::LOADER_DATA)
             .map_err(|e| format!("cannot read the memory map: {e:?}"))?;
-        let mut ranges: Vec<(u64, u64)> = Vec::new();
-        ranges.push((0, 1 << 32));
-        for d in map.entries() {
-            let end = d
-                .phys_start
-                .saturating_add(d.page_count.saturating_mul(PAGE));
-            if end > 1 << 32 && is_memory(d.ty) {
-                ranges.push((d.phys_start, end));
-            }
-        }
-        if let Some(screen) = screen {
-            ranges.push((screen.phys, screen.phys + screen.size as u64));
-        }
-        let count = merge_ranges(&mut ranges);
+        let memory = map.entries().filter(|d| uefi_is_memory(d.ty.0)).map(|d| {
+            (
+                d.phys_start,
+                d.phys_start
+                    .saturating_add(d.page_count.saturating_mul(PAGE)),
+            )
+        });
+        let screen: Vec<(u64, u64)> = screen
+            .iter()
+            .map(|s| (s.phys, s.phys + s.size as u64))
+            .collect();
+        let mut ranges = vec![(0, 0); map.len() + 2];
+        let count = window_ranges(memory, &screen, &mut ranges).ok_or("too many memory ranges")?;
         for &(start, end) in &ranges[..count] {
             self.tables
                 .map_range(offset + start, start, end - start, Rights::DATA)
@@ -157,17 +159,4 @@ impl AddressSpace {
         };
         self.identity(base as u64, size, code)
     }
-}
-
-/// UEFI memory types worth mapping above 4 GiB: RAM of any use, and the
-/// firmware's ACPI and runtime data; not MMIO, reserved or unusable ranges.
-fn is_memory(ty: MemoryType) -> bool {
-    !matches!(
-        ty,
-        MemoryType::RESERVED
-            | MemoryType::UNUSABLE
-            | MemoryType::MMIO
-            | MemoryType::MMIO_PORT_SPACE
-            | MemoryType::PAL_CODE
-    )
 }
