@@ -5,10 +5,14 @@
 //! first serial line (`Hello World!`) and to the end of the boot report. The
 //! median is printed, with the minimum and maximum, because a shared machine is
 //! noisy; the figures are for comparing, not for asserting in tests.
+//!
+//! Besides the `bootloader` crate under BIOS and UEFI, the same kernel is
+//! booted under UEFI by our own loader (`--loader kestrel`), so the two
+//! loaders are compared in one run.
 
-use crate::builder::{KernelTargets, Profile};
+use crate::builder::{KernelTargets, Loader, Profile};
 use crate::qemu::Firmware;
-use crate::{CaptureOptions, boot_captured, build, image_for};
+use crate::{CaptureOptions, boot_captured, build_with, image_for};
 use std::time::Duration;
 
 /// The kernel's first line, and its last before going idle.
@@ -16,13 +20,23 @@ pub const FIRST_LINE: &str = "Hello World!";
 pub const IDLE_LINE: &str = "Boot complete";
 
 /// The first line the bootloader's 64-bit part logs: stage 4 under BIOS (after the
-/// real-mode stages have loaded the kernel file), the UEFI application under UEFI.
-pub fn bootloader_line(firmware: Firmware) -> &'static str {
-    match firmware {
-        Firmware::Bios => "4th Stage",
-        Firmware::Uefi => "UEFI bootloader started",
+/// real-mode stages have loaded the kernel file), the UEFI application under UEFI;
+/// our own loader's first line.
+pub fn bootloader_line(loader: Loader, firmware: Firmware) -> &'static str {
+    match (loader, firmware) {
+        (Loader::Kestrel, _) => "kestrel loader: started",
+        (_, Firmware::Bios) => "4th Stage",
+        (_, Firmware::Uefi) => "UEFI bootloader started",
     }
 }
+
+/// What is measured: the `bootloader` crate under both firmwares, and our
+/// own loader under UEFI.
+const CONFIGURATIONS: [(Loader, Firmware); 3] = [
+    (Loader::BootloaderCrate, Firmware::Bios),
+    (Loader::BootloaderCrate, Firmware::Uefi),
+    (Loader::Kestrel, Firmware::Uefi),
+];
 
 /// The median of some durations (the mean of the middle two for an even count).
 pub fn median(times: &mut [Duration]) -> Duration {
@@ -39,14 +53,14 @@ pub fn median(times: &mut [Duration]) -> Duration {
 pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
     println!("boot time under QEMU (TCG), median of {runs} runs [min .. max] in seconds");
     println!(
-        "{:<8} {:<5} {:>22} {:>22} {:>22}",
-        "profile", "fw", "to bootloader log", "to first kernel line", "to boot complete"
+        "{:<8} {:<17} {:<5} {:>22} {:>22} {:>22}",
+        "profile", "loader", "fw", "to bootloader log", "to first kernel line", "to boot complete"
     );
-    let mut bios_median = None;
     for profile in [Profile::Debug, Profile::Release] {
-        let kernel = build(profile, KernelTargets::Main)?.remove(0);
-        for firmware in [Firmware::Bios, Firmware::Uefi] {
-            let (mut loader, mut first, mut idle) = (Vec::new(), Vec::new(), Vec::new());
+        let mut first_medians = Vec::new();
+        for (loader, firmware) in CONFIGURATIONS {
+            let kernel = build_with(loader, profile, KernelTargets::Main)?.remove(0);
+            let (mut log, mut first, mut idle) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..runs {
                 let options = CaptureOptions {
                     qmp: false,
@@ -55,7 +69,7 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
                 let (mut session, _) =
                     boot_captured(firmware, image_for(&kernel.images, firmware), &options)?;
                 let timeout = Duration::from_secs(120);
-                loader.push(session.wait_for(bootloader_line(firmware), timeout)?);
+                log.push(session.wait_for(bootloader_line(loader, firmware), timeout)?);
                 first.push(session.wait_for(FIRST_LINE, timeout)?);
                 idle.push(session.wait_for(IDLE_LINE, timeout)?);
             }
@@ -68,26 +82,26 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
                     t[t.len() - 1].as_secs_f64()
                 )
             };
-            let first_median = median(&mut first);
+            first_medians.push(median(&mut first));
             println!(
-                "{:<8} {:<5} {:>22} {:>22} {:>22}",
+                "{:<8} {:<17} {:<5} {:>22} {:>22} {:>22}",
                 profile.dir(),
+                loader.name(),
                 firmware.name(),
-                spread(&mut loader),
+                spread(&mut log),
                 spread(&mut first),
                 spread(&mut idle)
             );
-            match (firmware, bios_median) {
-                (Firmware::Bios, _) => bios_median = Some(first_median),
-                (Firmware::Uefi, Some(bios)) => println!(
-                    "{:<8} {:<5} UEFI/BIOS ratio to first line: {:.2}x",
-                    "",
-                    "",
-                    first_median.as_secs_f64() / bios.as_secs_f64()
-                ),
-                _ => {}
-            }
         }
+        let ratio =
+            |a: usize, b: usize| first_medians[a].as_secs_f64() / first_medians[b].as_secs_f64();
+        println!(
+            "{:<8} to the first line: UEFI/BIOS (bootloader crate) {:.2}x, \
+             ours/bootloader crate (UEFI) {:.2}x",
+            "",
+            ratio(1, 0),
+            ratio(2, 1)
+        );
     }
     Ok(())
 }

@@ -7,7 +7,10 @@
 //!   build script compiles the bootloader's BIOS and UEFI stages with cargo's
 //!   unstable `-Zbuild-std`. That needs `RUSTC_BOOTSTRAP=1`, which we set for this
 //!   one build only (`target/imager`); it takes about two minutes, once;
-//! - the runner itself, which `cargo run` already built.
+//! - the runner itself, which `cargo run` already built;
+//! - with `--loader kestrel`, our own UEFI loader (`loader/uefi`) for
+//!   `x86_64-unknown-uefi` instead of `tools/imager` (`target/loader`), on the
+//!   same stable toolchain with no special settings.
 //!
 //! The disk images go to `target/images`. `target/` stands for cargo's target
 //! directory: `CARGO_TARGET_DIR` when it is set (so a read-only checkout can be
@@ -214,9 +217,73 @@ fn llvm_tool(root: &Path, name: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// Which bootloader goes into the images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loader {
+    /// The `bootloader` crate (0.11), through `tools/imager`: BIOS and UEFI.
+    BootloaderCrate,
+    /// Our own loader (`loader/uefi`): UEFI only, so far (opt-in).
+    Kestrel,
+}
+
+impl Loader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Loader::BootloaderCrate => "bootloader-crate",
+            Loader::Kestrel => "kestrel",
+        }
+    }
+}
+
+/// Builds our UEFI loader (optimized: it is small and builds in seconds,
+/// and the debug build's unoptimized copying and table building would be the
+/// loader's slowest part); returns the path of its `.efi` file.
+pub fn build_uefi_loader(root: &Path) -> Result<PathBuf, String> {
+    let target_dir = target_dir(root).join("loader");
+    let status = cargo(root)
+        .args(["build", "--quiet", "--release", "--package", "uefi_loader"])
+        .args(["--target", "x86_64-unknown-uefi", "--target-dir"])
+        .arg(&target_dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building our UEFI loader (loader/uefi) failed; see the messages above".into());
+    }
+    Ok(target_dir.join("x86_64-unknown-uefi/release/kestrel-uefi.efi"))
+}
+
+/// Writes `<out_dir>/<stem>-kestrel-uefi.img`: a GPT disk whose EFI system
+/// partition holds our loader as `\EFI\BOOT\BOOTX64.EFI` and the kernel,
+/// without its debug sections, as `\kernel.elf` (see [`crate::image`]).
+pub fn make_kestrel_uefi_image(
+    root: &Path,
+    loader: &Path,
+    kernel: &Path,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let image = out_dir.join(format!("{stem}-kestrel-uefi.img"));
+    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
+    let stripped = temporary(&out_dir.join(format!("{stem}-kestrel.elf")));
+    strip_debug(root, kernel, &stripped)?;
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    let (kernel_bytes, loader_bytes) = (read(&stripped), read(loader));
+    let _ = std::fs::remove_file(&stripped);
+    let files = [
+        ("EFI/BOOT/BOOTX64.EFI", &loader_bytes?[..]),
+        ("kernel.elf", &kernel_bytes?[..]),
+    ];
+    let partial = temporary(&image);
+    crate::image::write_gpt_image(&partial, &files)?;
+    std::fs::rename(&partial, &image).map_err(|e| format!("{}: {e}", image.display()))?;
+    Ok(image)
+}
+
 /// The two disk images made from one kernel.
 #[derive(Clone, Debug)]
 pub struct Images {
+    /// Empty with our own loader, which has no BIOS part yet.
     pub bios: PathBuf,
     pub uefi: PathBuf,
 }

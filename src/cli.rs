@@ -3,6 +3,7 @@
 //! Parsing is pure (a list of strings in, a [`Cli`] or an error message out), so it
 //! is tested on the host like any other function.
 
+use crate::builder::Loader;
 use crate::qemu::Firmware;
 
 pub const HELP: &str = "\
@@ -32,6 +33,9 @@ options:
   --images         build only, print `bios: PATH` and `uefi: PATH` and exit
   --gdb            start QEMU halted with a GDB stub on localhost:1234
   --release        build an optimized kernel
+  --loader NAME    the bootloader in the images: `bootloader-crate` (the
+                   default) or `kestrel`, our own (opt-in; UEFI only so far,
+                   so it needs --uefi; `--images` then prints `uefi:` only)
   --timeout SECS   (test) give up on a test kernel after SECS seconds (default 120)
   --runs N         (bench-boot) boots per configuration (default 5)
   -h, --help       this text
@@ -63,6 +67,7 @@ pub struct Cli {
     pub headless: bool,
     pub gdb: bool,
     pub release: bool,
+    pub loader: Loader,
     pub timeout_secs: u64,
     pub runs: usize,
     pub qemu_args: Vec<String>,
@@ -77,6 +82,7 @@ impl Default for Cli {
             headless: false,
             gdb: false,
             release: false,
+            loader: Loader::BootloaderCrate,
             timeout_secs: 120,
             runs: 5,
             qemu_args: Vec::new(),
@@ -103,6 +109,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--release" => cli.release = true,
             "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
             "--runs" => cli.runs = number(&arg, args.next())?,
+            "--loader" => cli.loader = loader(args.next())?,
             "-h" | "--help" => cli.command = Command::Help,
             flag if flag.starts_with('-') => {
                 return Err(format!(
@@ -123,7 +130,27 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
     if cli.timeout_secs == 0 {
         return Err("--timeout must be at least 1 (seconds)".into());
     }
+    let boots_bios = cli.firmware == Firmware::Bios || cli.both_firmwares;
+    let boots = !matches!(cli.command, Command::Images | Command::BenchBoot);
+    if cli.loader == Loader::Kestrel && boots && boots_bios {
+        return Err(
+            "our own loader (`--loader kestrel`) has no BIOS part yet: add `--uefi` \
+             (and no `--both`), or use `--loader bootloader-crate`"
+                .into(),
+        );
+    }
     Ok(cli)
+}
+
+fn loader(value: Option<String>) -> Result<Loader, String> {
+    match value.as_deref() {
+        Some("kestrel") => Ok(Loader::Kestrel),
+        Some("bootloader-crate") => Ok(Loader::BootloaderCrate),
+        Some(other) => Err(format!(
+            "unknown loader `{other}` (loaders: kestrel, bootloader-crate)"
+        )),
+        None => Err("`--loader` needs a name: kestrel or bootloader-crate".into()),
+    }
 }
 
 fn command(mut positional: Vec<String>) -> Result<Command, String> {
@@ -265,6 +292,34 @@ mod tests {
         assert!(parse_str("setup everything").is_err());
         assert!(parse_str("screenshot").is_err());
         assert!(parse_str("--images extra").is_err());
+    }
+
+    #[test]
+    fn loader_choice() {
+        assert_eq!(parse_str("").unwrap().loader, Loader::BootloaderCrate);
+        let cli = parse_str("test basics --uefi --loader kestrel").unwrap();
+        assert_eq!(
+            (cli.loader, cli.firmware),
+            (Loader::Kestrel, Firmware::Uefi)
+        );
+        assert_eq!(
+            parse_str("--loader bootloader-crate").unwrap().loader,
+            Loader::BootloaderCrate
+        );
+        // Images and the benchmark need no firmware choice.
+        assert_eq!(
+            parse_str("--images --loader kestrel").unwrap().loader,
+            Loader::Kestrel
+        );
+        assert!(parse_str("bench-boot --loader kestrel").is_ok());
+        let no_bios = parse_str("--loader kestrel").unwrap_err();
+        assert!(
+            no_bios.contains("no BIOS part") && no_bios.contains("--uefi"),
+            "{no_bios}"
+        );
+        assert!(parse_str("test --both --uefi --loader kestrel").is_err());
+        assert!(parse_str("--loader grub").unwrap_err().contains("`grub`"));
+        assert!(parse_str("--loader").unwrap_err().contains("needs a name"));
     }
 
     #[test]

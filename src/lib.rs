@@ -7,6 +7,7 @@ pub mod bench;
 pub mod builder;
 pub mod cli;
 pub mod events;
+pub mod image;
 pub mod inspect;
 pub mod outcome;
 pub mod ppm;
@@ -17,7 +18,7 @@ pub mod setup;
 pub mod testlog;
 pub mod toolchain;
 
-use builder::{Images, KernelTargets, Profile};
+use builder::{Images, KernelTargets, Loader, Profile};
 use qemu::{Boot, Firmware, Serial, Session, Watch, tempdir::TempDir};
 use std::path::{Path, PathBuf};
 
@@ -32,8 +33,21 @@ pub struct Built {
 /// Builds the kernel (`KernelTargets::Main`) or the test kernels and makes disk
 /// images for each, after checking the Rust toolchain has what it needs.
 pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String> {
+    build_with(Loader::BootloaderCrate, profile, what)
+}
+
+/// Like [`build`], with the images made by `loader`. With our own loader
+/// there is only the UEFI image (`images.bios` is empty).
+pub fn build_with(
+    loader: Loader,
+    profile: Profile,
+    what: KernelTargets,
+) -> Result<Vec<Built>, String> {
     let root = builder::root();
     setup::ensure_rust_parts(&root)?;
+    if loader == Loader::Kestrel {
+        return build_with_our_loader(&root, profile, what);
+    }
     let imager = builder::build_imager(&root)?;
     let kernels = builder::build_kernel(&root, profile, what)?;
     let out_dir = builder::target_dir(&root)
@@ -42,11 +56,42 @@ pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String
     kernels
         .into_iter()
         .map(|(name, elf)| {
-            let stem = match what {
-                KernelTargets::Main => "kestrel".to_string(),
-                KernelTargets::Tests => format!("test-{name}"),
+            let images = builder::make_images(&root, &imager, &elf, &out_dir, &stem(what, &name))?;
+            Ok(Built { name, elf, images })
+        })
+        .collect()
+}
+
+/// The file-name stem of a kernel's images.
+fn stem(what: KernelTargets, name: &str) -> String {
+    match what {
+        KernelTargets::Main => "kestrel".to_string(),
+        KernelTargets::Tests => format!("test-{name}"),
+    }
+}
+
+fn build_with_our_loader(
+    root: &Path,
+    profile: Profile,
+    what: KernelTargets,
+) -> Result<Vec<Built>, String> {
+    let loader = builder::build_uefi_loader(root)?;
+    let kernels = builder::build_kernel(root, profile, what)?;
+    let out_dir = builder::target_dir(root).join("images").join(profile.dir());
+    kernels
+        .into_iter()
+        .map(|(name, elf)| {
+            let uefi = builder::make_kestrel_uefi_image(
+                root,
+                &loader,
+                &elf,
+                &out_dir,
+                &stem(what, &name),
+            )?;
+            let images = Images {
+                bios: PathBuf::new(),
+                uefi,
             };
-            let images = builder::make_images(&root, &imager, &elf, &out_dir, &stem)?;
             Ok(Built { name, elf, images })
         })
         .collect()

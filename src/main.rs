@@ -9,7 +9,7 @@ use kestrel::outcome::{Outcome, unasked_triple_fault};
 use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch};
 use kestrel::qmp::Qmp;
 use kestrel::{
-    Built, CaptureOptions, bench, build, image_for, inspect, screenshot, setup, testlog,
+    Built, CaptureOptions, bench, build_with, image_for, inspect, screenshot, setup, testlog,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -47,7 +47,10 @@ fn run(cli: &Cli) -> Result<u8, String> {
         }
         Command::Images => {
             let kernel = main_kernel(cli)?;
-            println!("bios: {}", kernel.images.bios.display());
+            // Our own loader has no BIOS image yet.
+            if !kernel.images.bios.as_os_str().is_empty() {
+                println!("bios: {}", kernel.images.bios.display());
+            }
             println!("uefi: {}", kernel.images.uefi.display());
             Ok(0)
         }
@@ -76,7 +79,7 @@ fn run(cli: &Cli) -> Result<u8, String> {
 }
 
 fn main_kernel(cli: &Cli) -> Result<Built, String> {
-    Ok(build(profile(cli), KernelTargets::Main)?.remove(0))
+    Ok(build_with(cli.loader, profile(cli), KernelTargets::Main)?.remove(0))
 }
 
 /// Whether a window can be opened.
@@ -194,7 +197,7 @@ fn screenshot(cli: &Cli, file: &str) -> Result<u8, String> {
 const FAILS_ON_PURPOSE: &str = "harness_failures";
 
 fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
-    let kernels = build(profile(cli), KernelTargets::Tests)?;
+    let kernels = build_with(cli.loader, profile(cli), KernelTargets::Tests)?;
     for name in names {
         if !kernels.iter().any(|k| &k.name == name) {
             let known: Vec<_> = kernels.iter().map(|k| k.name.as_str()).collect();

@@ -354,3 +354,24 @@ fn a_triple_fault_fails_the_run() {
         stdout(&test)
     );
 }
+
+/// `--loader kestrel` (opt-in): the test kernels boot through our own UEFI
+/// loader; `--images` makes only its UEFI image; BIOS is refused with advice.
+#[test]
+fn our_own_loader_is_selectable() {
+    let output = runner(&["test", "basics", "--uefi", "--loader", "kestrel"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&output).contains("all test kernels passed"));
+
+    let output = runner(&["--images", "--loader", "kestrel"]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let uefi = text.trim().strip_prefix("uefi: ").expect("only uefi: PATH");
+    assert!(uefi.ends_with("kestrel-kestrel-uefi.img"), "{uefi}");
+    assert_eq!(&std::fs::read(uefi).unwrap()[512..520], b"EFI PART");
+
+    let output = runner(&["--loader", "kestrel", "--headless"]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("no BIOS part yet"), "{error}");
+}
