@@ -147,13 +147,18 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
         let (switch, result) = f(sched, time::now_ns());
         let registers = switch.map(|s| {
             let (from, to) = sched.switch_data(s);
-            (&raw mut from.rsp, to.rsp)
+            (&raw mut from.rsp, to.rsp, to.stack.map(|stack| stack.top))
         });
         (registers, result)
         // The guard unlocks here; interrupts stay off (they were off when it
         // was taken).
     };
-    if let Some((from, to)) = registers {
+    if let Some((from, to, kernel_stack)) = registers {
+        // Ring 3 enters the kernel on the running thread's own stack (`main`,
+        // on the boot stack, never runs user code).
+        if let Some(top) = kernel_stack {
+            crate::arch::gdt::set_kernel_stack(top);
+        }
         // SAFETY: interrupts are off. `from` points into the record of the
         // running thread, which nothing can touch before the switch reads
         // it; `to` was saved by `switch_to` or made by `prepare_stack` for a
