@@ -151,6 +151,34 @@ fn tasks_pass_under_uefi() {
     tasks_pass(Firmware::Uefi);
 }
 
+/// User mode, first steps (`kernel/tests/usermode.rs`): besides every test
+/// passing, the programs' output and the kernel's one-line reports reached
+/// the serial port, and an unknown system call was reported once.
+fn usermode_passes(firmware: Firmware) {
+    let run = expect_all_pass("usermode", firmware, 12);
+    for line in [
+        "hello from ring 3",
+        "process fault killed by SIGSEGV: page fault at address 0x0, rip 0x",
+        "syscall: unknown system call 999: -ENOSYS",
+    ] {
+        assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
+    }
+    let unknown = run.serial.matches("unknown system call 999").count();
+    assert_eq!(unknown, 1, "reported once, though called twice");
+    // 23 runs of `hello`: its own test, after the fault, 21 in the leak test.
+    assert_eq!(run.serial.matches("hello from ring 3").count(), 23);
+}
+
+#[test]
+fn usermode_passes_under_bios() {
+    usermode_passes(Firmware::Bios);
+}
+
+#[test]
+fn usermode_passes_under_uefi() {
+    usermode_passes(Firmware::Uefi);
+}
+
 /// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).
 fn number_after(text: &str, key: &str) -> u64 {
     let rest = &text[text

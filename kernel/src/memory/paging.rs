@@ -276,6 +276,12 @@ pub fn translate(addr: VirtAddr) -> Option<Translation> {
     })
 }
 
+/// Whether entry `slot` (0-511) of the active PML4 is unused: nothing is
+/// mapped in that 512 GiB part of the address space.
+pub fn pml4_slot_is_free(slot: usize) -> bool {
+    with(|t| t.level_4_table()[slot].is_unused())
+}
+
 /// Calls `f` for every present leaf entry (a mapped 4 KiB, 2 MiB or 1 GiB
 /// page) with its virtual address, size, and the entry itself, which `f` may
 /// change. Then flushes the whole TLB, since any entry may have changed.
