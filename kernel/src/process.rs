@@ -1,49 +1,50 @@
-//! Processes, first steps: one program at a time in ring 3.
+//! Processes, first steps: programs in ring 3, each in its own address space.
 //!
-//! A process here is a kernel thread that has left for ring 3, plus the user
-//! pages it runs on. The thread's kernel stack is where the CPU enters the
-//! kernel when the program makes a system call or faults (the scheduler keeps
-//! it in the TSS), and the thread's end is the process's end:
+//! A process here is a kernel thread that has left for ring 3, plus the
+//! address space it runs in (`memory::address_space`: its own lower half,
+//! the kernel's higher half). The thread's kernel stack is where the CPU
+//! enters the kernel when the program makes a system call or faults (the
+//! scheduler keeps it in the TSS, and the address space in CR3), and the
+//! thread's end is the process's end:
 //!
-//! - `exit(status)` frees the pages and ends the thread with `status`, which
-//!   its joiner reads (`ThreadError::Exited(status)`);
+//! - `exit(status)` frees the address space and ends the thread with
+//!   `status`, which its joiner reads (`ThreadError::Exited(status)`);
 //! - a fault in ring 3 (`fault_policy` asks [`end_after_fault`]) prints one
 //!   line (signal, address, RIP) and ends the thread with `128 + signal`,
 //!   the number a shell shows; the kernel goes on.
 //!
-//! What is *not* here yet: each process its own address space. For now the
-//! user pages live in one free 512 GiB slot of the lower half of the kernel's
-//! own page tables (the *user window*, found at the first run), and only one
-//! process may exist at a time. The pages carry the USER bit; nothing else
-//! in the address space does, so the program still cannot touch the kernel.
-//!
-//! Layout of the window (`base` = the slot's start):
+//! The programs are *flat* for now: position-independent machine code
+//! entered at its first byte (the ELF loader's plan, `crates/uelf`, is not
+//! wired in yet). Their layout:
 //!
 //! ```text
-//! base + 0x1000            code (read + execute), the program's bytes
-//! base + 16 MiB - 16 KiB   stack (read + write, no execute), 4 pages
-//! base + 16 MiB            initial rsp
+//! 0x40_0000                code (read + execute), the program's bytes
+//! 0x7fff_ff00_0000 - 16 KiB  stack (read + write, no execute), 4 pages
+//! 0x7fff_ff00_0000           initial rsp
 //! ```
+//!
+//! Not handled yet: `kill` on a process's thread ends the thread but leaves
+//! its address space allocated.
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
-use crate::memory::{paging, phys_to_virt};
+use crate::memory::address_space::AddressSpace;
+use crate::memory::phys_to_virt;
 use crate::println;
 use crate::sync::IrqMutex;
-use crate::tasks::thread::{self, JoinHandle, SpawnError};
+use crate::tasks::scheduler;
+use crate::tasks::thread::{self, JoinHandle, SpawnError, ThreadId};
+use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use fault::Fault;
-use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
-/// Where the code starts in the window.
-pub const CODE_OFFSET: u64 = 0x1000;
-/// Where the stack ends (the initial rsp) in the window.
-pub const STACK_TOP_OFFSET: u64 = 16 << 20;
+/// Where a flat program's code starts.
+pub const CODE_ADDRESS: u64 = 0x40_0000;
+/// Where the stack ends (the initial rsp).
+pub const STACK_TOP: u64 = 0x7fff_ff00_0000;
 /// Pages of user stack.
 pub const STACK_PAGES: u64 = 4;
 /// The most code a flat program may have.
@@ -54,10 +55,6 @@ const PAGE: u64 = 4096;
 /// Why a program could not be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Error {
-    /// Another process is running (one at a time for now).
-    Busy,
-    /// No free PML4 slot in the lower half for the user window.
-    NoWindow,
     /// Empty, or more than [`MAX_CODE`] bytes.
     BadSize,
     /// No memory for its pages.
@@ -68,8 +65,6 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
-            Error::Busy => f.write_str("another process is running"),
-            Error::NoWindow => f.write_str("no free slot in the lower half for user pages"),
             Error::BadSize => f.write_str("the program is empty or too large"),
             Error::OutOfMemory => f.write_str("out of memory for the program's pages"),
             Error::Spawn(e) => write!(f, "{e}"),
@@ -80,113 +75,77 @@ impl fmt::Display for Error {
 /// What a running process owns.
 struct Process {
     name: String,
-    /// Its mapped user pages, freed when it ends.
-    pages: Vec<Page>,
+    space: AddressSpace,
+    /// How it ends, once it does: `128 + signal` after a fault.
+    signal: u8,
 }
 
-impl Process {
-    /// Maps a fresh zeroed page at `address` with `flags` (USER is added).
-    fn map(&mut self, address: u64, flags: Flags) -> Result<(), Error> {
-        let page = Page::containing_address(VirtAddr::new(address));
-        paging::map_new(page, flags | Flags::USER_ACCESSIBLE)
-            .map_err(|_| Error::OutOfMemory)?
-            .flush();
-        self.pages.push(page);
-        Ok(())
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        for page in self.pages.drain(..) {
-            // SAFETY: the program has stopped for good (it exited or was
-            // killed), and the kernel keeps no references into its pages.
-            unsafe { paging::unmap_and_free(page) }
-                .expect("a page the process mapped")
-                .flush();
-        }
-    }
-}
-
-/// The start of the user window, chosen at the first run.
-static WINDOW: Once<Option<u64>> = Once::new();
-/// Set while a process exists.
-static CLAIMED: AtomicBool = AtomicBool::new(false);
-static CURRENT: IrqMutex<Option<Process>> = IrqMutex::new(None);
-/// The signal of a process being killed, for [`killed`].
-static SIGNAL: AtomicU8 = AtomicU8::new(0);
-
-/// The start of the highest free 512 GiB slot of the lower half.
-fn window() -> Result<u64, Error> {
-    let slot = *WINDOW.call_once(|| {
-        (1..256)
-            .rev()
-            .find(|&slot| paging::pml4_slot_is_free(slot))
-            .map(|slot| (slot as u64) << 39)
-    });
-    slot.ok_or(Error::NoWindow)
-}
-
-/// The address the program's first instruction is at (its byte 0).
-pub fn code_address() -> Result<u64, Error> {
-    Ok(window()? + CODE_OFFSET)
-}
+/// The processes, by the thread that runs each.
+static PROCESSES: IrqMutex<BTreeMap<ThreadId, Process>> = IrqMutex::new(BTreeMap::new());
 
 /// Runs `code` (position-independent machine code, entered at its first byte)
-/// in ring 3 in a new thread named `name`. Its joiner learns how it ended:
-/// `Err(ThreadError::Exited(status))`.
+/// in ring 3, in a new address space and a new thread named `name`. Its
+/// joiner learns how it ended: `Err(ThreadError::Exited(status))`.
 pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
     if code.is_empty() || code.len() > MAX_CODE {
         return Err(Error::BadSize);
     }
-    let base = window()?;
-    if CLAIMED.swap(true, Ordering::Acquire) {
-        return Err(Error::Busy);
-    }
-    let process = load_flat(name, base, code).inspect_err(|_| {
-        CLAIMED.store(false, Ordering::Release);
-    })?;
-    *CURRENT.lock() = Some(process);
-    let (entry, rsp) = (base + CODE_OFFSET, base + STACK_TOP_OFFSET);
-    thread::spawn(name, move || -> () {
-        // SAFETY: this new thread's kernel stack goes into the TSS when the
-        // scheduler switches to it; `entry` and `rsp` are in the user pages
-        // just mapped.
-        unsafe { syscall::enter_user(entry, rsp) }
-    })
-    .map_err(|e| {
-        end_current();
-        Error::Spawn(e)
-    })
+    let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
+    load_flat(&mut space, code)?;
+    let process = Process {
+        name: name.to_string(),
+        space,
+        signal: 0,
+    };
+    let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
+    PROCESSES.lock().insert(handle.id(), process);
+    Ok(handle)
+}
+
+/// The first thing a process's thread does: load its address space, enter ring 3.
+fn start() -> ! {
+    let me = thread::current();
+    // The record is added right after the thread is made; wait for it.
+    let root = loop {
+        match PROCESSES.lock().get(&me).map(|p| p.space.root()) {
+            Some(root) => break root,
+            None => thread::yield_now(),
+        }
+    };
+    scheduler::set_address_space(Some(root));
+    // SAFETY: this thread's kernel stack is in the TSS (the scheduler put it
+    // there when it switched here), its address space is loaded, and the
+    // entry and stack are user pages mapped by `load_flat`.
+    unsafe { syscall::enter_user(CODE_ADDRESS, STACK_TOP) }
 }
 
 /// Maps code and stack pages for a flat program.
-fn load_flat(name: &str, base: u64, code: &[u8]) -> Result<Process, Error> {
-    let mut process = Process {
-        name: name.to_string(),
-        pages: Vec::new(),
-    };
+fn load_flat(space: &mut AddressSpace, code: &[u8]) -> Result<(), Error> {
     for (i, bytes) in code.chunks(PAGE as usize).enumerate() {
-        let address = base + CODE_OFFSET + i as u64 * PAGE;
-        process.map(address, Flags::empty())?;
-        let frame = paging::translate(VirtAddr::new(address)).expect("just mapped");
-        let window: *mut u8 = phys_to_virt(frame.phys).as_mut_ptr();
-        // SAFETY: the page was just mapped to a fresh frame that only this
-        // process uses; we write it through the physical-memory window.
+        let page = Page::containing_address(VirtAddr::new(CODE_ADDRESS + i as u64 * PAGE));
+        let frame = space
+            .map_new(page, Flags::empty())
+            .map_err(|_| Error::OutOfMemory)?;
+        let window: *mut u8 = phys_to_virt(frame.start_address()).as_mut_ptr();
+        // SAFETY: the frame was just allocated for this page alone; we write
+        // it through the physical-memory window.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), window, bytes.len()) };
     }
     for i in 1..=STACK_PAGES {
-        let address = base + STACK_TOP_OFFSET - i * PAGE;
-        process.map(address, Flags::WRITABLE | Flags::NO_EXECUTE)?;
+        let page = Page::containing_address(VirtAddr::new(STACK_TOP - i * PAGE));
+        space
+            .map_new(page, Flags::WRITABLE | Flags::NO_EXECUTE)
+            .map_err(|_| Error::OutOfMemory)?;
     }
-    Ok(process)
+    Ok(())
 }
 
-/// Frees the current process's pages and lets the next one start.
-fn end_current() {
-    let process = CURRENT.lock().take();
-    drop(process);
-    CLAIMED.store(false, Ordering::Release);
+/// Ends the running thread's process: back to the kernel's address space,
+/// then its memory is freed. Returns its record's signal (0 if none).
+fn end_current() -> u8 {
+    scheduler::set_address_space(None);
+    let process = PROCESSES.lock().remove(&thread::current());
+    process.map(|p| p.signal).unwrap_or(0)
 }
 
 /// Ends the calling process with `status` (the `exit` system call).
@@ -202,7 +161,10 @@ pub fn end_after_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
         return false;
     }
     let (signal, signal_name) = signal_for(fault.vector);
-    let name = CURRENT.lock().as_ref().map(|p| p.name.clone());
+    let name = PROCESSES.lock().get_mut(&thread::current()).map(|p| {
+        p.signal = signal;
+        p.name.clone()
+    });
     println!(
         "process {} killed by {signal_name}: {} at address {:#x}, rip {:#x}",
         name.as_deref().unwrap_or("?"),
@@ -210,7 +172,6 @@ pub fn end_after_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
         fault.cr2,
         frame.rip
     );
-    SIGNAL.store(signal, Ordering::Relaxed);
     // "Return" into `killed`, in ring 0, at the top of this thread's kernel
     // stack (the frame below it is dead), with interrupts off.
     let selectors = gdt::selectors();
@@ -235,6 +196,6 @@ fn signal_for(vector: u8) -> (u8, &'static str) {
 
 /// Where a killed process's thread continues in ring 0: it ends.
 extern "C" fn killed() -> ! {
-    end_current();
-    thread::exit(128 + i64::from(SIGNAL.load(Ordering::Relaxed)))
+    let signal = end_current();
+    thread::exit(128 + i64::from(signal))
 }

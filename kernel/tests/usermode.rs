@@ -14,7 +14,8 @@ use core::arch::global_asm;
 use kernel::arch::entry::InterruptFrame;
 use kernel::arch::syscall::{self as arch_syscall, USER_CODE, USER_DATA};
 use kernel::arch::{acpi, gdt, idt, interrupts, irq};
-use kernel::memory::frames;
+use kernel::memory::address_space::AddressSpace;
+use kernel::memory::{frames, paging};
 use kernel::process::{self, Error};
 use kernel::syscall::{self, Errno, names, user_memory};
 use kernel::tasks::thread::{self, ThreadError};
@@ -31,7 +32,9 @@ kernel::test_kernel![
     test!(a_fault_in_ring_3_ends_only_the_process),
     test!(bad_pointers_give_efault_unknown_numbers_enosys),
     test!(a_program_preempted_in_ring_3_keeps_its_registers),
-    test!(one_process_at_a_time_and_bad_sizes_refused),
+    test!(a_new_address_space_has_an_empty_lower_half),
+    test!(two_processes_at_the_same_addresses_at_once),
+    test!(bad_sizes_refused),
     test!(copy_helpers_check_ranges_and_pages),
     test!(syscall_names),
     test!(many_runs_leak_no_frames),
@@ -291,14 +294,29 @@ fn a_program_preempted_in_ring_3_keeps_its_registers() {
     assert!(interrupts::count(irq::TIMER_VECTOR) > timer_before);
 }
 
-fn one_process_at_a_time_and_bad_sizes_refused() {
-    let code = program(&raw const user_spin, &raw const user_spin_end);
-    let first = process::spawn_flat("spin", code).unwrap();
-    assert_eq!(
-        process::spawn_flat("second", hello()).err(),
-        Some(Error::Busy)
-    );
+fn a_new_address_space_has_an_empty_lower_half() {
+    let before = frames::stats().unwrap().used();
+    let space = AddressSpace::new().unwrap();
+    assert!(space.lower_half_is_empty());
+    assert!(space.shares_the_kernel_half());
+    // The kernel's own PML4 has the bootloader's identity-mapped pieces in
+    // its lower half; the new one has none of them.
+    assert_ne!(space.root(), paging::kernel_pml4());
+    drop(space);
+    assert_eq!(frames::stats().unwrap().used(), before, "the PML4 is freed");
+}
+
+fn two_processes_at_the_same_addresses_at_once() {
+    // Both use the same code and stack addresses, each in its own space;
+    // the spinning one is preempted in ring 3 while the other runs.
+    let spin = program(&raw const user_spin, &raw const user_spin_end);
+    let first = process::spawn_flat("spin", spin).unwrap();
+    let second = process::spawn_flat("hello", hello()).unwrap();
+    assert_eq!(second.join().err(), Some(ThreadError::Exited(42)));
     assert_eq!(first.join().err(), Some(ThreadError::Exited(7)));
+}
+
+fn bad_sizes_refused() {
     assert_eq!(
         process::spawn_flat("empty", &[]).err(),
         Some(Error::BadSize)
@@ -322,8 +340,8 @@ fn copy_helpers_check_ranges_and_pages() {
     let kernel_data = &raw const buffer as u64;
     assert_eq!(copy_from_user(&mut buffer, kernel_data), Err(Errno::EFAULT));
     assert_eq!(copy_to_user(kernel_data, b"x"), Err(Errno::EFAULT));
-    // Nothing is mapped in the user window between runs.
-    let code = process::code_address().unwrap();
+    // The kernel's own address space has no user pages.
+    let code = process::CODE_ADDRESS;
     assert_eq!(copy_from_user(&mut buffer, code), Err(Errno::EFAULT));
     assert_eq!(
         copy_from_user(&mut [], code),
@@ -341,7 +359,7 @@ fn syscall_names() {
 }
 
 fn many_runs_leak_no_frames() {
-    // A first run makes the window's page tables, which stay.
+    // A first run, so that lazily made kernel structures exist.
     assert_eq!(run("hello", hello()), ThreadError::Exited(42));
     tasks::scheduler::free_dead_threads();
     let before = frames::stats().unwrap().used();

@@ -7,18 +7,20 @@
 //!
 //! 1. check the range: it must lie wholly in the lower (user) half without
 //!    wrapping; otherwise `-EFAULT`;
-//! 2. look every page of it up in the page tables: it must be present and
-//!    marked USER (and WRITABLE for `copy_to_user`); otherwise `-EFAULT`;
+//! 2. look every page of it up in the active address space's tables: it
+//!    must be present and USER at every level (and WRITABLE for
+//!    `copy_to_user`); otherwise `-EFAULT`;
 //! 3. copy through the kernel's physical-memory window, page by page.
 //!
 //! Because of step 2 a bad pointer never faults inside the kernel, and
 //! because of step 3 the kernel never dereferences a user address at all.
-//! (One CPU and no threads sharing a process yet: the mappings checked in
-//! step 2 cannot change before step 3.)
+//! (One thread per process so far: the mappings checked in step 2 cannot
+//! change before step 3.)
 
 use super::Errno;
 use crate::arch::syscall::USER_END;
-use crate::memory::{paging, phys_to_virt};
+use crate::memory::address_space::translate_active;
+use crate::memory::phys_to_virt;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::PageTableFlags as Flags;
 
@@ -43,7 +45,7 @@ fn for_each_piece(
     let mut done = 0;
     while done < len {
         let at = address + done as u64;
-        let page = paging::translate(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
+        let page = translate_active(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
         if !page.flags.contains(needed | Flags::USER_ACCESSIBLE) {
             return Err(Errno::EFAULT);
         }
