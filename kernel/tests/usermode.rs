@@ -20,7 +20,9 @@ use kernel::process::{self, Error};
 use kernel::syscall::{self, Errno, names, user_memory};
 use kernel::tasks::thread::{self, ThreadError};
 use kernel::{println, tasks, test, testing, time};
-use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
+use x86_64::registers::model_specific::{
+    Efer, EferFlags, GsBase, KernelGsBase, LStar, SFMask, Star,
+};
 use x86_64::registers::rflags::RFlags;
 
 kernel::test_kernel![
@@ -292,6 +294,14 @@ fn a_program_preempted_in_ring_3_keeps_its_registers() {
     let code = program(&raw const user_spin, &raw const user_spin_end);
     assert_eq!(run("spin", code), ThreadError::Exited(7));
     assert!(interrupts::count(irq::TIMER_VECTOR) > timer_before);
+    // Every way into the kernel from ring 3 swapped GS once, every way back
+    // once: the kernel's GS base is the CPU's block again.
+    gs_is_the_kernels();
+}
+
+fn gs_is_the_kernels() {
+    assert_eq!(GsBase::read().as_u64(), arch_syscall::per_cpu_address());
+    assert_eq!(KernelGsBase::read().as_u64(), 0, "the programs' GS base");
 }
 
 fn a_new_address_space_has_an_empty_lower_half() {
@@ -373,4 +383,5 @@ fn many_runs_leak_no_frames() {
     let after = frames::stats().unwrap().used();
     println!("frames used: {before} before, {after} after 40 runs");
     assert_eq!(before, after);
+    gs_is_the_kernels();
 }

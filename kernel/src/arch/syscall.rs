@@ -32,10 +32,17 @@
 //! half (every such address is canonical) in the user's segments; anything
 //! else leaves through `iretq`, which checks everything.
 //!
-//! **GS.** Kernels that keep per-CPU data behind GS run `swapgs` on every
-//! entry from ring 3 (and only then). Kestrel runs on one CPU and keeps no
-//! per-CPU data in GS, so its entry paths leave GS alone; the user's GS is
-//! never loaded or trusted by the kernel.
+//! **GS.** While the kernel runs, the GS base points at the CPU's own block
+//! ([`PerCpu`]); while ring 3 runs, it is the program's, and the kernel's
+//! value waits in the KERNEL_GS_BASE register. `swapgs` exchanges the two.
+//! It must run exactly once on every way in from ring 3 and once on every
+//! way back, and never for an interrupt of kernel code (the swap would hand
+//! the kernel the user's value): `syscall_entry` always comes from ring 3;
+//! the interrupt entry (`entry.rs`) tests the privilege bits of the saved CS.
+//! The block holds the one word the `syscall` entry needs before it has a
+//! stack: the user's `rsp`. (An NMI or machine check between `swapgs` and
+//! the stack switch would see kernel CS with the user's GS; their handlers
+//! do not use GS.)
 
 use super::entry::InterruptFrame;
 use super::gdt;
@@ -43,7 +50,9 @@ use core::arch::naked_asm;
 use core::sync::atomic::AtomicU64;
 use spin::Once;
 use x86_64::VirtAddr;
-use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask, Star};
+use x86_64::registers::model_specific::{
+    Efer, EferFlags, GsBase, KernelGsBase, LStar, SFMask, Star,
+};
 use x86_64::registers::rflags::RFlags;
 
 /// The `vector` of a frame saved by `syscall` (real vectors are below 256).
@@ -61,17 +70,35 @@ const USER_RFLAGS: u64 = 0x202;
 pub type Handler = fn(&mut InterruptFrame);
 
 static HANDLER: Once<Handler> = Once::new();
-/// The user's `rsp` between `syscall` and the first push (one CPU, interrupts off).
-static USER_RSP: AtomicU64 = AtomicU64::new(0);
+
+/// The CPU's own data, at the kernel's GS base (one CPU: one block).
+#[repr(C)]
+pub struct PerCpu {
+    /// `gs:[0]`: the user's `rsp` between `syscall` and the first push
+    /// (interrupts are off then).
+    user_rsp: AtomicU64,
+}
+
+static PER_CPU: PerCpu = PerCpu {
+    user_rsp: AtomicU64::new(0),
+};
+
+/// The address of the CPU's block: the GS base while the kernel runs.
+pub fn per_cpu_address() -> u64 {
+    &raw const PER_CPU as u64
+}
 
 /// Makes `handler` answer every `syscall`. The first handler registered stays.
 pub fn set_handler(handler: Handler) {
     HANDLER.call_once(|| handler);
 }
 
-/// Turns `syscall` on: STAR (segments), LSTAR (entry), FMASK, EFER.SCE.
+/// Turns `syscall` on: STAR (segments), LSTAR (entry), FMASK, EFER.SCE; and
+/// GS: the kernel's base is the CPU's block, ring 3 starts with 0.
 /// Needs `gdt::init`.
 pub fn init() {
+    GsBase::write(VirtAddr::new(per_cpu_address()));
+    KernelGsBase::write(VirtAddr::zero());
     let s = gdt::selectors();
     assert_eq!(u64::from(s.user_data.0), USER_DATA, "GDT order");
     assert_eq!(u64::from(s.user_code.0), USER_CODE, "GDT order");
@@ -125,17 +152,18 @@ extern "C" fn dispatch(frame: &mut InterruptFrame) -> bool {
 #[unsafe(naked)]
 extern "C" fn syscall_entry() {
     naked_asm!(
-        "mov [rip + {user_rsp}], rsp",
+        "swapgs",
+        "mov gs:[0], rsp",
         "mov rsp, [rip + {kernel_stack}]",
         // The five words an interrupt from ring 3 pushes, then error code and vector.
         "push {user_data}",
-        "push qword ptr [rip + {user_rsp}]",
+        "push qword ptr gs:[0]",
         "push r11",
         "push {user_code}",
         "push rcx",
         "push 0",
         "push {vector}",
-        // Interrupts stay off up to here (FMASK), so USER_RSP was not overwritten.
+        // Interrupts stay off up to here (FMASK), so gs:[0] was not overwritten.
         "push rax",
         "push rcx",
         "push rdx",
@@ -173,11 +201,15 @@ extern "C" fn syscall_entry() {
         "jz 2f", // (`pop` leaves the flags of `test` alone)
         "add rsp, 16",
         "mov rsp, [rsp + 24]", // the user's rsp; nothing runs on it before sysret
+        "swapgs",
         "sysretq",
         "2:",
         "add rsp, 16",
+        "test qword ptr [rsp + 8], 3",
+        "jz 3f",
+        "swapgs",
+        "3:",
         "iretq",
-        user_rsp = sym USER_RSP,
         kernel_stack = sym gdt::KERNEL_STACK,
         user_data = const USER_DATA,
         user_code = const USER_CODE,
@@ -218,6 +250,7 @@ pub unsafe extern "C" fn enter_user(rip: u64, rsp: u64) -> ! {
         "xor r13d, r13d",
         "xor r14d, r14d",
         "xor r15d, r15d",
+        "swapgs", // the user's GS base (0) in, the kernel's put away
         "iretq",
         user_data = const USER_DATA,
         user_code = const USER_CODE,
