@@ -6,7 +6,9 @@
 //! [`switch::switch_to`]. Every path that may switch goes through
 //! [`schedule`], which keeps one rule: from the moment the decision is taken
 //! until the CPU runs on `to`'s stack, interrupts stay disabled, because the
-//! records already say `to` is running. The scheduler lives in an
+//! records already say `to` is running. Before the switch it also puts
+//! `to`'s kernel stack into the TSS (where ring 3 enters the kernel) and, if
+//! `to` runs a user program, its address space into CR3. The scheduler lives in an
 //! [`IrqMutex`] because interrupt handlers use it too (the timer, and wake-ups
 //! from input handlers).
 //!
