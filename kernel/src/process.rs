@@ -13,14 +13,20 @@
 //!   line (signal, address, RIP) and ends the thread with `128 + signal`,
 //!   the number a shell shows; the kernel goes on.
 //!
-//! The programs are *flat* for now: position-independent machine code
-//! entered at its first byte (the ELF loader's plan, `crates/uelf`, is not
-//! wired in yet). Their layout:
+//! Two kinds of program:
+//!
+//! - *flat* ([`spawn_flat`]): position-independent machine code copied to
+//!   [`CODE_ADDRESS`] and entered at its first byte, with `rsp` at
+//!   [`STACK_TOP`];
+//! - static ELF files ([`spawn_elf`]): `crates/uelf` plans the segments
+//!   (static-PIE files are placed at [`PIE_BIAS`]), each page gets its
+//!   segment's rights, and `crates/ustack` writes the System V initial stack
+//!   (argc, argv, envp, auxv) below [`STACK_TOP`].
 //!
 //! ```text
-//! 0x40_0000                code (read + execute), the program's bytes
-//! 0x7fff_ff00_0000 - 16 KiB  stack (read + write, no execute), 4 pages
-//! 0x7fff_ff00_0000           initial rsp
+//! 0x40_0000 (or PIE_BIAS)     code and data, as the program asks
+//! STACK_TOP - 16 KiB         stack (read + write, no execute), 4 pages
+//! STACK_TOP = 0x7fff_ff00_0000
 //! ```
 //!
 //! Not handled yet: `kill` on a process's thread ends the thread but leaves
@@ -49,6 +55,8 @@ pub const STACK_TOP: u64 = 0x7fff_ff00_0000;
 pub const STACK_PAGES: u64 = 4;
 /// The most code a flat program may have.
 pub const MAX_CODE: usize = 1 << 20;
+/// Where a static-PIE program's address 0 goes.
+pub const PIE_BIAS: u64 = 0x5555_5555_0000;
 
 const PAGE: u64 = 4096;
 
@@ -59,6 +67,10 @@ pub enum Error {
     BadSize,
     /// No memory for its pages.
     OutOfMemory,
+    /// Not a program we can load (`-ENOEXEC`).
+    NotExecutable(uelf::Error),
+    /// Arguments and environment do not fit on the stack (`-E2BIG`, `-EINVAL`).
+    BadArguments(ustack::Error),
     Spawn(SpawnError),
 }
 
@@ -68,6 +80,8 @@ impl fmt::Display for Error {
             Error::BadSize => f.write_str("the program is empty or too large"),
             Error::OutOfMemory => f.write_str("out of memory for the program's pages"),
             Error::Spawn(e) => write!(f, "{e}"),
+            Error::NotExecutable(e) => write!(f, "cannot execute: {e}"),
+            Error::BadArguments(e) => write!(f, "{e}"),
         }
     }
 }
@@ -76,6 +90,9 @@ impl fmt::Display for Error {
 struct Process {
     name: String,
     space: AddressSpace,
+    /// Where it starts: the entry point and the initial stack pointer.
+    entry: u64,
+    rsp: u64,
     /// How it ends, once it does: `128 + signal` after a fault.
     signal: u8,
 }
@@ -92,9 +109,122 @@ pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
     }
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     load_flat(&mut space, code)?;
+    start_thread(name, space, CODE_ADDRESS, STACK_TOP)
+}
+
+/// Runs the static ELF program `file` with arguments `args` (`args[0]` is
+/// its name, by convention its path) and environment `env`, in a new
+/// address space and a new thread named `name`.
+pub fn spawn_elf(
+    name: &str,
+    file: &[u8],
+    args: &[&[u8]],
+    env: &[&[u8]],
+) -> Result<JoinHandle<()>, Error> {
+    let plan = uelf::plan(file, PIE_BIAS).map_err(Error::NotExecutable)?;
+    let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
+    for segment in plan.segments() {
+        load_segment(&mut space, file, segment)?;
+    }
+    let aux = ustack::Aux {
+        phdr: plan.program_headers.unwrap_or(0),
+        phent: u64::from(plan.program_header_size()),
+        phnum: u64::from(plan.program_header_count),
+        entry: plan.entry,
+        hwcap: u64::from(core::arch::x86_64::__cpuid(1).edx),
+        ..ustack::Aux::default()
+    };
+    let execfn = args.first().copied().unwrap_or(b"");
+    let mut stack = alloc::vec![0u8; (STACK_PAGES * PAGE) as usize];
+    let layout = ustack::build(
+        &mut stack,
+        STACK_TOP,
+        args,
+        env,
+        execfn,
+        &random_bytes(),
+        &aux,
+    )
+    .map_err(Error::BadArguments)?;
+    map_stack(&mut space, &stack)?;
+    start_thread(name, space, plan.entry, layout.rsp)
+}
+
+/// Maps the pages of one planned segment with its rights and copies its
+/// file bytes in (the rest stays zero: `.bss`).
+fn load_segment(
+    space: &mut AddressSpace,
+    file: &[u8],
+    segment: &uelf::Segment,
+) -> Result<(), Error> {
+    let mut flags = Flags::empty();
+    if segment.access.write {
+        flags |= Flags::WRITABLE;
+    }
+    if !segment.access.execute {
+        flags |= Flags::NO_EXECUTE;
+    }
+    let (first, end) = segment.pages();
+    let file_end = segment.address + segment.file_size;
+    for page_start in (first..end).step_by(PAGE as usize) {
+        let page = Page::containing_address(VirtAddr::new(page_start));
+        let frame = space.map_new(page, flags).map_err(|_| Error::OutOfMemory)?;
+        // The part of this page that comes from the file.
+        let from = page_start.max(segment.address);
+        let to = (page_start + PAGE).min(file_end);
+        if from < to {
+            let offset = (segment.file_offset + (from - segment.address)) as usize;
+            let bytes = &file[offset..offset + (to - from) as usize];
+            let window = phys_to_virt(frame.start_address()) + (from - page_start);
+            // SAFETY: the frame was just allocated for this page alone; the
+            // bytes fit in it (`from..to` lies in one page).
+            unsafe {
+                core::ptr::copy_nonoverlapping(bytes.as_ptr(), window.as_mut_ptr(), bytes.len())
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Maps the stack pages below [`STACK_TOP`] with the contents of `stack`
+/// (whose last byte is at `STACK_TOP - 1`).
+fn map_stack(space: &mut AddressSpace, stack: &[u8]) -> Result<(), Error> {
+    let bottom = STACK_TOP - stack.len() as u64;
+    for (i, bytes) in stack.chunks(PAGE as usize).enumerate() {
+        let page = Page::containing_address(VirtAddr::new(bottom + i as u64 * PAGE));
+        let frame = space
+            .map_new(page, Flags::WRITABLE | Flags::NO_EXECUTE)
+            .map_err(|_| Error::OutOfMemory)?;
+        let window: *mut u8 = phys_to_virt(frame.start_address()).as_mut_ptr();
+        // SAFETY: as in `load_segment`; one page of bytes into one page.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), window, bytes.len()) };
+    }
+    Ok(())
+}
+
+/// The 16 bytes of `AT_RANDOM`. Not cryptographic yet: the TSC, stirred.
+fn random_bytes() -> [u8; 16] {
+    let mut x = crate::time::now_ns() ^ 0x9e37_79b9_7f4a_7c15;
+    core::array::from_fn(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    })
+}
+
+/// Starts the thread that runs a loaded address space.
+fn start_thread(
+    name: &str,
+    space: AddressSpace,
+    entry: u64,
+    rsp: u64,
+) -> Result<JoinHandle<()>, Error> {
     let process = Process {
         name: name.to_string(),
         space,
+        entry,
+        rsp,
         signal: 0,
     };
     let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
@@ -106,17 +236,21 @@ pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
 fn start() -> ! {
     let me = thread::current();
     // The record is added right after the thread is made; wait for it.
-    let root = loop {
-        match PROCESSES.lock().get(&me).map(|p| p.space.root()) {
-            Some(root) => break root,
+    let (root, entry, rsp) = loop {
+        match PROCESSES
+            .lock()
+            .get(&me)
+            .map(|p| (p.space.root(), p.entry, p.rsp))
+        {
+            Some(found) => break found,
             None => thread::yield_now(),
         }
     };
     scheduler::set_address_space(Some(root));
     // SAFETY: this thread's kernel stack is in the TSS (the scheduler put it
     // there when it switched here), its address space is loaded, and the
-    // entry and stack are user pages mapped by `load_flat`.
-    unsafe { syscall::enter_user(CODE_ADDRESS, STACK_TOP) }
+    // entry and stack are in the lower half (user pages the loader mapped).
+    unsafe { syscall::enter_user(entry, rsp) }
 }
 
 /// Maps code and stack pages for a flat program.

@@ -38,6 +38,8 @@ kernel::test_kernel![
     test!(two_processes_at_the_same_addresses_at_once),
     test!(bad_sizes_refused),
     test!(copy_helpers_check_ranges_and_pages),
+    test!(elf_programs_get_arguments_on_an_aligned_stack),
+    test!(bad_elf_files_are_refused),
     test!(syscall_names),
     test!(many_runs_leak_no_frames),
 ];
@@ -144,6 +146,28 @@ global_asm!(
     "mov eax, 60",
     "syscall",
     "user_spin_end:",
+    // Exits with argc if rsp is 16-byte aligned at entry, argv[0] starts
+    // with '/', envp[0] with 'H' and rdx is 0; with 99 otherwise.
+    ".global user_args, user_args_end",
+    "user_args:",
+    "test rsp, 15",
+    "jnz args_bad",
+    "test rdx, rdx",
+    "jnz args_bad",
+    "mov rdi, [rsp]",
+    "mov rbx, [rsp + 8]",
+    "cmp byte ptr [rbx], 0x2f",
+    "jne args_bad",
+    "mov rbx, [rsp + 8 * rdi + 16]",
+    "cmp byte ptr [rbx], 0x48",
+    "jne args_bad",
+    "mov eax, 60",
+    "syscall",
+    "args_bad:",
+    "mov edi, 99",
+    "mov eax, 60",
+    "syscall",
+    "user_args_end:",
     ".text",
 );
 
@@ -156,6 +180,8 @@ unsafe extern "C" {
     static user_bad_end: u8;
     static user_spin: u8;
     static user_spin_end: u8;
+    static user_args: u8;
+    static user_args_end: u8;
 }
 
 /// The bytes between two labels of the `global_asm!` above.
@@ -366,6 +392,82 @@ fn syscall_names() {
     assert_eq!(names::name(231), Some("exit_group"));
     assert_eq!(names::name(999), None);
     assert_eq!(names::name(u64::MAX), None);
+}
+
+/// A static ELF file (`ET_EXEC` at 0x40_0000, or `ET_DYN` at 0) whose one
+/// read + execute segment holds the headers and then `code`, the entry.
+fn elf_around(code: &[u8], position_independent: bool, flags: u32) -> alloc::vec::Vec<u8> {
+    let base: u64 = if position_independent { 0 } else { 0x40_0000 };
+    let headers = 64 + 2 * 56;
+    let size = (headers + code.len()) as u64;
+    let mut f = alloc::vec![0u8; headers];
+    f[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    let kind: u16 = if position_independent { 3 } else { 2 };
+    f[16..18].copy_from_slice(&kind.to_le_bytes());
+    f[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86_64
+    f[20..24].copy_from_slice(&1u32.to_le_bytes());
+    f[24..32].copy_from_slice(&(base + headers as u64).to_le_bytes());
+    f[32..40].copy_from_slice(&64u64.to_le_bytes());
+    f[52..54].copy_from_slice(&64u16.to_le_bytes());
+    f[54..56].copy_from_slice(&56u16.to_le_bytes());
+    f[56..58].copy_from_slice(&2u16.to_le_bytes());
+    // PT_LOAD: offset 0, at `base`, the whole file.
+    f[64..68].copy_from_slice(&1u32.to_le_bytes());
+    f[68..72].copy_from_slice(&flags.to_le_bytes());
+    f[80..88].copy_from_slice(&base.to_le_bytes());
+    f[88..96].copy_from_slice(&base.to_le_bytes());
+    f[96..104].copy_from_slice(&size.to_le_bytes());
+    f[104..112].copy_from_slice(&size.to_le_bytes());
+    f[112..120].copy_from_slice(&4096u64.to_le_bytes());
+    // PT_GNU_STACK, read + write.
+    f[120..124].copy_from_slice(&0x6474_e551u32.to_le_bytes());
+    f[124..128].copy_from_slice(&6u32.to_le_bytes());
+    f.extend_from_slice(code);
+    f
+}
+
+const READ_EXECUTE: u32 = 5;
+
+fn elf_programs_get_arguments_on_an_aligned_stack() {
+    let code = program(&raw const user_args, &raw const user_args_end);
+    let args: [&[u8]; 3] = [b"/bin/args", b"a", b"b"];
+    let env: [&[u8]; 1] = [b"HOME=/"];
+    for pie in [false, true] {
+        let file = elf_around(code, pie, READ_EXECUTE);
+        let handle = process::spawn_elf("args", &file, &args, &env).unwrap();
+        assert_eq!(
+            handle.join().err(),
+            Some(ThreadError::Exited(3)),
+            "pie: {pie}"
+        );
+        let handle = process::spawn_elf("args", &file, &args[..1], &env).unwrap();
+        assert_eq!(
+            handle.join().err(),
+            Some(ThreadError::Exited(1)),
+            "pie: {pie}"
+        );
+    }
+    let file = elf_around(hello(), true, READ_EXECUTE);
+    let handle = process::spawn_elf("hello", &file, &args, &[]).unwrap();
+    assert_eq!(handle.join().err(), Some(ThreadError::Exited(42)));
+}
+
+fn bad_elf_files_are_refused() {
+    let file = elf_around(hello(), false, READ_EXECUTE);
+    let refused = |file: &[u8]| process::spawn_elf("bad", file, &[b"/bad"], &[]).err();
+    assert_eq!(
+        refused(&file[..100]),
+        Some(Error::NotExecutable(uelf::Error::Truncated))
+    );
+    assert_eq!(uelf::Error::Truncated.errno(), 8, "ENOEXEC");
+    let writable_code = elf_around(hello(), false, 7);
+    assert_eq!(
+        refused(&writable_code),
+        Some(Error::NotExecutable(uelf::Error::WriteAndExecute))
+    );
+    let big: alloc::vec::Vec<&[u8]> = (0..4000).map(|_| b"0123456789".as_slice()).collect();
+    let too_many = process::spawn_elf("big", &file, &big, &[]).err();
+    assert_eq!(too_many, Some(Error::BadArguments(ustack::Error::TooBig)));
 }
 
 fn many_runs_leak_no_frames() {
