@@ -155,19 +155,22 @@ fn tasks_pass_under_uefi() {
 /// passing, the programs' output and the kernel's one-line reports reached
 /// the serial port, and an unknown system call was reported once.
 fn usermode_passes(firmware: Firmware) {
-    let run = expect_all_pass("usermode", firmware, 16);
+    let run = expect_all_pass("usermode", firmware, 17);
     for line in [
         "hello from ring 3",
         "process fault killed by SIGSEGV: page fault at address 0x0, rip 0x",
+        "process divide killed by SIGFPE: divide error",
+        "process invalid killed by SIGILL: invalid opcode",
+        "process noncanonical killed by SIGSEGV: general protection fault",
         "syscall: unknown system call 999: -ENOSYS",
     ] {
         assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
     }
     let unknown = run.serial.matches("unknown system call 999").count();
     assert_eq!(unknown, 1, "reported once, though called twice");
-    // 25 runs of `hello`: its own test, after the fault, beside `spin`, as a
-    // static-PIE ELF file, 21 in the leak test.
-    assert_eq!(run.serial.matches("hello from ring 3").count(), 25);
+    // 26 runs of `hello`: its own test, after the fault, after the bad
+    // programs, beside `spin`, as a static-PIE ELF file, 21 in the leak test.
+    assert_eq!(run.serial.matches("hello from ring 3").count(), 26);
 }
 
 #[test]

@@ -237,11 +237,13 @@ fn start() -> ! {
     let me = thread::current();
     // The record is added right after the thread is made; wait for it.
     let (root, entry, rsp) = loop {
-        match PROCESSES
+        // (The lock must be released before yielding: bind the result first.
+        // A lock held across the yield stopped the spawner from inserting.)
+        let found = PROCESSES
             .lock()
             .get(&me)
-            .map(|p| (p.space.root(), p.entry, p.rsp))
-        {
+            .map(|p| (p.space.root(), p.entry, p.rsp));
+        match found {
             Some(found) => break found,
             None => thread::yield_now(),
         }

@@ -32,6 +32,7 @@ kernel::test_kernel![
     test!(each_thread_enters_the_kernel_on_its_own_stack),
     test!(hello_writes_and_exits_with_its_code),
     test!(a_fault_in_ring_3_ends_only_the_process),
+    test!(bad_programs_end_with_their_signals),
     test!(bad_pointers_give_efault_unknown_numbers_enosys),
     test!(a_program_preempted_in_ring_3_keeps_its_registers),
     test!(a_new_address_space_has_an_empty_lower_half),
@@ -168,6 +169,48 @@ global_asm!(
     "mov eax, 60",
     "syscall",
     "user_args_end:",
+    // Bad programs, one instruction or three each: see
+    // `bad_programs_end_with_their_signals`.
+    ".global bad_divide, bad_divide_end",
+    "bad_divide:",
+    "xor ecx, ecx",
+    "mov eax, 1",
+    "cdq",
+    "div ecx",
+    "bad_divide_end:",
+    ".global bad_invalid, bad_invalid_end",
+    "bad_invalid:",
+    "ud2",
+    "bad_invalid_end:",
+    ".global bad_write_code, bad_write_code_end",
+    "bad_write_code:",
+    "lea rax, [rip]",
+    "mov byte ptr [rax], 0",
+    "bad_write_code_end:",
+    ".global bad_write_kernel, bad_write_kernel_end",
+    "bad_write_kernel:",
+    "movabs rax, 0xffffffff80000000",
+    "mov byte ptr [rax], 1",
+    "bad_write_kernel_end:",
+    ".global bad_run_stack, bad_run_stack_end",
+    "bad_run_stack:",
+    "mov rax, rsp",
+    "sub rax, 64",
+    "jmp rax",
+    "bad_run_stack_end:",
+    ".global bad_noncanonical, bad_noncanonical_end",
+    "bad_noncanonical:",
+    "movabs rax, 0x0000800000000000",
+    "jmp rax",
+    "bad_noncanonical_end:",
+    ".global bad_halt, bad_halt_end",
+    "bad_halt:",
+    "hlt",
+    "bad_halt_end:",
+    ".global bad_interrupts_off, bad_interrupts_off_end",
+    "bad_interrupts_off:",
+    "cli",
+    "bad_interrupts_off_end:",
     ".text",
 );
 
@@ -182,6 +225,22 @@ unsafe extern "C" {
     static user_spin_end: u8;
     static user_args: u8;
     static user_args_end: u8;
+    static bad_divide: u8;
+    static bad_divide_end: u8;
+    static bad_invalid: u8;
+    static bad_invalid_end: u8;
+    static bad_write_code: u8;
+    static bad_write_code_end: u8;
+    static bad_write_kernel: u8;
+    static bad_write_kernel_end: u8;
+    static bad_run_stack: u8;
+    static bad_run_stack_end: u8;
+    static bad_noncanonical: u8;
+    static bad_noncanonical_end: u8;
+    static bad_halt: u8;
+    static bad_halt_end: u8;
+    static bad_interrupts_off: u8;
+    static bad_interrupts_off_end: u8;
 }
 
 /// The bytes between two labels of the `global_asm!` above.
@@ -307,6 +366,60 @@ fn a_fault_in_ring_3_ends_only_the_process() {
     let code = program(&raw const user_fault, &raw const user_fault_end);
     assert_eq!(run("fault", code), ThreadError::Exited(128 + 11));
     // The kernel goes on: the next program runs.
+    assert_eq!(run("hello", hello()), ThreadError::Exited(42));
+}
+
+fn bad_programs_end_with_their_signals() {
+    // (name, code, status = 128 + signal): SIGFPE 8, SIGILL 4, SIGSEGV 11.
+    let cases = [
+        (
+            "divide",
+            program(&raw const bad_divide, &raw const bad_divide_end),
+            136,
+        ),
+        (
+            "invalid",
+            program(&raw const bad_invalid, &raw const bad_invalid_end),
+            132,
+        ),
+        (
+            "write_code",
+            program(&raw const bad_write_code, &raw const bad_write_code_end),
+            139,
+        ),
+        (
+            "write_kernel",
+            program(&raw const bad_write_kernel, &raw const bad_write_kernel_end),
+            139,
+        ),
+        (
+            "run_stack",
+            program(&raw const bad_run_stack, &raw const bad_run_stack_end),
+            139,
+        ),
+        (
+            "noncanonical",
+            program(&raw const bad_noncanonical, &raw const bad_noncanonical_end),
+            139,
+        ),
+        (
+            "halt",
+            program(&raw const bad_halt, &raw const bad_halt_end),
+            139,
+        ),
+        (
+            "interrupts_off",
+            program(
+                &raw const bad_interrupts_off,
+                &raw const bad_interrupts_off_end,
+            ),
+            139,
+        ),
+    ];
+    for (name, code, status) in cases {
+        assert_eq!(run(name, code), ThreadError::Exited(status), "{name}");
+    }
+    // The kernel goes on.
     assert_eq!(run("hello", hello()), ThreadError::Exited(42));
 }
 

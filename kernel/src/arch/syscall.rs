@@ -230,6 +230,10 @@ extern "C" fn syscall_entry() {
 #[unsafe(naked)]
 pub unsafe extern "C" fn enter_user(rip: u64, rsp: u64) -> ! {
     naked_asm!(
+        // No interrupt between `swapgs` and `iretq`: its handler would see
+        // kernel CS with the user's GS base, and a switch to another thread
+        // would carry the swapped bases there. `iretq` turns them back on.
+        "cli",
         "push {user_data}",
         "push rsi",
         "push {rflags}",
