@@ -41,6 +41,8 @@ const POLICY: &[&str] = &[
     "panic",
     "fault_policy",
     "bench",
+    "process",
+    "syscall",
 ];
 
 /// The machine layer: the CPU, devices, memory and the console. Cycles among
@@ -395,7 +397,11 @@ fn top(module: &str) -> &str {
 fn folder(module: &str) -> &str {
     match module.rsplit_once("::") {
         Some((folder, _)) => folder,
-        None if ["arch", "drivers", "memory", "tasks", "shell", "bench"].contains(&module) => {
+        None if [
+            "arch", "drivers", "memory", "tasks", "shell", "bench", "syscall",
+        ]
+        .contains(&module) =>
+        {
             module
         }
         None => "",

@@ -13,12 +13,10 @@
 //!   (`testing::end_test_after_exception`);
 //! - otherwise: halt, leaving the report on the screen.
 //!
-//! The user-mode chapter adds one more choice here (a fault in user mode
-//! becomes a signal to the process) without touching `arch`.
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::exceptions::{self, Verdict};
-use crate::{output, tasks, testing};
+use crate::{output, process, tasks, testing};
 use fault::Fault;
 
 /// Makes this policy decide about every exception.
@@ -27,6 +25,9 @@ pub fn init() {
 }
 
 fn on_fault(frame: &mut InterruptFrame, fault: &Fault) -> Verdict {
+    if process::end_after_fault(frame, fault) {
+        return Verdict::Resume;
+    }
     if fault.continues() {
         crate::println!("{}", exceptions::report(frame, fault));
         crate::println!("(continuing after the {})", fault.name());

@@ -18,6 +18,7 @@
 //! - `sync`: locks that are safe against interrupt handlers.
 //! - `tasks`: kernel threads, the scheduler, blocking locks, async tasks.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
+//! - `process`, `syscall`: programs in ring 3 and the system calls they make.
 //! - `panic`, `fault_policy`, `testing`: what happens when things go wrong (a
 //!   panic, a CPU exception), and our test harness.
 #![no_std]
@@ -36,9 +37,11 @@ pub mod logger;
 pub mod memory;
 pub mod output;
 pub mod panic;
+pub mod process;
 pub mod shell;
 pub mod symbols;
 pub mod sync;
+pub mod syscall;
 pub mod tasks;
 pub mod testing;
 pub mod time;

@@ -12,7 +12,7 @@
 use bootloader_api::BootInfo;
 use kernel::{
     arch, boot, boot_report, drivers, fault_policy, input, logger, memory, output, println, shell,
-    tasks, time,
+    syscall, tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
@@ -59,6 +59,9 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     drivers::serial::enable_input(input::push);
     // 14. Threads: this code becomes thread 1, `main`; the timer preempts.
     tasks::init();
+    // 14b. System calls: `syscall` enters the kernel on the thread's stack.
+    arch::syscall::init();
+    syscall::init();
     // 15. Async tasks: one executor, polled by the kernel thread `async`.
     tasks::executor::init();
     // 16. Everything is in place: let interrupts in.

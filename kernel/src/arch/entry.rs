@@ -13,10 +13,12 @@
 //! 1. [`vector_stubs`]: 256 tiny stubs, one per vector, each 16 bytes apart. A stub
 //!    pushes a dummy error code 0 if the CPU did not push one (so every frame has
 //!    the same shape), pushes its vector number, and jumps to the common part.
-//! 2. `common_entry`: pushes the 15 general-purpose registers, passes the stack
+//! 2. `common_entry`: runs `swapgs` if the interrupted code was ring 3 (see
+//!    `syscall.rs`), pushes the 15 general-purpose registers, passes the stack
 //!    pointer (which now points at a complete [`InterruptFrame`]) to the Rust
-//!    dispatcher, then pops everything back, drops vector and error code, and
-//!    returns with `iretq`, which restores `rip`, `cs`, `rflags`, `rsp` and `ss`.
+//!    dispatcher, then pops everything back, drops vector and error code,
+//!    runs `swapgs` again if it returns to ring 3, and returns with `iretq`,
+//!    which restores `rip`, `cs`, `rflags`, `rsp` and `ss`.
 //!
 //! Because the dispatcher receives `&mut InterruptFrame`, a handler may change the
 //! registers the interrupted code resumes with; a later chapter's context switch
@@ -96,6 +98,12 @@ pub extern "C" fn vector_stubs() {
 #[unsafe(naked)]
 extern "C" fn common_entry() {
     naked_asm!(
+        // From ring 3 (the saved CS's privilege bits): swap in the kernel's GS
+        // base (see `syscall.rs`). Stack: vector, error code, rip, cs, ...
+        "test qword ptr [rsp + 24], 3",
+        "jz 2f",
+        "swapgs",
+        "2:",
         "push rax",
         "push rcx",
         "push rdx",
@@ -130,6 +138,12 @@ extern "C" fn common_entry() {
         "pop rcx",
         "pop rax",
         "add rsp, 16", // vector and error code
+        // Back to ring 3 (the frame's CS, which a handler may have changed):
+        // the user's GS base again.
+        "test qword ptr [rsp + 8], 3",
+        "jz 3f",
+        "swapgs",
+        "3:",
         "iretq",
         dispatch = sym crate::arch::interrupts::dispatch,
     )

@@ -4,6 +4,7 @@
 //!   `pvpanic`: telling QEMU that the kernel panicked.
 //! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
 //!   the interrupt entry path and what happens on each vector.
+//! - `syscall`: entering ring 3, and the `syscall` instruction's way in and out.
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
 //! - `features`: what the kernel needs from the CPU (`cpuid`), checked at boot.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
@@ -27,3 +28,4 @@ pub mod pit;
 pub mod power;
 pub mod pvpanic;
 pub mod qemu;
+pub mod syscall;

@@ -19,9 +19,11 @@
 //! | 511  | `0xffff_ff80_0000_0000` | kernel image (at `0xffffffff80000000`) |
 //!
 //! The bootloader puts its dynamic mappings (physical-memory window, boot
-//! stack, framebuffer, boot info) in the lower half; [`init`] checks that our
-//! slots are free.
+//! stack, framebuffer, boot info) in slots 256-287 (`boot::DYNAMIC_RANGE`), so
+//! that the lower half is free for user programs (`address_space`); [`init`]
+//! checks that our slots are free.
 
+pub mod address_space;
 pub mod frames;
 pub mod hardening;
 pub mod heap;

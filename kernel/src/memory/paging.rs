@@ -37,6 +37,8 @@ use x86_64::{PhysAddr, VirtAddr, instructions::tlb};
 pub type Tables = OffsetPageTable<'static>;
 
 static TABLES: IrqMutex<Option<Tables>> = IrqMutex::new(None);
+/// The kernel's own PML4 (the bootloader's, taken over at [`init`]).
+static KERNEL_PML4: spin::Once<PhysFrame> = spin::Once::new();
 
 /// Why a page-table change was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +68,8 @@ impl Drop for TlbFlush {
     }
 }
 
-/// Takes page-table frames from [`frames`].
-struct TableFrames;
+/// Takes page-table frames from [`frames`] (zeroed).
+pub(super) struct TableFrames;
 
 // SAFETY: `frames::alloc` hands out each usable frame at most once.
 unsafe impl FrameAllocator<Size4KiB> for TableFrames {
@@ -89,6 +91,7 @@ pub fn init() {
         return;
     }
     let (pml4, _) = Cr3::read();
+    KERNEL_PML4.call_once(|| pml4);
     let pml4: *mut PageTable = super::phys_to_virt(pml4.start_address()).as_mut_ptr();
     // SAFETY: CR3 points at the active PML4, visible in the physical-memory
     // window; from now on it is only ever reached through TABLES, one user at a
@@ -274,6 +277,12 @@ pub fn translate(addr: VirtAddr) -> Option<Translation> {
         }),
         _ => None,
     })
+}
+
+/// The kernel's PML4: the root of the kernel's own address space, whose
+/// higher half every process shares.
+pub fn kernel_pml4() -> PhysFrame {
+    *KERNEL_PML4.get().expect("memory::init has run")
 }
 
 /// Calls `f` for every present leaf entry (a mapped 4 KiB, 2 MiB or 1 GiB

@@ -6,7 +6,9 @@
 //! [`switch::switch_to`]. Every path that may switch goes through
 //! [`schedule`], which keeps one rule: from the moment the decision is taken
 //! until the CPU runs on `to`'s stack, interrupts stay disabled, because the
-//! records already say `to` is running. The scheduler lives in an
+//! records already say `to` is running. Before the switch it also puts
+//! `to`'s kernel stack into the TSS (where ring 3 enters the kernel) and, if
+//! `to` runs a user program, its address space into CR3. The scheduler lives in an
 //! [`IrqMutex`] because interrupt handlers use it too (the timer, and wake-ups
 //! from input handlers).
 //!
@@ -33,6 +35,8 @@ use alloc::boxed::Box;
 use core::sync::atomic::{AtomicBool, Ordering};
 use sched::{ExitStatus, Scheduler, Switch, ThreadId};
 use x86_64::instructions::interrupts;
+use x86_64::registers::control::Cr3;
+use x86_64::structures::paging::PhysFrame;
 
 /// How long a thread may run while others are ready (the tick is 10 ms, so a
 /// busy thread is preempted at every tick when others want the CPU).
@@ -61,6 +65,10 @@ pub struct ThreadData {
     /// The kernel needs this thread: it cannot be killed, and a crash in it
     /// is fatal instead of ending only the thread.
     essential: bool,
+    /// The address space (PML4) a thread that runs a user program needs in
+    /// CR3. Kernel threads (`None`) run in whichever is loaded: they use only
+    /// the higher half, which every address space shares.
+    address_space: Option<PhysFrame>,
 }
 
 impl ThreadData {
@@ -74,6 +82,7 @@ impl ThreadData {
             stack: Some(stack),
             start: Some(start),
             essential: false,
+            address_space: None,
         }
     }
 
@@ -111,6 +120,7 @@ pub fn init() {
         stack: None,
         start: None,
         essential: true,
+        address_space: None,
     };
     let scheduler = Scheduler::with_main(SLICE_NS, time::now_ns(), "main", main, idle);
     *SCHED.lock() = Some(scheduler);
@@ -147,13 +157,22 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
         let (switch, result) = f(sched, time::now_ns());
         let registers = switch.map(|s| {
             let (from, to) = sched.switch_data(s);
-            (&raw mut from.rsp, to.rsp)
+            let next = (to.stack.map(|stack| stack.top), to.address_space);
+            (&raw mut from.rsp, to.rsp, next)
         });
         (registers, result)
         // The guard unlocks here; interrupts stay off (they were off when it
         // was taken).
     };
-    if let Some((from, to)) = registers {
+    if let Some((from, to, (kernel_stack, address_space))) = registers {
+        // Ring 3 enters the kernel on the running thread's own stack (`main`,
+        // on the boot stack, never runs user code).
+        if let Some(top) = kernel_stack {
+            crate::arch::gdt::set_kernel_stack(top);
+        }
+        if let Some(root) = address_space {
+            load_address_space(root);
+        }
         // SAFETY: interrupts are off. `from` points into the record of the
         // running thread, which nothing can touch before the switch reads
         // it; `to` was saved by `switch_to` or made by `prepare_stack` for a
@@ -245,6 +264,29 @@ pub fn free_dead_threads() {
 pub fn shrink_to_fit() {
     with(|s| s.shrink_to_fit());
     stack::shrink_to_fit();
+}
+
+/// Loads `root` into CR3 unless it is there already (a reload flushes the TLB).
+fn load_address_space(root: PhysFrame) {
+    let (active, flags) = Cr3::read();
+    if active != root {
+        // SAFETY: `root` is a live address space (its owner clears it from
+        // the thread's record before freeing it) whose higher half is the
+        // kernel's, so the kernel code and data in use stay mapped.
+        unsafe { Cr3::write(root, flags) };
+    }
+}
+
+/// Makes the running thread run in `root` from now on (`None`: the kernel's
+/// own address space), and loads it.
+pub fn set_address_space(root: Option<PhysFrame>) {
+    with(|s| {
+        let me = s.current();
+        if let Some(t) = s.thread_mut(me) {
+            t.data_mut().address_space = root;
+        }
+    });
+    load_address_space(root.unwrap_or_else(crate::memory::paging::kernel_pml4));
 }
 
 /// Marks `id` essential (see [`ThreadData`]).
