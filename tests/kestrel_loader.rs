@@ -97,3 +97,11 @@ fn a_bad_kernel_file_is_reported() {
     seen.unwrap_or_else(|e| panic!("{e}\n{serial}"));
     assert!(!serial.contains("jumping to the kernel"), "{serial}");
 }
+
+/// User programs need the boot stack, the physical-memory window and the boot
+/// information in the higher half (the kernel's dynamic range): a process's
+/// tables have nothing of the kernel in the lower half.
+#[test]
+fn usermode_passes_with_our_uefi_loader() {
+    passes("usermode", 17);
+}

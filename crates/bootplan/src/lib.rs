@@ -24,6 +24,7 @@ extern crate std;
 pub mod elf;
 pub mod memmap;
 pub mod paging;
+pub mod placement;
 
 /// The size of a page (and of a frame): 4 KiB.
 pub const PAGE: u64 = 4096;

@@ -78,8 +78,10 @@ impl Builder {
         core::mem::take(&mut self.map_buffer)
     }
 
-    /// Writes the boot info; returns its address (the same for the kernel).
+    /// Writes the boot info; returns its address for the kernel (in the
+    /// physical-memory window if there is one, else the identity address).
     pub fn finish(self, facts: Facts) -> u64 {
+        let regions_identity = self.regions.as_ptr() as u64;
         let count = match bootplan::memmap::convert(facts.memory_map.entries(), self.regions) {
             Ok(count) => count,
             Err(_) => {
@@ -92,7 +94,12 @@ impl Builder {
         info.framebuffer = facts.framebuffer.into();
         info.physical_memory_offset = facts.phys_offset.into();
         info.rsdp_addr = facts.rsdp.into();
+        // A physical address (the kernel reads the file through its window).
         info.kernel_addr = facts.kernel_file.as_ptr() as u64;
+        // The boot info itself is seen through the physical-memory window
+        // when there is one: an identity address is in the lower half, which
+        // a user process's page tables do not have.
+        let seen = |address: u64| facts.phys_offset.map_or(address, |offset| offset + address);
         info.kernel_len = facts.kernel_file.len() as u64;
         info.kernel_image_offset = 0;
         info.kernel_stack_bottom = facts.stack.bottom;
@@ -100,7 +107,33 @@ impl Builder {
         // SAFETY: `self.info` points to the start of our zeroed pages, room
         // and alignment for one BootInfo (see `new`).
         unsafe { self.info.write(info) };
-        self.info as u64
+        if let Some(offset) = facts.phys_offset {
+            Self::move_regions_pointer(self.info, regions_identity, offset);
+        }
+        seen(self.info as u64)
+    }
+
+    /// Makes the boot info's pointer to its regions a window address (`by`
+    /// added). `bootloader_api` builds `MemoryRegions` only from a slice the
+    /// caller can use, and ours is usable only at its identity address, so the
+    /// pointer is rewritten in place: `MemoryRegions` is `repr(C)`, a pointer
+    /// then a length (the crate is pinned to 0.11.15), and the pointer read
+    /// back must be the one we gave, or we stop rather than guess.
+    fn move_regions_pointer(info: *mut BootInfo, identity: u64, by: u64) {
+        // SAFETY: `info` was just written (see `finish`); the first eight
+        // bytes of its `memory_regions` field are the pointer (repr(C)),
+        // which is checked against the address it must hold before it is
+        // changed.
+        unsafe {
+            let field = (&raw mut (*info).memory_regions).cast::<u64>();
+            if field.read() != identity {
+                serial::line(
+                    "kestrel loader: unexpected bootloader_api layout; not moving the boot info",
+                );
+                crate::fail::halt()
+            }
+            field.write(identity + by);
+        }
     }
 }
 

@@ -32,12 +32,6 @@ mod serial;
 
 use uefi::prelude::*;
 
-/// Where the kernel's stack goes (PML4 slot 96, lower half: the kernel keeps
-/// slots 288, 289 and 511 for itself).
-const STACK_AREA: u64 = 0x0000_3000_0000_0000;
-/// Where physical memory is mapped when the kernel lets us choose (slot 128).
-const DEFAULT_PHYS_OFFSET: u64 = 0x0000_4000_0000_0000;
-
 #[entry]
 fn main() -> Status {
     uefi::println!("kestrel loader: started (UEFI)");
@@ -50,13 +44,15 @@ fn main() -> Status {
     // 3. Page tables: the kernel's segments, a guarded stack, the physical-
     //    memory window, and the few identity mappings the handover needs.
     let nx = handover::cpu_has_nx();
-    let offset = load::phys_offset(&config).unwrap_or(DEFAULT_PHYS_OFFSET);
+    // Window and stack go into the kernel's dynamic range (bootplan::placement).
+    let place = load::placement(&config).unwrap_or_else(|e| fail::stop(&e));
+    let offset = load::phys_offset(&config, &place).unwrap_or(place.phys_offset);
     let mut space = load::AddressSpace::new(nx).unwrap_or_else(|e| fail::stop(&e));
     space
         .load_kernel(&kernel)
         .unwrap_or_else(|e| fail::stop(&e));
     let stack = space
-        .stack(STACK_AREA, config.kernel_stack_size)
+        .stack(place.stack_area, config.kernel_stack_size)
         .unwrap_or_else(|e| fail::stop(&e));
     space
         .physical_window(offset, screen.as_ref())
@@ -71,7 +67,7 @@ fn main() -> Status {
     let boot_info = info.finish(bootinfo::Facts {
         memory_map: map,
         framebuffer: screen.map(|s| s.for_kernel(offset)),
-        phys_offset: load::phys_offset(&config).map(|_| offset),
+        phys_offset: load::phys_offset(&config, &place).map(|_| offset),
         rsdp,
         kernel_file: file,
         stack,
