@@ -61,6 +61,27 @@ pub struct InterruptFrame {
     pub ss: u64,
 }
 
+/// The instructions that push the fifteen general-purpose registers so that,
+/// below the vector and error code, they form the first fields of an
+/// [`InterruptFrame`] (`r15` lowest). Shared by the interrupt entry and the
+/// `syscall` entry (`syscall.rs`), so both build the same frame.
+macro_rules! push_registers {
+    () => {
+        "push rax; push rcx; push rdx; push rbx; push rbp; push rsi; push rdi; \
+         push r8; push r9; push r10; push r11; push r12; push r13; push r14; push r15"
+    };
+}
+
+/// The reverse of [`push_registers!`].
+macro_rules! pop_registers {
+    () => {
+        "pop r15; pop r14; pop r13; pop r12; pop r11; pop r10; pop r9; pop r8; \
+         pop rdi; pop rsi; pop rbp; pop rbx; pop rdx; pop rcx; pop rax"
+    };
+}
+
+pub(crate) use {pop_registers, push_registers};
+
 /// Distance between two vector stubs.
 pub const STUB_SIZE: usize = 16;
 
@@ -104,39 +125,11 @@ extern "C" fn common_entry() {
         "jz 2f",
         "swapgs",
         "2:",
-        "push rax",
-        "push rcx",
-        "push rdx",
-        "push rbx",
-        "push rbp",
-        "push rsi",
-        "push rdi",
-        "push r8",
-        "push r9",
-        "push r10",
-        "push r11",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
+        push_registers!(),
         "mov rdi, rsp", // first argument: the frame
         "cld",          // the ABI expects the direction flag clear
         "call {dispatch}",
-        "pop r15",
-        "pop r14",
-        "pop r13",
-        "pop r12",
-        "pop r11",
-        "pop r10",
-        "pop r9",
-        "pop r8",
-        "pop rdi",
-        "pop rsi",
-        "pop rbp",
-        "pop rbx",
-        "pop rdx",
-        "pop rcx",
-        "pop rax",
+        pop_registers!(),
         "add rsp, 16", // vector and error code
         // Back to ring 3 (the frame's CS, which a handler may have changed):
         // the user's GS base again.

@@ -44,7 +44,7 @@
 //! the stack switch would see kernel CS with the user's GS; their handlers
 //! do not use GS.)
 
-use super::entry::InterruptFrame;
+use super::entry::{InterruptFrame, pop_registers, push_registers};
 use super::gdt;
 use core::arch::naked_asm;
 use core::sync::atomic::AtomicU64;
@@ -164,40 +164,12 @@ extern "C" fn syscall_entry() {
         "push 0",
         "push {vector}",
         // Interrupts stay off up to here (FMASK), so gs:[0] was not overwritten.
-        "push rax",
-        "push rcx",
-        "push rdx",
-        "push rbx",
-        "push rbp",
-        "push rsi",
-        "push rdi",
-        "push r8",
-        "push r9",
-        "push r10",
-        "push r11",
-        "push r12",
-        "push r13",
-        "push r14",
-        "push r15",
+        push_registers!(),
         "mov rdi, rsp",
         "call {dispatch}",
         // `dispatch` returns with interrupts off.
         "test al, al",
-        "pop r15",
-        "pop r14",
-        "pop r13",
-        "pop r12",
-        "pop r11",
-        "pop r10",
-        "pop r9",
-        "pop r8",
-        "pop rdi",
-        "pop rsi",
-        "pop rbp",
-        "pop rbx",
-        "pop rdx",
-        "pop rcx",
-        "pop rax",
+        pop_registers!(),
         "jz 2f", // (`pop` leaves the flags of `test` alone)
         "add rsp, 16",
         "mov rsp, [rsp + 24]", // the user's rsp; nothing runs on it before sysret
