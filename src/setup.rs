@@ -53,13 +53,7 @@ pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
     let channel = &wanted.channel;
     eprintln!(
         "[setup] toolchain {channel} lacks {}; running: {}",
-        missing
-            .targets
-            .iter()
-            .chain(&missing.components)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
+        missing.names(),
         missing.shell_line(channel)
     );
     for words in missing.commands(channel) {
@@ -78,13 +72,7 @@ pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
     } else {
         Err(format!(
             "the Rust toolchain {channel} still lacks {}. Add it with:\n    {}",
-            still
-                .targets
-                .iter()
-                .chain(&still.components)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
+            still.names(),
             still.shell_line(channel)
         ))
     }

@@ -31,6 +31,17 @@ impl Missing {
         self.targets.is_empty() && self.components.is_empty()
     }
 
+    /// The missing parts' names, targets first, for a message.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self
+            .targets
+            .iter()
+            .chain(&self.components)
+            .map(String::as_str)
+            .collect();
+        names.join(", ")
+    }
+
     /// The rustup commands that add the missing parts, as argument lists
     /// (without the leading `rustup`).
     pub fn commands(&self, channel: &str) -> Vec<Vec<String>> {
@@ -233,6 +244,10 @@ components = ["rust-src", "llvm-tools", "rustfmt", "clippy"]
             ["x86_64-unknown-none", "x86_64-unknown-linux-musl"]
         );
         assert_eq!(m.components, ["rust-src", "llvm-tools"]);
+        assert_eq!(
+            m.names(),
+            "x86_64-unknown-none, x86_64-unknown-linux-musl, rust-src, llvm-tools"
+        );
         assert_eq!(
             m.shell_line("1.95.0"),
             "rustup target add x86_64-unknown-none x86_64-unknown-linux-musl --toolchain 1.95.0 \
