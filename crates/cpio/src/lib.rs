@@ -1,4 +1,4 @@
-//! Reading a cpio "newc" archive: the ramdisk that carries user programs.
+//! Reading (and, in `write`, writing) a cpio "newc" archive: the ramdisk that carries user programs.
 //!
 //! Before there is a disk driver and a file system, the programs a user can run
 //! come in one archive that the bootloader loads into memory next to the
@@ -23,6 +23,11 @@
 //! [`Error`] and never a panic or a read outside the archive.
 #![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod write;
+pub use write::Writer;
 
 const HEADER_SIZE: usize = 110;
 const TRAILER: &[u8] = b"TRAILER!!!";

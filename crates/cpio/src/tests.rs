@@ -167,3 +167,21 @@ fn random_and_mutated_archives_never_panic() {
         "mutations that miss the entry should still find it"
     );
 }
+
+#[test]
+fn the_writer_round_trips_files_and_directories() {
+    let mut w = Writer::new();
+    w.add("bin", write::DIRECTORY, &[]);
+    w.add("bin/hello", write::EXECUTABLE, b"\x7fELF and so on");
+    w.add("notes.txt", write::READABLE, b"odd length!");
+    let bytes = w.finish();
+    assert_eq!(bytes.len() % 4, 0);
+    let archive = Archive::new(&bytes);
+    assert!(archive.find("bin").unwrap().is_directory());
+    let hello = archive.find("bin/hello").unwrap();
+    assert!(hello.is_file());
+    assert_eq!(hello.data, b"\x7fELF and so on");
+    assert_eq!(archive.find("notes.txt").unwrap().data, b"odd length!");
+    assert_eq!(archive.find("nothing"), Err(Error::NotFound));
+    assert_eq!(archive.entries().count(), 3);
+}
