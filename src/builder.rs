@@ -8,6 +8,10 @@
 //!   unstable `-Zbuild-std`. That needs `RUSTC_BOOTSTRAP=1`, which we set for this
 //!   one build only (`target/imager`); it takes about two minutes, once;
 //! - the runner itself, which `cargo run` already built;
+//! - the user programs (`user/`, a workspace of its own) for
+//!   `x86_64-unknown-linux-musl`, in release mode (`target/user`), before the
+//!   kernel: test kernels may embed them (`include_bytes!` of a path under the
+//!   `KESTREL_USER_PROGRAMS` directory, which [`build_kernel`] passes on);
 //! - with `--loader kestrel`, our own UEFI loader (`loader/uefi`) for
 //!   `x86_64-unknown-uefi` instead of `tools/imager` (`target/loader`), on the
 //!   same stable toolchain with no special settings.
@@ -88,13 +92,41 @@ pub enum KernelTargets {
     Tests,
 }
 
+/// The target the user programs are built for: Linux's x86_64 ABI, with musl
+/// as the C library, linked statically.
+pub const USER_TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// Builds the user programs (`user/`) and returns the directory that holds
+/// them, one executable per program, named after it.
+pub fn build_user_programs(root: &Path) -> Result<PathBuf, String> {
+    let target_dir = target_dir(root).join("user");
+    let status = cargo(root)
+        .args(["build", "--release", "--target", USER_TARGET])
+        .arg("--manifest-path")
+        .arg(root.join("user").join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the user programs failed (see the compiler messages above)".into());
+    }
+    Ok(target_dir.join(USER_TARGET).join("release"))
+}
+
+/// The environment variable that tells kernel builds where the user programs are.
+pub const USER_PROGRAMS_VAR: &str = "KESTREL_USER_PROGRAMS";
+
 /// Builds kernel ELF files and returns `(name, path)` for each executable.
+/// The user programs are built first (see the module comment).
 pub fn build_kernel(
     root: &Path,
     profile: Profile,
     what: KernelTargets,
 ) -> Result<Vec<(String, PathBuf)>, String> {
+    let user_programs = build_user_programs(root)?;
     let mut cmd = cargo(root);
+    cmd.env(USER_PROGRAMS_VAR, &user_programs);
     cmd.args(["build", "--package", "kernel", "--target", KERNEL_TARGET])
         .arg("--target-dir")
         .arg(target_dir(root).join("kernel"))
