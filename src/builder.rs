@@ -284,6 +284,56 @@ pub fn build_uefi_loader(root: &Path) -> Result<PathBuf, String> {
     Ok(target_dir.join("x86_64-unknown-uefi/release/kestrel-uefi.efi"))
 }
 
+/// Where the BIOS loader is linked (`loader/bios/link.ld`): where the BIOS
+/// puts the boot sector.
+pub const BIOS_LOADER_BASE: u64 = 0x7c00;
+
+/// Builds our BIOS loader (`loader/bios`, optimized, for the kernel's own
+/// bare-metal target: its 16- and 32-bit parts are `global_asm!`), and
+/// returns it flattened: the bytes from 0x7c00 on, boot sector first.
+pub fn build_bios_loader(root: &Path) -> Result<Vec<u8>, String> {
+    let target_dir = target_dir(root).join("loader");
+    let status = cargo(root)
+        .args(["build", "--quiet", "--release", "--package", "bios_loader"])
+        .args(["--target", KERNEL_TARGET, "--target-dir"])
+        .arg(&target_dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building our BIOS loader (loader/bios) failed; see the messages above".into());
+    }
+    let elf = target_dir.join(KERNEL_TARGET).join("release/kestrel-bios");
+    let bytes = std::fs::read(&elf).map_err(|e| format!("{}: {e}", elf.display()))?;
+    crate::image::flatten(&bytes, BIOS_LOADER_BASE)
+}
+
+/// Writes `<out_dir>/<stem>-kestrel-bios.img`: our BIOS loader, then the
+/// kernel without its debug sections, then the ramdisk if there is one
+/// (see [`crate::image::bios_image`]).
+pub fn make_kestrel_bios_image(
+    root: &Path,
+    loader: &[u8],
+    kernel: &Path,
+    ramdisk: Option<&Path>,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let image = out_dir.join(format!("{stem}-kestrel-bios.img"));
+    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
+    let stripped = temporary(&out_dir.join(format!("{stem}-kestrel-bios.elf")));
+    strip_debug(root, kernel, &stripped)?;
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    let kernel_bytes = read(&stripped);
+    let _ = std::fs::remove_file(&stripped);
+    let ramdisk_bytes = ramdisk.map(read).transpose()?;
+    let disk = crate::image::bios_image(loader, &kernel_bytes?, ramdisk_bytes.as_deref())?;
+    let partial = temporary(&image);
+    std::fs::write(&partial, disk).map_err(|e| format!("{}: {e}", partial.display()))?;
+    std::fs::rename(&partial, &image).map_err(|e| format!("{}: {e}", image.display()))?;
+    Ok(image)
+}
+
 /// Writes `<out_dir>/<stem>-kestrel-uefi.img`: a GPT disk whose EFI system
 /// partition holds our loader as `\EFI\BOOT\BOOTX64.EFI` and the kernel,
 /// without its debug sections, as `\kernel.elf` (see [`crate::image`]).

@@ -130,15 +130,6 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
     if cli.timeout_secs == 0 {
         return Err("--timeout must be at least 1 (seconds)".into());
     }
-    let boots_bios = cli.firmware == Firmware::Bios || cli.both_firmwares;
-    let boots = !matches!(cli.command, Command::Images | Command::BenchBoot);
-    if cli.loader == Loader::Kestrel && boots && boots_bios {
-        return Err(
-            "our own loader (`--loader kestrel`) has no BIOS part yet: add `--uefi` \
-             (and no `--both`), or use `--loader bootloader-crate`"
-                .into(),
-        );
-    }
     Ok(cli)
 }
 

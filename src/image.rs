@@ -149,3 +149,153 @@ mod tests {
         assert_eq!(names, ["EFI", "kernel.elf"]);
     }
 }
+
+/// Where our BIOS loader's boot sector keeps its *boot table*
+/// (`loader/bios/src/boot_sector.rs`): six little-endian numbers telling it
+/// where the rest of the loader, the kernel file and the ramdisk are.
+pub const BOOT_TABLE: usize = 0x1a0;
+/// Where the partition table starts in a master boot record.
+const PARTITION_TABLE: usize = 446;
+/// The partition type we give the loader's area: 0xda, "non-file-system
+/// data", which partitioning tools leave alone.
+pub const PARTITION_TYPE: u8 = 0xda;
+const SECTOR: usize = 512;
+
+/// Where the parts of a BIOS image are, in sectors (and bytes for files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BootTable {
+    pub stage2_lba: u32,
+    pub stage2_sectors: u16,
+    pub kernel_lba: u32,
+    pub kernel_len: u32,
+    pub ramdisk_lba: u32,
+    pub ramdisk_len: u32,
+}
+
+impl BootTable {
+    /// The table's 24 bytes, as the boot sector reads them.
+    fn bytes(&self) -> [u8; 24] {
+        let mut out = [0u8; 24];
+        out[0..4].copy_from_slice(&self.stage2_lba.to_le_bytes());
+        out[4..6].copy_from_slice(&self.stage2_sectors.to_le_bytes());
+        out[8..12].copy_from_slice(&self.kernel_lba.to_le_bytes());
+        out[12..16].copy_from_slice(&self.kernel_len.to_le_bytes());
+        out[16..20].copy_from_slice(&self.ramdisk_lba.to_le_bytes());
+        out[20..24].copy_from_slice(&self.ramdisk_len.to_le_bytes());
+        out
+    }
+
+    /// Reads the table back out of a boot sector.
+    pub fn read(sector: &[u8]) -> BootTable {
+        let u32_at = |at: usize| {
+            u32::from_le_bytes(sector[BOOT_TABLE + at..BOOT_TABLE + at + 4].try_into().unwrap())
+        };
+        BootTable {
+            stage2_lba: u32_at(0),
+            stage2_sectors: u16::from_le_bytes([sector[BOOT_TABLE + 4], sector[BOOT_TABLE + 5]]),
+            kernel_lba: u32_at(8),
+            kernel_len: u32_at(12),
+            ramdisk_lba: u32_at(16),
+            ramdisk_len: u32_at(20),
+        }
+    }
+}
+
+/// One primary partition entry of an MBR, as read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MbrPartition {
+    pub bootable: bool,
+    pub kind: u8,
+    pub first_lba: u32,
+    pub sectors: u32,
+}
+
+/// Reads the four partition entries of a master boot record.
+pub fn read_mbr_partitions(sector: &[u8]) -> [MbrPartition; 4] {
+    std::array::from_fn(|i| {
+        let e = &sector[PARTITION_TABLE + 16 * i..PARTITION_TABLE + 16 * (i + 1)];
+        MbrPartition {
+            bootable: e[0] == 0x80,
+            kind: e[4],
+            first_lba: u32::from_le_bytes(e[8..12].try_into().unwrap()),
+            sectors: u32::from_le_bytes(e[12..16].try_into().unwrap()),
+        }
+    })
+}
+
+/// The sectors `bytes` fill, the last one padded with zeros.
+fn sectors(bytes: &[u8]) -> usize {
+    bytes.len().div_ceil(SECTOR)
+}
+
+/// A BIOS disk image for our own loader, in memory. `loader` is the loader
+/// as one flat block from 0x7c00 (see [`flatten`]): its first sector is the
+/// boot sector, the rest follows from sector 1. Then the kernel file and
+/// the ramdisk, each from a new sector. The boot sector gets the boot table
+/// and one bootable partition of type [`PARTITION_TYPE`] covering
+/// everything after it, so that the disk does not look empty to tools.
+pub fn bios_image(loader: &[u8], kernel: &[u8], ramdisk: Option<&[u8]>) -> Result<Vec<u8>, String> {
+    if loader.len() < SECTOR || loader[510..512] != [0x55, 0xaa] {
+        return Err("the BIOS loader does not start with a boot sector".into());
+    }
+    let ramdisk = ramdisk.unwrap_or(&[]);
+    let stage2 = &loader[SECTOR..];
+    let stage2_sectors = u16::try_from(sectors(stage2))
+        .map_err(|_| format!("the BIOS loader is too large ({} bytes)", loader.len()))?;
+    let too_large = |what: &str| format!("the {what} is too large for a BIOS image (4 GiB)");
+    let kernel_lba = 1 + stage2_sectors as usize;
+    let ramdisk_lba = kernel_lba + sectors(kernel);
+    let total = ramdisk_lba + sectors(ramdisk);
+    let table = BootTable {
+        stage2_lba: 1,
+        stage2_sectors,
+        kernel_lba: kernel_lba as u32,
+        kernel_len: u32::try_from(kernel.len()).map_err(|_| too_large("kernel file"))?,
+        ramdisk_lba: ramdisk_lba as u32,
+        ramdisk_len: u32::try_from(ramdisk.len()).map_err(|_| too_large("ramdisk"))?,
+    };
+    let mut disk = vec![0u8; total * SECTOR];
+    disk[..BOOT_TABLE].copy_from_slice(&loader[..BOOT_TABLE]);
+    disk[BOOT_TABLE..BOOT_TABLE + 24].copy_from_slice(&table.bytes());
+    let entry = &mut disk[PARTITION_TABLE..PARTITION_TABLE + 16];
+    entry[0] = 0x80;
+    // CHS addresses 1023/254/63: "use the LBA fields".
+    entry[1..4].copy_from_slice(&[0xfe, 0xff, 0xff]);
+    entry[4] = PARTITION_TYPE;
+    entry[5..8].copy_from_slice(&[0xfe, 0xff, 0xff]);
+    entry[8..12].copy_from_slice(&1u32.to_le_bytes());
+    entry[12..16].copy_from_slice(&(total as u32 - 1).to_le_bytes());
+    disk[510..512].copy_from_slice(&[0x55, 0xaa]);
+    let mut put = |lba: usize, bytes: &[u8]| {
+        disk[lba * SECTOR..lba * SECTOR + bytes.len()].copy_from_slice(bytes)
+    };
+    put(1, stage2);
+    put(kernel_lba, kernel);
+    put(ramdisk_lba, ramdisk);
+    Ok(disk)
+}
+
+/// The loaded bytes of an ELF file linked at `base` as one block, as they
+/// are in memory from `base` on (segments at their addresses, gaps zeroed).
+/// This is what `objcopy -O binary` does, for our BIOS loader.
+pub fn flatten(elf: &[u8], base: u64) -> Result<Vec<u8>, String> {
+    use object::{Object, ObjectSegment};
+    let file = object::File::parse(elf).map_err(|e| format!("the BIOS loader's ELF file: {e}"))?;
+    let mut flat = Vec::new();
+    for segment in file.segments() {
+        let data = segment
+            .data()
+            .map_err(|e| format!("the BIOS loader's ELF file: {e}"))?;
+        let at = segment
+            .address()
+            .checked_sub(base)
+            .ok_or("the BIOS loader has a segment below its base")? as usize;
+        // Bytes past the file's part of a segment (`.bss`) are zeros.
+        let len = (segment.size() as usize).max(data.len());
+        if flat.len() < at + len {
+            flat.resize(at + len, 0);
+        }
+        flat[at..at + data.len()].copy_from_slice(data);
+    }
+    Ok(flat)
+}

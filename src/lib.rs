@@ -76,6 +76,7 @@ fn build_with_our_loader(
     what: KernelTargets,
 ) -> Result<Vec<Built>, String> {
     let loader = builder::build_uefi_loader(root)?;
+    let bios_loader = builder::build_bios_loader(root)?;
     let kernels = builder::build_kernel(root, profile, what)?;
     let out_dir = builder::target_dir(root).join("images").join(profile.dir());
     kernels
@@ -88,10 +89,15 @@ fn build_with_our_loader(
                 &out_dir,
                 &stem(what, &name),
             )?;
-            let images = Images {
-                bios: PathBuf::new(),
-                uefi,
-            };
+            let bios = builder::make_kestrel_bios_image(
+                root,
+                &bios_loader,
+                &elf,
+                None,
+                &out_dir,
+                &stem(what, &name),
+            )?;
+            let images = Images { bios, uefi };
             Ok(Built { name, elf, images })
         })
         .collect()

@@ -14,7 +14,9 @@
 //!   hold tables, the physical-memory window with large pages, a guarded
 //!   stack;
 //! - [`memmap`]: UEFI memory descriptors and E820 entries turned into the
-//!   `bootloader_api` memory regions the kernel reads (sorted, no overlaps).
+//!   `bootloader_api` memory regions the kernel reads (sorted, no overlaps);
+//! - [`placement`]: where the window and the boot stack go;
+//! - [`rsdp`]: finding ACPI's root pointer in a BIOS machine's memory.
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ pub mod elf;
 pub mod memmap;
 pub mod paging;
 pub mod placement;
+pub mod rsdp;
 
 /// The size of a page (and of a frame): 4 KiB.
 pub const PAGE: u64 = 4096;

@@ -1,0 +1,167 @@
+//! The kernel's address space, built from `bootplan`'s decisions.
+//!
+//! Copy each segment of the kernel file into fresh zeroed frames and map
+//! them at the segment's linked address with its rights; map a stack above
+//! an unmapped guard page; map the physical-memory window; identity-map the
+//! loader itself, whose last instructions run right after the switch to
+//! these tables. (The UEFI loader does the same with UEFI's allocator.)
+
+use crate::frames::Frames;
+use crate::video::Screen;
+use bootloader_api::BootloaderConfig;
+use bootloader_api::config::Mapping;
+use bootplan::PAGE;
+use bootplan::elf::Kernel;
+use bootplan::paging::{MapError, PageTables, Rights, Stack, window_ranges};
+use bootplan::placement::Placement;
+use core::fmt;
+
+/// Why the address space could not be built.
+pub enum LoadError {
+    NoConfig,
+    BadConfig,
+    Placement(&'static str),
+    OutOfMemory(&'static str),
+    Mapping(&'static str, MapError),
+    TooManyRanges,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            LoadError::NoConfig => write!(
+                f,
+                "bad kernel file: no .bootloader-config section (bootloader_api::entry_point!)"
+            ),
+            LoadError::BadConfig => write!(f, "bad kernel file: unreadable bootloader config"),
+            LoadError::Placement(why) => write!(f, "kernel's dynamic range: {why}"),
+            LoadError::OutOfMemory(what) => write!(f, "too little memory (for {what})"),
+            LoadError::Mapping(what, e) => write!(f, "mapping {what}: {e}"),
+            LoadError::TooManyRanges => write!(f, "too many memory ranges"),
+        }
+    }
+}
+
+/// The kernel's requests, from its `.bootloader-config` section.
+pub fn config(kernel: &Kernel) -> Result<BootloaderConfig, LoadError> {
+    let section = kernel
+        .section(".bootloader-config")
+        .ok()
+        .flatten()
+        .ok_or(LoadError::NoConfig)?;
+    BootloaderConfig::deserialize(section).map_err(|_| LoadError::BadConfig)
+}
+
+/// Where the window and the boot stack go (see `bootplan::placement`).
+pub fn placement(config: &BootloaderConfig) -> Result<Placement, LoadError> {
+    let (start, end) = (
+        config.mappings.dynamic_range_start,
+        config.mappings.dynamic_range_end,
+    );
+    let range = (start.is_some() || end.is_some())
+        .then(|| (start.unwrap_or(0), end.unwrap_or(0xffff_ffff_ffff_f000)));
+    bootplan::placement::place(range).map_err(LoadError::Placement)
+}
+
+/// Where the kernel wants physical memory: `None` if it did not ask.
+pub fn phys_offset(config: &BootloaderConfig, place: &Placement) -> Option<u64> {
+    match config.mappings.physical_memory? {
+        Mapping::FixedAddress(address) => Some(address),
+        Mapping::Dynamic => Some(place.phys_offset),
+    }
+}
+
+/// The page tables being built for the kernel.
+pub struct AddressSpace<'a> {
+    tables: PageTables<&'a Frames>,
+    frames: &'a Frames,
+}
+
+impl<'a> AddressSpace<'a> {
+    pub fn new(frames: &'a Frames, nx: bool) -> Result<Self, LoadError> {
+        let tables =
+            PageTables::new(frames).map_err(|e| LoadError::Mapping("the level-4 table", e))?;
+        let tables = if nx {
+            tables
+        } else {
+            tables.without_no_execute()
+        };
+        Ok(AddressSpace { tables, frames })
+    }
+
+    /// The level-4 table's physical address (for CR3).
+    pub fn root(&self) -> u64 {
+        self.tables.root()
+    }
+
+    /// Copies each segment into fresh zeroed frames and maps them at the
+    /// segment's linked address with its rights.
+    pub fn load_kernel(&mut self, kernel: &Kernel) -> Result<(), LoadError> {
+        for segment in kernel.segments() {
+            let pages = segment.page_count();
+            let frames = self
+                .frames
+                .zeroed(pages)
+                .ok_or(LoadError::OutOfMemory("the kernel's segments"))?;
+            let bytes = &kernel.bytes()[segment.file_range()];
+            let target = (frames + segment.in_page_offset()) as *mut u8;
+            // SAFETY: `frames` holds `pages` fresh pages, enough for the
+            // segment's bytes from `in_page_offset` on (bootplan checked
+            // filesz <= memsz), identity-mapped, used by no one else.
+            unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), target, bytes.len()) };
+            let rights = Rights {
+                writable: segment.writable,
+                executable: segment.executable,
+            };
+            for i in 0..pages {
+                let (virt, phys) = (segment.first_page() + i * PAGE, frames + i * PAGE);
+                self.tables
+                    .map(virt, phys, PAGE, rights)
+                    .map_err(|e| LoadError::Mapping("the kernel", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A stack of `size` bytes at `area`, its lowest page left unmapped.
+    pub fn stack(&mut self, area: u64, size: u64) -> Result<Stack, LoadError> {
+        let stack = Stack::plan(area, size);
+        let frames = self
+            .frames
+            .zeroed(stack.pages())
+            .ok_or(LoadError::OutOfMemory("the kernel stack"))?;
+        self.tables
+            .map_range(stack.bottom, frames, stack.pages() * PAGE, Rights::DATA)
+            .map_err(|e| LoadError::Mapping("the kernel stack", e))?;
+        Ok(stack)
+    }
+
+    /// Physical memory at `offset`: the low 4 GiB whole, above that only
+    /// what E820 calls memory (usable RAM, ACPI tables and NVS), and the
+    /// framebuffer (`bootplan::paging::window_ranges` decides).
+    pub fn physical_window(
+        &mut self,
+        offset: u64,
+        memory: impl Iterator<Item = (u64, u64)>,
+        screen: Option<&Screen>,
+    ) -> Result<(), LoadError> {
+        let screen = screen.map(|s| (s.phys, s.phys + s.info.byte_len as u64));
+        let mut ranges = [(0, 0); 80];
+        let count = window_ranges(memory, screen.as_slice(), &mut ranges)
+            .ok_or(LoadError::TooManyRanges)?;
+        for &(start, end) in &ranges[..count] {
+            self.tables
+                .map_range(offset + start, start, end - start, Rights::DATA)
+                .map_err(|e| LoadError::Mapping("physical memory", e))?;
+        }
+        Ok(())
+    }
+
+    /// Identity-maps `[start, start + len)`.
+    pub fn identity(&mut self, start: u64, len: u64, rights: Rights) -> Result<(), LoadError> {
+        self.tables
+            .map_range(start, start, len, rights)
+            .map(|_| ())
+            .map_err(|e| LoadError::Mapping("an identity range", e))
+    }
+}
