@@ -54,13 +54,17 @@ pub const REQUIRED: &[Feature] = &[
         leaf: 1,
         bit: 5,
     },
-    Feature {
-        name: "nx",
-        used_for: "no-execute pages (W^X hardening)",
-        leaf: 0x8000_0001,
-        bit: 20,
-    },
 ];
+
+/// No-execute pages: wanted (W^X hardening), not required. Without it bit 63
+/// of a page entry is reserved, so the kernel never sets it (see
+/// `memory::paging::supported`) and says so in its boot report.
+const NX: Feature = Feature {
+    name: "nx",
+    used_for: "no-execute pages (W^X hardening)",
+    leaf: 0x8000_0001,
+    bit: 20,
+};
 
 const INVARIANT_TSC: Feature = Feature {
     name: "invtsc",
@@ -94,6 +98,11 @@ impl Feature {
 /// The required features this CPU lacks (empty if it has them all).
 pub fn missing() -> impl Iterator<Item = &'static Feature> {
     REQUIRED.iter().filter(|f| !f.is_present())
+}
+
+/// Whether the CPU has no-execute pages (not required; see [`NX`]).
+pub fn has_nx() -> bool {
+    NX.is_present()
 }
 
 /// Whether the TSC is invariant (not required; see the module docs).

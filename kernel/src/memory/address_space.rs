@@ -96,7 +96,7 @@ impl AddressSpace {
             "user pages go in the lower half"
         );
         let frame = TableFrames.allocate_frame().ok_or(MapError::OutOfFrames)?;
-        let flags = flags | Flags::PRESENT | Flags::USER_ACCESSIBLE;
+        let flags = super::paging::supported(flags) | Flags::PRESENT | Flags::USER_ACCESSIBLE;
         // SAFETY: we own this PML4 and the lower-half tables below it (no
         // one else edits them); the frame was just allocated for this page.
         let mapped = unsafe {

@@ -34,6 +34,9 @@ use xmas_elf::program::Type;
 /// What [`apply`] found and did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Report {
+    /// Whether the CPU has NX at all (CPUID); without it NXE stays off and
+    /// no page is made non-executable.
+    pub nx: bool,
     /// Whether EFER.NXE / CR0.WP were already on (they are on afterwards).
     pub nxe_was_on: bool,
     pub wp_was_on: bool,
@@ -90,16 +93,21 @@ fn wanted(elf_flags: u32) -> Flags {
 /// Checks and fixes the CPU settings and the kernel's mappings; see the
 /// module docs.
 pub fn apply(boot_info: &BootInfo) -> Report {
+    let nx = paging::no_execute_supported();
     let mut report = Report {
+        nx,
         nxe_was_on: Efer::read().contains(EferFlags::NO_EXECUTE_ENABLE),
         wp_was_on: Cr0::read().contains(Cr0Flags::WRITE_PROTECT),
         ..Report::default()
     };
     // SAFETY: turning on NXE only gives meaning to NO_EXECUTE bits, which the
-    // bootloader set on data pages only; WP only makes read-only pages
+    // bootloader set on data pages only (and only where the CPU has NX: on
+    // one without, EFER.NXE cannot be set); WP only makes read-only pages
     // read-only for us too, and the kernel writes only to its data segments.
     unsafe {
-        Efer::update(|e| *e |= EferFlags::NO_EXECUTE_ENABLE);
+        if nx {
+            Efer::update(|e| *e |= EferFlags::NO_EXECUTE_ENABLE);
+        }
         Cr0::update(|c| *c |= Cr0Flags::WRITE_PROTECT);
     }
     // "Relocation read-only": data that is written only while relocating (the
@@ -119,12 +127,12 @@ pub fn apply(boot_info: &BootInfo) -> Report {
         }
         while page.as_u64() < end {
             report.segment_pages += 1;
-            let mut want = wanted(elf_flags);
+            let mut want = paging::supported(wanted(elf_flags));
             if (relro.0..relro.1).contains(&page.as_u64()) {
                 want -= Flags::WRITABLE;
             }
             let t = paging::translate(page).expect("every kernel page is mapped");
-            let rights = Flags::WRITABLE | Flags::NO_EXECUTE;
+            let rights = paging::supported(Flags::WRITABLE | Flags::NO_EXECUTE);
             if t.flags & rights != want & rights {
                 let flags = (t.flags - rights) | want;
                 log::info!(
@@ -142,6 +150,9 @@ pub fn apply(boot_info: &BootInfo) -> Report {
         }
     });
     report.text = (text_start, text_end);
+    if !nx {
+        return report;
+    }
     let in_text = |a: u64| a >= text_start.min(text_end) && a < text_end;
     // SAFETY: only pages outside the kernel's code lose their execute right,
     // and no code outside the kernel's code runs any more.

@@ -111,7 +111,16 @@ pub fn print_boot_line() {
         f.bitmap,
         FRAME_INIT_TICKS.get().copied().unwrap_or(0)
     );
-    if let Some(h) = hardening_report() {
+    if let Some(h) = hardening_report().filter(|h| !h.nx) {
+        println!(
+            "Hardening:    the CPU has no NX: no-execute pages off (W^X only for writes); \
+             WP {}; {} kernel pages in {} segments, {} fixed",
+            if h.wp_was_on { "was on" } else { "turned on" },
+            h.segment_pages,
+            h.segments,
+            h.segment_pages_fixed
+        );
+    } else if let Some(h) = hardening_report() {
         println!(
             "Hardening:    NX {}, WP {}; {} kernel pages in {} segments, {} fixed; \
              {} stray executable pages made NX",

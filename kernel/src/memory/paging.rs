@@ -20,6 +20,7 @@
 
 use super::{frames, phys_offset};
 use crate::sync::IrqMutex;
+use core::sync::atomic::{AtomicU8, Ordering};
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::mapper::{
     MapToError, MappedFrame, Mapper, TranslateResult, UnmapError,
@@ -123,6 +124,30 @@ fn unmap_error(e: UnmapError) -> MapError {
     }
 }
 
+/// Whether page entries may carry NO_EXECUTE: only if the CPU has NX (asked
+/// once, then remembered: 0 not asked yet, 1 yes, 2 no).
+pub fn no_execute_supported() -> bool {
+    static NX: AtomicU8 = AtomicU8::new(0);
+    match NX.load(Ordering::Relaxed) {
+        0 => {
+            let has = crate::arch::features::has_nx();
+            NX.store(if has { 1 } else { 2 }, Ordering::Relaxed);
+            has
+        }
+        known => known == 1,
+    }
+}
+
+/// `flags` as this CPU can take them: without NX, bit 63 of an entry is
+/// reserved (a page fault if set), so NO_EXECUTE is left out.
+pub fn supported(flags: Flags) -> Flags {
+    if no_execute_supported() {
+        flags
+    } else {
+        flags - Flags::NO_EXECUTE
+    }
+}
+
 /// Maps `page` to `frame` with `flags` (PRESENT is added). The page size
 /// `S` is `Size4KiB` (a page-table entry) or `Size2MiB` (one page-directory
 /// entry, no page table below it, HUGE_PAGE set by the mapper); the types of
@@ -144,7 +169,7 @@ where
     with(|t| {
         // SAFETY: passed on from the caller; `page` is not mapped yet (else the
         // mapper refuses), so no existing reference is redirected.
-        unsafe { t.map_to(page, frame, flags | Flags::PRESENT, &mut TableFrames) }
+        unsafe { t.map_to(page, frame, supported(flags) | Flags::PRESENT, &mut TableFrames) }
             .map(|f| f.ignore())
             .map_err(map_error)
     })?;
@@ -225,6 +250,7 @@ pub unsafe fn make_guard_page(page: Page) -> Result<(), MapError> {
 /// Taking rights away must not break code that relies on them (making the
 /// running code non-executable, or a page with live `&mut` read-only).
 pub unsafe fn protect(addr: VirtAddr, flags: Flags) -> Result<TlbFlush, MapError> {
+    let flags = supported(flags);
     with(|t| match t.translate(addr) {
         TranslateResult::Mapped {
             frame: MappedFrame::Size4KiB(_),
