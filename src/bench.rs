@@ -30,12 +30,13 @@ pub fn bootloader_line(loader: Loader, firmware: Firmware) -> &'static str {
     }
 }
 
-/// What is measured: the `bootloader` crate under both firmwares, and our
-/// own loader under UEFI.
-const CONFIGURATIONS: [(Loader, Firmware); 3] = [
+/// What is measured: the `bootloader` crate and our own loaders, each under
+/// both firmwares.
+const CONFIGURATIONS: [(Loader, Firmware); 4] = [
     (Loader::BootloaderCrate, Firmware::Bios),
     (Loader::BootloaderCrate, Firmware::Uefi),
     (Loader::Kestrel, Firmware::Uefi),
+    (Loader::Kestrel, Firmware::Bios),
 ];
 
 /// The median of some durations (the mean of the middle two for an even count).
@@ -97,10 +98,11 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
             |a: usize, b: usize| first_medians[a].as_secs_f64() / first_medians[b].as_secs_f64();
         println!(
             "{:<8} to the first line: UEFI/BIOS (bootloader crate) {:.2}x, \
-             ours/bootloader crate (UEFI) {:.2}x",
+             ours/bootloader crate (UEFI) {:.2}x, ours/bootloader crate (BIOS) {:.2}x",
             "",
             ratio(1, 0),
-            ratio(2, 1)
+            ratio(2, 1),
+            ratio(3, 0)
         );
     }
     Ok(())

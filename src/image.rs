@@ -150,6 +150,17 @@ mod tests {
     }
 }
 
+/// The ramdisk the runner gives test kernels: a header line, then byte `i`
+/// of the rest is `(31 * i + 7) % 251`; 70,001 bytes, not a whole number of
+/// sectors or pages, so that a loader that rounds the length shows. The
+/// `basics` test kernel checks every byte (`kernel/tests/basics.rs`).
+pub fn test_ramdisk() -> Vec<u8> {
+    const HEADER: &[u8] = b"KESTREL TEST RAMDISK\n";
+    let mut bytes = HEADER.to_vec();
+    bytes.extend((0..70_001 - HEADER.len()).map(|i| ((31 * i + 7) % 251) as u8));
+    bytes
+}
+
 /// Where our BIOS loader's boot sector keeps its *boot table*
 /// (`loader/bios/src/boot_sector.rs`): six little-endian numbers telling it
 /// where the rest of the loader, the kernel file and the ramdisk are.
@@ -188,7 +199,11 @@ impl BootTable {
     /// Reads the table back out of a boot sector.
     pub fn read(sector: &[u8]) -> BootTable {
         let u32_at = |at: usize| {
-            u32::from_le_bytes(sector[BOOT_TABLE + at..BOOT_TABLE + at + 4].try_into().unwrap())
+            u32::from_le_bytes(
+                sector[BOOT_TABLE + at..BOOT_TABLE + at + 4]
+                    .try_into()
+                    .unwrap(),
+            )
         };
         BootTable {
             stage2_lba: u32_at(0),
@@ -298,4 +313,125 @@ pub fn flatten(elf: &[u8], base: u64) -> Result<Vec<u8>, String> {
         flat[at..at + data.len()].copy_from_slice(data);
     }
     Ok(flat)
+}
+
+#[cfg(test)]
+mod bios_tests {
+    use super::*;
+
+    /// A pretend loader: a boot sector (code, then the signature) and three
+    /// more sectors and a bit.
+    fn loader() -> Vec<u8> {
+        let mut bytes: Vec<u8> = (0..2000u32).map(|i| (i % 253) as u8 + 1).collect();
+        bytes[510..512].copy_from_slice(&[0x55, 0xaa]);
+        bytes
+    }
+
+    /// Writes an image and reads every part back: the boot code, the boot
+    /// table, the one partition, and the loader, kernel and ramdisk bytes
+    /// where the table says they are.
+    #[test]
+    fn bios_image_reads_back() {
+        let loader = loader();
+        let kernel = b"\x7fELF pretend kernel".repeat(1000);
+        let ramdisk = test_ramdisk();
+        let disk = bios_image(&loader, &kernel, Some(&ramdisk)).unwrap();
+        assert_eq!(disk.len() % 512, 0);
+        assert_eq!(&disk[..BOOT_TABLE], &loader[..BOOT_TABLE], "boot code");
+        assert_eq!(&disk[510..512], [0x55, 0xaa]);
+        let table = BootTable::read(&disk[..512]);
+        assert_eq!(
+            table,
+            BootTable {
+                stage2_lba: 1,
+                stage2_sectors: 3,
+                kernel_lba: 4,
+                kernel_len: kernel.len() as u32,
+                ramdisk_lba: 4 + kernel.len().div_ceil(512) as u32,
+                ramdisk_len: ramdisk.len() as u32,
+            }
+        );
+        let at = |lba: u32, len: usize| &disk[lba as usize * 512..lba as usize * 512 + len];
+        assert_eq!(at(1, loader.len() - 512), &loader[512..]);
+        assert_eq!(at(table.kernel_lba, kernel.len()), &kernel[..]);
+        assert_eq!(at(table.ramdisk_lba, ramdisk.len()), &ramdisk[..]);
+        let parts = read_mbr_partitions(&disk[..512]);
+        assert_eq!(
+            parts[0],
+            MbrPartition {
+                bootable: true,
+                kind: PARTITION_TYPE,
+                first_lba: 1,
+                sectors: (disk.len() / 512 - 1) as u32,
+            }
+        );
+        assert!(parts[1..].iter().all(|p| p.kind == 0 && p.sectors == 0));
+    }
+
+    #[test]
+    fn without_a_ramdisk_the_table_says_zero_bytes() {
+        let disk = bios_image(&loader(), b"kernel", None).unwrap();
+        let table = BootTable::read(&disk[..512]);
+        assert_eq!((table.kernel_len, table.ramdisk_len), (6, 0));
+        assert_eq!(disk.len(), (table.kernel_lba as usize + 1) * 512);
+    }
+
+    #[test]
+    fn a_loader_without_a_boot_signature_is_refused() {
+        let mut bad = loader();
+        bad[511] = 0;
+        assert!(bios_image(&bad, b"kernel", None).is_err());
+        assert!(bios_image(&[0; 100], b"kernel", None).is_err());
+    }
+
+    /// Flattening puts segments at their addresses from the base, zeroes the
+    /// gaps, and refuses a segment below the base. Checked on a small ELF
+    /// file written here by hand.
+    #[test]
+    fn flatten_places_segments_at_their_addresses() {
+        let elf = two_segment_elf(0x7c00, &[(0x7c00, b"boot"), (0x7e00, b"rest")]);
+        let flat = flatten(&elf, 0x7c00).unwrap();
+        assert_eq!(flat.len(), 0x204);
+        assert_eq!(&flat[..4], b"boot");
+        assert!(flat[4..0x200].iter().all(|&b| b == 0));
+        assert_eq!(&flat[0x200..], b"rest");
+        assert!(flatten(&elf, 0x8000).is_err());
+        assert!(flatten(b"not an ELF file", 0).is_err());
+    }
+
+    /// A minimal ELF64 executable with one PT_LOAD per `(address, bytes)`.
+    fn two_segment_elf(entry: u64, segments: &[(u64, &[u8])]) -> Vec<u8> {
+        let (header, phdr) = (64usize, 56usize);
+        let mut data_at = header + phdr * segments.len();
+        let mut out = vec![0u8; data_at];
+        out[..4].copy_from_slice(b"\x7fELF");
+        out[4] = 2; // 64-bit
+        out[5] = 1; // little-endian
+        out[6] = 1; // version
+        out[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+        out[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86_64
+        out[20..24].copy_from_slice(&1u32.to_le_bytes());
+        out[24..32].copy_from_slice(&entry.to_le_bytes());
+        out[32..40].copy_from_slice(&(header as u64).to_le_bytes()); // phoff
+        out[52..54].copy_from_slice(&(header as u16).to_le_bytes());
+        out[54..56].copy_from_slice(&(phdr as u16).to_le_bytes());
+        out[56..58].copy_from_slice(&(segments.len() as u16).to_le_bytes());
+        out[58..60].copy_from_slice(&64u16.to_le_bytes()); // shentsize
+        for (i, (address, bytes)) in segments.iter().enumerate() {
+            let p = header + i * phdr;
+            out[p..p + 4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+            out[p + 4..p + 8].copy_from_slice(&7u32.to_le_bytes());
+            out[p + 8..p + 16].copy_from_slice(&(data_at as u64).to_le_bytes());
+            out[p + 16..p + 24].copy_from_slice(&address.to_le_bytes());
+            out[p + 24..p + 32].copy_from_slice(&address.to_le_bytes());
+            out[p + 32..p + 40].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out[p + 40..p + 48].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out[p + 48..p + 56].copy_from_slice(&1u64.to_le_bytes());
+            data_at += bytes.len();
+        }
+        for (_, bytes) in segments {
+            out.extend_from_slice(bytes);
+        }
+        out
+    }
 }

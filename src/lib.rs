@@ -15,6 +15,7 @@ pub mod qemu;
 pub mod qmp;
 pub mod screenshot;
 pub mod setup;
+pub mod strip;
 pub mod testlog;
 pub mod toolchain;
 
@@ -31,23 +32,24 @@ pub struct Built {
 }
 
 /// Builds the kernel (`KernelTargets::Main`) or the test kernels and makes disk
-/// images for each, after checking the Rust toolchain has what it needs.
+/// images for each with our own loaders, after checking the Rust toolchain has
+/// what it needs.
 pub fn build(profile: Profile, what: KernelTargets) -> Result<Vec<Built>, String> {
-    build_with(Loader::BootloaderCrate, profile, what)
+    build_with(Loader::Kestrel, profile, what)
 }
 
-/// Like [`build`], with the images made by `loader`. With our own loader
-/// there is only the UEFI image (`images.bios` is empty).
+/// Like [`build`], with the images made by `loader`.
 pub fn build_with(
     loader: Loader,
     profile: Profile,
     what: KernelTargets,
 ) -> Result<Vec<Built>, String> {
     let root = builder::root();
-    setup::ensure_rust_parts(&root)?;
     if loader == Loader::Kestrel {
+        setup::ensure_rust_parts(&root)?;
         return build_with_our_loader(&root, profile, what);
     }
+    setup::ensure_rust_parts_and(&root, &setup::BOOTLOADER_CRATE_COMPONENTS)?;
     let imager = builder::build_imager(&root)?;
     let kernels = builder::build_kernel(&root, profile, what)?;
     let out_dir = builder::target_dir(&root)
@@ -79,6 +81,8 @@ fn build_with_our_loader(
     let bios_loader = builder::build_bios_loader(root)?;
     let kernels = builder::build_kernel(root, profile, what)?;
     let out_dir = builder::target_dir(root).join("images").join(profile.dir());
+    let ramdisk = ramdisk_for(what, &out_dir)?;
+    let ramdisk = ramdisk.as_deref();
     kernels
         .into_iter()
         .map(|(name, elf)| {
@@ -86,6 +90,7 @@ fn build_with_our_loader(
                 root,
                 &loader,
                 &elf,
+                ramdisk,
                 &out_dir,
                 &stem(what, &name),
             )?;
@@ -93,7 +98,7 @@ fn build_with_our_loader(
                 root,
                 &bios_loader,
                 &elf,
-                None,
+                ramdisk,
                 &out_dir,
                 &stem(what, &name),
             )?;
@@ -101,6 +106,22 @@ fn build_with_our_loader(
             Ok(Built { name, elf, images })
         })
         .collect()
+}
+
+/// The ramdisk our loaders put in the images: for the test kernels a file
+/// of known bytes ([`image::test_ramdisk`]), which the `basics` test kernel
+/// checks; none for the main kernel yet.
+fn ramdisk_for(what: KernelTargets, out_dir: &Path) -> Result<Option<PathBuf>, String> {
+    if what == KernelTargets::Main {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let path = out_dir.join("test-ramdisk.bin");
+    let bytes = image::test_ramdisk();
+    if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(Some(path))
 }
 
 /// The image for `firmware`.

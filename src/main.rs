@@ -47,10 +47,7 @@ fn run(cli: &Cli) -> Result<u8, String> {
         }
         Command::Images => {
             let kernel = main_kernel(cli)?;
-            // Our own loader has no BIOS image yet.
-            if !kernel.images.bios.as_os_str().is_empty() {
-                println!("bios: {}", kernel.images.bios.display());
-            }
+            println!("bios: {}", kernel.images.bios.display());
             println!("uefi: {}", kernel.images.uefi.display());
             Ok(0)
         }

@@ -42,9 +42,24 @@ pub struct Ovmf {
 /// `rust-toolchain.toml` names: adds the missing ones with rustup, checks again,
 /// and if something is still missing, stops with the exact command to run.
 pub fn ensure_rust_parts(root: &Path) -> Result<(), String> {
+    ensure_rust_parts_and(root, &[])
+}
+
+/// The components only the `bootloader` crate needs (`--loader
+/// bootloader-crate`): it compiles its boot stages with `-Zbuild-std`
+/// (rust-src) and converts them with `llvm-objcopy` (llvm-tools). The default
+/// path does not need them, so `rust-toolchain.toml` does not name them; the
+/// runner adds them the first time that loader is asked for.
+pub const BOOTLOADER_CRATE_COMPONENTS: [&str; 2] = ["rust-src", "llvm-tools"];
+
+/// [`ensure_rust_parts`], with `components` wanted besides the file's.
+pub fn ensure_rust_parts_and(root: &Path, components: &[&str]) -> Result<(), String> {
     let file = root.join("rust-toolchain.toml");
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let wanted = toolchain::parse(&text)?;
+    let mut wanted = toolchain::parse(&text)?;
+    wanted
+        .components
+        .extend(components.iter().map(|c| c.to_string()));
     let host = host_triple(root)?;
     let missing = missing_parts(root, &wanted, &host)?;
     if missing.is_empty() {
@@ -118,7 +133,8 @@ fn rustc_output(root: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-pub(crate) fn rustc_sysroot(root: &Path) -> Result<PathBuf, String> {
+#[cfg(test)]
+fn rustc_sysroot(root: &Path) -> Result<PathBuf, String> {
     rustc_output(root, &["--print", "sysroot"]).map(PathBuf::from)
 }
 

@@ -204,7 +204,14 @@ components = ["rust-src", "llvm-tools", "rustfmt", "clippy"]
         let w = parse(text).unwrap();
         assert!(!w.channel.is_empty());
         assert!(w.targets.iter().any(|t| t == "x86_64-unknown-none"));
-        assert!(w.components.iter().any(|c| c == "rust-src"));
+        assert!(w.components.iter().any(|c| c == "clippy"));
+        // The default path needs no rust-src or llvm-tools (only the
+        // `bootloader` crate does, and the runner adds them for it).
+        assert!(
+            !w.components
+                .iter()
+                .any(|c| c == "rust-src" || c == "llvm-tools")
+        );
     }
 
     #[test]

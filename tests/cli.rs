@@ -335,18 +335,28 @@ fn reboot_restarts_an_interactive_run() {
     assert!(!stderr.contains("reset without being asked"), "{stderr}");
 }
 
-/// Without NX (`-cpu qemu64,-nx`) the bootloader triple-faults: the machine
-/// resets although nobody asked. The runner says so and fails, both in an
-/// interactive run (where it ends QEMU instead of letting the machine fault
-/// again and again) and when running a test kernel.
+/// Without NX (`-cpu qemu64,-nx`) the `bootloader` crate triple-faults: the
+/// machine resets although nobody asked. The runner says so and fails, both
+/// in an interactive run (where it ends QEMU instead of letting the machine
+/// fault again and again) and when running a test kernel. (This is also the
+/// test that keeps `--loader bootloader-crate` alive: it builds that loader,
+/// adding the rust-src and llvm-tools components first if they are missing.)
 #[test]
 fn a_triple_fault_fails_the_run() {
-    let run = Interactive::start(&["--", "-cpu", "qemu64,-nx"]);
+    let run = Interactive::start(&["--loader", "bootloader-crate", "--", "-cpu", "qemu64,-nx"]);
     let (status, stderr) = run.wait();
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("reset without being asked"), "{stderr}");
 
-    let test = runner(&["test", "basics", "--", "-cpu", "qemu64,-nx"]);
+    let test = runner(&[
+        "test",
+        "basics",
+        "--loader",
+        "bootloader-crate",
+        "--",
+        "-cpu",
+        "qemu64,-nx",
+    ]);
     assert_eq!(test.status.code(), Some(1), "{}", stdout(&test));
     assert!(
         stdout(&test).contains("reset without being asked"),
@@ -355,23 +365,24 @@ fn a_triple_fault_fails_the_run() {
     );
 }
 
-/// `--loader kestrel` (opt-in): the test kernels boot through our own UEFI
-/// loader; `--images` makes only its UEFI image; BIOS is refused with advice.
+/// Our own loaders are the default: `--images` makes an MBR image for BIOS
+/// and a GPT image for UEFI, and `--loader kestrel` says the same.
 #[test]
-fn our_own_loader_is_selectable() {
-    let output = runner(&["test", "basics", "--uefi", "--loader", "kestrel"]);
-    assert!(output.status.success(), "{output:?}");
-    assert!(stdout(&output).contains("all test kernels passed"));
-
-    let output = runner(&["--images", "--loader", "kestrel"]);
-    assert!(output.status.success(), "{output:?}");
-    let text = stdout(&output);
-    let uefi = text.trim().strip_prefix("uefi: ").expect("only uefi: PATH");
-    assert!(uefi.ends_with("kestrel-kestrel-uefi.img"), "{uefi}");
-    assert_eq!(&std::fs::read(uefi).unwrap()[512..520], b"EFI PART");
-
-    let output = runner(&["--loader", "kestrel", "--headless"]);
-    assert_eq!(output.status.code(), Some(2));
-    let error = String::from_utf8_lossy(&output.stderr);
-    assert!(error.contains("no BIOS part yet"), "{error}");
+fn our_own_loaders_are_the_default() {
+    for args in [&["--images"][..], &["--images", "--loader", "kestrel"]] {
+        let output = runner(args);
+        assert!(output.status.success(), "{output:?}");
+        let text = stdout(&output);
+        let path = |prefix: &str| {
+            let line = text.lines().find(|l| l.starts_with(prefix)).expect(prefix);
+            line[prefix.len()..].to_string()
+        };
+        let (bios, uefi) = (path("bios: "), path("uefi: "));
+        assert!(bios.ends_with("kestrel-kestrel-bios.img"), "{bios}");
+        assert!(uefi.ends_with("kestrel-kestrel-uefi.img"), "{uefi}");
+        let bios = std::fs::read(bios).unwrap();
+        assert_eq!(&bios[510..512], [0x55, 0xaa]);
+        assert_eq!(bios[446 + 4], kestrel::image::PARTITION_TYPE);
+        assert_eq!(&std::fs::read(uefi).unwrap()[512..520], b"EFI PART");
+    }
 }

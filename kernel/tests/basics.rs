@@ -14,6 +14,7 @@ kernel::test_kernel![
     test!(firmware_is_detected),
     test!(memory_map_has_usable_ram),
     test!(physical_memory_is_mapped),
+    test!(ramdisk_has_the_runners_bytes),
     should_panic!(panics_are_caught, "deliberate test panic"),
     test!(tests_continue_after_a_panic),
 ];
@@ -87,4 +88,31 @@ fn panics_are_caught() {
 fn tests_continue_after_a_panic() {
     // Reaching this test at all proves the harness resumed after the panic.
     println!("still running");
+}
+
+/// Our loaders pass the runner's test ramdisk (`image::test_ramdisk` in the
+/// runner): a header line, then byte `i` is `(31 * i + 7) % 251`. The
+/// integration tests look for the line this prints.
+fn ramdisk_has_the_runners_bytes() {
+    let info = testing::boot_info();
+    let Some(addr) = info.ramdisk_addr.into_option() else {
+        println!("ramdisk: none");
+        return;
+    };
+    // SAFETY: the loader mapped `ramdisk_len` bytes at `ramdisk_addr` (in
+    // the physical-memory window) and keeps them out of the frame allocator.
+    let bytes =
+        unsafe { core::slice::from_raw_parts(addr as *const u8, info.ramdisk_len as usize) };
+    const HEADER: &[u8] = b"KESTREL TEST RAMDISK\n";
+    assert_eq!(bytes.len(), 70_001);
+    assert_eq!(&bytes[..HEADER.len()], HEADER);
+    for (i, &b) in bytes[HEADER.len()..].iter().enumerate() {
+        assert_eq!(
+            b,
+            ((31 * i + 7) % 251) as u8,
+            "ramdisk byte {}",
+            HEADER.len() + i
+        );
+    }
+    println!("ramdisk: {} bytes as the runner wrote them", bytes.len());
 }

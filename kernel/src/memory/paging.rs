@@ -169,9 +169,16 @@ where
     with(|t| {
         // SAFETY: passed on from the caller; `page` is not mapped yet (else the
         // mapper refuses), so no existing reference is redirected.
-        unsafe { t.map_to(page, frame, supported(flags) | Flags::PRESENT, &mut TableFrames) }
-            .map(|f| f.ignore())
-            .map_err(map_error)
+        unsafe {
+            t.map_to(
+                page,
+                frame,
+                supported(flags) | Flags::PRESENT,
+                &mut TableFrames,
+            )
+        }
+        .map(|f| f.ignore())
+        .map_err(map_error)
     })?;
     Ok(TlbFlush(page.start_address()))
 }

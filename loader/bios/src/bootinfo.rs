@@ -58,9 +58,8 @@ impl Builder {
         // SAFETY: `base` starts `pages` fresh identity-mapped pages that only
         // this builder uses: the BootInfo, then `capacity` regions
         // (MemoryRegion's alignment, 8, divides BootInfo's size).
-        let regions = unsafe {
-            core::slice::from_raw_parts_mut(regions_at as *mut MemoryRegion, capacity)
-        };
+        let regions =
+            unsafe { core::slice::from_raw_parts_mut(regions_at as *mut MemoryRegion, capacity) };
         Ok(Builder {
             info: base as *mut BootInfo,
             regions,

@@ -91,8 +91,8 @@ extern "C" fn loader_main(handoff: &'static Handoff) -> ! {
         .identity(start, end - start, code)
         .unwrap_or_else(|e| fail::stop(&e));
     // 4. The boot info, last: it records every frame handed out.
-    let builder = bootinfo::Builder::new(&frames, &mut space, handoff)
-        .unwrap_or_else(|e| fail::stop(&e));
+    let builder =
+        bootinfo::Builder::new(&frames, &mut space, handoff).unwrap_or_else(|e| fail::stop(&e));
     let facts = bootinfo::Facts {
         framebuffer: screen.map(|s| {
             // SAFETY: the window maps the framebuffer's `byte_len` bytes at
@@ -142,14 +142,12 @@ fn kernel_file(handoff: &Handoff) -> (&'static [u8], u64) {
 fn rsdp() -> Option<u64> {
     // SAFETY: the BIOS data area and the BIOS's ROM area are below 1 MiB,
     // identity-mapped, and only read.
-    let read = |start: u64, len: usize| unsafe {
-        core::slice::from_raw_parts(start as *const u8, len)
-    };
+    let read =
+        |start: u64, len: usize| unsafe { core::slice::from_raw_parts(start as *const u8, len) };
     // SAFETY: as above: two bytes of the BIOS data area.
     let ebda = (unsafe { (0x40e as *const u16).read_unaligned() } as u64) << 4;
-    let search = |start: u64, len: usize| {
-        bootplan::rsdp::find(read(start, len)).map(|at| start + at as u64)
-    };
+    let search =
+        |start: u64, len: usize| bootplan::rsdp::find(read(start, len)).map(|at| start + at as u64);
     let in_ebda = (0x8_0000..0xa_0000)
         .contains(&ebda)
         .then(|| search(ebda, 1024))

@@ -4,7 +4,8 @@
 //! because once the CPU is in long mode the BIOS's interrupt services are out
 //! of reach. In order (`stage2_start`):
 //!
-//! 1. **COM1** at 115200 baud, and the line `kestrel loader: started (BIOS)`.
+//! 1. **COM1** at 115200 baud (input already waiting is kept), and the line
+//!    `kestrel loader: started (BIOS)`.
 //! 2. **Long mode?** CPUID leaf 0x8000_0001, EDX bit 29. Without it there is
 //!    nothing to do but say so.
 //! 3. **A20.** The 8086 had 20 address lines, and addresses past 1 MiB wrapped
@@ -47,7 +48,9 @@ stage2_start:
     call set_video_mode
     jmp enter_protected_mode
 
-# COM1: 115200 baud (divisor 1), 8 data bits, no parity, one stop bit, FIFOs.
+# COM1: 115200 baud (divisor 1), 8 data bits, no parity, one stop bit. The
+# FIFO control register is left alone: changing it empties the receive FIFO,
+# which may already hold what someone typed.
 serial_init:
     mov dx, 0x3f9
     xor al, al
@@ -63,9 +66,6 @@ serial_init:
     out dx, al
     mov dx, 0x3fb
     mov al, 3
-    out dx, al
-    mov dx, 0x3fa
-    mov al, 0xc7
     out dx, al
     mov dx, 0x3fc
     mov al, 3

@@ -41,9 +41,8 @@ pub fn show_failure(why: &dyn Display) {
     };
     // SAFETY: the mode's framebuffer is `byte_len` bytes at `phys`, mapped
     // by the loader's identity map, and nothing else draws on it now.
-    let buffer = unsafe {
-        core::slice::from_raw_parts_mut(screen.phys as *mut u8, screen.info.byte_len)
-    };
+    let buffer =
+        unsafe { core::slice::from_raw_parts_mut(screen.phys as *mut u8, screen.info.byte_len) };
     if let Ok(mut console) = Console::new(buffer, layout) {
         let _ = write!(Writer(&mut console), "kestrel loader: cannot boot: {why}");
     }

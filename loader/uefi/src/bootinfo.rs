@@ -35,6 +35,8 @@ pub struct Facts {
     pub phys_offset: Option<u64>,
     pub rsdp: Option<u64>,
     pub kernel_file: &'static [u8],
+    /// The ramdisk file, if the ESP has one (LOADER_DATA pages).
+    pub ramdisk: Option<&'static [u8]>,
     pub stack: Stack,
 }
 
@@ -104,6 +106,12 @@ impl Builder {
         info.kernel_image_offset = 0;
         info.kernel_stack_bottom = facts.stack.bottom;
         info.kernel_stack_len = facts.stack.top - facts.stack.bottom;
+        if let Some(ramdisk) = facts.ramdisk {
+            // A virtual address, as from the `bootloader` crate: here the
+            // ramdisk as the physical-memory window shows it.
+            info.ramdisk_addr = Some(seen(ramdisk.as_ptr() as u64)).into();
+            info.ramdisk_len = ramdisk.len() as u64;
+        }
         // SAFETY: `self.info` points to the start of our zeroed pages, room
         // and alignment for one BootInfo (see `new`).
         unsafe { self.info.write(info) };

@@ -39,6 +39,7 @@ fn main() -> Status {
     let file = kernel_file::read().unwrap_or_else(|e| fail::stop(&e));
     let kernel = bootplan::elf::parse(file).unwrap_or_else(|e| fail::stop(&e));
     let config = load::config(&kernel).unwrap_or_else(|e| fail::stop(&e));
+    let ramdisk = kernel_file::read_ramdisk().unwrap_or_else(|e| fail::stop(&e));
     // 2. The screen: GOP's framebuffer, its size and pixel format.
     let screen = framebuffer::find();
     // 3. Page tables: the kernel's segments, a guarded stack, the physical-
@@ -70,6 +71,7 @@ fn main() -> Status {
         phys_offset: load::phys_offset(&config, &place).map(|_| offset),
         rsdp,
         kernel_file: file,
+        ramdisk,
         stack,
     });
     serial::line("kestrel loader: jumping to the kernel");
