@@ -94,8 +94,15 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
                 spread(&mut idle)
             );
         }
+        let floor = bios_floor(runs, extra)?;
         let ratio =
             |a: usize, b: usize| first_medians[a].as_secs_f64() / first_medians[b].as_secs_f64();
+        println!(
+            "{:<8} floors: a boot sector that only writes to COM1 (BIOS) {floor}; \
+             OVMF to an EFI application's first line: the `to bootloader log` of \
+             kestrel UEFI above",
+            ""
+        );
         println!(
             "{:<8} to the first line: UEFI/BIOS (bootloader crate) {:.2}x, \
              ours/bootloader crate (UEFI) {:.2}x, ours/bootloader crate (BIOS) {:.2}x",
@@ -106,6 +113,34 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Boots [`crate::image::floor_boot_sector`] `runs` times: the median and
+/// range of the time to its line.
+fn bios_floor(runs: usize, extra: &[String]) -> Result<String, String> {
+    let root = crate::builder::root();
+    let dir = crate::builder::target_dir(&root).join("images");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let image = dir.join("floor-bios.img");
+    std::fs::write(&image, crate::image::floor_boot_sector())
+        .map_err(|e| format!("{}: {e}", image.display()))?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let options = CaptureOptions {
+            qmp: false,
+            extra: extra.to_vec(),
+        };
+        let (mut session, _) = boot_captured(Firmware::Bios, &image, &options)?;
+        times.push(session.wait_for(crate::image::FLOOR_LINE, Duration::from_secs(60))?);
+        session.kill();
+    }
+    let m = median(&mut times);
+    Ok(format!(
+        "{:.3} [{:.2} .. {:.2}]",
+        m.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64()
+    ))
 }
 
 #[cfg(test)]

@@ -111,10 +111,23 @@ pub fn args(boot: &Boot) -> Vec<String> {
     } else {
         ""
     };
-    push(&[
-        "-drive",
-        &format!("format=raw,file={}{snapshot}", boot.image.display()),
-    ]);
+    let drive = format!("format=raw,file={}{snapshot}", boot.image.display());
+    match boot.firmware {
+        // Under BIOS the disk sits on an AHCI controller, whose SeaBIOS
+        // driver reads by DMA: on the default IDE disk SeaBIOS reads by PIO,
+        // two bytes per emulated port access, and a BIOS loader spent ~1 s
+        // of TCG time reading a 1.6 MiB kernel (measured with ours: 0.9-2.8 s
+        // from its first line to long mode on IDE, 0.1 s on AHCI).
+        Firmware::Bios => push(&[
+            "-drive",
+            &format!("id=boot,if=none,{drive}"),
+            "-device",
+            "ahci,id=ahci",
+            "-device",
+            "ide-hd,drive=boot,bus=ahci.0",
+        ]),
+        Firmware::Uefi => push(&["-drive", &drive]),
+    }
     // The kernel's exit device, and the pvpanic device through which it reports
     // a panic; after one the machine keeps running, so the report stays readable.
     push(&[
@@ -404,7 +417,7 @@ mod tests {
     #[test]
     fn bios_boot_uses_the_image_and_exit_device() {
         let line = joined(&boot(Firmware::Bios));
-        assert!(line.contains("-drive format=raw,file=/img/k.img,snapshot=on"));
+        assert!(line.contains("-drive id=boot,if=none,format=raw,file=/img/k.img,snapshot=on"));
         assert!(line.contains("isa-debug-exit,iobase=0xf4,iosize=0x04"));
         assert!(line.contains("-display none"));
         assert!(!line.contains("pflash"), "BIOS boot needs no OVMF: {line}");
@@ -455,6 +468,16 @@ mod tests {
             assert!(line.contains("-qmp unix:/t/events.sock -d"), "{line}");
             assert!(line.contains("-d cpu_reset -D /t/resets.log"), "{line}");
         }
+    }
+
+    #[test]
+    fn the_bios_disk_is_on_ahci() {
+        let line = joined(&boot(Firmware::Bios));
+        assert!(
+            line.contains("-device ahci,id=ahci -device ide-hd,drive=boot,bus=ahci.0"),
+            "{line}"
+        );
+        assert!(line.contains("id=boot,if=none,format=raw,file="), "{line}");
     }
 
     #[test]
