@@ -200,6 +200,41 @@ mod tests {
         );
     }
 
+    /// What our BIOS loader passes: QEMU's E820 map (16 MiB) in the BIOS's
+    /// order, then the ranges it used, as `Bootloader` entries over usable
+    /// RAM: the kernel file and ramdisk from 1 MiB, and the frames it handed
+    /// out after them (ending mid-page is not possible: whole pages).
+    #[test]
+    fn bios_loader_ranges_are_carved_out_of_e820_ram() {
+        let keep = |start: u64, end: u64| Entry {
+            start,
+            len: end - start,
+            kind: Bootloader,
+        };
+        let map = [
+            e820(0, 0x9fc00, 1),
+            e820(0x9fc00, 0x400, 2),
+            e820(0xf0000, 0x10000, 2),
+            e820(0x100000, 0xee0000, 1),
+            e820(0xfeffc000, 0x4000, 2),
+            e820(0xfd_0000_0000, 0x3_0000_0000, 2),
+            keep(0x100000, 0x29a000),
+            keep(0x29a000, 0x5c3000),
+        ];
+        assert_eq!(
+            run(&map),
+            [
+                (0, 0x9f000, Usable),
+                (0x9fc00, 0xa0000, UnknownBios(2)),
+                (0xf0000, 0x100000, UnknownBios(2)),
+                (0x100000, 0x5c3000, Bootloader),
+                (0x5c3000, 0xfe0000, Usable),
+                (0xfeffc000, 0xff000000, UnknownBios(2)),
+                (0xfd_0000_0000, 0x100_0000_0000, UnknownBios(2)),
+            ]
+        );
+    }
+
     #[test]
     fn uefi_types_and_unsorted_descriptors() {
         let d = |start: u64, pages: u64, ty: u32| Entry {

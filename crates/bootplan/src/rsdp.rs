@@ -58,6 +58,31 @@ mod tests {
         assert_eq!(find(&area), Some(0x400));
     }
 
+    /// Random areas, some with valid and broken pointers planted at random
+    /// offsets: never a panic, and whatever is found is a valid pointer on a
+    /// 16-byte boundary, the first one.
+    #[test]
+    fn random_areas_give_only_valid_pointers() {
+        let mut rng = xorshift::XorShift64(0x5253_4450);
+        for _ in 0..2000 {
+            let len = (rng.next() % 2048) as usize;
+            let mut area: std::vec::Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            for _ in 0..rng.next() % 3 {
+                let at = (rng.next() as usize % (len + 1)) & !0xf;
+                let mut r = rsdp();
+                if rng.next() % 2 == 0 {
+                    r[rng.next() as usize % 20] ^= 1 << (rng.next() % 8);
+                }
+                let end = (at + 20).min(len);
+                area[at..end].copy_from_slice(&r[..end - at]);
+            }
+            let first_valid = (0..len)
+                .step_by(16)
+                .find(|&at| at + 20 <= len && is_rsdp(&area[at..at + 20]));
+            assert_eq!(find(&area), first_valid);
+        }
+    }
+
     #[test]
     fn a_pointer_cut_by_the_end_of_the_area_is_not_found() {
         let mut area = std::vec![0u8; 0x110];
