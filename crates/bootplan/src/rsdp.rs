@@ -70,7 +70,7 @@ mod tests {
             for _ in 0..rng.next() % 3 {
                 let at = (rng.next() as usize % (len + 1)) & !0xf;
                 let mut r = rsdp();
-                if rng.next() % 2 == 0 {
+                if rng.next().is_multiple_of(2) {
                     r[rng.next() as usize % 20] ^= 1 << (rng.next() % 8);
                 }
                 let end = (at + 20).min(len);
