@@ -57,8 +57,8 @@ global_asm!(
     "mov edi, 3", "mov rsi, rbp", "mov edx, 8", "SYS 0", "EXPECT 2",
     "movzx eax, word ptr [rbp]", "EXPECT 0x0a2e",
     "mov edi, 3", "mov rsi, rbp", "mov edx, 8", "SYS 0", "EXPECT 0",
-    // 8, 9: lseek with whence 3, or before the start: EINVAL
-    "mov edi, 3", "xor esi, esi", "mov edx, 3", "SYS 8", "EXPECT -22",
+    // 8, 9: lseek with whence 7, or before the start: EINVAL
+    "mov edi, 3", "xor esi, esi", "mov edx, 7", "SYS 8", "EXPECT -22",
     "mov edi, 3", "mov rsi, -1", "xor edx, edx", "SYS 8", "EXPECT -22",
     // 10, 11, 12: fstat(3): st_size = r14 + 2, st_mode = 0100644
     "mov edi, 3", "mov rsi, rbp", "SYS 5", "EXPECT 0",

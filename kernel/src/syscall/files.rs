@@ -146,6 +146,8 @@ pub fn getdents64(args: &Args) -> Result<u64, Errno> {
     let file = fds::get(fd).map_err(Errno)?;
     user_memory::check_range(buf, count)?;
     let mut out = alloc::vec![0u8; (count as usize).min(64 * 1024)];
+    // Check the buffer can be written before the directory's position moves.
+    user_memory::copy_to_user(buf, &out)?;
     let written = file.read_directory(&mut out).map_err(Errno)?;
     user_memory::copy_to_user(buf, &out[..written])?;
     Ok(written as u64)
