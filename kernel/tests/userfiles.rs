@@ -27,6 +27,7 @@ kernel::test_kernel![
     test!(the_ramdisk_has_the_programs_and_the_motd),
     test!(a_program_uses_files_console_time_and_identity_calls),
     test!(random_bytes_differ),
+    test!(console_reads_give_an_edited_line_then_end_of_file),
 ];
 
 global_asm!(
@@ -174,12 +175,29 @@ global_asm!(
     "s_hello: .asciz \"hello\"",
     "s_ok: .ascii \"files ok\\n\"",
     "user_files_end:",
+    // read(0, buf, 64) = n; write(1, buf, n); read(0, buf, 64) must be 0
+    // (end of file); exit(n), or 99 if the second read was not 0.
+    ".global user_echo, user_echo_end",
+    "user_echo:",
+    "sub rsp, 64",
+    "xor edi, edi", "mov rsi, rsp", "mov edx, 64", "SYS 0",
+    "mov rbx, rax",
+    "mov edi, 1", "mov rsi, rsp", "mov rdx, rbx", "SYS 1",
+    "xor edi, edi", "mov rsi, rsp", "mov edx, 64", "SYS 0",
+    "mov edi, 99",
+    "test rax, rax",
+    "cmovz edi, ebx",
+    "mov eax, 60",
+    "syscall",
+    "user_echo_end:",
     ".text",
 );
 
 unsafe extern "C" {
     static user_files: u8;
     static user_files_end: u8;
+    static user_echo: u8;
+    static user_echo_end: u8;
 }
 
 /// The bytes between two labels of the `global_asm!` above.
@@ -240,4 +258,15 @@ fn random_bytes_differ() {
     kernel::random::fill(&mut b);
     assert_ne!(a, b);
     assert_ne!(a, [0; 32]);
+}
+
+fn console_reads_give_an_edited_line_then_end_of_file() {
+    // Typed before the program reads: "echo", a typo erased, Enter, Ctrl-D.
+    for &byte in b"ecx\x7fho\r\x04" {
+        kernel::input::push(byte);
+    }
+    let code = program(&raw const user_echo, &raw const user_echo_end);
+    let handle = process::spawn_flat("echo", code).expect("the program starts");
+    let ended = handle.join().expect_err("a user program never returns");
+    assert_eq!(ended, ThreadError::Exited(5), "\"echo\\n\", then end of file");
 }
