@@ -30,10 +30,25 @@ fn programs_in_the_shell(firmware: Firmware) {
     let (answer, at) = command(session, at, "ls", "etc/");
     assert!(answer.contains("bin/"), "{answer}");
     let (_, at) = command(session, at, "cat /etc/motd", "Welcome to Kestrel.");
-    let (_, at) = command(session, at, "cat /etc/nothing", "error: cat: /etc/nothing: no such file");
-    let (_, at) = command(session, at, "run nothing", "error: run: no program /bin/nothing (see `ls /bin`)");
+    let (_, at) = command(
+        session,
+        at,
+        "cat /etc/nothing",
+        "error: cat: /etc/nothing: no such file",
+    );
+    let (_, at) = command(
+        session,
+        at,
+        "run nothing",
+        "error: run: no program /bin/nothing (see `ls /bin`)",
+    );
     let (_, at) = command(session, at, "run /etc", "error: run: /etc is not a file");
-    let (_, at) = command(session, at, "run /etc/motd", "error: run: cannot start /etc/motd: cannot execute");
+    let (_, at) = command(
+        session,
+        at,
+        "run /etc/motd",
+        "error: run: cannot start /etc/motd: cannot execute",
+    );
     // `hello` needs usermem's calls to get to its end; whatever its status,
     // the shell reports it and goes on.
     let (_, at) = command(session, at, "run hello", "[hello exited with status ");
@@ -62,7 +77,10 @@ fn systest_passes_on_kestrel() {
         let session = &mut at_prompt.session;
         let (answer, _) = command(session, at_prompt.at, "run systest", "[systest exited");
         assert!(answer.contains(" checks passed"), "{answer}");
-        assert!(answer.contains("[systest exited with status 0]"), "{answer}");
+        assert!(
+            answer.contains("[systest exited with status 0]"),
+            "{answer}"
+        );
         assert!(!answer.contains("FAIL"), "{answer}");
     }
 }

@@ -11,8 +11,8 @@
 
 use bootloader_api::BootInfo;
 use kernel::{
-    arch, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output, println, shell,
-    syscall, tasks, time,
+    arch, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output, println,
+    shell, syscall, tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores

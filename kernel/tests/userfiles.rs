@@ -30,6 +30,9 @@ kernel::test_kernel![
     test!(console_reads_give_an_edited_line_then_end_of_file),
 ];
 
+// One line per system call: kept as written (rustfmt would put each
+// instruction on a line of its own).
+#[rustfmt::skip]
 global_asm!(
     ".section .rodata.user_programs, \"a\"",
     ".macro EXPECT value",
@@ -268,5 +271,9 @@ fn console_reads_give_an_edited_line_then_end_of_file() {
     let code = program(&raw const user_echo, &raw const user_echo_end);
     let handle = process::spawn_flat("echo", code).expect("the program starts");
     let ended = handle.join().expect_err("a user program never returns");
-    assert_eq!(ended, ThreadError::Exited(5), "\"echo\\n\", then end of file");
+    assert_eq!(
+        ended,
+        ThreadError::Exited(5),
+        "\"echo\\n\", then end of file"
+    );
 }

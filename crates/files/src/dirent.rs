@@ -63,9 +63,21 @@ mod tests {
     use super::*;
 
     const ENTRIES: [DirEntry; 3] = [
-        DirEntry { inode: 1, kind: DT_DIR, name: "." },
-        DirEntry { inode: 5, kind: DT_REG, name: "hello" },
-        DirEntry { inode: 6, kind: DT_REG, name: "a-longer-name" },
+        DirEntry {
+            inode: 1,
+            kind: DT_DIR,
+            name: ".",
+        },
+        DirEntry {
+            inode: 5,
+            kind: DT_REG,
+            name: "hello",
+        },
+        DirEntry {
+            inode: 6,
+            kind: DT_REG,
+            name: "a-longer-name",
+        },
     ];
 
     #[test]

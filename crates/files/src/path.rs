@@ -98,9 +98,9 @@ fn directory_inode(archive: &Archive, path: &str) -> u32 {
         Ok(entry) if !path.is_empty() => entry.inode,
         _ => {
             // FNV-1a of the path, above the archive's own small numbers.
-            let hash = path
-                .bytes()
-                .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+            let hash = path.bytes().fold(0x811c_9dc5u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
             hash | 0x8000_0000
         }
     }
@@ -109,7 +109,10 @@ fn directory_inode(archive: &Archive, path: &str) -> u32 {
 /// The names directly inside directory `path` (as [`Node::Directory`]
 /// gives it), with each one's entry, in archive order; an implied
 /// subdirectory appears once, as `None`.
-pub fn children<'a>(archive: &Archive<'a>, path: &str) -> alloc::vec::Vec<(String, Option<Entry<'a>>)> {
+pub fn children<'a>(
+    archive: &Archive<'a>,
+    path: &str,
+) -> alloc::vec::Vec<(String, Option<Entry<'a>>)> {
     let mut found: alloc::vec::Vec<(String, Option<Entry<'a>>)> = alloc::vec::Vec::new();
     for entry in archive.entries().map_while(Result::ok) {
         let name = entry.name.trim_start_matches("./").trim_start_matches('/');
@@ -206,7 +209,11 @@ mod tests {
         assert_eq!(lookup(&a, b""), Err(ENOENT));
         assert_eq!(lookup(&a, b"/bin/nope"), Err(ENOENT));
         assert_eq!(lookup(&a, b"/nope/hello"), Err(ENOENT));
-        assert_eq!(lookup(&a, b"/bi"), Err(ENOENT), "a prefix is not a directory");
+        assert_eq!(
+            lookup(&a, b"/bi"),
+            Err(ENOENT),
+            "a prefix is not a directory"
+        );
         assert_eq!(lookup(&a, b"/bin/hello/"), Err(ENOTDIR));
         assert_eq!(lookup(&a, b"/bin/hello/x"), Err(ENOTDIR));
         assert_eq!(lookup(&a, b"/bin/hello/."), Err(ENOTDIR));
@@ -229,7 +236,9 @@ mod tests {
         let mut rng = xorshift::XorShift64(5);
         for _ in 0..20_000 {
             let len = rng.below(16);
-            let path: Vec<u8> = (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+            let path: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
             let _ = lookup(&a, &path);
         }
     }

@@ -41,7 +41,11 @@ mod tests {
         assert_eq!(seek(5, 100, 10, SEEK_CUR), Ok(15));
         assert_eq!(seek(5, 100, -3, SEEK_CUR), Ok(2));
         assert_eq!(seek(5, 100, 0, SEEK_END), Ok(100));
-        assert_eq!(seek(5, 100, 50, SEEK_END), Ok(150), "past the end is allowed");
+        assert_eq!(
+            seek(5, 100, 50, SEEK_END),
+            Ok(150),
+            "past the end is allowed"
+        );
         assert_eq!(seek(5, 100, -100, SEEK_END), Ok(0));
     }
 

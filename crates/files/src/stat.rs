@@ -77,7 +77,10 @@ mod tests {
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
         assert_eq!(u64_at(0), 1);
         assert_eq!(u64_at(8), 7);
-        assert_eq!(u32::from_le_bytes(bytes[24..28].try_into().unwrap()), 0o100644);
+        assert_eq!(
+            u32::from_le_bytes(bytes[24..28].try_into().unwrap()),
+            0o100644
+        );
         assert_eq!(u64_at(48), 1000);
         assert_eq!(u64_at(56), 4096);
         assert_eq!(u64_at(64), 2, "1000 bytes are two 512-byte blocks");

@@ -97,10 +97,7 @@ impl<T> FdTable<T> {
 
     fn slot(&self, fd: u64) -> Result<&Slot<T>, Errno> {
         let index = usize::try_from(fd).map_err(|_| EBADF)?;
-        self.slots
-            .get(index)
-            .and_then(Option::as_ref)
-            .ok_or(EBADF)
+        self.slots.get(index).and_then(Option::as_ref).ok_or(EBADF)
     }
 }
 

@@ -84,10 +84,10 @@ fn days_in_month(year: u64, month: u8) -> u8 {
 
 /// Days from 1970-01-01 to `year-month-day` (year 1970 or later).
 pub fn days_from_civil(year: u64, month: u8, day: u8) -> u64 {
-    let before_year: u64 = (1970..year).map(|y| if is_leap(y) { 366 } else { 365 }).sum();
-    let before_month: u64 = (1..month)
-        .map(|m| u64::from(days_in_month(year, m)))
+    let before_year: u64 = (1970..year)
+        .map(|y| if is_leap(y) { 366 } else { 365 })
         .sum();
+    let before_month: u64 = (1..month).map(|m| u64::from(days_in_month(year, m))).sum();
     before_year + before_month + u64::from(day) - 1
 }
 
@@ -111,9 +111,15 @@ mod tests {
     #[test]
     fn known_dates() {
         // `date -u -d '2026-12-02 08:39:38' +%s` = 1796200778
-        assert_eq!(bcd(0x38, 0x39, 0x08, 0x02, 0x12, 0x26).unix_seconds(), Some(1_796_200_778));
+        assert_eq!(
+            bcd(0x38, 0x39, 0x08, 0x02, 0x12, 0x26).unix_seconds(),
+            Some(1_796_200_778)
+        );
         // 2000-02-29 23:59:59 = 951868799
-        assert_eq!(bcd(0x59, 0x59, 0x23, 0x29, 0x02, 0x00).unix_seconds(), Some(951_868_799));
+        assert_eq!(
+            bcd(0x59, 0x59, 0x23, 0x29, 0x02, 0x00).unix_seconds(),
+            Some(951_868_799)
+        );
         let mut epoch = bcd(0, 0, 0, 1, 1, 0x70);
         epoch.century = Some(0x19);
         assert_eq!(epoch.unix_seconds(), Some(0));

@@ -238,7 +238,9 @@ mod tests {
     /// Random keys against a model: a Vec of characters.
     #[test]
     fn random_keys_match_a_model() {
-        let keys = [b'a', b'b', 0x7f, 0x08, 0x15, b'\r', CTRL_D, 0x1b, 0xc3, 0xa9];
+        let keys = [
+            b'a', b'b', 0x7f, 0x08, 0x15, b'\r', CTRL_D, 0x1b, 0xc3, 0xa9,
+        ];
         let mut rng = xorshift::XorShift64(3);
         let mut line = Line::new();
         let mut model: Vec<u8> = Vec::new();

@@ -125,14 +125,27 @@ impl OpenFile {
     /// `getdents64`: fills `out` with the next directory records; returns
     /// the bytes written (0 at the end). `ENOTDIR` for other files.
     pub fn read_directory(&self, out: &mut [u8]) -> Result<usize, Errno> {
-        let OpenFile::RamDirectory { path, inode, position } = self else {
+        let OpenFile::RamDirectory {
+            path,
+            inode,
+            position,
+        } = self
+        else {
             return Err(linux_raw_sys::errno::ENOTDIR);
         };
         let archive = ramdisk::archive().ok_or(linux_raw_sys::errno::ENOENT)?;
         let children = files::path::children(&archive, path);
         let mut entries: Vec<DirEntry> = Vec::with_capacity(children.len() + 2);
-        entries.push(DirEntry { inode: u64::from(*inode), kind: DT_DIR, name: "." });
-        entries.push(DirEntry { inode: u64::from(*inode), kind: DT_DIR, name: ".." });
+        entries.push(DirEntry {
+            inode: u64::from(*inode),
+            kind: DT_DIR,
+            name: ".",
+        });
+        entries.push(DirEntry {
+            inode: u64::from(*inode),
+            kind: DT_DIR,
+            name: "..",
+        });
         for (name, entry) in &children {
             let (inode, kind) = match entry {
                 Some(entry) if !entry.is_directory() => (u64::from(entry.inode), DT_REG),

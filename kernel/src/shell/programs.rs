@@ -21,7 +21,8 @@ use files::Node;
 /// The environment every program gets.
 const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin", b"HOME=/", b"TERM=linux"];
 
-const RUN_USAGE: &str = "run PROGRAM [ARGS...] [&] (PROGRAM: a name in /bin, see `ls /bin`, or a path)";
+const RUN_USAGE: &str =
+    "run PROGRAM [ARGS...] [&] (PROGRAM: a name in /bin, see `ls /bin`, or a path)";
 
 pub fn run(args: &[&str]) -> Result {
     let Some((&program, rest)) = args.split_first() else {
@@ -67,9 +68,9 @@ fn program_file(path: &str) -> core::result::Result<&'static [u8], Error> {
         Err(linux_raw_sys::errno::ENOENT) if ramdisk::archive().is_none() => Err(Error::Failed(
             "there is no ramdisk, so no programs (the runner builds one)",
         )),
-        Err(linux_raw_sys::errno::ENOENT) => Err(Error::Text(format!(
-            "no program {path} (see `ls /bin`)"
-        ))),
+        Err(linux_raw_sys::errno::ENOENT) => {
+            Err(Error::Text(format!("no program {path} (see `ls /bin`)")))
+        }
         Err(errno) => Err(Error::Text(format!("cannot find {path}: error {errno}"))),
     }
 }

@@ -51,7 +51,11 @@ fn open_at(dirfd: u64, path: u64, flags: u64) -> Result<u64, Errno> {
     let writes = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
     if flags & O_TMPFILE == O_TMPFILE {
         node?;
-        return Err(Errno(if flags & O_ACCMODE == O_RDONLY { EINVAL } else { EROFS }));
+        return Err(Errno(if flags & O_ACCMODE == O_RDONLY {
+            EINVAL
+        } else {
+            EROFS
+        }));
     }
     let node = match node {
         Err(Errno(ENOENT)) if flags & O_CREAT != 0 => return Err(Errno(EROFS)),

@@ -26,8 +26,8 @@ const RECHECK_NS: u64 = 10_000_000;
 pub fn poll(args: &Args) -> Result<u64, Errno> {
     let [fds, count, timeout, ..] = *args;
     let timeout = timeout as i32;
-    let deadline = (timeout >= 0)
-        .then(|| crate::time::now_ns().saturating_add(timeout as u64 * 1_000_000));
+    let deadline =
+        (timeout >= 0).then(|| crate::time::now_ns().saturating_add(timeout as u64 * 1_000_000));
     wait(fds, count, deadline)
 }
 

@@ -42,7 +42,9 @@ impl Checker {
         let mut name: libc::utsname = unsafe_zeroed_utsname();
         // SAFETY: `name` is a valid, writable `struct utsname`.
         let on_kestrel = unsafe { libc::uname(&mut name) } == 0
-            && name.sysname.starts_with(&[b'K' as libc::c_char, b'e' as libc::c_char]);
+            && name
+                .sysname
+                .starts_with(&[b'K' as libc::c_char, b'e' as libc::c_char]);
         Checker {
             area: "",
             data_dir,
@@ -81,7 +83,11 @@ impl Checker {
                 value
             }
             Err(errno) => {
-                self.check(what, false, format_args!("failed with {}", errno_name(errno)));
+                self.check(
+                    what,
+                    false,
+                    format_args!("failed with {}", errno_name(errno)),
+                );
                 -1
             }
         }

@@ -12,9 +12,8 @@ pub fn call(number: i64, args: [u64; 6]) -> Answer {
     // own (NULL, the kernel's half, unmapped pages) and the kernel refuses
     // them; the good ones point at buffers of the caller that live through
     // the call and are as large as the length arguments say.
-    let ret = unsafe {
-        libc::syscall(number, args[0], args[1], args[2], args[3], args[4], args[5])
-    };
+    let ret =
+        unsafe { libc::syscall(number, args[0], args[1], args[2], args[3], args[4], args[5]) };
     if ret == -1 {
         Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
     } else {
