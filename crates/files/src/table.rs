@@ -154,7 +154,7 @@ mod tests {
         let mut model = [None::<u64>; 16];
         for step in 0..20_000u64 {
             let fd = rng.next() % 20;
-            if rng.next() % 2 == 0 {
+            if rng.next().is_multiple_of(2) {
                 let expected = model.iter().position(Option::is_none);
                 let got = table.insert(step, false);
                 match expected {

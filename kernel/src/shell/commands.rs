@@ -4,7 +4,7 @@
 //! line to [`COMMANDS`]; `help` lists it automatically.
 
 use super::error::{Error, Result, no_args};
-use super::programs::{cat, ls, run};
+use super::programs::{cat, ls, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
 use crate::{bench, boot_report, print, println, time};
@@ -69,7 +69,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "run",
         summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM from the ramdisk, wait, show its status",
-        run: run,
+        run: run_program,
     },
     Command {
         name: "ls",

@@ -23,8 +23,11 @@ mod time;
 
 use check::Checker;
 
+/// One area's checks: its name, and the function that makes them.
+type Area = (&'static str, fn(&mut Checker));
+
 /// Every area's checks, in order.
-const AREAS: &[(&str, fn(&mut Checker))] = &[
+const AREAS: &[Area] = &[
     ("console", console::checks),
     ("files", files::checks),
     ("time", time::checks),
