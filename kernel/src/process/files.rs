@@ -1,11 +1,10 @@
-//! Each process's open files: its file-descriptor table.
+//! The calling process's open files: its file-descriptor table.
 //!
 //! A process starts with the console on descriptors 0, 1 and 2 (standard
-//! input, output and error). `open` adds files at the lowest free number,
-//! up to [`MAX_FILES`] (then `EMFILE`); `close` removes them; the table goes
-//! with the process when it ends, and the files with the last descriptor
-//! that shares them. The table itself is `crates/files`' `FdTable`, of
-//! `Arc<OpenFile>`: copying it (for `fork`) shares each file's position.
+//! input, output and error; `fs::table`). `open` adds files at the lowest
+//! free number, up to [`MAX_FILES`] (then `EMFILE`); `close` removes them;
+//! the table goes with the process when it ends, and the files with the
+//! last descriptor that shares them.
 //!
 //! The table sits in the process's record; these functions work on the
 //! calling process's (the record of the running thread). A kernel thread
@@ -15,25 +14,10 @@ use super::PROCESSES;
 use crate::fs::file::OpenFile;
 use crate::tasks::thread;
 use alloc::sync::Arc;
-use files::{Errno, FdTable};
+use files::Errno;
 use linux_raw_sys::errno::EBADF;
 
-/// The most files a process may have open (Linux's usual soft limit is 1,024).
-pub const MAX_FILES: usize = 256;
-
-/// A process's descriptor table.
-pub type FileTable = FdTable<Arc<OpenFile>>;
-
-/// A new process's table: the console on 0, 1 and 2.
-pub fn console_table() -> FileTable {
-    let console = Arc::new(OpenFile::Console);
-    let mut table = FileTable::new(MAX_FILES);
-    for _ in 0..3 {
-        // Three slots of 256 are free in a new table.
-        let _ = table.insert(console.clone(), false);
-    }
-    table
-}
+pub use crate::fs::table::{FileTable, MAX_FILES};
 
 /// Runs `f` on the calling process's table (`EBADF` for a kernel thread).
 fn with_table<R>(f: impl FnOnce(&mut FileTable) -> Result<R, Errno>) -> Result<R, Errno> {

@@ -102,7 +102,7 @@ struct Process {
     /// How it ends, once it does: `128 + signal` after a fault.
     signal: u8,
     /// Its open files, by descriptor.
-    files: files::FileTable,
+    files: crate::fs::table::FileTable,
 }
 
 /// The processes, by the thread that runs each.
@@ -230,7 +230,7 @@ fn start_thread(
         entry,
         rsp,
         signal: 0,
-        files: files::console_table(),
+        files: crate::fs::table::console_table(),
     };
     let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
     PROCESSES.lock().insert(handle.id(), process);
