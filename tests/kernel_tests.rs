@@ -189,7 +189,7 @@ fn usermode_passes_under_uefi() {
 /// (`kernel/tests/userfiles.rs`): every test passes, the ramdisk's boot line
 /// names its files, and the program's `writev` reached the serial port.
 fn userfiles_pass(firmware: Firmware) {
-    let run = expect_all_pass("userfiles", firmware, 5);
+    let run = expect_all_pass("userfiles", firmware, 6);
     for line in ["ramdisk: ", " files, ", "files ok"] {
         assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
     }

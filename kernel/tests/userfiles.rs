@@ -28,6 +28,7 @@ kernel::test_kernel![
     test!(a_program_uses_files_console_time_and_identity_calls),
     test!(random_bytes_differ),
     test!(console_reads_give_an_edited_line_then_end_of_file),
+    test!(readv_of_the_console_ends_with_the_line),
 ];
 
 // One line per system call: kept as written (rustfmt would put each
@@ -193,6 +194,20 @@ global_asm!(
     "mov eax, 60",
     "syscall",
     "user_echo_end:",
+    // readv(0, [{buf, 4}, {buf + 4, 4}], 2) = a; read(0, buf, 64) = b;
+    // exit(10 * a + b).
+    ".global user_readv, user_readv_end",
+    "user_readv:",
+    "sub rsp, 128",
+    "lea rax, [rsp + 64]", "mov [rsp], rax", "mov qword ptr [rsp + 8], 4",
+    "lea rax, [rsp + 68]", "mov [rsp + 16], rax", "mov qword ptr [rsp + 24], 4",
+    "xor edi, edi", "mov rsi, rsp", "mov edx, 2", "SYS 19",
+    "imul ebx, eax, 10",
+    "xor edi, edi", "lea rsi, [rsp + 64]", "mov edx, 64", "SYS 0",
+    "lea edi, [rbx + rax]",
+    "mov eax, 60",
+    "syscall",
+    "user_readv_end:",
     ".text",
 );
 
@@ -201,6 +216,8 @@ unsafe extern "C" {
     static user_files_end: u8;
     static user_echo: u8;
     static user_echo_end: u8;
+    static user_readv: u8;
+    static user_readv_end: u8;
 }
 
 /// The bytes between two labels of the `global_asm!` above.
@@ -276,4 +293,16 @@ fn console_reads_give_an_edited_line_then_end_of_file() {
         ThreadError::Exited(5),
         "\"echo\\n\", then end of file"
     );
+}
+
+fn readv_of_the_console_ends_with_the_line() {
+    // "abc\n" fills the first piece exactly; the second must not take the
+    // next line (it did before: 7 bytes, and the read found nothing).
+    for &byte in b"abc\rxy\r" {
+        kernel::input::push(byte);
+    }
+    let code = program(&raw const user_readv, &raw const user_readv_end);
+    let handle = process::spawn_flat("readv", code).expect("the program starts");
+    let ended = handle.join().expect_err("a user program never returns");
+    assert_eq!(ended, ThreadError::Exited(43), "readv 4 bytes, then read 3");
 }

@@ -63,6 +63,11 @@ pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
     }
 }
 
+/// Whether the finished line has bytes left to read.
+pub fn line_pending() -> bool {
+    LINE.lock().has_pending()
+}
+
 /// Whether a read of the console would find input (a finished line, or
 /// keys typed that are not yet a line: readiness is per byte, not per line).
 pub fn input_ready() -> bool {

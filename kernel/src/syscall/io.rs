@@ -54,7 +54,9 @@ pub fn readv(args: &Args) -> Result<u64, Errno> {
             Err(e) => return Err(e),
         };
         done += n;
-        if n < len {
+        // A console read ends with its line, even when the line filled
+        // this piece exactly: the next piece must not wait for another.
+        if n < len || (file.is_console() && !console::line_pending()) {
             break;
         }
     }
