@@ -111,7 +111,15 @@ pub fn build_user_programs(root: &Path) -> Result<PathBuf, String> {
     if !status.success() {
         return Err("building the user programs failed (see the compiler messages above)".into());
     }
-    Ok(target_dir.join(USER_TARGET).join("release"))
+    Ok(user_programs_dir(root))
+}
+
+/// Where [`build_user_programs`] leaves the programs.
+pub fn user_programs_dir(root: &Path) -> PathBuf {
+    target_dir(root)
+        .join("user")
+        .join(USER_TARGET)
+        .join("release")
 }
 
 /// The environment variable that tells kernel builds where the user programs are.
@@ -352,7 +360,8 @@ pub struct Images {
 }
 
 /// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`, whose
-/// debug information is left out of the images (see [`strip_debug`]).
+/// debug information is left out of the images (see [`strip_debug`]), with
+/// `ramdisk` (see [`crate::ramdisk`]) as the bootloader's ramdisk if given.
 ///
 /// Each file is written under a temporary name and then renamed into place, so a
 /// QEMU that is still booting the previous image keeps reading the old file
@@ -361,6 +370,7 @@ pub fn make_images(
     root: &Path,
     imager: &Path,
     kernel: &Path,
+    ramdisk: Option<&Path>,
     out_dir: &Path,
     stem: &str,
 ) -> Result<Images, String> {
@@ -373,8 +383,12 @@ pub fn make_images(
     let stripped = temporary(&out_dir.join(format!("{stem}.elf")));
     let (bios, uefi) = (temporary(&images.bios), temporary(&images.uefi));
     strip_debug(root, kernel, &stripped)?;
-    let status = Command::new(imager)
-        .arg(&stripped)
+    let mut cmd = Command::new(imager);
+    cmd.arg(&stripped);
+    if let Some(ramdisk) = ramdisk {
+        cmd.arg("--ramdisk").arg(ramdisk);
+    }
+    let status = cmd
         .arg("--bios")
         .arg(&bios)
         .arg("--uefi")

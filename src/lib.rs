@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod ppm;
 pub mod qemu;
 pub mod qmp;
+pub mod ramdisk;
 pub mod screenshot;
 pub mod setup;
 pub mod strip;
@@ -55,10 +56,13 @@ pub fn build_with(
     let out_dir = builder::target_dir(&root)
         .join("images")
         .join(profile.dir());
+    let ramdisk = ramdisk::pack(&builder::user_programs_dir(&root), &out_dir)?;
     kernels
         .into_iter()
         .map(|(name, elf)| {
-            let images = builder::make_images(&root, &imager, &elf, &out_dir, &stem(what, &name))?;
+            let stem = stem(what, &name);
+            let images =
+                builder::make_images(&root, &imager, &elf, Some(&ramdisk), &out_dir, &stem)?;
             Ok(Built { name, elf, images })
         })
         .collect()

@@ -185,6 +185,26 @@ fn usermode_passes_under_uefi() {
     usermode_passes(Firmware::Uefi);
 }
 
+/// The ramdisk and the file, console, time and identity calls
+/// (`kernel/tests/userfiles.rs`): every test passes, the ramdisk's boot line
+/// names its files, and the program's `writev` reached the serial port.
+fn userfiles_pass(firmware: Firmware) {
+    let run = expect_all_pass("userfiles", firmware, 6);
+    for line in ["ramdisk: ", " files, ", "files ok"] {
+        assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
+    }
+}
+
+#[test]
+fn userfiles_pass_under_bios() {
+    userfiles_pass(Firmware::Bios);
+}
+
+#[test]
+fn userfiles_pass_under_uefi() {
+    userfiles_pass(Firmware::Uefi);
+}
+
 /// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).
 fn number_after(text: &str, key: &str) -> u64 {
     let rest = &text[text

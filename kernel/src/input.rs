@@ -99,6 +99,11 @@ fn is_empty() -> bool {
     interrupts::without_interrupts(|| QUEUE.lock().bytes.is_empty())
 }
 
+/// Whether input is waiting to be read.
+pub fn is_waiting() -> bool {
+    !is_empty()
+}
+
 /// Takes the oldest input, if any.
 pub fn try_next() -> Option<Input> {
     interrupts::without_interrupts(|| {

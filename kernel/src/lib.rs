@@ -18,7 +18,8 @@
 //! - `sync`: locks that are safe against interrupt handlers.
 //! - `tasks`: kernel threads, the scheduler, blocking locks, async tasks.
 //! - `output`, `logger`: `print!`/`println!` and the `log` macros, to screen and serial.
-//! - `process`, `syscall`: programs in ring 3 and the system calls they make.
+//! - `process`, `syscall`: programs in ring 3 and the system calls they make;
+//!   `fs`: the ramdisk and open files they read; `random`: their random bytes.
 //! - `panic`, `fault_policy`, `testing`: what happens when things go wrong (a
 //!   panic, a CPU exception), and our test harness.
 #![no_std]
@@ -31,6 +32,7 @@ pub mod boot;
 pub mod boot_report;
 pub mod drivers;
 pub mod fault_policy;
+pub mod fs;
 pub mod input;
 pub mod input_stream;
 pub mod logger;
@@ -38,6 +40,7 @@ pub mod memory;
 pub mod output;
 pub mod panic;
 pub mod process;
+pub mod random;
 pub mod shell;
 pub mod symbols;
 pub mod sync;

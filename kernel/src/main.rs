@@ -11,8 +11,8 @@
 
 use bootloader_api::BootInfo;
 use kernel::{
-    arch, boot, boot_report, drivers, fault_policy, input, logger, memory, output, println, shell,
-    syscall, tasks, time,
+    arch, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output, println,
+    shell, syscall, tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
@@ -49,6 +49,7 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     arch::acpi::init(boot_info).expect("the APIC setup needs the ACPI tables");
     // 9. Report what the bootloader handed us: firmware, screen, memory, CPUs.
     boot_report::print(boot_info);
+    fs::ramdisk::init(boot_info);
     // 10. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
     arch::irq::init();
     // 11. Time: TSC and APIC timer calibrated on the PIT; a 100 Hz tick.

@@ -46,6 +46,11 @@ pub fn screen_columns() -> Option<usize> {
     interrupts::without_interrupts(|| SCREEN.lock().as_ref().map(Console::columns))
 }
 
+/// The height of the screen in text rows, if there is a screen.
+pub fn screen_rows() -> Option<usize> {
+    interrupts::without_interrupts(|| SCREEN.lock().as_ref().map(Console::rows))
+}
+
 /// The framebuffer's description, if there is a framebuffer.
 pub fn screen_info() -> Option<FrameBufferInfo> {
     SCREEN_INFO.get().copied()

@@ -2,4 +2,5 @@
 
 pub mod framebuffer;
 pub mod keyboard;
+pub mod rtc;
 pub mod serial;

@@ -29,8 +29,14 @@
 //! STACK_TOP = 0x7fff_ff00_0000
 //! ```
 //!
+//! Each process has a table of open files (`files`): the console on 0-2,
+//! and the ramdisk files it opens.
+//!
 //! Not handled yet: `kill` on a process's thread ends the thread but leaves
 //! its address space allocated.
+
+pub mod files;
+pub mod info;
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
@@ -95,6 +101,8 @@ struct Process {
     rsp: u64,
     /// How it ends, once it does: `128 + signal` after a fault.
     signal: u8,
+    /// Its open files, by descriptor.
+    files: crate::fs::table::FileTable,
 }
 
 /// The processes, by the thread that runs each.
@@ -202,15 +210,11 @@ fn map_stack(space: &mut AddressSpace, stack: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The 16 bytes of `AT_RANDOM`. Not cryptographic yet: the TSC, stirred.
+/// The 16 bytes of `AT_RANDOM` (see `crate::random` for where they come from).
 fn random_bytes() -> [u8; 16] {
-    let mut x = crate::time::now_ns() ^ 0x9e37_79b9_7f4a_7c15;
-    core::array::from_fn(|_| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x as u8
-    })
+    let mut bytes = [0; 16];
+    crate::random::fill(&mut bytes);
+    bytes
 }
 
 /// Starts the thread that runs a loaded address space.
@@ -226,6 +230,7 @@ fn start_thread(
         entry,
         rsp,
         signal: 0,
+        files: crate::fs::table::console_table(),
     };
     let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
     PROCESSES.lock().insert(handle.id(), process);

@@ -4,6 +4,7 @@
 //! line to [`COMMANDS`]; `help` lists it automatically.
 
 use super::error::{Error, Result, no_args};
+use super::programs::{cat, ls, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
 use crate::{bench, boot_report, print, println, time};
@@ -64,6 +65,21 @@ pub const COMMANDS: &[Command] = &[
         name: "ps",
         summary: "list the threads: id, name, state, CPU time, stack",
         run: ps,
+    },
+    Command {
+        name: "run",
+        summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM from the ramdisk, wait, show its status",
+        run: run_program,
+    },
+    Command {
+        name: "ls",
+        summary: "ls [PATH]: list a ramdisk directory (sizes in bytes)",
+        run: ls,
+    },
+    Command {
+        name: "cat",
+        summary: "cat PATH: print a ramdisk file",
+        run: cat,
     },
     Command {
         name: "spawn",

@@ -18,6 +18,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod programs;
 pub mod threads;
 
 use crate::input::{self, Input};

@@ -37,6 +37,14 @@ pub fn ps(args: &[&str]) -> Result {
             stack
         );
     }
+    let processes = crate::process::info::list();
+    if !processes.is_empty() {
+        println!();
+        println!("{:>4}  {:<16} {:>10}", "ID", "PROCESS", "OPEN FILES");
+        for p in processes {
+            println!("{:>4}  {:<16} {:>10}", p.thread.0, p.name, p.open_files);
+        }
+    }
     Ok(())
 }
 

@@ -1,21 +1,137 @@
-//! Input and output system calls: `write` to the console.
+//! Input and output system calls: `read`, `write`, `readv`, `writev`.
 //!
-//! File descriptors 1 (standard output) and 2 (standard error) are the
-//! console; there are no files yet, so every other descriptor is `-EBADF`.
+//! Each descriptor stands for an open file (`process::files`): the console
+//! (fds 0-2 at the start), a ramdisk file, a ramdisk directory. Writing goes
+//! to the console only: ramdisk files are read-only, opened `O_RDONLY`, so
+//! writing them is `-EBADF` as on Linux. Reading the console waits for a
+//! line (`console.rs`); reading a file copies from its position; reading a
+//! directory is `-EISDIR`.
+//!
+//! `readv`/`writev` take an array of `struct iovec { base, len }` and do the
+//! same for each piece in turn, stopping at the first short one. As on
+//! Linux: more than `UIO_MAXIOV` pieces, or lengths whose sum overflows a
+//! signed 64-bit count, is `-EINVAL`; a piece outside the user half is
+//! `-EFAULT`, before anything is done.
 
-use super::{Args, Errno, user_memory};
+use super::{Args, Errno, console, user_memory};
+use crate::fs::file::OpenFile;
+use crate::process::files;
+use alloc::vec;
+use alloc::vec::Vec;
+use linux_raw_sys::errno::{EBADF, EINVAL};
+use linux_raw_sys::general::{SEEK_CUR, UIO_MAXIOV};
 
 /// Bytes copied from the program per step (a kernel stack buffer).
 const CHUNK: usize = 256;
+/// Bytes read from a file per step (a heap buffer).
+const READ_CHUNK: usize = 4096;
 
-/// `write(fd, buf, count)`: prints `count` bytes from `buf` and returns `count`.
+/// `read(fd, buf, count)`.
+pub fn read(args: &Args) -> Result<u64, Errno> {
+    let [fd, buf, count, ..] = *args;
+    let file = files::get(fd).map_err(Errno)?;
+    user_memory::check_range(buf, count)?;
+    read_into(&file, buf, count)
+}
+
+/// `write(fd, buf, count)`.
 pub fn write(args: &Args) -> Result<u64, Errno> {
     let [fd, buf, count, ..] = *args;
-    if fd != 1 && fd != 2 {
-        return Err(Errno::EBADF);
-    }
-    // A range outside the user half prints nothing.
+    let file = files::get(fd).map_err(Errno)?;
     user_memory::check_range(buf, count)?;
+    write_from(&file, buf, count)
+}
+
+/// `readv(fd, iov, iovcnt)`.
+pub fn readv(args: &Args) -> Result<u64, Errno> {
+    let [fd, iov, count, ..] = *args;
+    let file = files::get(fd).map_err(Errno)?;
+    let mut done = 0;
+    for (base, len) in io_vectors(iov, count)? {
+        let n = match read_into(&file, base, len) {
+            Ok(n) => n,
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
+        };
+        done += n;
+        // A console read ends with its line, even when the line filled
+        // this piece exactly: the next piece must not wait for another.
+        if n < len || (file.is_console() && !console::line_pending()) {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// `writev(fd, iov, iovcnt)`.
+pub fn writev(args: &Args) -> Result<u64, Errno> {
+    let [fd, iov, count, ..] = *args;
+    let file = files::get(fd).map_err(Errno)?;
+    let mut done = 0;
+    for (base, len) in io_vectors(iov, count)? {
+        let n = match write_from(&file, base, len) {
+            Ok(n) => n,
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
+        };
+        done += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// The `(base, len)` pieces of an iovec array, checked (see the module docs).
+fn io_vectors(iov: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
+    if count > u64::from(UIO_MAXIOV) {
+        return Err(Errno(EINVAL));
+    }
+    let mut raw = vec![0u8; count as usize * 16];
+    user_memory::copy_from_user(&mut raw, iov)?;
+    let mut total: u64 = 0;
+    let mut pieces = Vec::with_capacity(count as usize);
+    for entry in raw.chunks_exact(16) {
+        let base = u64::from_le_bytes(entry[..8].try_into().unwrap_or_default());
+        let len = u64::from_le_bytes(entry[8..].try_into().unwrap_or_default());
+        total = total.checked_add(len).ok_or(Errno(EINVAL))?;
+        if total > i64::MAX as u64 {
+            return Err(Errno(EINVAL));
+        }
+        user_memory::check_range(base, len)?;
+        pieces.push((base, len));
+    }
+    Ok(pieces)
+}
+
+/// Reads up to `count` bytes of `file` into user memory at `buf`.
+fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
+    if file.is_console() {
+        return console::read(buf, count);
+    }
+    let mut chunk = vec![0u8; READ_CHUNK.min(count as usize)];
+    let mut done = 0;
+    while done < count {
+        let want = ((count - done) as usize).min(chunk.len());
+        let n = file.read(&mut chunk[..want]).map_err(Errno)?;
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = user_memory::copy_to_user(buf + done, &chunk[..n]) {
+            // Nothing of this piece arrived: the position goes back.
+            let _ = file.seek(-(n as i64), SEEK_CUR);
+            return if done > 0 { Ok(done) } else { Err(e) };
+        }
+        done += n as u64;
+    }
+    Ok(done)
+}
+
+/// Writes `count` bytes from user memory at `buf` to `file` (the console only).
+fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
+    if !file.is_console() {
+        return Err(Errno(EBADF));
+    }
     let mut chunk = [0u8; CHUNK];
     let mut done = 0;
     while done < count {

@@ -12,10 +12,17 @@
 //! (`names.rs`), so a program that probes for features does not flood the
 //! console.
 
+mod console;
 mod exit;
+mod files;
+mod identity;
 mod io;
 pub mod names;
+mod poll;
+mod random;
+mod time;
 pub mod user_memory;
+pub mod user_string;
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
@@ -39,9 +46,36 @@ type Call = fn(&Args) -> Result<u64, Errno>;
 
 /// The implemented system calls: number, name, function.
 const TABLE: &[(u64, &str, Call)] = &[
+    (0, "read", io::read),
     (1, "write", io::write),
+    (2, "open", files::open),
+    (3, "close", files::close),
+    (4, "stat", files::stat),
+    (5, "fstat", files::fstat),
+    (6, "lstat", files::stat),
+    (7, "poll", poll::poll),
+    (8, "lseek", files::lseek),
+    (16, "ioctl", console::ioctl),
+    (19, "readv", io::readv),
+    (20, "writev", io::writev),
+    (24, "sched_yield", time::sched_yield),
+    (35, "nanosleep", time::nanosleep),
     (60, "exit", exit::exit),
+    (63, "uname", identity::uname),
+    (96, "gettimeofday", time::gettimeofday),
+    (102, "getuid", identity::root_id),
+    (104, "getgid", identity::root_id),
+    (107, "geteuid", identity::root_id),
+    (108, "getegid", identity::root_id),
+    (217, "getdents64", files::getdents64),
+    (228, "clock_gettime", time::clock_gettime),
+    (229, "clock_getres", time::clock_getres),
+    (230, "clock_nanosleep", time::clock_nanosleep),
     (231, "exit_group", exit::exit),
+    (257, "openat", files::openat),
+    (262, "newfstatat", files::newfstatat),
+    (271, "ppoll", poll::ppoll),
+    (318, "getrandom", random::getrandom),
 ];
 
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.

@@ -1,0 +1,69 @@
+//! The ramdisk: the user programs and data files, read-only, from memory.
+//!
+//! The runner packs the programs into a cpio "newc" archive (`bin/hello`,
+//! `etc/motd`, ...) and the bootloader loads it next to the kernel; the boot
+//! information gives its address and length (`BootInfo.ramdisk_addr`,
+//! `ramdisk_len`), in the higher half (the bootloader's dynamic range), so
+//! every address space sees it. The memory stays marked as used by the
+//! bootloader: no frame of it is ever handed out, and it lives as long as
+//! the kernel.
+//!
+//! [`init`] records it and says so in one boot line
+//! (`ramdisk: 3 files, 1146 KiB` or `no ramdisk`); [`find`] and [`lookup`]
+//! look paths up (`/bin/hello`; a relative path is read from `/`), with
+//! `crates/cpio` reading the archive and `crates/files` walking the path.
+
+use crate::println;
+use bootloader_api::BootInfo;
+use cpio::Archive;
+use files::{Errno, Node};
+use spin::Once;
+
+static RAMDISK: Once<&'static [u8]> = Once::new();
+
+/// Records the bootloader's ramdisk, if it loaded one, and prints one line about it.
+pub fn init(boot_info: &BootInfo) {
+    let Some(address) = boot_info.ramdisk_addr.into_option() else {
+        println!("no ramdisk");
+        return;
+    };
+    let len = boot_info.ramdisk_len as usize;
+    // SAFETY: the bootloader mapped `len` bytes at `address` (in the dynamic
+    // range of the higher half, which no one unmaps) and marked their frames
+    // as used by itself, so the frame allocator never hands them out and
+    // nothing writes them: they stay valid and unchanged for the kernel's life.
+    let bytes = unsafe { core::slice::from_raw_parts(address as *const u8, len) };
+    let bytes = RAMDISK.call_once(|| bytes);
+    let archive = Archive::new(bytes);
+    let mut files = 0;
+    for entry in archive.entries() {
+        match entry {
+            Ok(entry) if entry.is_file() => files += 1,
+            Ok(_) => {}
+            Err(e) => {
+                println!("ramdisk: damaged after {files} files: {e}");
+                return;
+            }
+        }
+    }
+    println!("ramdisk: {files} files, {} KiB", len.div_ceil(1024));
+}
+
+/// The archive, if there is a ramdisk.
+pub fn archive() -> Option<Archive<'static>> {
+    RAMDISK.get().map(|bytes| Archive::new(bytes))
+}
+
+/// What `path` names in the ramdisk (`ENOENT` without a ramdisk).
+pub fn lookup(path: &[u8]) -> Result<Node<'static>, Errno> {
+    let archive = archive().ok_or(linux_raw_sys::errno::ENOENT)?;
+    files::lookup(&archive, path)
+}
+
+/// The contents of the regular file at `path`, if there is one.
+pub fn find(path: &[u8]) -> Option<&'static [u8]> {
+    match lookup(path) {
+        Ok(Node::File(entry)) if entry.is_file() => Some(entry.data),
+        _ => None,
+    }
+}

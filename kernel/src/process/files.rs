@@ -1,0 +1,53 @@
+//! The calling process's open files: its file-descriptor table.
+//!
+//! A process starts with the console on descriptors 0, 1 and 2 (standard
+//! input, output and error; `fs::table`). `open` adds files at the lowest
+//! free number, up to [`MAX_FILES`] (then `EMFILE`); `close` removes them;
+//! the table goes with the process when it ends, and the files with the
+//! last descriptor that shares them.
+//!
+//! The table sits in the process's record; these functions work on the
+//! calling process's (the record of the running thread). A kernel thread
+//! has none: every descriptor is `EBADF` there.
+
+use super::PROCESSES;
+use crate::fs::file::OpenFile;
+use crate::tasks::thread;
+use alloc::sync::Arc;
+use files::Errno;
+use linux_raw_sys::errno::EBADF;
+
+pub use crate::fs::table::{FileTable, MAX_FILES};
+
+/// Runs `f` on the calling process's table (`EBADF` for a kernel thread).
+fn with_table<R>(f: impl FnOnce(&mut FileTable) -> Result<R, Errno>) -> Result<R, Errno> {
+    let mut processes = PROCESSES.lock();
+    let process = processes.get_mut(&thread::current()).ok_or(EBADF)?;
+    f(&mut process.files)
+}
+
+/// The file that descriptor `fd` of the calling process stands for. (The
+/// table's lock is released on return: a read may block.)
+pub fn get(fd: u64) -> Result<Arc<OpenFile>, Errno> {
+    with_table(|table| table.get(fd).cloned())
+}
+
+/// Gives `file` the lowest free descriptor of the calling process.
+pub fn insert(file: OpenFile, close_on_exec: bool) -> Result<usize, Errno> {
+    let file = Arc::new(file);
+    with_table(|table| table.insert(file, close_on_exec))
+}
+
+/// Closes descriptor `fd` of the calling process. The file itself goes when
+/// no descriptor (and no read in progress) holds it any more; that drop
+/// happens here, after the table's lock is released.
+pub fn close(fd: u64) -> Result<(), Errno> {
+    let file = with_table(|table| table.remove(fd))?;
+    drop(file);
+    Ok(())
+}
+
+/// How many descriptors the calling process has open.
+pub fn count() -> Result<usize, Errno> {
+    with_table(|table| Ok(table.len()))
+}

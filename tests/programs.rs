@@ -1,0 +1,86 @@
+//! The shell's program commands on the main kernel, booted in QEMU: the
+//! ramdisk's boot line, `ls`, `cat`, `run` (a bad name, a program that
+//! ends, and `systest` once Rust's standard library can run).
+
+mod common;
+
+use common::{PROMPT, boot_to_prompt, wait_after};
+use kestrel::CaptureOptions;
+use kestrel::qemu::{Firmware, Session};
+
+/// Sends `command` + Enter on serial, waits for `answer` after the echo and
+/// then for the next prompt; returns the text in between and the position
+/// after the prompt.
+fn command(session: &mut Session, from: usize, command: &str, answer: &str) -> (String, usize) {
+    session.write_serial(command.as_bytes()).unwrap();
+    session.write_serial(b"\r").unwrap();
+    let end_of_echo = wait_after(session, from, "\n");
+    let after = wait_after(session, end_of_echo, answer);
+    let prompt = wait_after(session, after, PROMPT);
+    (session.serial()[end_of_echo..prompt].to_string(), prompt)
+}
+
+fn programs_in_the_shell(firmware: Firmware) {
+    let mut at_prompt = boot_to_prompt(firmware, &CaptureOptions::default());
+    let session = &mut at_prompt.session;
+    let serial = session.serial();
+    assert!(serial.contains("ramdisk: 3 files, "), "{serial}");
+    let (answer, at) = command(session, at_prompt.at, "ls /bin", "systest");
+    assert!(answer.contains("hello"), "{answer}");
+    let (answer, at) = command(session, at, "ls", "etc/");
+    assert!(answer.contains("bin/"), "{answer}");
+    let (_, at) = command(session, at, "cat /etc/motd", "Welcome to Kestrel.");
+    let (_, at) = command(
+        session,
+        at,
+        "cat /etc/nothing",
+        "error: cat: /etc/nothing: no such file",
+    );
+    let (_, at) = command(
+        session,
+        at,
+        "run nothing",
+        "error: run: no program /bin/nothing (see `ls /bin`)",
+    );
+    let (_, at) = command(session, at, "run /etc", "error: run: /etc is not a file");
+    let (_, at) = command(
+        session,
+        at,
+        "run /etc/motd",
+        "error: run: cannot start /etc/motd: cannot execute",
+    );
+    // `hello` needs usermem's calls to get to its end; whatever its status,
+    // the shell reports it and goes on.
+    let (_, at) = command(session, at, "run hello", "[hello exited with status ");
+    command(session, at, "echo still here", "still here");
+    println!("--- serial ({}) ---\n{}", firmware.name(), session.serial());
+}
+
+#[test]
+fn programs_in_the_shell_under_bios() {
+    programs_in_the_shell(Firmware::Bios);
+}
+
+#[test]
+fn programs_in_the_shell_under_uefi() {
+    programs_in_the_shell(Firmware::Uefi);
+}
+
+/// `systest` on Kestrel: needs mmap, brk, arch_prctl and FPU state for
+/// Rust's standard library (the `usermem` branch); turn it on when they
+/// are merged.
+#[test]
+#[ignore = "std programs need usermem's memory calls (mmap, brk, arch_prctl) to run on Kestrel"]
+fn systest_passes_on_kestrel() {
+    for firmware in [Firmware::Bios, Firmware::Uefi] {
+        let mut at_prompt = boot_to_prompt(firmware, &CaptureOptions::default());
+        let session = &mut at_prompt.session;
+        let (answer, _) = command(session, at_prompt.at, "run systest", "[systest exited");
+        assert!(answer.contains(" checks passed"), "{answer}");
+        assert!(
+            answer.contains("[systest exited with status 0]"),
+            "{answer}"
+        );
+        assert!(!answer.contains("FAIL"), "{answer}");
+    }
+}

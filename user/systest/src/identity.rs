@@ -1,0 +1,27 @@
+//! uname, the user and group ids, and an unknown system call.
+
+use crate::check::Checker;
+use crate::raw::{KERNEL, NULL, mut_ptr, sys};
+use libc::{EFAULT, ENOSYS, SYS_getegid, SYS_geteuid, SYS_getgid, SYS_getuid, SYS_uname};
+
+pub fn checks(c: &mut Checker) {
+    let mut buf = [0u8; 6 * 65];
+    c.equal("uname", sys(SYS_uname, &[mut_ptr(buf.as_mut_ptr())]), Ok(0));
+    let field = |i: usize| {
+        let bytes = &buf[i * 65..(i + 1) * 65];
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(65);
+        String::from_utf8_lossy(&bytes[..end]).into_owned()
+    };
+    c.check("uname: a system name", !field(0).is_empty(), field(0));
+    c.equal("uname: machine", field(4), "x86_64".to_string());
+    c.fails("uname(NULL)", sys(SYS_uname, &[NULL]), EFAULT);
+    c.fails("uname(kernel address)", sys(SYS_uname, &[KERNEL]), EFAULT);
+    let ids = [SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid].map(|n| sys(n, &[]));
+    c.check("ids succeed", ids.iter().all(Result::is_ok), ids);
+    c.equal("uid = euid", ids[0], ids[1]);
+    c.equal("gid = egid", ids[2], ids[3]);
+    if c.on_kestrel {
+        c.equal("everything runs as root", ids, [Ok(0); 4]);
+    }
+    c.fails("system call 999", sys(999, &[]), ENOSYS);
+}

@@ -1,0 +1,46 @@
+//! `systest [DATA_DIR]`: calls system calls with good and bad arguments and
+//! checks the results and error numbers against what Linux returns.
+//!
+//! The same binary runs on Linux (the reference: a host test runs it there
+//! and it must pass) and on Kestrel. Each area of the kernel has a module
+//! of checks (`files`, `console`, `time`, ...), listed in [`AREAS`]; another
+//! area adds its module and one line there. A failed check prints one line
+//! (`systest: FAIL files: open(NULL): got ..., want EFAULT`); the last line
+//! is `systest: N checks passed` (exit status 0) or `systest: F of N checks
+//! failed` (exit status 1).
+//!
+//! `DATA_DIR` (default `/etc`, the ramdisk's) must hold `motd`, a file that
+//! starts with "Welcome to Kestrel". The few checks that only hold on a
+//! read-only file system run on Kestrel only (`Checker::on_kestrel`).
+
+mod check;
+mod console;
+mod files;
+mod identity;
+mod random;
+mod raw;
+mod time;
+
+use check::Checker;
+
+/// One area's checks: its name, and the function that makes them.
+type Area = (&'static str, fn(&mut Checker));
+
+/// Every area's checks, in order.
+const AREAS: &[Area] = &[
+    ("console", console::checks),
+    ("files", files::checks),
+    ("time", time::checks),
+    ("random", random::checks),
+    ("identity", identity::checks),
+];
+
+fn main() {
+    let data_dir = std::env::args().nth(1).unwrap_or_else(|| "/etc".into());
+    let mut checker = Checker::new(data_dir);
+    for (name, checks) in AREAS {
+        checker.area = name;
+        checks(&mut checker);
+    }
+    std::process::exit(checker.finish());
+}
