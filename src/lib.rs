@@ -85,11 +85,12 @@ fn build_with_our_loader(
     let bios_loader = builder::build_bios_loader(root)?;
     let kernels = builder::build_kernel(root, profile, what)?;
     let out_dir = builder::target_dir(root).join("images").join(profile.dir());
-    let ramdisk = ramdisk_for(what, &out_dir)?;
-    let ramdisk = ramdisk.as_deref();
+    let programs = ramdisk::pack(&builder::user_programs_dir(root), &out_dir)?;
     kernels
         .into_iter()
         .map(|(name, elf)| {
+            let ramdisk = ramdisk_for(what, &name, &programs, &out_dir)?;
+            let ramdisk = Some(ramdisk.as_path());
             let uefi = builder::make_kestrel_uefi_image(
                 root,
                 &loader,
@@ -112,12 +113,18 @@ fn build_with_our_loader(
         .collect()
 }
 
-/// The ramdisk our loaders put in the images: for the test kernels a file
-/// of known bytes ([`image::test_ramdisk`]), which the `basics` test kernel
-/// checks; none for the main kernel yet.
-fn ramdisk_for(what: KernelTargets, out_dir: &Path) -> Result<Option<PathBuf>, String> {
-    if what == KernelTargets::Main {
-        return Ok(None);
+/// The ramdisk our loaders put in a kernel's images: the user programs'
+/// archive (`programs`), except for the `basics` test kernel, which gets a
+/// file of known bytes ([`image::test_ramdisk`]) and checks every one of
+/// them, so that a loader that loses or shifts a byte shows.
+fn ramdisk_for(
+    what: KernelTargets,
+    name: &str,
+    programs: &Path,
+    out_dir: &Path,
+) -> Result<PathBuf, String> {
+    if what == KernelTargets::Main || name != "basics" {
+        return Ok(programs.to_path_buf());
     }
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
     let path = out_dir.join("test-ramdisk.bin");
@@ -125,7 +132,7 @@ fn ramdisk_for(what: KernelTargets, out_dir: &Path) -> Result<Option<PathBuf>, S
     if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
         std::fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    Ok(Some(path))
+    Ok(path)
 }
 
 /// The image for `firmware`.

@@ -90,8 +90,8 @@ fn tests_continue_after_a_panic() {
     println!("still running");
 }
 
-/// Our loaders pass the runner's test ramdisk (`image::test_ramdisk` in the
-/// runner): a header line, then byte `i` is `(31 * i + 7) % 251`. The
+/// Our loaders pass this test kernel (and only this one) the runner's test
+/// ramdisk (`image::test_ramdisk` in the runner): a header line, then byte `i` is `(31 * i + 7) % 251`. The
 /// integration tests look for the line this prints.
 fn ramdisk_has_the_runners_bytes() {
     let info = testing::boot_info();
