@@ -7,14 +7,18 @@
 //! `-4095..=-1` is an error number negated (`-EFAULT` = -14).
 //!
 //! [`handle`] looks the number up in [`TABLE`], one line per implemented call,
-//! pointing at the file of its area (`io.rs`, `exit.rs`, ...). An unknown
+//! pointing at the file of its area (`io.rs`, `exit.rs`, `memory.rs`,
+//! `cpu_state.rs`, `setup.rs`, ...). An unknown
 //! number returns `-ENOSYS`, and the kernel says so once per number, by name
 //! (`names.rs`), so a program that probes for features does not flood the
 //! console.
 
+mod cpu_state;
 mod exit;
 mod io;
+mod memory;
 pub mod names;
+mod setup;
 pub mod user_memory;
 
 use crate::arch::entry::InterruptFrame;
@@ -40,6 +44,16 @@ type Call = fn(&Args) -> Result<u64, Errno>;
 /// The implemented system calls: number, name, function.
 const TABLE: &[(u64, &str, Call)] = &[
     (1, "write", io::write),
+    (7, "poll", setup::poll),
+    (9, "mmap", memory::mmap),
+    (10, "mprotect", memory::mprotect),
+    (11, "munmap", memory::munmap),
+    (12, "brk", memory::brk),
+    (13, "rt_sigaction", setup::rt_sigaction),
+    (14, "rt_sigprocmask", setup::rt_sigprocmask),
+    (131, "sigaltstack", setup::sigaltstack),
+    (158, "arch_prctl", cpu_state::arch_prctl),
+    (218, "set_tid_address", setup::set_tid_address),
     (60, "exit", exit::exit),
     (231, "exit_group", exit::exit),
 ];
