@@ -15,6 +15,7 @@ pub mod qemu;
 pub mod qmp;
 pub mod screenshot;
 pub mod setup;
+pub mod test_kernels;
 pub mod testlog;
 pub mod toolchain;
 

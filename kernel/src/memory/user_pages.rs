@@ -51,11 +51,12 @@ unsafe fn walk(
     // physical-memory window.
     let table = unsafe { &mut *phys_to_virt(frame.start_address()).as_mut_ptr::<PageTable>() };
     let first = ((start.max(base) - base) / span) as usize;
-    for (i, entry) in table.iter_mut().enumerate().skip(first) {
+    for i in first..512 {
         let at = base + i as u64 * span;
         if at >= end {
             break;
         }
+        let entry = &mut table[i];
         if entry.is_unused() {
             continue;
         }
@@ -114,14 +115,18 @@ impl AddressSpace {
 
     /// Whether `address`'s page has an entry (present, or kept by `PROT_NONE`).
     pub fn has_page(&self, address: u64) -> bool {
-        let page = address & !0xfff;
-        let mut found = false;
-        // SAFETY: we own the tables; the walk only reads them.
-        unsafe {
-            walk(self.root(), 4, 0, page, page + 4096, &mut |_, _| {
-                found = true
-            })
-        };
-        found
+        let mut frame = self.root();
+        for level in (1..=4u64).rev() {
+            let index = ((address >> (12 + 9 * (level - 1))) & 511) as usize;
+            // SAFETY: we own the tables and only read one entry, through
+            // the physical-memory window.
+            let table = unsafe { &*phys_to_virt(frame.start_address()).as_ptr::<PageTable>() };
+            let entry = &table[index];
+            if entry.is_unused() {
+                return false;
+            }
+            frame = PhysFrame::containing_address(entry.addr());
+        }
+        true
     }
 }

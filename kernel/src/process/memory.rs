@@ -25,9 +25,11 @@
 //! prints the line). So does a page that cannot get a frame: user pages
 //! leave [`RESERVED_FRAMES`] to the kernel, so that running out of memory
 //! ends the greedy program, not the kernel. Before a mapping is made, the
-//! process's writable memory must fit in the machine's frames
-//! ([`UserMemory::may_commit`]), so a program that maps and maps gets
-//! `ENOMEM` from `mmap` or `brk` instead.
+//! writable memory the process has asked for must fit in the machine's
+//! frames ([`UserMemory::may_commit`]), so a program that maps and maps gets
+//! `ENOMEM` from `mmap` or `brk` instead. (The frames the kernel itself
+//! uses are not counted there, so a program that touches what it maps
+//! meets the reserve first and is ended.)
 //!
 //! **Fork.** [`UserMemory`] is the whole per-process memory state besides
 //! the page tables, and it derives `Clone`: a child gets a clone of the
@@ -163,11 +165,16 @@ impl UserMemory {
         })
     }
 
-    /// Pages of memory the process could write, and so needs frames for.
-    fn writable_pages(&self) -> u64 {
+    /// Pages of writable memory the process has asked for (`mmap`, `brk`),
+    /// and so may need frames for. (Not the stack, which is reserved at
+    /// its limit but mostly never used, nor the program's own pages.)
+    fn committed_pages(&self) -> u64 {
         self.map
             .iter()
-            .filter(|r| r.rights.write)
+            .filter(|r| {
+                r.rights.write
+                    && matches!(r.kind, Kind::Anonymous | Kind::SharedAnonymous | Kind::Heap)
+            })
             .map(|r| r.len() / PAGE)
             .sum()
     }
@@ -176,7 +183,7 @@ impl UserMemory {
     /// machine's frames, counting all the process has already.
     pub fn may_commit(&self, extra: u64) -> bool {
         let usable = frames::stats().map_or(0, |f| f.usable as u64);
-        self.writable_pages() + extra / PAGE <= usable
+        self.committed_pages() + extra / PAGE <= usable
     }
 
     /// Removes everything in `start..end` (page-aligned): the regions and

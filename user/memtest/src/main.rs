@@ -590,7 +590,7 @@ fn recurse(levels: usize) -> u8 {
 fn special(what: &str) -> i32 {
     match what {
         "touch-until-oom" => loop {
-            let chunk = 16 << 20;
+            let chunk = 1 << 20;
             let m = mmap(0, chunk, RW, ANON, -1, 0);
             if m < 0 {
                 println!("memtest: mmap says {m} before memory ran out");
