@@ -17,6 +17,7 @@ pub mod ramdisk;
 pub mod screenshot;
 pub mod setup;
 pub mod strip;
+pub mod test_kernels;
 pub mod testlog;
 pub mod toolchain;
 

@@ -223,10 +223,9 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
         for &firmware in firmwares {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
-            let options = CaptureOptions {
-                qmp: false,
-                extra: cli.qemu_args.clone(),
-            };
+            let mut extra = kestrel::test_kernels::qemu_args(&kernel.name);
+            extra.extend(cli.qemu_args.iter().cloned());
+            let options = CaptureOptions { qmp: false, extra };
             let (mut session, _) = kestrel::boot_captured(firmware, image, &options)?;
             let ending = session.wait(Duration::from_secs(cli.timeout_secs));
             let log = testlog::parse(&session.serial());

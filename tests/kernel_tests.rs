@@ -277,3 +277,60 @@ fn boots_with_the_minimum_memory_the_readme_names() {
         assert!(serial.contains("Boot complete"), "{size}: {serial}");
     }
 }
+
+/// User memory and per-thread CPU state (`kernel/tests/usermem.rs`): the
+/// real std programs wrote their lines, and each process that had to end
+/// said why in one line.
+fn usermem_passes(firmware: Firmware) {
+    let run = expect_all_pass("usermem", firmware, 13);
+    for line in [
+        "Hello from user space! (argv: [\"/bin/hello\", \"one\", \"two\"])",
+        "memtest: all ",
+        "memtest: 4 MiB of stack used",
+        "killed by SIGSEGV: page fault at address 0x",
+        "(stack overflow into the guard gap)",
+        "(nothing is mapped there)",
+        "memtest: ENOMEM after ",
+        "killed by SIGKILL: page fault at address 0x",
+        "(out of memory for the page)",
+    ] {
+        assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
+    }
+    assert!(!run.serial.contains("FAILED"), "{}", run.serial);
+}
+
+#[test]
+fn usermem_passes_under_bios() {
+    usermem_passes(Firmware::Bios);
+}
+
+#[test]
+fn usermem_passes_under_uefi() {
+    usermem_passes(Firmware::Uefi);
+}
+
+/// SMEP and SMAP (`kernel/tests/smap.rs`, booted with a CPU that has them):
+/// the two deliberate accesses end their tests as page faults.
+fn smap_passes(firmware: Firmware) {
+    let run = expect_all_pass("smap", firmware, 7);
+    for verdict in [
+        "read of a present page (protection violation), in kernel mode",
+        "instruction fetch from a present page (protection violation), in kernel mode",
+    ] {
+        assert!(
+            run.log.results.iter().any(|r| r.verdict.contains(verdict)),
+            "no `{verdict}` in {:?}",
+            run.log
+        );
+    }
+}
+
+#[test]
+fn smap_passes_under_bios() {
+    smap_passes(Firmware::Bios);
+}
+
+#[test]
+fn smap_passes_under_uefi() {
+    smap_passes(Firmware::Uefi);
+}

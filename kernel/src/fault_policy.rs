@@ -3,6 +3,8 @@
 //! `arch::exceptions` reads what the CPU reported and asks one hook what to
 //! do; this module is that hook, registered by [`init`] at boot (and by the
 //! test harness). It decides, in this order:
+//! - a fault in ring 3: the process's business (`process::on_user_fault`:
+//!   a page filled in on demand, or the end of the process);
 //! - a breakpoint (`int3`), a debug trap or an NMI: print the report and
 //!   continue after the instruction;
 //! - a failure in a kernel thread's own code (not in an interrupt handler, no
@@ -25,7 +27,7 @@ pub fn init() {
 }
 
 fn on_fault(frame: &mut InterruptFrame, fault: &Fault) -> Verdict {
-    if process::end_after_fault(frame, fault) {
+    if process::on_user_fault(frame, fault) {
         return Verdict::Resume;
     }
     if fault.continues() {

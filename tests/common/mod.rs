@@ -54,10 +54,9 @@ pub fn run_test_kernel(name: &str, firmware: Firmware) -> Run {
 /// Like [`run_test_kernel`], with extra QEMU arguments such as `["-m", "64M"]`.
 pub fn run_test_kernel_with(name: &str, firmware: Firmware, qemu_args: &[&str]) -> Run {
     let kernel = test_kernel(name);
-    let options = CaptureOptions {
-        qmp: false,
-        extra: qemu_args.iter().map(|a| a.to_string()).collect(),
-    };
+    let mut extra = kestrel::test_kernels::qemu_args(name);
+    extra.extend(qemu_args.iter().map(|a| a.to_string()));
+    let options = CaptureOptions { qmp: false, extra };
     let (mut session, _) = boot_captured(firmware, image_for(&kernel.images, firmware), &options)
         .unwrap_or_else(|e| panic!("cannot boot {name}: {e}"));
     let ending = session.wait(TIMEOUT);

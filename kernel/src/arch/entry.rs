@@ -124,6 +124,11 @@ extern "C" fn common_entry() {
         "test qword ptr [rsp + 24], 3",
         "jz 2f",
         "swapgs",
+        // A program may set RFLAGS.AC (`popf`), which would lift SMAP for
+        // the kernel (see `smap.rs`); the CPU keeps it. Clear every flag
+        // (IF is already off); `iretq` restores the program's.
+        "push 2",
+        "popfq",
         "2:",
         push_registers!(),
         "mov rdi, rsp", // first argument: the frame

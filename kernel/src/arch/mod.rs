@@ -4,7 +4,9 @@
 //!   `pvpanic`: telling QEMU that the kernel panicked.
 //! - `gdt`, `guard`, `idt`, `entry`, `interrupts`, `exceptions`: the CPU's tables,
 //!   the interrupt entry path and what happens on each vector.
-//! - `syscall`: entering ring 3, and the `syscall` instruction's way in and out.
+//! - `syscall`: entering ring 3, and the `syscall` instruction's way in and out;
+//!   `user_state`: a user thread's FPU/SSE registers and FS/GS bases;
+//!   `smap`: SMEP and SMAP, which keep the kernel out of user pages.
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
 //! - `features`: what the kernel needs from the CPU (`cpuid`), checked at boot.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
@@ -28,4 +30,6 @@ pub mod pit;
 pub mod power;
 pub mod pvpanic;
 pub mod qemu;
+pub mod smap;
 pub mod syscall;
+pub mod user_state;

@@ -29,6 +29,7 @@ pub mod hardening;
 pub mod heap;
 pub mod paging;
 pub mod stack;
+pub mod user_pages;
 
 use crate::{print, println};
 use bootloader_api::BootInfo;

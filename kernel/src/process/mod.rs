@@ -9,7 +9,8 @@
 //!
 //! - `exit(status)` frees the address space and ends the thread with
 //!   `status`, which its joiner reads (`ThreadError::Exited(status)`);
-//! - a fault in ring 3 (`fault_policy` asks [`end_after_fault`]) prints one
+//! - a fault in ring 3 that is not a page to fill in (`fault_policy` asks
+//!   [`on_user_fault`], which calls [`end_after_fault`]) prints one
 //!   line (signal, address, RIP) and ends the thread with `128 + signal`,
 //!   the number a shell shows; the kernel goes on.
 //!
@@ -31,12 +32,18 @@
 //!
 //! Each process has a table of open files (`files`): the console on 0-2,
 //! and the ramdisk files it opens.
+//! Each process's memory besides its page tables (regions, heap break) is
+//! one [`memory::UserMemory`]; pages are filled in on demand (see
+//! `memory.rs`), so a fault in ring 3 first goes to [`on_user_fault`],
+//! which ends the process only if the fault cannot be resolved.
 //!
 //! Not handled yet: `kill` on a process's thread ends the thread but leaves
 //! its address space allocated.
 
 pub mod files;
 pub mod info;
+pub mod memory;
+pub mod signals;
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
@@ -50,6 +57,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use core::fmt;
 use fault::Fault;
+use memory::UserMemory;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
@@ -96,6 +104,10 @@ impl fmt::Display for Error {
 struct Process {
     name: String,
     space: AddressSpace,
+    /// Its regions and heap (see `memory.rs`).
+    memory: UserMemory,
+    /// What it asked of signals (recorded, not delivered yet).
+    signals: signals::Signals,
     /// Where it starts: the entry point and the initial stack pointer.
     entry: u64,
     rsp: u64,
@@ -117,7 +129,13 @@ pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
     }
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     load_flat(&mut space, code)?;
-    start_thread(name, space, CODE_ADDRESS, STACK_TOP)
+    let code_end = CODE_ADDRESS + (code.len() as u64).div_ceil(PAGE) * PAGE;
+    let mut memory = UserMemory::new(code_end);
+    let read_execute = vmas::Rights::from_prot(5);
+    memory
+        .add_program(CODE_ADDRESS, code_end, read_execute)
+        .map_err(|_| Error::OutOfMemory)?;
+    start_thread(name, space, memory, CODE_ADDRESS, STACK_TOP)
 }
 
 /// Runs the static ELF program `file` with arguments `args` (`args[0]` is
@@ -131,8 +149,23 @@ pub fn spawn_elf(
 ) -> Result<JoinHandle<()>, Error> {
     let plan = uelf::plan(file, PIE_BIAS).map_err(Error::NotExecutable)?;
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
+    let mut program_end = 0;
     for segment in plan.segments() {
         load_segment(&mut space, file, segment)?;
+        program_end = program_end.max(segment.pages().1);
+    }
+    let mut memory = UserMemory::new(program_end);
+    for segment in plan.segments() {
+        let (start, end) = segment.pages();
+        let rights = vmas::Rights {
+            read: segment.access.read,
+            write: segment.access.write,
+            execute: segment.access.execute,
+        };
+        // (A segment over the stack's range is refused here.)
+        memory
+            .add_program(start, end, rights)
+            .map_err(|_| Error::OutOfMemory)?;
     }
     let aux = ustack::Aux {
         phdr: plan.program_headers.unwrap_or(0),
@@ -155,7 +188,7 @@ pub fn spawn_elf(
     )
     .map_err(Error::BadArguments)?;
     map_stack(&mut space, &stack)?;
-    start_thread(name, space, plan.entry, layout.rsp)
+    start_thread(name, space, memory, plan.entry, layout.rsp)
 }
 
 /// Maps the pages of one planned segment with its rights and copies its
@@ -221,12 +254,15 @@ fn random_bytes() -> [u8; 16] {
 fn start_thread(
     name: &str,
     space: AddressSpace,
+    memory: UserMemory,
     entry: u64,
     rsp: u64,
 ) -> Result<JoinHandle<()>, Error> {
     let process = Process {
         name: name.to_string(),
         space,
+        memory,
+        signals: signals::Signals::default(),
         entry,
         rsp,
         signal: 0,
@@ -254,6 +290,7 @@ fn start() -> ! {
         }
     };
     scheduler::set_address_space(Some(root));
+    scheduler::start_user_state();
     // SAFETY: this thread's kernel stack is in the TSS (the scheduler put it
     // there when it switched here), its address space is loaded, and the
     // entry and stack are in the lower half (user pages the loader mapped).
@@ -295,23 +332,69 @@ pub fn exit(status: u8) -> ! {
     thread::exit(i64::from(status))
 }
 
-/// If `frame` is ring 3's, reports the fault in one line and arranges for the
-/// process to end with the fault's signal; returns whether it did.
-pub fn end_after_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
+/// Runs `f` on the calling thread's process's address space and memory
+/// (`None` if the thread runs no process).
+pub(crate) fn with_memory<R>(f: impl FnOnce(&mut AddressSpace, &mut UserMemory) -> R) -> Option<R> {
+    let me = thread::current();
+    let mut processes = PROCESSES.lock();
+    let process = processes.get_mut(&me)?;
+    Some(f(&mut process.space, &mut process.memory))
+}
+
+/// Runs `f` on the calling thread's process's signal record.
+pub(crate) fn with_signals<R>(f: impl FnOnce(&mut signals::Signals) -> R) -> Option<R> {
+    let me = thread::current();
+    PROCESSES.lock().get_mut(&me).map(|p| f(&mut p.signals))
+}
+
+/// Fills in the calling process's page at `address` for `access` if its
+/// regions allow it (for the copy helpers, which meet untouched pages too).
+pub fn fault_in(address: u64, access: vmas::Access) -> Result<(), memory::Refusal> {
+    with_memory(|space, memory| memory::resolve(space, memory, address, access))
+        .unwrap_or(Err(memory::Refusal::Unmapped))
+}
+
+/// A fault in ring 3 (else returns false at once): a page fault that the
+/// process's regions allow gets its page and the program goes on; any
+/// other fault ends the process ([`end_after_fault`]). Returns true.
+pub fn on_user_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     if frame.cs & 3 != 3 {
         return false;
     }
-    let (signal, signal_name) = signal_for(fault.vector);
+    let mut why = None;
+    if fault.vector == fault::vector::PAGE_FAULT {
+        let access = memory::access_of(fault::PageFaultCode(fault.error_code));
+        match fault_in(fault.cr2, access) {
+            Ok(()) => return true,
+            Err(refusal) => why = Some(refusal),
+        }
+    }
+    end_after_fault(frame, fault, why)
+}
+
+/// Reports the fault of a program in one line and arranges for the process
+/// to end with the fault's signal (SIGKILL when memory ran out); returns
+/// true. `why` says why a page fault could not be resolved.
+pub fn end_after_fault(
+    frame: &mut InterruptFrame,
+    fault: &Fault,
+    why: Option<memory::Refusal>,
+) -> bool {
+    let (signal, signal_name) = match why {
+        Some(memory::Refusal::OutOfMemory) => (9, "SIGKILL"),
+        _ => signal_for(fault.vector),
+    };
     let name = PROCESSES.lock().get_mut(&thread::current()).map(|p| {
         p.signal = signal;
         p.name.clone()
     });
     println!(
-        "process {} killed by {signal_name}: {} at address {:#x}, rip {:#x}",
+        "process {} killed by {signal_name}: {} at address {:#x}, rip {:#x}{}",
         name.as_deref().unwrap_or("?"),
         fault.name(),
         fault.cr2,
-        frame.rip
+        frame.rip,
+        Because(why)
     );
     // "Return" into `killed`, in ring 0, at the top of this thread's kernel
     // stack (the frame below it is dead), with interrupts off.
@@ -322,6 +405,18 @@ pub fn end_after_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     frame.rsp = gdt::kernel_stack().as_u64() - 8;
     frame.rflags = 0x2;
     true
+}
+
+/// ` (why)`, or nothing.
+struct Because(Option<memory::Refusal>);
+
+impl fmt::Display for Because {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.0 {
+            Some(why) => write!(f, " ({})", why.describe()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The signal Linux sends for CPU exception `vector`, and its name.

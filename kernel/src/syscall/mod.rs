@@ -7,19 +7,23 @@
 //! `-4095..=-1` is an error number negated (`-EFAULT` = -14).
 //!
 //! [`handle`] looks the number up in [`TABLE`], one line per implemented call,
-//! pointing at the file of its area (`io.rs`, `exit.rs`, ...). An unknown
+//! pointing at the file of its area (`io.rs`, `exit.rs`, `memory.rs`,
+//! `cpu_state.rs`, `setup.rs`, ...). An unknown
 //! number returns `-ENOSYS`, and the kernel says so once per number, by name
 //! (`names.rs`), so a program that probes for features does not flood the
 //! console.
 
 mod console;
+mod cpu_state;
 mod exit;
 mod files;
 mod identity;
 mod io;
+mod memory;
 pub mod names;
 mod poll;
 mod random;
+mod setup;
 mod time;
 pub mod user_memory;
 pub mod user_string;
@@ -55,6 +59,12 @@ const TABLE: &[(u64, &str, Call)] = &[
     (6, "lstat", files::stat),
     (7, "poll", poll::poll),
     (8, "lseek", files::lseek),
+    (9, "mmap", memory::mmap),
+    (10, "mprotect", memory::mprotect),
+    (11, "munmap", memory::munmap),
+    (12, "brk", memory::brk),
+    (13, "rt_sigaction", setup::rt_sigaction),
+    (14, "rt_sigprocmask", setup::rt_sigprocmask),
     (16, "ioctl", console::ioctl),
     (19, "readv", io::readv),
     (20, "writev", io::writev),
@@ -67,7 +77,10 @@ const TABLE: &[(u64, &str, Call)] = &[
     (104, "getgid", identity::root_id),
     (107, "geteuid", identity::root_id),
     (108, "getegid", identity::root_id),
+    (131, "sigaltstack", setup::sigaltstack),
+    (158, "arch_prctl", cpu_state::arch_prctl),
     (217, "getdents64", files::getdents64),
+    (218, "set_tid_address", setup::set_tid_address),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),

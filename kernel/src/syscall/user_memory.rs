@@ -9,7 +9,9 @@
 //!    wrapping; otherwise `-EFAULT`;
 //! 2. look every page of it up in the active address space's tables: it
 //!    must be present and USER at every level (and WRITABLE for
-//!    `copy_to_user`); otherwise `-EFAULT`;
+//!    `copy_to_user`). A page the program has not touched yet is filled in
+//!    first if its regions allow the access (`process::fault_in`, as the
+//!    page-fault handler would); otherwise `-EFAULT`;
 //! 3. copy through the kernel's physical-memory window, page by page.
 //!
 //! Because of step 2 a bad pointer never faults inside the kernel, and
@@ -43,12 +45,24 @@ fn for_each_piece(
 ) -> Result<(), Errno> {
     check_range(address, len as u64)?;
     let mut done = 0;
+    let usable = |at: u64| {
+        translate_active(VirtAddr::new(at))
+            .filter(|page| page.flags.contains(needed | Flags::USER_ACCESSIBLE))
+    };
+    let access = if needed.contains(Flags::WRITABLE) {
+        vmas::Access::Write
+    } else {
+        vmas::Access::Read
+    };
     while done < len {
         let at = address + done as u64;
-        let page = translate_active(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
-        if !page.flags.contains(needed | Flags::USER_ACCESSIBLE) {
-            return Err(Errno::EFAULT);
-        }
+        let page = match usable(at) {
+            Some(page) => page,
+            None => {
+                crate::process::fault_in(at, access).map_err(|_| Errno::EFAULT)?;
+                usable(at).ok_or(Errno::EFAULT)?
+            }
+        };
         let left_in_page = (page.page_size - at % page.page_size) as usize;
         let piece = left_in_page.min(len - done);
         f(phys_to_virt(page.phys).as_mut_ptr(), done, piece);

@@ -8,7 +8,9 @@
 //! until the CPU runs on `to`'s stack, interrupts stay disabled, because the
 //! records already say `to` is running. Before the switch it also puts
 //! `to`'s kernel stack into the TSS (where ring 3 enters the kernel) and, if
-//! `to` runs a user program, its address space into CR3. The scheduler lives in an
+//! `to` runs a user program, its address space into CR3, and it saves the
+//! FPU/SSE registers and FS/GS bases of a user thread that stops and loads
+//! those of one that continues (`arch::user_state`). The scheduler lives in an
 //! [`IrqMutex`] because interrupt handlers use it too (the timer, and wake-ups
 //! from input handlers).
 //!
@@ -28,6 +30,7 @@
 //! halts until the next interrupt.
 
 use super::switch;
+use crate::arch::user_state::UserState;
 use crate::memory::stack::{self, KernelStack};
 use crate::sync::IrqMutex;
 use crate::time;
@@ -69,6 +72,9 @@ pub struct ThreadData {
     /// CR3. Kernel threads (`None`) run in whichever is loaded: they use only
     /// the higher half, which every address space shares.
     address_space: Option<PhysFrame>,
+    /// A user thread's FPU/SSE registers and FS/GS bases while it does not
+    /// run (`None` for kernel threads, which use none of them).
+    user_state: Option<Box<UserState>>,
 }
 
 impl ThreadData {
@@ -83,6 +89,7 @@ impl ThreadData {
             start: Some(start),
             essential: false,
             address_space: None,
+            user_state: None,
         }
     }
 
@@ -121,6 +128,7 @@ pub fn init() {
         start: None,
         essential: true,
         address_space: None,
+        user_state: None,
     };
     let scheduler = Scheduler::with_main(SLICE_NS, time::now_ns(), "main", main, idle);
     *SCHED.lock() = Some(scheduler);
@@ -158,13 +166,17 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
         let registers = switch.map(|s| {
             let (from, to) = sched.switch_data(s);
             let next = (to.stack.map(|stack| stack.top), to.address_space);
-            (&raw mut from.rsp, to.rsp, next)
+            let states = (
+                from.user_state.as_deref_mut().map(|s| s as *mut UserState),
+                to.user_state.as_deref().map(|s| s as *const UserState),
+            );
+            (&raw mut from.rsp, to.rsp, next, states)
         });
         (registers, result)
         // The guard unlocks here; interrupts stay off (they were off when it
         // was taken).
     };
-    if let Some((from, to, (kernel_stack, address_space))) = registers {
+    if let Some((from, to, (kernel_stack, address_space), (stopping, continuing))) = registers {
         // Ring 3 enters the kernel on the running thread's own stack (`main`,
         // on the boot stack, never runs user code).
         if let Some(top) = kernel_stack {
@@ -172,6 +184,17 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
         }
         if let Some(root) = address_space {
             load_address_space(root);
+        }
+        // SAFETY: each state is boxed in the record of a thread that is not
+        // reaped before this switch is over (the running one, and a ready
+        // one); interrupts are off, so nothing else touches them meanwhile.
+        unsafe {
+            if let Some(state) = stopping {
+                (*state).save();
+            }
+            if let Some(state) = continuing {
+                (*state).restore();
+            }
         }
         // SAFETY: interrupts are off. `from` points into the record of the
         // running thread, which nothing can touch before the switch reads
@@ -287,6 +310,24 @@ pub fn set_address_space(root: Option<PhysFrame>) {
         }
     });
     load_address_space(root.unwrap_or_else(crate::memory::paging::kernel_pml4));
+}
+
+/// Gives the running thread a clean user CPU state (FPU/SSE registers, FS
+/// and GS bases; see `arch::user_state`), loaded now and kept across every
+/// switch from now on. For a thread about to enter ring 3.
+pub fn start_user_state() {
+    let state = Box::new(UserState::new());
+    // Loaded and recorded with no switch in between: a switch would save
+    // the CPU's registers (another program's) over the clean state.
+    interrupts::without_interrupts(|| {
+        state.restore();
+        with(|s| {
+            let me = s.current();
+            if let Some(t) = s.thread_mut(me) {
+                t.data_mut().user_state = Some(state);
+            }
+        });
+    });
 }
 
 /// Marks `id` essential (see [`ThreadData`]).

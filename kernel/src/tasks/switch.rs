@@ -14,7 +14,9 @@
 //! 4. pop its six registers and `ret` to where it called from.
 //!
 //! The kernel is compiled without SSE/x87 code (the `x86_64-unknown-none`
-//! target uses soft-float), so there is no floating-point state to save. The
+//! target uses soft-float), so the kernel has no floating-point state to
+//! save here; a user program's is saved beside the switch, by the scheduler
+//! (`arch::user_state`). The
 //! interrupt flag is not saved here either: every switch happens with
 //! interrupts disabled, and each thread restores its own flag afterwards.
 //!
