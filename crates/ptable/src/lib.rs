@@ -112,6 +112,11 @@ impl<T> Table<T> {
         self.entries.len()
     }
 
+    /// Whether `create` would be refused.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= self.limit || self.entries.len() >= self.max_pid as usize
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -139,7 +144,7 @@ impl<T> Table<T> {
     /// Adds an alive process with `parent` (which must be alive, or `None`
     /// for one the kernel started) and returns its new pid.
     pub fn create(&mut self, parent: Option<Pid>, data: T) -> Result<Pid, Full> {
-        if self.entries.len() >= self.limit || self.entries.len() >= self.max_pid as usize {
+        if self.is_full() {
             return Err(Full::TooMany);
         }
         debug_assert!(parent.is_none_or(|p| self.is_alive(p)));
@@ -205,6 +210,16 @@ impl<T> Table<T> {
             gone.extend(self.remove(pid));
         }
         gone
+    }
+
+    /// Takes back a process just made with `create` (for example because
+    /// its thread could not be started): it goes without ever having been
+    /// a zombie. Refused (`None`) if it has children or has ended.
+    pub fn discard(&mut self, pid: Pid) -> Option<T> {
+        if !self.is_alive(pid) || self.children(pid).next().is_some() {
+            return None;
+        }
+        self.remove(pid).map(|(_, data)| data)
     }
 
     fn remove(&mut self, pid: Pid) -> Option<(Pid, T)> {

@@ -44,6 +44,18 @@ fn pids_count_up_from_one_and_are_not_reused_before_the_wrap() {
 }
 
 #[test]
+fn discard_undoes_create_only() {
+    let mut t = Table::new(100, 10);
+    let a = t.create(None, 'a').unwrap();
+    let b = t.create(Some(a), 'b').unwrap();
+    assert_eq!(t.discard(a), None, "it has a child");
+    assert_eq!(t.discard(b), Some('b'));
+    assert_eq!(t.wait(a, Target::Any), Wait::NoChild);
+    t.exit(a, WaitStatus::Exited(0));
+    assert_eq!(t.discard(a), None);
+}
+
+#[test]
 fn the_limit_counts_zombies() {
     let mut t = Table::new(100, 2);
     let a = t.create(None, ()).unwrap();
