@@ -30,7 +30,9 @@
 //! bootloader's (its identity-mapped pieces stay in the kernel's own PML4).
 //!
 //! Dropping an [`AddressSpace`] frees every page and page table of its lower
-//! half and the PML4 itself. It must not be the active one then.
+//! half and the PML4 itself. It must not be the active one then. (A page
+//! shared with another space after `fork` is freed with its last mapping,
+//! see `sharing` and `copy_on_write`.)
 
 use super::paging::{MapError, TableFrames, Translation};
 use super::{frames, phys_to_virt};
@@ -49,7 +51,7 @@ pub struct AddressSpace {
 }
 
 /// The page table in `frame`, through the physical-memory window.
-fn table(frame: PhysFrame) -> *mut PageTable {
+pub(super) fn table(frame: PhysFrame) -> *mut PageTable {
     phys_to_virt(frame.start_address()).as_mut_ptr()
 }
 
@@ -146,8 +148,12 @@ unsafe fn free_tables(frame: PhysFrame, level: u8, range: core::ops::Range<usize
         if level > 1 {
             // SAFETY: as for this call (no huge pages are made in the lower half).
             unsafe { free_tables(below, level - 1, 0..512) };
+            frames::free(below).expect("page tables came from frames");
+        } else {
+            // A page may be shared with another address space (`fork`):
+            // its frame goes with its last mapping.
+            super::sharing::release(below);
         }
-        frames::free(below).expect("user pages and tables came from frames");
         entry.set_unused();
     }
 }

@@ -20,6 +20,7 @@
 use super::Errno;
 use crate::arch::syscall::USER_END;
 use crate::memory::address_space::translate_active;
+use crate::memory::copy_on_write;
 use crate::memory::phys_to_virt;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::PageTableFlags as Flags;
@@ -45,7 +46,14 @@ fn for_each_piece(
     let mut done = 0;
     while done < len {
         let at = address + done as u64;
-        let page = translate_active(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
+        let mut page = translate_active(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
+        if needed.contains(Flags::WRITABLE)
+            && !page.flags.contains(Flags::WRITABLE)
+            && copy_on_write::resolve_write_fault(VirtAddr::new(at))
+        {
+            // A copy-on-write page (after `fork`): now the caller's own.
+            page = translate_active(VirtAddr::new(at)).ok_or(Errno::EFAULT)?;
+        }
         if !page.flags.contains(needed | Flags::USER_ACCESSIBLE) {
             return Err(Errno::EFAULT);
         }
