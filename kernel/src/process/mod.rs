@@ -29,21 +29,35 @@
 //! STACK_TOP = 0x7fff_ff00_0000
 //! ```
 //!
-//! Not handled yet: `kill` on a process's thread ends the thread but leaves
-//! its address space allocated.
+//! Since the process chapter, each process also has a pid, a parent and
+//! children (`table.rs`, on `crates/ptable`), and can `fork` (`fork.rs`),
+//! `execve` (`exec.rs`), `wait4` for its children (`wait.rs`) and be
+//! killed (`signal.rs`). A process ends in one place, [`finish`]: its
+//! address space goes, it becomes a zombie for its parent, its children are
+//! re-parented, and waiting parents are woken. See docs/user-mode.md.
+
+pub mod exec;
+pub mod fork;
+pub mod programs;
+pub mod signal;
+mod table;
+pub mod wait;
+
+pub use ptable::{Pid, WaitStatus};
+pub use table::{MAX_PROCESSES, ProcessInfo, current_pid, list, parent_of, set_user_writer};
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
 use crate::memory::address_space::AddressSpace;
 use crate::memory::phys_to_virt;
 use crate::println;
-use crate::sync::IrqMutex;
 use crate::tasks::scheduler;
-use crate::tasks::thread::{self, JoinHandle, SpawnError, ThreadId};
-use alloc::collections::BTreeMap;
+use crate::tasks::thread::{self, JoinHandle, SpawnError};
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use core::fmt;
 use fault::Fault;
+use table::PROCESSES;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
@@ -72,6 +86,8 @@ pub enum Error {
     /// Arguments and environment do not fit on the stack (`-E2BIG`, `-EINVAL`).
     BadArguments(ustack::Error),
     Spawn(SpawnError),
+    /// The process table is full (`-EAGAIN`).
+    TooMany,
 }
 
 impl fmt::Display for Error {
@@ -82,23 +98,69 @@ impl fmt::Display for Error {
             Error::Spawn(e) => write!(f, "{e}"),
             Error::NotExecutable(e) => write!(f, "cannot execute: {e}"),
             Error::BadArguments(e) => write!(f, "{e}"),
+            Error::TooMany => f.write_str("too many processes"),
         }
     }
 }
 
-/// What a running process owns.
-struct Process {
-    name: String,
-    space: AddressSpace,
-    /// Where it starts: the entry point and the initial stack pointer.
-    entry: u64,
-    rsp: u64,
-    /// How it ends, once it does: `128 + signal` after a fault.
-    signal: u8,
+/// Where a process's thread enters ring 3 for the first time.
+#[derive(Clone)]
+enum Start {
+    /// A new program: its entry point and initial stack pointer, every
+    /// register zero.
+    Fresh { entry: u64, rsp: u64 },
+    /// A forked child: the parent's registers at its `fork` (with `rax` 0),
+    /// its FS base, and where to store its pid first (`CLONE_CHILD_SETTID`).
+    Forked {
+        frame: InterruptFrame,
+        fs_base: u64,
+        set_tid: Option<u64>,
+    },
 }
 
-/// The processes, by the thread that runs each.
-static PROCESSES: IrqMutex<BTreeMap<ThreadId, Process>> = IrqMutex::new(BTreeMap::new());
+/// What the kernel keeps for a process (inside its `ptable` entry).
+struct Process {
+    name: String,
+    /// The thread that runs it (`None` for a moment while it is made).
+    thread: Option<thread::ThreadId>,
+    /// Its memory; shared with a `vfork` child until that child execs or
+    /// exits. `None` once it has ended.
+    space: Option<Arc<AddressSpace>>,
+    /// Taken by the thread when it starts.
+    start: Option<Start>,
+    /// The thread is in kernel code that may hold resources (a system call,
+    /// the end after a fault): a kill is left in `kill` for it to act on at
+    /// its next way out, instead of ending the thread from outside.
+    in_kernel: bool,
+    /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
+    kill: Option<u8>,
+    /// Other signals sent to it, one bit each (bit n-1 for signal n); kept
+    /// for the signals chapter, which will deliver them.
+    pending: u64,
+    /// The signal of the CPU fault that ends it.
+    fault_signal: u8,
+    /// Where to store 0 when it ends (`CLONE_CHILD_CLEARTID`, `set_tid_address`).
+    clear_child_tid: u64,
+    /// Its parent waits in `vfork` until this goes false (exec or end).
+    vfork_hold: bool,
+}
+
+impl Process {
+    fn new(name: &str, space: Arc<AddressSpace>, start: Start) -> Process {
+        Process {
+            name: name.to_string(),
+            thread: None,
+            space: Some(space),
+            start: Some(start),
+            in_kernel: false,
+            kill: None,
+            pending: 0,
+            fault_signal: 0,
+            clear_child_tid: 0,
+            vfork_hold: false,
+        }
+    }
+}
 
 /// Runs `code` (position-independent machine code, entered at its first byte)
 /// in ring 3, in a new address space and a new thread named `name`. Its
@@ -109,7 +171,12 @@ pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
     }
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     load_flat(&mut space, code)?;
-    start_thread(name, space, CODE_ADDRESS, STACK_TOP)
+    let start = Start::Fresh {
+        entry: CODE_ADDRESS,
+        rsp: STACK_TOP,
+    };
+    let process = Process::new(name, Arc::new(space), start);
+    start_thread(name, process, None).map(|(_, handle)| handle)
 }
 
 /// Runs the static ELF program `file` with arguments `args` (`args[0]` is
@@ -121,6 +188,14 @@ pub fn spawn_elf(
     args: &[&[u8]],
     env: &[&[u8]],
 ) -> Result<JoinHandle<()>, Error> {
+    let (space, entry, rsp) = load_elf(file, args, env)?;
+    let process = Process::new(name, Arc::new(space), Start::Fresh { entry, rsp });
+    start_thread(name, process, None).map(|(_, handle)| handle)
+}
+
+/// A new address space with the static ELF program `file` loaded and its
+/// initial stack built; and the entry point and initial stack pointer.
+fn load_elf(file: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<(AddressSpace, u64, u64), Error> {
     let plan = uelf::plan(file, PIE_BIAS).map_err(Error::NotExecutable)?;
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     for segment in plan.segments() {
@@ -147,7 +222,7 @@ pub fn spawn_elf(
     )
     .map_err(Error::BadArguments)?;
     map_stack(&mut space, &stack)?;
-    start_thread(name, space, plan.entry, layout.rsp)
+    Ok((space, plan.entry, layout.rsp))
 }
 
 /// Maps the pages of one planned segment with its rights and copies its
@@ -213,46 +288,75 @@ fn random_bytes() -> [u8; 16] {
     })
 }
 
-/// Starts the thread that runs a loaded address space.
+/// Adds `process` to the table (a child of `parent`, or the kernel's) and
+/// starts the thread that runs it; returns its pid and the thread's handle
+/// (whose `join` gives the shell's status number: code, or 128 + signal).
 fn start_thread(
     name: &str,
-    space: AddressSpace,
-    entry: u64,
-    rsp: u64,
-) -> Result<JoinHandle<()>, Error> {
-    let process = Process {
-        name: name.to_string(),
-        space,
-        entry,
-        rsp,
-        signal: 0,
+    process: Process,
+    parent: Option<Pid>,
+) -> Result<(Pid, JoinHandle<()>), Error> {
+    let created = {
+        let mut processes = PROCESSES.lock();
+        // A killed parent makes no more children on its way out (a fork
+        // bomb is stopped by killing each process once).
+        let parent_killed = parent
+            .and_then(|p| processes.table.get(p))
+            .is_some_and(|e| e.data.kill.is_some());
+        if processes.table.is_full() || parent_killed {
+            None
+        } else {
+            processes.table.create(parent, process).ok()
+        }
     };
-    let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
-    PROCESSES.lock().insert(handle.id(), process);
-    Ok(handle)
+    // (A refused record is dropped here, outside the lock.)
+    let pid = created.ok_or(Error::TooMany)?;
+    match thread::spawn(name, move || -> () { start(pid) }) {
+        Ok(handle) => {
+            table::set_thread(pid, handle.id());
+            Ok((pid, handle))
+        }
+        Err(e) => {
+            let record = PROCESSES.lock().table.discard(pid);
+            drop(record); // (its address space, outside the lock)
+            Err(Error::Spawn(e))
+        }
+    }
 }
 
 /// The first thing a process's thread does: load its address space, enter ring 3.
-fn start() -> ! {
-    let me = thread::current();
-    // The record is added right after the thread is made; wait for it.
-    let (root, entry, rsp) = loop {
+fn start(pid: Pid) -> ! {
+    // The thread is noted in the record right after it is made; wait for it.
+    let (root, start) = loop {
         // (The lock must be released before yielding: bind the result first.
         // A lock held across the yield stopped the spawner from inserting.)
-        let found = PROCESSES
-            .lock()
-            .get(&me)
-            .map(|p| (p.space.root(), p.entry, p.rsp));
+        let found = PROCESSES.lock().table.get_mut(pid).and_then(|e| {
+            let p = &mut e.data;
+            p.thread?;
+            Some((p.space.as_ref()?.root(), p.start.take()?, p.kill))
+        });
         match found {
-            Some(found) => break found,
+            Some((_, _, Some(signal))) => finish(WaitStatus::Signaled {
+                signal,
+                core: false,
+            }),
+            Some((root, start, None)) => break (root, start),
             None => thread::yield_now(),
         }
     };
     scheduler::set_address_space(Some(root));
-    // SAFETY: this thread's kernel stack is in the TSS (the scheduler put it
-    // there when it switched here), its address space is loaded, and the
-    // entry and stack are in the lower half (user pages the loader mapped).
-    unsafe { syscall::enter_user(entry, rsp) }
+    match start {
+        // SAFETY: this thread's kernel stack is in the TSS (the scheduler put
+        // it there when it switched here), its address space is loaded, and
+        // the entry and stack are in the lower half (user pages the loader
+        // mapped).
+        Start::Fresh { entry, rsp } => unsafe { syscall::enter_user(entry, rsp) },
+        Start::Forked {
+            frame,
+            fs_base,
+            set_tid,
+        } => fork::enter_child(pid, frame, fs_base, set_tid),
+    }
 }
 
 /// Maps code and stack pages for a flat program.
@@ -276,18 +380,51 @@ fn load_flat(space: &mut AddressSpace, code: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Ends the running thread's process: back to the kernel's address space,
-/// then its memory is freed. Returns its record's signal (0 if none).
-fn end_current() -> u8 {
-    scheduler::set_address_space(None);
-    let process = PROCESSES.lock().remove(&thread::current());
-    process.map(|p| p.signal).unwrap_or(0)
-}
-
 /// Ends the calling process with `status` (the `exit` system call).
 pub fn exit(status: u8) -> ! {
-    end_current();
-    thread::exit(i64::from(status))
+    finish(WaitStatus::Exited(status))
+}
+
+/// Ends the calling process: stores 0 at its `clear_child_tid` address,
+/// leaves its address space, ends it in the table (see [`end`]) and ends
+/// its thread with the shell's number for `status`.
+fn finish(status: WaitStatus) -> ! {
+    let clear = table::with_current(|_, p| core::mem::take(&mut p.clear_child_tid));
+    if let Some(address) = clear.filter(|&a| a != 0) {
+        table::write_user(address, &0u32.to_le_bytes());
+    }
+    scheduler::set_address_space(None);
+    if let Some(pid) = current_pid() {
+        end(pid, status);
+    }
+    thread::exit(status.shell_code())
+}
+
+/// Ends process `pid` in the table with `status`: its memory is freed (or
+/// its share of it given up), it becomes a zombie for its parent (or goes
+/// at once), its children are re-parented, and every waiting parent looks
+/// again. Its thread must not run in its address space any more (it has
+/// ended or left it).
+fn end(pid: Pid, status: WaitStatus) {
+    let (space, gone) = {
+        let mut processes = PROCESSES.lock();
+        let Some(entry) = processes.table.get_mut(pid) else {
+            return;
+        };
+        let space = entry.data.space.take();
+        entry.data.vfork_hold = false;
+        if let Some(thread) = entry.data.thread {
+            processes.by_thread.remove(&thread);
+        }
+        let gone = processes.table.exit(pid, status);
+        (space, gone)
+    };
+    // Dropped outside the lock: freeing frames takes other locks.
+    if let Some(space) = space {
+        table::release_space(space);
+    }
+    drop(gone);
+    wait::notify();
 }
 
 /// If `frame` is ring 3's, reports the fault in one line and arranges for the
@@ -296,9 +433,18 @@ pub fn end_after_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     if frame.cs & 3 != 3 {
         return false;
     }
+    if fault.vector == fault::vector::PAGE_FAULT
+        && fault::PageFaultCode(fault.error_code).write()
+        && crate::memory::copy_on_write::resolve_write_fault(x86_64::VirtAddr::new_truncate(
+            fault.cr2,
+        ))
+    {
+        return true; // the write is retried, now on a private copy
+    }
     let (signal, signal_name) = signal_for(fault.vector);
-    let name = PROCESSES.lock().get_mut(&thread::current()).map(|p| {
-        p.signal = signal;
+    let name = table::with_current(|_, p| {
+        p.fault_signal = signal;
+        p.in_kernel = true;
         p.name.clone()
     });
     println!(
@@ -330,8 +476,35 @@ fn signal_for(vector: u8) -> (u8, &'static str) {
     }
 }
 
-/// Where a killed process's thread continues in ring 0: it ends.
+/// Where a killed process's thread continues in ring 0: it ends. (A CPU
+/// fault's signal dumps core by default, which the status word says.)
 extern "C" fn killed() -> ! {
-    let signal = end_current();
-    thread::exit(128 + i64::from(signal))
+    let signal = table::with_current(|_, p| p.fault_signal).unwrap_or(11);
+    finish(WaitStatus::Signaled { signal, core: true })
+}
+
+/// Where 0 is stored when the calling process ends (`set_tid_address`).
+pub fn set_clear_child_tid(address: u64) {
+    table::with_current(|_, p| p.clear_child_tid = address);
+}
+
+/// Called by the system-call path on entry: the thread is in the kernel
+/// (see `Process::in_kernel`).
+pub fn syscall_entered() {
+    table::with_current(|_, p| p.in_kernel = true);
+}
+
+/// Called by the system-call path on the way back to ring 3: ends the
+/// process here if it was killed meanwhile.
+pub fn syscall_leaving() {
+    let kill = table::with_current(|_, p| {
+        p.in_kernel = false;
+        p.kill
+    });
+    if let Some(Some(signal)) = kill {
+        finish(WaitStatus::Signaled {
+            signal,
+            core: false,
+        });
+    }
 }

@@ -15,6 +15,7 @@
 mod exit;
 mod io;
 pub mod names;
+mod process;
 pub mod user_memory;
 
 use crate::arch::entry::InterruptFrame;
@@ -42,11 +43,32 @@ const TABLE: &[(u64, &str, Call)] = &[
     (1, "write", io::write),
     (60, "exit", exit::exit),
     (231, "exit_group", exit::exit),
+    (39, "getpid", process::getpid),
+    (110, "getppid", process::getppid),
+    (186, "gettid", process::gettid),
+    (61, "wait4", process::wait4),
+    (62, "kill", process::kill),
+    (218, "set_tid_address", process::set_tid_address),
+];
+
+type FrameCall = fn(&mut InterruptFrame) -> Result<u64, Errno>;
+
+/// The calls that need the whole saved frame, because they decide where a
+/// program goes on: a forked child starts from a copy of it, `execve`
+/// rewrites it. Number, name, function.
+const FRAME_TABLE: &[(u64, &str, FrameCall)] = &[
+    (56, "clone", process::clone),
+    (57, "fork", process::fork),
+    (58, "vfork", process::vfork),
+    (59, "execve", process::execve),
 ];
 
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.
 pub fn init() {
     syscall::set_handler(handle);
+    crate::process::set_user_writer(|address, bytes| {
+        user_memory::copy_to_user(address, bytes).is_ok()
+    });
 }
 
 /// Answers the system call saved in `frame` (see the module docs).
@@ -54,17 +76,24 @@ pub fn handle(frame: &mut InterruptFrame) {
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
-    let result = match TABLE.iter().find(|(n, _, _)| *n == frame.rax) {
+    crate::process::syscall_entered();
+    let number = frame.rax;
+    let result = match TABLE.iter().find(|(n, _, _)| *n == number) {
         Some((_, _, call)) => call(&args),
-        None => {
-            report_unknown_once(frame.rax);
-            Err(Errno::ENOSYS)
-        }
+        None => match FRAME_TABLE.iter().find(|(n, _, _)| *n == number) {
+            Some((_, _, call)) => call(frame),
+            None => {
+                report_unknown_once(number);
+                Err(Errno::ENOSYS)
+            }
+        },
     };
     frame.rax = match result {
         Ok(value) => value,
         Err(Errno(errno)) => (-i64::from(errno)) as u64,
     };
+    // A process killed meanwhile ends here instead of returning.
+    crate::process::syscall_leaving();
 }
 
 /// Numbers below this are remembered one bit each; higher ones share the last bit.
