@@ -36,6 +36,7 @@
 
 use super::paging::{MapError, TableFrames, Translation};
 use super::{frames, phys_to_virt};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
@@ -44,6 +45,14 @@ use x86_64::{PhysAddr, VirtAddr};
 
 /// The first address above the lower half.
 pub const LOWER_HALF_END: u64 = 0x0000_8000_0000_0000;
+
+/// How many address spaces exist (for leak checks).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many address spaces exist now.
+pub fn live_count() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 /// A process's page tables (see the module docs).
 pub struct AddressSpace {
@@ -67,6 +76,7 @@ impl AddressSpace {
         for slot in 256..512 {
             own[slot] = kernel[slot].clone();
         }
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Ok(AddressSpace { pml4 })
     }
 
@@ -128,6 +138,7 @@ impl Drop for AddressSpace {
         // SAFETY: we own the lower-half tables; nothing runs in this space.
         unsafe { free_tables(self.pml4, 4, 0..256) };
         frames::free(self.pml4).expect("the PML4 came from frames");
+        LIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

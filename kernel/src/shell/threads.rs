@@ -106,13 +106,14 @@ pub fn kill(args: &[&str]) -> Result {
         )));
     };
     // A process first: its memory must go with it.
-    if let Ok(pid) = u32::try_from(number).map(process::Pid) {
-        if process::list().iter().any(|p| p.pid == pid) {
-            process::signal::kill(pid, u64::from(process::signal::SIGKILL))
-                .map_err(|e| Error::Text(format!("process {number}: {e:?}")))?;
-            println!("process {number} killed");
-            return Ok(());
-        }
+    let pid = u32::try_from(number).map(process::Pid);
+    if let Ok(pid) = pid
+        && process::list().iter().any(|p| p.pid == pid)
+    {
+        process::signal::kill(pid, u64::from(process::signal::SIGKILL))
+            .map_err(|e| Error::Text(format!("process {number}: {e:?}")))?;
+        println!("process {number} killed");
+        return Ok(());
     }
     if let Some(pid) = process::signal::kill_thread_process(thread::ThreadId(number)) {
         println!(
