@@ -102,7 +102,7 @@ pub fn kill(args: &[&str]) -> Result {
     };
     let Ok(number) = id.parse::<u64>() else {
         return Err(Error::Text(format!(
-            "`{id}` is not a process or thread number (see `ps`)"
+            "`{id}` is not a thread or process number (see `ps`)"
         )));
     };
     // A process first: its memory must go with it.
