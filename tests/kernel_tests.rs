@@ -205,6 +205,33 @@ fn userfiles_pass_under_uefi() {
     userfiles_pass(Firmware::Uefi);
 }
 
+/// Processes (`kernel/tests/processes.rs`): besides every test passing, the
+/// programs that `execve` started printed, and the bad programs were
+/// reported in one line each.
+fn processes_pass(firmware: Firmware) {
+    let run = expect_all_pass("processes", firmware, 8);
+    // vfork+exec and clone+exec, in 21 runs of `execs`.
+    assert_eq!(run.serial.matches("hello from exec").count(), 42);
+    for line in [
+        "process bad killed by SIGFPE: divide error",
+        "process bad killed by SIGSEGV: page fault",
+        "process bad killed by SIGSEGV: general protection fault",
+        "syscall: unknown system call 777: -ENOSYS",
+    ] {
+        assert!(run.serial.contains(line), "no `{line}` in:\n{}", run.serial);
+    }
+}
+
+#[test]
+fn processes_pass_under_bios() {
+    processes_pass(Firmware::Bios);
+}
+
+#[test]
+fn processes_pass_under_uefi() {
+    processes_pass(Firmware::Uefi);
+}
+
 /// The number after `key` in `text` (`"frames usable 123 ..."` -> 123).
 fn number_after(text: &str, key: &str) -> u64 {
     let rest = &text[text

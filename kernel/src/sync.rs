@@ -31,6 +31,11 @@ impl<T> IrqMutex<T> {
         }
     }
 
+    /// The data, out of a lock that nobody else can reach any more.
+    pub fn into_inner(self) -> T {
+        self.inner.into_inner()
+    }
+
     /// Disables interrupts, then takes the lock.
     pub fn lock(&self) -> IrqMutexGuard<'_, T> {
         let were_enabled = interrupts::are_enabled();

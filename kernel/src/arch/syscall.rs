@@ -193,6 +193,27 @@ extern "C" fn syscall_entry() {
     )
 }
 
+/// Returns to ring 3 with every register as `frame` says (a forked child's
+/// first way into user mode: the parent's registers). Never returns.
+///
+/// # Safety
+///
+/// As for [`enter_user`]; and `frame` is a ring-3 frame: user CS and SS,
+/// a canonical user RIP, RFLAGS with interrupts on and IOPL 0.
+#[unsafe(naked)]
+pub unsafe extern "C" fn return_to_user(frame: *const InterruptFrame) -> ! {
+    naked_asm!(
+        // As in `enter_user`: no interrupt from here to `iretq`. The frame
+        // is on this thread's stack, below which nothing lives any more.
+        "cli",
+        "mov rsp, rdi",
+        pop_registers!(),
+        "add rsp, 16", // vector and error code
+        "swapgs",
+        "iretq",
+    )
+}
+
 /// Starts running ring-3 code at `rip` with stack pointer `rsp`. Never returns:
 /// the thread comes back into the kernel only through interrupts, exceptions
 /// and `syscall`, and ends from there.

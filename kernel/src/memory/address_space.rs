@@ -30,10 +30,13 @@
 //! bootloader's (its identity-mapped pieces stay in the kernel's own PML4).
 //!
 //! Dropping an [`AddressSpace`] frees every page and page table of its lower
-//! half and the PML4 itself. It must not be the active one then.
+//! half and the PML4 itself. It must not be the active one then. (A page
+//! shared with another space after `fork` is freed with its last mapping,
+//! see `sharing` and `copy_on_write`.)
 
 use super::paging::{MapError, TableFrames, Translation};
 use super::{frames, phys_to_virt};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
@@ -43,13 +46,21 @@ use x86_64::{PhysAddr, VirtAddr};
 /// The first address above the lower half.
 pub const LOWER_HALF_END: u64 = 0x0000_8000_0000_0000;
 
+/// How many address spaces exist (for leak checks).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many address spaces exist now.
+pub fn live_count() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
 /// A process's page tables (see the module docs).
 pub struct AddressSpace {
     pml4: PhysFrame,
 }
 
 /// The page table in `frame`, through the physical-memory window.
-fn table(frame: PhysFrame) -> *mut PageTable {
+pub(super) fn table(frame: PhysFrame) -> *mut PageTable {
     phys_to_virt(frame.start_address()).as_mut_ptr()
 }
 
@@ -65,6 +76,7 @@ impl AddressSpace {
         for slot in 256..512 {
             own[slot] = kernel[slot].clone();
         }
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Ok(AddressSpace { pml4 })
     }
 
@@ -126,6 +138,7 @@ impl Drop for AddressSpace {
         // SAFETY: we own the lower-half tables; nothing runs in this space.
         unsafe { free_tables(self.pml4, 4, 0..256) };
         frames::free(self.pml4).expect("the PML4 came from frames");
+        LIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -146,8 +159,12 @@ unsafe fn free_tables(frame: PhysFrame, level: u8, range: core::ops::Range<usize
         if level > 1 {
             // SAFETY: as for this call (no huge pages are made in the lower half).
             unsafe { free_tables(below, level - 1, 0..512) };
+            frames::free(below).expect("page tables came from frames");
+        } else {
+            // A page may be shared with another address space (`fork`):
+            // its frame goes with its last mapping.
+            super::sharing::release(below);
         }
-        frames::free(below).expect("user pages and tables came from frames");
         entry.set_unused();
     }
 }

@@ -24,10 +24,12 @@
 //! checks that our slots are free.
 
 pub mod address_space;
+pub mod copy_on_write;
 pub mod frames;
 pub mod hardening;
 pub mod heap;
 pub mod paging;
+pub mod sharing;
 pub mod stack;
 pub mod user_pages;
 

@@ -10,9 +10,8 @@
 //! calling process's (the record of the running thread). A kernel thread
 //! has none: every descriptor is `EBADF` there.
 
-use super::PROCESSES;
+use super::table;
 use crate::fs::file::OpenFile;
-use crate::tasks::thread;
 use alloc::sync::Arc;
 use files::Errno;
 use linux_raw_sys::errno::EBADF;
@@ -21,9 +20,7 @@ pub use crate::fs::table::{FileTable, MAX_FILES};
 
 /// Runs `f` on the calling process's table (`EBADF` for a kernel thread).
 fn with_table<R>(f: impl FnOnce(&mut FileTable) -> Result<R, Errno>) -> Result<R, Errno> {
-    let mut processes = PROCESSES.lock();
-    let process = processes.get_mut(&thread::current()).ok_or(EBADF)?;
-    f(&mut process.files)
+    table::with_current(|_, process| f(&mut process.files)).unwrap_or(Err(EBADF))
 }
 
 /// The file that descriptor `fd` of the calling process stands for. (The

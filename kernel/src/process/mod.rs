@@ -31,19 +31,31 @@
 //! ```
 //!
 //! Each process has a table of open files (`files`): the console on 0-2,
-//! and the ramdisk files it opens.
-//! Each process's memory besides its page tables (regions, heap break) is
-//! one [`memory::UserMemory`]; pages are filled in on demand (see
-//! `memory.rs`), so a fault in ring 3 first goes to [`on_user_fault`],
-//! which ends the process only if the fault cannot be resolved.
+//! and the ramdisk files it opens. Its memory is one [`Memory`]: the page
+//! tables and, beside them, the map of its regions and its heap break
+//! ([`memory::UserMemory`]). Pages are filled in on demand (see
+//! `memory.rs`), so a fault in ring 3 first goes to [`on_user_fault`], which
+//! ends the process only if the fault cannot be resolved.
 //!
-//! Not handled yet: `kill` on a process's thread ends the thread but leaves
-//! its address space allocated.
+//! Each process also has a pid, a parent and each process also has a pid, a parent and
+//! children (`table.rs`, on `crates/ptable`), and can `fork` (`fork.rs`),
+//! `execve` (`exec.rs`), `wait4` for its children (`wait.rs`) and be
+//! killed (`signal.rs`). A process ends in one place, [`finish`]: its
+//! address space goes, it becomes a zombie for its parent, its children are
+//! re-parented, and waiting parents are woken. See docs/user-mode.md.
 
+pub mod exec;
 pub mod files;
-pub mod info;
+pub mod fork;
 pub mod memory;
+pub mod programs;
+pub mod signal;
 pub mod signals;
+mod table;
+pub mod wait;
+
+pub use ptable::{Pid, WaitStatus};
+pub use table::{MAX_PROCESSES, ProcessInfo, current_pid, list, parent_of, set_user_writer};
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
@@ -52,12 +64,13 @@ use crate::memory::phys_to_virt;
 use crate::println;
 use crate::sync::IrqMutex;
 use crate::tasks::scheduler;
-use crate::tasks::thread::{self, JoinHandle, SpawnError, ThreadId};
-use alloc::collections::BTreeMap;
+use crate::tasks::thread::{self, JoinHandle, SpawnError};
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use core::fmt;
 use fault::Fault;
 use memory::UserMemory;
+use table::PROCESSES;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
 
@@ -86,6 +99,8 @@ pub enum Error {
     /// Arguments and environment do not fit on the stack (`-E2BIG`, `-EINVAL`).
     BadArguments(ustack::Error),
     Spawn(SpawnError),
+    /// The process table is full (`-EAGAIN`).
+    TooMany,
 }
 
 impl fmt::Display for Error {
@@ -96,29 +111,86 @@ impl fmt::Display for Error {
             Error::Spawn(e) => write!(f, "{e}"),
             Error::NotExecutable(e) => write!(f, "cannot execute: {e}"),
             Error::BadArguments(e) => write!(f, "{e}"),
+            Error::TooMany => f.write_str("too many processes"),
         }
     }
 }
 
-/// What a running process owns.
-struct Process {
-    name: String,
-    space: AddressSpace,
-    /// Its regions and heap (see `memory.rs`).
-    memory: UserMemory,
-    /// What it asked of signals (recorded, not delivered yet).
-    signals: signals::Signals,
-    /// Where it starts: the entry point and the initial stack pointer.
-    entry: u64,
-    rsp: u64,
-    /// How it ends, once it does: `128 + signal` after a fault.
-    signal: u8,
-    /// Its open files, by descriptor.
-    files: crate::fs::table::FileTable,
+/// Where a process's thread enters ring 3 for the first time.
+#[derive(Clone)]
+enum Start {
+    /// A new program: its entry point and initial stack pointer, every
+    /// register zero.
+    Fresh { entry: u64, rsp: u64 },
+    /// A forked child: the parent's registers at its `fork` (with `rax` 0),
+    /// its FS base, and where to store its pid first (`CLONE_CHILD_SETTID`).
+    Forked {
+        frame: InterruptFrame,
+        fs_base: u64,
+        set_tid: Option<u64>,
+    },
 }
 
-/// The processes, by the thread that runs each.
-static PROCESSES: IrqMutex<BTreeMap<ThreadId, Process>> = IrqMutex::new(BTreeMap::new());
+/// A process's memory: its page tables and the map of its regions, which
+/// change together (one lock for both).
+pub struct Memory {
+    pub space: AddressSpace,
+    pub map: UserMemory,
+}
+
+/// A process's memory as processes hold it: a `vfork` child shares its
+/// parent's until it execs or ends.
+pub type SharedMemory = Arc<IrqMutex<Memory>>;
+
+/// What the kernel keeps for a process (inside its `ptable` entry).
+struct Process {
+    name: String,
+    /// The thread that runs it (`None` for a moment while it is made).
+    thread: Option<thread::ThreadId>,
+    /// Its memory; shared with a `vfork` child until that child execs or
+    /// exits. `None` once it has ended.
+    space: Option<SharedMemory>,
+    /// Its open files, by descriptor.
+    files: crate::fs::table::FileTable,
+    /// What it asked of signals (recorded, not delivered yet).
+    signals: signals::Signals,
+    /// Taken by the thread when it starts.
+    start: Option<Start>,
+    /// The thread is in kernel code that may hold resources (a system call,
+    /// the end after a fault): a kill is left in `kill` for it to act on at
+    /// its next way out, instead of ending the thread from outside.
+    in_kernel: bool,
+    /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
+    kill: Option<u8>,
+    /// Other signals sent to it, one bit each (bit n-1 for signal n); kept
+    /// for the signals chapter, which will deliver them.
+    pending: u64,
+    /// The signal of the CPU fault that ends it.
+    fault_signal: u8,
+    /// Where to store 0 when it ends (`CLONE_CHILD_CLEARTID`, `set_tid_address`).
+    clear_child_tid: u64,
+    /// Its parent waits in `vfork` until this goes false (exec or end).
+    vfork_hold: bool,
+}
+
+impl Process {
+    fn new(name: &str, space: SharedMemory, start: Start) -> Process {
+        Process {
+            name: name.to_string(),
+            thread: None,
+            space: Some(space),
+            files: crate::fs::table::console_table(),
+            signals: signals::Signals::default(),
+            start: Some(start),
+            in_kernel: false,
+            kill: None,
+            pending: 0,
+            fault_signal: 0,
+            clear_child_tid: 0,
+            vfork_hold: false,
+        }
+    }
+}
 
 /// Runs `code` (position-independent machine code, entered at its first byte)
 /// in ring 3, in a new address space and a new thread named `name`. Its
@@ -130,12 +202,16 @@ pub fn spawn_flat(name: &str, code: &[u8]) -> Result<JoinHandle<()>, Error> {
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     load_flat(&mut space, code)?;
     let code_end = CODE_ADDRESS + (code.len() as u64).div_ceil(PAGE) * PAGE;
-    let mut memory = UserMemory::new(code_end);
+    let mut map = UserMemory::new(code_end);
     let read_execute = vmas::Rights::from_prot(5);
-    memory
-        .add_program(CODE_ADDRESS, code_end, read_execute)
+    map.add_program(CODE_ADDRESS, code_end, read_execute)
         .map_err(|_| Error::OutOfMemory)?;
-    start_thread(name, space, memory, CODE_ADDRESS, STACK_TOP)
+    let start = Start::Fresh {
+        entry: CODE_ADDRESS,
+        rsp: STACK_TOP,
+    };
+    let process = Process::new(name, share(Memory { space, map }), start);
+    start_thread(name, process, None).map(|(_, handle)| handle)
 }
 
 /// Runs the static ELF program `file` with arguments `args` (`args[0]` is
@@ -147,6 +223,19 @@ pub fn spawn_elf(
     args: &[&[u8]],
     env: &[&[u8]],
 ) -> Result<JoinHandle<()>, Error> {
+    let (memory, entry, rsp) = load_elf(file, args, env)?;
+    let process = Process::new(name, share(memory), Start::Fresh { entry, rsp });
+    start_thread(name, process, None).map(|(_, handle)| handle)
+}
+
+/// `memory` under its lock, to be held by processes.
+fn share(memory: Memory) -> SharedMemory {
+    Arc::new(IrqMutex::new(memory))
+}
+
+/// A new memory with the static ELF program `file` loaded and its initial
+/// stack built; and the entry point and initial stack pointer.
+fn load_elf(file: &[u8], args: &[&[u8]], env: &[&[u8]]) -> Result<(Memory, u64, u64), Error> {
     let plan = uelf::plan(file, PIE_BIAS).map_err(Error::NotExecutable)?;
     let mut space = AddressSpace::new().map_err(|_| Error::OutOfMemory)?;
     let mut program_end = 0;
@@ -154,7 +243,7 @@ pub fn spawn_elf(
         load_segment(&mut space, file, segment)?;
         program_end = program_end.max(segment.pages().1);
     }
-    let mut memory = UserMemory::new(program_end);
+    let mut map = UserMemory::new(program_end);
     for segment in plan.segments() {
         let (start, end) = segment.pages();
         let rights = vmas::Rights {
@@ -163,8 +252,7 @@ pub fn spawn_elf(
             execute: segment.access.execute,
         };
         // (A segment over the stack's range is refused here.)
-        memory
-            .add_program(start, end, rights)
+        map.add_program(start, end, rights)
             .map_err(|_| Error::OutOfMemory)?;
     }
     let aux = ustack::Aux {
@@ -188,7 +276,7 @@ pub fn spawn_elf(
     )
     .map_err(Error::BadArguments)?;
     map_stack(&mut space, &stack)?;
-    start_thread(name, space, memory, plan.entry, layout.rsp)
+    Ok((Memory { space, map }, plan.entry, layout.rsp))
 }
 
 /// Maps the pages of one planned segment with its rights and copies its
@@ -250,51 +338,79 @@ fn random_bytes() -> [u8; 16] {
     bytes
 }
 
-/// Starts the thread that runs a loaded address space.
+/// Adds `process` to the table (a child of `parent`, or the kernel's) and
+/// starts the thread that runs it; returns its pid and the thread's handle
+/// (whose `join` gives the shell's status number: code, or 128 + signal).
 fn start_thread(
     name: &str,
-    space: AddressSpace,
-    memory: UserMemory,
-    entry: u64,
-    rsp: u64,
-) -> Result<JoinHandle<()>, Error> {
-    let process = Process {
-        name: name.to_string(),
-        space,
-        memory,
-        signals: signals::Signals::default(),
-        entry,
-        rsp,
-        signal: 0,
-        files: crate::fs::table::console_table(),
+    process: Process,
+    parent: Option<Pid>,
+) -> Result<(Pid, JoinHandle<()>), Error> {
+    let created = {
+        let mut processes = PROCESSES.lock();
+        // A killed parent makes no more children on its way out (a fork
+        // bomb is stopped by killing each process once).
+        let parent_killed = parent
+            .and_then(|p| processes.table.get(p))
+            .is_some_and(|e| e.data.kill.is_some());
+        if processes.table.is_full() || parent_killed {
+            None
+        } else {
+            processes.table.create(parent, process).ok()
+        }
     };
-    let handle = thread::spawn(name, || -> () { start() }).map_err(Error::Spawn)?;
-    PROCESSES.lock().insert(handle.id(), process);
-    Ok(handle)
+    // (A refused record is dropped here, outside the lock.)
+    let pid = created.ok_or(Error::TooMany)?;
+    match thread::spawn(name, move || -> () { start(pid) }) {
+        Ok(handle) => {
+            table::set_thread(pid, handle.id());
+            Ok((pid, handle))
+        }
+        Err(e) => {
+            let record = PROCESSES.lock().table.discard(pid);
+            drop(record); // (its address space, outside the lock)
+            Err(Error::Spawn(e))
+        }
+    }
 }
 
 /// The first thing a process's thread does: load its address space, enter ring 3.
-fn start() -> ! {
-    let me = thread::current();
-    // The record is added right after the thread is made; wait for it.
-    let (root, entry, rsp) = loop {
+fn start(pid: Pid) -> ! {
+    // The thread is noted in the record right after it is made; wait for it.
+    let (root, start) = loop {
         // (The lock must be released before yielding: bind the result first.
         // A lock held across the yield stopped the spawner from inserting.)
-        let found = PROCESSES
-            .lock()
-            .get(&me)
-            .map(|p| (p.space.root(), p.entry, p.rsp));
+        let found = PROCESSES.lock().table.get_mut(pid).and_then(|e| {
+            let p = &mut e.data;
+            p.thread?;
+            let root = p.space.as_ref()?.lock().space.root();
+            Some((root, p.start.take()?, p.kill))
+        });
         match found {
-            Some(found) => break found,
+            Some((_, _, Some(signal))) => finish(WaitStatus::Signaled {
+                signal,
+                core: false,
+            }),
+            Some((root, start, None)) => break (root, start),
             None => thread::yield_now(),
         }
     };
     scheduler::set_address_space(Some(root));
+    // FPU/SSE registers and FS/GS bases from now on saved and restored at
+    // every switch, starting clean (a forked child then sets its FS base).
     scheduler::start_user_state();
-    // SAFETY: this thread's kernel stack is in the TSS (the scheduler put it
-    // there when it switched here), its address space is loaded, and the
-    // entry and stack are in the lower half (user pages the loader mapped).
-    unsafe { syscall::enter_user(entry, rsp) }
+    match start {
+        // SAFETY: this thread's kernel stack is in the TSS (the scheduler put
+        // it there when it switched here), its address space is loaded, and
+        // the entry and stack are in the lower half (user pages the loader
+        // mapped).
+        Start::Fresh { entry, rsp } => unsafe { syscall::enter_user(entry, rsp) },
+        Start::Forked {
+            frame,
+            fs_base,
+            set_tid,
+        } => fork::enter_child(pid, frame, fs_base, set_tid),
+    }
 }
 
 /// Maps code and stack pages for a flat program.
@@ -318,33 +434,66 @@ fn load_flat(space: &mut AddressSpace, code: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Ends the running thread's process: back to the kernel's address space,
-/// then its memory is freed. Returns its record's signal (0 if none).
-fn end_current() -> u8 {
-    scheduler::set_address_space(None);
-    let process = PROCESSES.lock().remove(&thread::current());
-    process.map(|p| p.signal).unwrap_or(0)
-}
-
 /// Ends the calling process with `status` (the `exit` system call).
 pub fn exit(status: u8) -> ! {
-    end_current();
-    thread::exit(i64::from(status))
+    finish(WaitStatus::Exited(status))
 }
 
-/// Runs `f` on the calling thread's process's address space and memory
-/// (`None` if the thread runs no process).
+/// Ends the calling process: stores 0 at its `clear_child_tid` address,
+/// leaves its address space, ends it in the table (see [`end`]) and ends
+/// its thread with the shell's number for `status`.
+fn finish(status: WaitStatus) -> ! {
+    let clear = table::with_current(|_, p| core::mem::take(&mut p.clear_child_tid));
+    if let Some(address) = clear.filter(|&a| a != 0) {
+        table::write_user(address, &0u32.to_le_bytes());
+    }
+    scheduler::set_address_space(None);
+    if let Some(pid) = current_pid() {
+        end(pid, status);
+    }
+    thread::exit(status.shell_code())
+}
+
+/// Ends process `pid` in the table with `status`: its memory is freed (or
+/// its share of it given up), it becomes a zombie for its parent (or goes
+/// at once), its children are re-parented, and every waiting parent looks
+/// again. Its thread must not run in its address space any more (it has
+/// ended or left it).
+fn end(pid: Pid, status: WaitStatus) {
+    let (space, gone) = {
+        let mut processes = PROCESSES.lock();
+        let Some(entry) = processes.table.get_mut(pid) else {
+            return;
+        };
+        let space = entry.data.space.take();
+        entry.data.vfork_hold = false;
+        if let Some(thread) = entry.data.thread {
+            processes.by_thread.remove(&thread);
+        }
+        let gone = processes.table.exit(pid, status);
+        (space, gone)
+    };
+    // Dropped outside the lock: freeing frames takes other locks.
+    if let Some(space) = space {
+        table::release_space(space);
+    }
+    drop(gone);
+    wait::notify();
+}
+
+/// Runs `f` on the calling thread's process's page tables and memory map
+/// (`None` if the thread runs no process). The process table is not locked
+/// meanwhile, only the process's memory.
 pub(crate) fn with_memory<R>(f: impl FnOnce(&mut AddressSpace, &mut UserMemory) -> R) -> Option<R> {
-    let me = thread::current();
-    let mut processes = PROCESSES.lock();
-    let process = processes.get_mut(&me)?;
-    Some(f(&mut process.space, &mut process.memory))
+    let shared = table::with_current(|_, p| p.space.clone())??;
+    let mut memory = shared.lock();
+    let Memory { space, map } = &mut *memory;
+    Some(f(space, map))
 }
 
 /// Runs `f` on the calling thread's process's signal record.
 pub(crate) fn with_signals<R>(f: impl FnOnce(&mut signals::Signals) -> R) -> Option<R> {
-    let me = thread::current();
-    PROCESSES.lock().get_mut(&me).map(|p| f(&mut p.signals))
+    table::with_current(|_, p| f(&mut p.signals))
 }
 
 /// Fills in the calling process's page at `address` for `access` if its
@@ -354,17 +503,22 @@ pub fn fault_in(address: u64, access: vmas::Access) -> Result<(), memory::Refusa
         .unwrap_or(Err(memory::Refusal::Unmapped))
 }
 
-/// A fault in ring 3 (else returns false at once): a page fault that the
-/// process's regions allow gets its page and the program goes on; any
-/// other fault ends the process ([`end_after_fault`]). Returns true.
+/// A fault in ring 3 (else returns false at once): a write to a
+/// copy-on-write page gets a private copy, a page fault that the process's
+/// regions allow gets its page, and the program goes on; any other fault
+/// ends the process ([`end_after_fault`]). Returns true.
 pub fn on_user_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     if frame.cs & 3 != 3 {
         return false;
     }
     let mut why = None;
     if fault.vector == fault::vector::PAGE_FAULT {
-        let access = memory::access_of(fault::PageFaultCode(fault.error_code));
-        match fault_in(fault.cr2, access) {
+        let code = fault::PageFaultCode(fault.error_code);
+        let address = VirtAddr::new_truncate(fault.cr2);
+        if code.write() && crate::memory::copy_on_write::resolve_write_fault(address) {
+            return true; // the write is retried, now on a private copy
+        }
+        match fault_in(fault.cr2, memory::access_of(code)) {
             Ok(()) => return true,
             Err(refusal) => why = Some(refusal),
         }
@@ -384,8 +538,9 @@ pub fn end_after_fault(
         Some(memory::Refusal::OutOfMemory) => (9, "SIGKILL"),
         _ => signal_for(fault.vector),
     };
-    let name = PROCESSES.lock().get_mut(&thread::current()).map(|p| {
-        p.signal = signal;
+    let name = table::with_current(|_, p| {
+        p.fault_signal = signal;
+        p.in_kernel = true;
         p.name.clone()
     });
     println!(
@@ -430,8 +585,37 @@ fn signal_for(vector: u8) -> (u8, &'static str) {
     }
 }
 
-/// Where a killed process's thread continues in ring 0: it ends.
+/// Where a killed process's thread continues in ring 0: it ends. (A CPU
+/// fault's signal dumps core by default, which the status word says;
+/// SIGKILL, for memory that ran out, does not.)
 extern "C" fn killed() -> ! {
-    let signal = end_current();
-    thread::exit(128 + i64::from(signal))
+    let signal = table::with_current(|_, p| p.fault_signal).unwrap_or(11);
+    let core = signal != 9;
+    finish(WaitStatus::Signaled { signal, core })
+}
+
+/// Where 0 is stored when the calling process ends (`set_tid_address`).
+pub fn set_clear_child_tid(address: u64) {
+    table::with_current(|_, p| p.clear_child_tid = address);
+}
+
+/// Called by the system-call path on entry: the thread is in the kernel
+/// (see `Process::in_kernel`).
+pub fn syscall_entered() {
+    table::with_current(|_, p| p.in_kernel = true);
+}
+
+/// Called by the system-call path on the way back to ring 3: ends the
+/// process here if it was killed meanwhile.
+pub fn syscall_leaving() {
+    let kill = table::with_current(|_, p| {
+        p.in_kernel = false;
+        p.kill
+    });
+    if let Some(Some(signal)) = kill {
+        finish(WaitStatus::Signaled {
+            signal,
+            core: false,
+        });
+    }
 }

@@ -68,6 +68,26 @@ pub struct Signals {
     pub alt_stack: AltStack,
 }
 
+impl Signals {
+    /// What survives `execve`: handlers are gone with the old program, so a
+    /// handled signal goes back to its default action; an ignored one
+    /// (`SIG_IGN`, handler 1) stays ignored, and the mask stays. The
+    /// alternate stack was in the old memory: none.
+    pub fn after_exec(&self) -> Signals {
+        const IGNORE: u64 = 1;
+        let mut next = Signals {
+            blocked: self.blocked,
+            ..Signals::default()
+        };
+        for (new, old) in next.actions.iter_mut().zip(&self.actions) {
+            if old.handler == IGNORE {
+                new.handler = IGNORE;
+            }
+        }
+        next
+    }
+}
+
 impl Default for Signals {
     fn default() -> Signals {
         Signals {

@@ -88,7 +88,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "kill",
-        summary: "kill ID: end thread ID (see `ps`)",
+        summary: "kill ID: end process ID, or else kernel thread ID (see `ps`)",
         run: kill,
     },
     Command {

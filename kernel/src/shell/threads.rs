@@ -1,13 +1,16 @@
 //! The shell's thread commands: `ps`, `spawn`, `kill` and `taskbench`.
 //!
-//! They are thin: `ps` prints `thread::list()`, `spawn` starts the threads of
-//! `tasks::demo`, `kill` calls `thread::kill`, and `taskbench` prints the
+//! They are thin: `ps` prints `thread::list()` and then `process::list()`,
+//! `spawn` starts the threads of `tasks::demo`, `kill` ends a process (by
+//! pid, through `process::signal`, so its memory is freed) or a kernel
+//! thread (`thread::kill`), and `taskbench` prints the
 //! figures of `bench::tasks`. What they show is explained in `docs/tasks.md`
 //! ("In the shell").
 
 use super::error::{Error, Result, no_args};
 use crate::bench::tasks as bench;
 use crate::println;
+use crate::process;
 use crate::tasks::demo;
 use crate::tasks::thread::{self, ThreadInfo};
 use crate::time;
@@ -37,13 +40,29 @@ pub fn ps(args: &[&str]) -> Result {
             stack
         );
     }
-    let processes = crate::process::info::list();
+    let processes = process::list();
     if !processes.is_empty() {
         println!();
-        println!("{:>4}  {:<16} {:>10}", "ID", "PROCESS", "OPEN FILES");
-        for p in processes {
-            println!("{:>4}  {:<16} {:>10}", p.thread.0, p.name, p.open_files);
-        }
+        println!(
+            "{:>4}  {:>6}  {:<16} {:<15} {:>6} {:>6}",
+            "PID", "PARENT", "NAME", "STATE", "THREAD", "FILES"
+        );
+    }
+    for p in processes {
+        let state = match p.zombie {
+            None => String::from("alive"),
+            Some(status) => format!("zombie ({})", status.shell_code()),
+        };
+        println!(
+            "{:>4}  {:>6}  {:<16} {:<15} {:>6} {:>6}",
+            p.pid.0,
+            p.parent
+                .map_or(String::from("kernel"), |pid| format!("{}", pid.0)),
+            p.name,
+            state,
+            p.thread.map_or(String::from("-"), |t| format!("{}", t.0)),
+            p.open_files,
+        );
     }
     Ok(())
 }
@@ -79,15 +98,32 @@ pub fn spawn(args: &[&str]) -> Result {
 }
 
 pub fn kill(args: &[&str]) -> Result {
-    const USAGE: &str = "kill ID (a thread number from `ps`)";
+    const USAGE: &str = "kill ID (a process's PID, or a kernel thread's ID, from `ps`)";
     let [id] = args else {
         return Err(Error::Usage(USAGE));
     };
     let Ok(number) = id.parse::<u64>() else {
         return Err(Error::Text(format!(
-            "`{id}` is not a thread number (see `ps`)"
+            "`{id}` is not a thread or process number (see `ps`)"
         )));
     };
+    // A process first: its memory must go with it.
+    let pid = u32::try_from(number).map(process::Pid);
+    if let Ok(pid) = pid
+        && process::list().iter().any(|p| p.pid == pid)
+    {
+        process::signal::kill(pid, u64::from(process::signal::SIGKILL))
+            .map_err(|e| Error::Text(format!("process {number}: {e:?}")))?;
+        println!("process {number} killed");
+        return Ok(());
+    }
+    if let Some(pid) = process::signal::kill_thread_process(thread::ThreadId(number)) {
+        println!(
+            "thread {number} ran process {}; the process was killed",
+            pid.0
+        );
+        return Ok(());
+    }
     thread::kill(thread::ThreadId(number))
         .map_err(|e| Error::Text(format!("thread {number}: {e}")))?;
     println!("thread {number} killed");

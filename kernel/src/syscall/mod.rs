@@ -25,6 +25,7 @@ mod poll;
 mod random;
 mod setup;
 mod time;
+mod process;
 pub mod user_memory;
 pub mod user_string;
 
@@ -70,17 +71,22 @@ const TABLE: &[(u64, &str, Call)] = &[
     (20, "writev", io::writev),
     (24, "sched_yield", time::sched_yield),
     (35, "nanosleep", time::nanosleep),
+    (39, "getpid", process::getpid),
     (60, "exit", exit::exit),
+    (61, "wait4", process::wait4),
+    (62, "kill", process::kill),
     (63, "uname", identity::uname),
     (96, "gettimeofday", time::gettimeofday),
     (102, "getuid", identity::root_id),
     (104, "getgid", identity::root_id),
     (107, "geteuid", identity::root_id),
     (108, "getegid", identity::root_id),
+    (110, "getppid", process::getppid),
     (131, "sigaltstack", setup::sigaltstack),
     (158, "arch_prctl", cpu_state::arch_prctl),
+    (186, "gettid", process::gettid),
     (217, "getdents64", files::getdents64),
-    (218, "set_tid_address", setup::set_tid_address),
+    (218, "set_tid_address", process::set_tid_address),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),
@@ -91,9 +97,24 @@ const TABLE: &[(u64, &str, Call)] = &[
     (318, "getrandom", random::getrandom),
 ];
 
+type FrameCall = fn(&mut InterruptFrame) -> Result<u64, Errno>;
+
+/// The calls that need the whole saved frame, because they decide where a
+/// program goes on: a forked child starts from a copy of it, `execve`
+/// rewrites it. Number, name, function.
+const FRAME_TABLE: &[(u64, &str, FrameCall)] = &[
+    (56, "clone", process::clone),
+    (57, "fork", process::fork),
+    (58, "vfork", process::vfork),
+    (59, "execve", process::execve),
+];
+
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.
 pub fn init() {
     syscall::set_handler(handle);
+    crate::process::set_user_writer(|address, bytes| {
+        user_memory::copy_to_user(address, bytes).is_ok()
+    });
 }
 
 /// Answers the system call saved in `frame` (see the module docs).
@@ -101,17 +122,24 @@ pub fn handle(frame: &mut InterruptFrame) {
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
-    let result = match TABLE.iter().find(|(n, _, _)| *n == frame.rax) {
+    crate::process::syscall_entered();
+    let number = frame.rax;
+    let result = match TABLE.iter().find(|(n, _, _)| *n == number) {
         Some((_, _, call)) => call(&args),
-        None => {
-            report_unknown_once(frame.rax);
-            Err(Errno::ENOSYS)
-        }
+        None => match FRAME_TABLE.iter().find(|(n, _, _)| *n == number) {
+            Some((_, _, call)) => call(frame),
+            None => {
+                report_unknown_once(number);
+                Err(Errno::ENOSYS)
+            }
+        },
     };
     frame.rax = match result {
         Ok(value) => value,
         Err(Errno(errno)) => (-i64::from(errno)) as u64,
     };
+    // A process killed meanwhile ends here instead of returning.
+    crate::process::syscall_leaving();
 }
 
 /// Numbers below this are remembered one bit each; higher ones share the last bit.

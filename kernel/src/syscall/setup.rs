@@ -1,5 +1,5 @@
 //! The calls a program makes at start-up and mostly for their own sake:
-//! `set_tid_address` and the signal set-up
+//! the signal set-up
 //! (`rt_sigaction`, `rt_sigprocmask`, `sigaltstack`), which is recorded in
 //! the process (`process::signals`) and answered as Linux would, though no
 //! signal is delivered to a handler yet.
@@ -18,13 +18,6 @@ const EINVAL: Errno = Errno(errno::EINVAL);
 const SIGSET_SIZE: u64 = 8;
 /// The smallest alternate stack Linux accepts (`MINSIGSTKSZ`).
 const MIN_ALT_STACK: u64 = 2048;
-
-/// `set_tid_address(address)`: returns the thread's id. (The address, where
-/// a thread's exit would write 0 and wake waiters, matters once there are
-/// threads sharing memory; it is not kept yet.)
-pub fn set_tid_address(_args: &Args) -> Result<u64, Errno> {
-    Ok(crate::tasks::thread::current().0)
-}
 
 /// Runs `f` on the calling process's signal record.
 fn with_signals<R>(f: impl FnOnce(&mut signals::Signals) -> R) -> Result<R, Errno> {

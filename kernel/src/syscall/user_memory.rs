@@ -22,6 +22,7 @@
 use super::Errno;
 use crate::arch::syscall::USER_END;
 use crate::memory::address_space::translate_active;
+use crate::memory::copy_on_write;
 use crate::memory::phys_to_virt;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::PageTableFlags as Flags;
@@ -59,7 +60,13 @@ fn for_each_piece(
         let page = match usable(at) {
             Some(page) => page,
             None => {
-                crate::process::fault_in(at, access).map_err(|_| Errno::EFAULT)?;
+                // A copy-on-write page (after `fork`) becomes the caller's
+                // own; an untouched one is filled in, if its region allows.
+                let copied = access == vmas::Access::Write
+                    && copy_on_write::resolve_write_fault(VirtAddr::new(at));
+                if !copied {
+                    crate::process::fault_in(at, access).map_err(|_| Errno::EFAULT)?;
+                }
                 usable(at).ok_or(Errno::EFAULT)?
             }
         };
