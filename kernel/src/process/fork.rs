@@ -54,7 +54,13 @@ pub enum ForkError {
 pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> {
     let (parent, name, space, files, signals) = table::with_current(|pid, p| {
         let files = p.files.clone();
-        (pid, p.name.clone(), p.space.clone(), files, p.signals.clone())
+        (
+            pid,
+            p.name.clone(),
+            p.space.clone(),
+            files,
+            p.signals.clone(),
+        )
     })
     .ok_or(ForkError::NotAProcess)?;
     let space = space.ok_or(ForkError::NotAProcess)?;

@@ -152,8 +152,10 @@ struct Process {
     space: Option<SharedMemory>,
     /// Its open files, by descriptor.
     files: crate::fs::table::FileTable,
-    /// What it asked of signals (recorded, not delivered yet).
-    signals: signals::Signals,
+    /// What it asked of signals (recorded, not delivered yet). Boxed: at
+    /// 2 KiB it would make every move of a record a large copy on the
+    /// kernel stack (debug builds overflowed a 32 KiB stack in `fork`).
+    signals: alloc::boxed::Box<signals::Signals>,
     /// Taken by the thread when it starts.
     start: Option<Start>,
     /// The thread is in kernel code that may hold resources (a system call,
@@ -180,7 +182,7 @@ impl Process {
             thread: None,
             space: Some(space),
             files: crate::fs::table::console_table(),
-            signals: signals::Signals::default(),
+            signals: alloc::boxed::Box::default(),
             start: Some(start),
             in_kernel: false,
             kill: None,

@@ -22,10 +22,10 @@ mod io;
 mod memory;
 pub mod names;
 mod poll;
+mod process;
 mod random;
 mod setup;
 mod time;
-mod process;
 pub mod user_memory;
 pub mod user_string;
 
