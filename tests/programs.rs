@@ -66,11 +66,9 @@ fn programs_in_the_shell_under_uefi() {
     programs_in_the_shell(Firmware::Uefi);
 }
 
-/// `systest` on Kestrel: needs mmap, brk, arch_prctl and FPU state for
-/// Rust's standard library (the `usermem` branch); turn it on when they
-/// are merged.
+/// `systest` on Kestrel, under both firmwares: the same checks that pass
+/// natively on Linux (`tests/systest.rs`) pass here.
 #[test]
-#[ignore = "std programs need usermem's memory calls (mmap, brk, arch_prctl) to run on Kestrel"]
 fn systest_passes_on_kestrel() {
     for firmware in [Firmware::Bios, Firmware::Uefi] {
         let mut at_prompt = boot_to_prompt(firmware, &CaptureOptions::default());
