@@ -56,7 +56,7 @@ impl<S: ConfigSpace> Iterator for Capabilities<'_, S> {
 
     fn next(&mut self) -> Option<Capability> {
         let offset = self.next;
-        if offset < 0x40 || offset % 4 != 0 || self.seen >= MAX_CAPABILITIES {
+        if offset < 0x40 || !offset.is_multiple_of(4) || self.seen >= MAX_CAPABILITIES {
             return None;
         }
         self.seen += 1;

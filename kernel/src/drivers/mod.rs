@@ -2,4 +2,7 @@
 
 pub mod framebuffer;
 pub mod keyboard;
+pub mod pci;
 pub mod serial;
+pub mod virtio_blk;
+pub mod virtio_pci;
