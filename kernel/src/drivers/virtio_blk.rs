@@ -183,6 +183,8 @@ pub struct Disk {
     requests: AtomicU64,
     interrupts: AtomicU64,
     protocol_errors: AtomicU64,
+    /// The most requests that were in the queue at once.
+    peak_in_flight: AtomicUsize,
 }
 
 static DISK: Once<Disk> = Once::new();
@@ -277,6 +279,7 @@ pub fn init(function: &Function) -> Result<&'static Disk, InitError> {
         requests: AtomicU64::new(0),
         interrupts: AtomicU64::new(0),
         protocol_errors: AtomicU64::new(0),
+        peak_in_flight: AtomicUsize::new(0),
     };
     let disk = DISK.call_once(|| disk);
     disk.transport.driver_ok();
@@ -344,7 +347,8 @@ impl Disk {
         };
         q.busy[slot] = true;
         q.slot_of_head[usize::from(head)] = slot as u8;
-        self.free_slots.fetch_sub(1, Ordering::AcqRel);
+        let in_flight = SLOTS - self.free_slots.fetch_sub(1, Ordering::AcqRel) + 1;
+        self.peak_in_flight.fetch_max(in_flight, Ordering::Relaxed);
         self.done[slot].store(false, Ordering::Release);
         let kind = match op {
             Op::Read => blk::TYPE_IN,
@@ -388,6 +392,11 @@ impl Disk {
         self.transport.notify(0);
         self.requests.fetch_add(1, Ordering::Relaxed);
         Ok(Some(Ticket { slot, op, bytes }))
+    }
+
+    /// The most requests that were in the device's queue at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight.load(Ordering::Relaxed)
     }
 
     /// Whether the device has completed `ticket`'s request (an atomic read).

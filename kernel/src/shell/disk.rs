@@ -73,7 +73,10 @@ fn info() -> Result {
         virtio_blk::SLOT_BYTES / 1024,
         d.free_slots()
     );
-    println!("{requests} requests, {interrupts} interrupts, {bad} bad used-ring entries");
+    println!(
+        "{requests} requests (at most {} at once), {interrupts} interrupts, {bad} bad used-ring entries",
+        d.peak_in_flight()
+    );
     Ok(())
 }
 
