@@ -9,7 +9,7 @@ use super::error::{Error, Result};
 use crate::block::{cache, disk};
 use crate::drivers::pci;
 use crate::drivers::virtio_blk;
-use crate::{print, println};
+use crate::{print, println, time};
 use ::pci::{Capabilities, capability, class};
 use alloc::format;
 use alloc::vec;
@@ -17,7 +17,10 @@ use alloc::vec::Vec;
 
 pub fn lspci(args: &[&str]) -> Result {
     super::error::no_args(args, "pci")?;
-    for f in pci::scan() {
+    let started = time::now_ns();
+    let functions = pci::scan();
+    let took_us = (time::now_ns() - started) / 1000;
+    for &f in &functions {
         let h = f.header;
         let caps: Vec<&str> = Capabilities::new(&f.config(), &h)
             .map(|c| capability::name(c.id))
@@ -39,6 +42,7 @@ pub fn lspci(args: &[&str]) -> Result {
         }
         println!();
     }
+    println!("{} functions; the scan took {took_us} us", functions.len());
     Ok(())
 }
 
