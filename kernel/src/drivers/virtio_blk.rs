@@ -405,23 +405,29 @@ impl Disk {
     }
 
     /// Ends a completed request (check [`is_done`](Self::is_done) first):
-    /// for a read, copies the data into `out` (as long as the request);
-    /// frees the slot.
+    /// for a read, copies the data into `out`, which must be exactly as long
+    /// as the request; frees the slot in every case.
     pub fn finish(&self, ticket: Ticket, out: &mut [u8]) -> Result<(), DiskError> {
         assert!(self.is_done(&ticket), "finish before the request completed");
         fence(Ordering::SeqCst);
         let status = Status::from_byte(self.small.at(2048 + ticket.slot).read(0));
-        if status == Status::Ok && ticket.op == Op::Read {
-            let bytes = ticket.bytes.min(out.len());
+        let wrong_length = ticket.op == Op::Read && out.len() != ticket.bytes;
+        if status == Status::Ok && !wrong_length && ticket.op == Op::Read {
             // SAFETY: the device is done with the slot's buffer (its chain
-            // came back), which stays ours until `busy` is cleared below.
+            // came back), which stays ours until `busy` is cleared below;
+            // `out` is `ticket.bytes` long, at most SLOT_BYTES.
             unsafe {
-                core::ptr::copy_nonoverlapping(self.data[ticket.slot].virt, out.as_mut_ptr(), bytes)
+                core::ptr::copy_nonoverlapping(
+                    self.data[ticket.slot].virt,
+                    out.as_mut_ptr(),
+                    ticket.bytes,
+                )
             };
         }
         self.queue.lock().busy[ticket.slot] = false;
         self.free_slots.fetch_add(1, Ordering::AcqRel);
         match status {
+            Status::Ok if wrong_length => Err(DiskError::BadLength(out.len())),
             Status::Ok => Ok(()),
             other => Err(DiskError::Device(other)),
         }
