@@ -39,6 +39,7 @@ options:
                    the rust-src and llvm-tools components)
   --timeout SECS   (test) give up on a test kernel after SECS seconds (default 120)
   --runs N         (bench-boot) boots per configuration (default 5)
+  --disk FILE      attach FILE (a raw image) as a virtio-blk disk
   -h, --help       this text
   -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
                    e.g. `cargo run -- -- -m 2G -smp 2`
@@ -71,6 +72,8 @@ pub struct Cli {
     pub loader: Loader,
     pub timeout_secs: u64,
     pub runs: usize,
+    /// `--disk FILE`: a raw image attached as a virtio-blk disk.
+    pub disk: Option<String>,
     pub qemu_args: Vec<String>,
 }
 
@@ -86,6 +89,7 @@ impl Default for Cli {
             loader: Loader::Kestrel,
             timeout_secs: 120,
             runs: 5,
+            disk: None,
             qemu_args: Vec::new(),
         }
     }
@@ -111,6 +115,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
             "--runs" => cli.runs = number(&arg, args.next())?,
             "--loader" => cli.loader = loader(args.next())?,
+            "--disk" => {
+                cli.disk = Some(
+                    args.next()
+                        .ok_or("`--disk` needs a file (a raw disk image)")?,
+                )
+            }
             "-h" | "--help" => cli.command = Command::Help,
             flag if flag.starts_with('-') => {
                 return Err(format!(
@@ -309,6 +319,19 @@ mod tests {
         assert!(parse_str("test --both --loader bootloader-crate").is_ok());
         assert!(parse_str("--loader grub").unwrap_err().contains("`grub`"));
         assert!(parse_str("--loader").unwrap_err().contains("needs a name"));
+    }
+
+    #[test]
+    fn disk_takes_a_file() {
+        assert_eq!(
+            parse_str("--disk d.img --headless")
+                .unwrap()
+                .disk
+                .as_deref(),
+            Some("d.img")
+        );
+        assert_eq!(parse_str("").unwrap().disk, None);
+        assert!(parse_str("--disk").unwrap_err().contains("needs a file"));
     }
 
     #[test]

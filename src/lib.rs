@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod builder;
 pub mod cli;
+pub mod disk;
 pub mod events;
 pub mod image;
 pub mod inspect;

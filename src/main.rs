@@ -6,10 +6,10 @@ use kestrel::builder::{KernelTargets, Profile};
 use kestrel::cli::{self, Cli, Command};
 use kestrel::events::Watcher;
 use kestrel::outcome::{Outcome, unasked_triple_fault};
-use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch};
+use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch, tempdir::TempDir};
 use kestrel::qmp::Qmp;
 use kestrel::{
-    Built, CaptureOptions, bench, build_with, image_for, inspect, screenshot, setup, testlog,
+    Built, CaptureOptions, bench, build_with, disk, image_for, inspect, screenshot, setup, testlog,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -92,6 +92,13 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
     let (scratch, ovmf) = kestrel::scratch_for(cli.firmware)?;
     let window = !cli.headless && has_display();
     let watch = Watch::in_dir(scratch.path());
+    let mut extra = Vec::new();
+    if let Some(file) = &cli.disk {
+        let file = std::path::Path::new(file);
+        disk::check(file)?;
+        extra.extend(disk::qemu_args(file));
+    }
+    extra.extend(cli.qemu_args.iter().cloned());
     let boot = Boot {
         firmware: cli.firmware,
         image: image_for(&kernel.images, cli.firmware).to_path_buf(),
@@ -101,7 +108,7 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
         gdb: cli.gdb,
         qmp: None,
         watch: watch.clone(),
-        extra: cli.qemu_args.clone(),
+        extra,
     };
     if !window {
         eprintln!("[run] headless: serial console on this terminal; Ctrl-A X quits QEMU");
@@ -224,6 +231,12 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
             let mut extra = kestrel::test_kernels::qemu_args(&kernel.name);
+            // A fresh scratch disk for the kernels that test the disk driver.
+            let disk_dir = TempDir::new(&std::env::temp_dir().join("kestrel"))
+                .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+            if disk::NEEDS_DISK.contains(&kernel.name.as_str()) {
+                extra.extend(disk::qemu_args(&disk::scratch(disk_dir.path())?));
+            }
             extra.extend(cli.qemu_args.iter().cloned());
             let options = CaptureOptions { qmp: false, extra };
             let (mut session, _) = kestrel::boot_captured(firmware, image, &options)?;

@@ -28,6 +28,7 @@ extern crate alloc;
 
 pub mod arch;
 pub mod bench;
+pub mod block;
 pub mod boot;
 pub mod boot_report;
 pub mod drivers;

@@ -11,8 +11,8 @@
 
 use bootloader_api::BootInfo;
 use kernel::{
-    arch, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output, println,
-    shell, syscall, tasks, time,
+    arch, block, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output,
+    println, shell, syscall, tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
@@ -67,6 +67,9 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     tasks::executor::init();
     // 16. Everything is in place: let interrupts in.
     arch::interrupts::enable();
+    // 16b. PCI devices, and the virtio disk if one is attached (its requests
+    //      complete by interrupt, so this comes after step 16).
+    block::init(&drivers::pci::scan());
     // 17. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
     // 18. The shell, in thread `main`, reads commands from keyboard and serial.

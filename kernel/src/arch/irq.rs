@@ -19,6 +19,7 @@
 //! | 0x20-0x2F | ISA IRQs 0-15 through the I/O APIC          |
 //! | 0x30      | local APIC timer                            |
 //! | 0x31      | self-IPI for the interrupt round-trip bench |
+//! | 0x40      | the virtio disk (MSI-X)                     |
 //! | 0xE0-0xEF | the masked 8259s (only spurious IRQs)       |
 //! | 0xFF      | local APIC spurious interrupt               |
 
@@ -34,6 +35,8 @@ pub const fn isa_vector(irq: u8) -> u8 {
 pub const TIMER_VECTOR: u8 = 0x30;
 /// The vector `irqbench` sends to itself.
 pub const BENCH_VECTOR: u8 = 0x31;
+/// The virtio disk's completions (an MSI-X message, not an I/O APIC line).
+pub const DISK_VECTOR: u8 = 0x40;
 
 /// Silences the 8259s and enables the local APIC and the I/O APIC (all device
 /// lines masked until [`route_isa_irq`]).

@@ -2,5 +2,8 @@
 
 pub mod framebuffer;
 pub mod keyboard;
+pub mod pci;
 pub mod rtc;
 pub mod serial;
+pub mod virtio_blk;
+pub mod virtio_pci;

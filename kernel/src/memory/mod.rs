@@ -16,6 +16,7 @@
 //! |------|-----------------------|----------------------------------------|
 //! | 288  | `0xffff_9000_0000_0000` | kernel heap window (512 MiB used)    |
 //! | 289  | `0xffff_9080_0000_0000` | kernel stacks with guard pages       |
+//! | 290  | `0xffff_9100_0000_0000` | device memory, uncached (`mmio`)     |
 //! | 511  | `0xffff_ff80_0000_0000` | kernel image (at `0xffffffff80000000`) |
 //!
 //! The bootloader puts its dynamic mappings (physical-memory window, boot
@@ -28,6 +29,7 @@ pub mod copy_on_write;
 pub mod frames;
 pub mod hardening;
 pub mod heap;
+pub mod mmio;
 pub mod paging;
 pub mod sharing;
 pub mod stack;
@@ -86,7 +88,11 @@ pub(crate) fn rdtsc() -> u64 {
 }
 
 /// PML4 slots of our own windows (see the table in the module docs).
-const OWN_SLOTS: [(usize, &str); 2] = [(288, "heap"), (289, "kernel stacks")];
+const OWN_SLOTS: [(usize, &str); 3] = [
+    (288, "heap"),
+    (289, "kernel stacks"),
+    (290, "device memory"),
+];
 
 fn check_slots_free() {
     let (pml4, _) = x86_64::registers::control::Cr3::read();

@@ -35,7 +35,7 @@ pub fn exec(
         p.name = name;
         p.clear_child_tid = 0;
         p.vfork_hold = false;
-        p.signals = alloc::boxed::Box::new(p.signals.after_exec());
+        *p.signals = p.signals.after_exec();
         let closed = close_on_exec(&mut p.files);
         (p.space.replace(space), closed)
     })

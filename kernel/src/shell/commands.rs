@@ -3,6 +3,7 @@
 //! To add a command, write `fn my_command(args: &[&str]) -> Result` and add a
 //! line to [`COMMANDS`]; `help` lists it automatically.
 
+use super::disk::{cache_report, disk, lspci};
 use super::error::{Error, Result, no_args};
 use super::programs::{cat, ls, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
@@ -53,7 +54,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "mem",
-        summary: "frames and heap: totals, use, allocation counts",
+        summary: "frames, heap and block cache: totals, use, allocation counts, hits",
         run: mem,
     },
     Command {
@@ -95,6 +96,16 @@ pub const COMMANDS: &[Command] = &[
         name: "taskbench",
         summary: "cost of a thread switch, an async task switch, a spawn+join, in TSC cycles",
         run: taskbench,
+    },
+    Command {
+        name: "pci",
+        summary: "list the PCI devices: address, vendor:device, class, capabilities",
+        run: lspci,
+    },
+    Command {
+        name: "disk",
+        summary: "disk [read SECTOR | sync]: the virtio disk, a sector as hex, write back the cache",
+        run: disk,
     },
     Command {
         name: "boot",
@@ -191,6 +202,7 @@ fn irq_counts(args: &[&str]) -> Result {
 fn mem(args: &[&str]) -> Result {
     no_args(args, "mem")?;
     crate::memory::report();
+    cache_report();
     Ok(())
 }
 

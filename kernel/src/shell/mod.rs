@@ -17,6 +17,7 @@
 //! with the pure logic.)
 
 pub mod commands;
+pub mod disk;
 pub mod error;
 pub mod programs;
 pub mod threads;
