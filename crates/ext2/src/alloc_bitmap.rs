@@ -112,8 +112,9 @@ impl<D: BlockDevice> Fs<D> {
         Err(Error::new(Errno::ENOSPC, "no free inode"))
     }
 
-    /// Frees inode `ino` (its blocks must be freed already) and stamps its
-    /// deletion time.
+    /// Frees inode `ino` (its blocks must be freed already): a zeroed inode
+    /// with its deletion time. (A deletion time below the inode count would
+    /// read as a link of the orphan list, so an unset clock leaves it 0.)
     pub(crate) fn free_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
         let ipg = self.geo.inodes_per_group;
         let (g, bit) = ((ino - 1) / ipg, (ino - 1) % ipg);
@@ -126,7 +127,9 @@ impl<D: BlockDevice> Fs<D> {
         self.count(g, 0, 1, -i32::from(inode.is_dir()))?;
         let mut dead = Inode::new(self.geo.inode_size as usize, 0, 0);
         dead.set_links(0);
-        dead.set_time(crate::inode::DTIME, self.now.max(1));
+        if self.now > self.geo.inodes_count {
+            dead.set_time(crate::inode::DTIME, self.now);
+        }
         self.write_inode(ino, &dead)
     }
 }

@@ -161,6 +161,11 @@ impl<D: BlockDevice> Fs<D> {
         Ok(self.io.dev)
     }
 
+    /// The device (for looking, e.g. at a test disk's statistics).
+    pub fn device(&self) -> &D {
+        &self.io.dev
+    }
+
     /// Gives the device back without committing (tests simulate a crash so).
     pub fn into_device(self) -> D {
         self.io.dev
