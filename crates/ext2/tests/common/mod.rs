@@ -208,3 +208,14 @@ impl BlockDevice for RecordingDisk {
         Ok(())
     }
 }
+
+/// Runs `e2fsck -fy` (which replays a journal and fixes what it finds) on a
+/// copy of an image; returns the result and e2fsck's exit code.
+pub fn e2fsck_fix(image: &[u8]) -> (Vec<u8>, i32, String) {
+    let path = temp_path("fsck-fix");
+    std::fs::write(&path, image).unwrap();
+    let (code, text) = run(Command::new(tool("e2fsck")).arg("-fy").arg(&path));
+    let fixed = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    (fixed, code, text)
+}
