@@ -108,7 +108,12 @@ impl<D: BlockDevice> Fs<D> {
     /// The disk block of file block `n`, allocating it (and any pointer blocks
     /// on the way) if it is a hole. Returns the block and whether it is new
     /// (a new data block holds garbage: the caller writes all of it).
-    pub(crate) fn bmap_alloc(&mut self, inode: &mut Inode, n: u64, goal: u32) -> Result<(u32, bool)> {
+    pub(crate) fn bmap_alloc(
+        &mut self,
+        inode: &mut Inode,
+        n: u64,
+        goal: u32,
+    ) -> Result<(u32, bool)> {
         let path = self.path(n)?;
         let mut b = self.checked(inode.block(path.slot))?;
         let mut fresh = false;
@@ -153,7 +158,10 @@ impl<D: BlockDevice> Fs<D> {
         let (mut base, mut span) = (DIRECT as u64, p);
         for (slot, level) in [(12, 1), (13, 2), (14, 3)] {
             let b = self.checked(inode.block(slot))?;
-            if b != 0 && first < base + span && self.trim(inode, b, level, first.saturating_sub(base))? {
+            if b != 0
+                && first < base + span
+                && self.trim(inode, b, level, first.saturating_sub(base))?
+            {
                 inode.set_block(slot, 0);
             }
             base += span;

@@ -65,7 +65,10 @@ pub(crate) fn check_name(name: &[u8]) -> Result<()> {
         return Err(Error::new(Errno::ENOENT, "empty name"));
     }
     if name.len() > NAME_MAX {
-        return Err(Error::new(Errno::ENAMETOOLONG, "name longer than 255 bytes"));
+        return Err(Error::new(
+            Errno::ENAMETOOLONG,
+            "name longer than 255 bytes",
+        ));
     }
     if name.contains(&b'/') || name.contains(&0) {
         return Err(Error::new(Errno::EINVAL, "name contains '/' or NUL"));
@@ -78,12 +81,22 @@ pub(crate) fn is_dot(name: &[u8]) -> bool {
 }
 
 fn put_rec_len(block: &mut [u8], pos: usize, len: usize) {
-    set_le16(block, pos + 4, if len >= 65536 { 65535 } else { len as u16 });
+    set_le16(
+        block,
+        pos + 4,
+        if len >= 65536 { 65535 } else { len as u16 },
+    );
 }
 
 /// Writes an entry header and name at `pos` (`filetype`: the disk has the
 /// feature, so the type byte is used).
-fn write_entry(filetype: bool, block: &mut [u8], pos: usize, rec_len: usize, entry: (u32, &[u8], u8)) {
+fn write_entry(
+    filetype: bool,
+    block: &mut [u8],
+    pos: usize,
+    rec_len: usize,
+    entry: (u32, &[u8], u8),
+) {
     let (ino, name, kind) = entry;
     set_le32(block, pos, ino);
     put_rec_len(block, pos, rec_len);
@@ -105,7 +118,6 @@ impl<D: BlockDevice> Fs<D> {
             v
         }
     }
-
 
     /// Every entry of a directory block, checked.
     pub(crate) fn slots(&self, block: &[u8]) -> Result<Vec<Slot>> {
@@ -185,7 +197,6 @@ impl<D: BlockDevice> Fs<D> {
         }
     }
 
-
     /// Marks a directory changed now (and no longer hash-indexed: we keep its
     /// entries as a plain list, which every reader understands).
     fn touch_dir(&mut self, dir: u32, inode: &mut Inode) -> Result<()> {
@@ -220,7 +231,11 @@ impl<D: BlockDevice> Fs<D> {
                 }
             }
         }
-        let goal = if blocks > 0 { self.dir_block(&inode, blocks - 1)? } else { 0 };
+        let goal = if blocks > 0 {
+            self.dir_block(&inode, blocks - 1)?
+        } else {
+            0
+        };
         let (b, _) = self.bmap_alloc(&mut inode, blocks, goal)?;
         let mut block = vec![0; bs];
         write_entry(self.geo.filetype, &mut block, 0, bs, (ino, name, kind));
@@ -235,7 +250,11 @@ impl<D: BlockDevice> Fs<D> {
             .find(dir, name)?
             .ok_or(Error::new(Errno::ENOENT, "no such file or directory"))?;
         let block = self.io.read_vec(b)?;
-        let prev = self.slots(&block)?.into_iter().take_while(|p| p.pos < s.pos).last();
+        let prev = self
+            .slots(&block)?
+            .into_iter()
+            .take_while(|p| p.pos < s.pos)
+            .last();
         let blk = self.io.modify(b)?;
         match prev {
             Some(p) => put_rec_len(blk, p.pos, p.rec_len + s.rec_len),
@@ -283,7 +302,11 @@ impl<D: BlockDevice> Fs<D> {
             for s in self.slots(&block)? {
                 let at = n * bs + s.pos as u64;
                 if at >= cursor && s.ino != 0 {
-                    let kind = if self.geo.filetype { block[s.pos + 7] } else { 0 };
+                    let kind = if self.geo.filetype {
+                        block[s.pos + 7]
+                    } else {
+                        0
+                    };
                     let e = DirEntry {
                         ino: s.ino,
                         kind,

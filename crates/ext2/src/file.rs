@@ -89,7 +89,11 @@ impl<D: BlockDevice> Fs<D> {
         let n = pos / bs as u64;
         let within = (pos % bs as u64) as usize;
         let step = (bs - within).min(data.len());
-        let goal = if n > 0 { self.bmap(&i, n - 1)?.saturating_add(1) } else { 0 };
+        let goal = if n > 0 {
+            self.bmap(&i, n - 1)?.saturating_add(1)
+        } else {
+            0
+        };
         let (b, fresh) = self.bmap_alloc(&mut i, n, goal)?;
         let mut block = if fresh || step == bs {
             vec![0; bs]

@@ -74,8 +74,5 @@ impl GroupDesc {
 pub(crate) fn location(geo: &Geometry, g: u32) -> (u32, usize) {
     let byte = g as usize * DESC_SIZE;
     let bs = geo.block_size as usize;
-    (
-        geo.first_data_block + 1 + (byte / bs) as u32,
-        byte % bs,
-    )
+    (geo.first_data_block + 1 + (byte / bs) as u32, byte % bs)
 }

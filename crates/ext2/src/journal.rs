@@ -125,7 +125,11 @@ impl Journal {
         if start != 0 && (start < first || start >= maxlen) {
             return Err(corrupt("journal start out of range"));
         }
-        let incompat = if kind == SUPERBLOCK_V2 { be32(&sb, S_INCOMPAT) } else { 0 };
+        let incompat = if kind == SUPERBLOCK_V2 {
+            be32(&sb, S_INCOMPAT)
+        } else {
+            0
+        };
         if incompat & !(INCOMPAT_REVOKE | INCOMPAT_64BIT) != 0 {
             return Err(Error::new(
                 Errno::EINVAL,
@@ -139,7 +143,11 @@ impl Journal {
             maxlen,
             seq: be32(&sb, S_SEQUENCE),
             start,
-            tag_bytes: if incompat & INCOMPAT_64BIT != 0 { 12 } else { 8 },
+            tag_bytes: if incompat & INCOMPAT_64BIT != 0 {
+                12
+            } else {
+                8
+            },
             sb,
         })
     }
@@ -155,7 +163,11 @@ impl Journal {
     }
 
     fn next(&self, pos: u32) -> u32 {
-        if pos + 1 >= self.maxlen { self.first } else { pos + 1 }
+        if pos + 1 >= self.maxlen {
+            self.first
+        } else {
+            pos + 1
+        }
     }
 
     fn read_log<D: BlockDevice>(&self, io: &mut Txn<D>, pos: u32) -> Result<Vec<u8>> {
@@ -175,7 +187,11 @@ impl Journal {
         while at + self.tag_bytes <= block.len() {
             let lo = be32(block, at);
             let flags = be16(block, at + 6);
-            let hi = if self.tag_bytes == 12 { be32(block, at + 8) } else { 0 };
+            let hi = if self.tag_bytes == 12 {
+                be32(block, at + 8)
+            } else {
+                0
+            };
             if hi != 0 {
                 return Err(corrupt("journal tag block number out of range"));
             }
@@ -288,12 +304,19 @@ impl Journal {
     }
 
     /// Commits one transaction: log, commit block, checkpoint, advance.
-    pub fn commit<D: BlockDevice>(&mut self, io: &mut Txn<D>, blocks: &BTreeMap<u32, Vec<u8>>) -> Result<()> {
+    pub fn commit<D: BlockDevice>(
+        &mut self,
+        io: &mut Txn<D>,
+        blocks: &BTreeMap<u32, Vec<u8>>,
+    ) -> Result<()> {
         let bs = io.bs;
         let per = self.tags_per_descriptor(bs);
         let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
         if list.len() + list.len().div_ceil(per) + 1 > self.capacity() {
-            return Err(Error::new(Errno::EIO, "transaction larger than the journal"));
+            return Err(Error::new(
+                Errno::EIO,
+                "transaction larger than the journal",
+            ));
         }
         let mut pos = self.first;
         let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");

@@ -15,7 +15,8 @@
 //! - `alloc_bitmap`: free blocks and inodes; `blockmap`: a file's blocks;
 //! - `dir`: directory entries; `file`: contents; `names`: create, rename, ...;
 //! - `txn`: the running transaction; `journal`: JBD2 commit and replay;
-//! - `fs`: mount and unmount; `mkfs`: the formatter.
+//! - `fs`: mount and unmount; `mkfs`: the formatter; `populate`: files by
+//!   path, for building images.
 //!
 //! Nothing on the disk is trusted: every number read from it is checked
 //! before use, so a damaged disk gives an error (EUCLEAN for a corrupted
@@ -37,6 +38,7 @@ pub mod inode;
 mod journal;
 pub mod mkfs;
 mod names;
+mod populate;
 mod raw;
 pub mod superblock;
 mod txn;

@@ -30,7 +30,8 @@ use alloc::vec;
 /// How to format.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// 1024, 2048 or 4096 (up to 65536).
+    /// 1024, 2048 or 4096 (a group's counters are 16 bits, so larger blocks
+    /// would need shorter groups).
     pub block_size: u32,
     /// Inodes wanted (0: one per 8 KiB of disk).
     pub inodes: u32,
@@ -65,11 +66,13 @@ fn invalid(what: &'static str) -> Error {
 /// The numbers of the layout, before anything is written.
 fn plan(disk_bytes: u64, o: &Options) -> Result<Superblock> {
     let bs = o.block_size;
-    if !bs.is_power_of_two() || !(1024..=65536).contains(&bs) {
-        return Err(invalid("block size must be a power of two from 1024 to 65536"));
+    if !bs.is_power_of_two() || !(1024..=4096).contains(&bs) {
+        return Err(invalid("block size must be 1024, 2048 or 4096"));
     }
     if !o.inode_size.is_power_of_two() || o.inode_size < 128 || o.inode_size > bs {
-        return Err(invalid("inode size must be 128, 256, ... up to the block size"));
+        return Err(invalid(
+            "inode size must be 128, 256, ... up to the block size",
+        ));
     }
     let fdb = u32::from(bs == 1024);
     let mut blocks = u32::try_from(disk_bytes / u64::from(bs)).unwrap_or(u32::MAX);
@@ -84,7 +87,10 @@ fn plan(disk_bytes: u64, o: &Options) -> Result<Superblock> {
         (u64::from(blocks) * u64::from(bs) / 8192).max(64)
     };
     let ipg_for = |groups: u32| -> u32 {
-        let ipg = wanted.div_ceil(u64::from(groups)).max(16).min(u64::from(8 * bs)) as u32;
+        let ipg = wanted
+            .div_ceil(u64::from(groups))
+            .max(16)
+            .min(u64::from(8 * bs)) as u32;
         ipg.div_ceil(per_itable_block).max(1) * per_itable_block
     };
     let mut ipg = ipg_for(groups);
@@ -103,7 +109,9 @@ fn plan(disk_bytes: u64, o: &Options) -> Result<Superblock> {
         groups -= 1;
         ipg = ipg_for(groups);
     }
-    let mut sb = Superblock { raw: vec![0; sbk::SIZE] };
+    let mut sb = Superblock {
+        raw: vec![0; sbk::SIZE],
+    };
     sb.set(sbk::INODES_COUNT, ipg * groups);
     sb.set(sbk::BLOCKS_COUNT, blocks);
     sb.set(sbk::FIRST_DATA_BLOCK, fdb);
@@ -123,7 +131,10 @@ fn plan(disk_bytes: u64, o: &Options) -> Result<Superblock> {
     sb.set(sbk::FIRST_INO, 11);
     sb.set16(sbk::INODE_SIZE, isz as u16);
     sb.set(sbk::FEATURE_INCOMPAT, sbk::INCOMPAT_FILETYPE);
-    sb.set(sbk::FEATURE_RO_COMPAT, sbk::RO_COMPAT_SPARSE_SUPER | sbk::RO_COMPAT_LARGE_FILE);
+    sb.set(
+        sbk::FEATURE_RO_COMPAT,
+        sbk::RO_COMPAT_SPARSE_SUPER | sbk::RO_COMPAT_LARGE_FILE,
+    );
     sb.raw[sbk::UUID..sbk::UUID + 16].copy_from_slice(&o.uuid);
     sb.raw[sbk::VOLUME_NAME..sbk::VOLUME_NAME + 16].copy_from_slice(&o.label);
     if isz > 128 {
@@ -149,7 +160,11 @@ fn write_groups<D: BlockDevice>(dev: &mut D, sb: &mut Superblock, geo: &Geometry
     let (mut free_blocks, mut free_inodes) = (0, 0);
     for g in 0..geo.groups {
         let start = geo.group_start(g);
-        let meta = if geo.has_super(g) { 1 + geo.gdt_blocks } else { 0 };
+        let meta = if geo.has_super(g) {
+            1 + geo.gdt_blocks
+        } else {
+            0
+        };
         let d = GroupDesc {
             block_bitmap: start + meta,
             inode_bitmap: start + meta + 1,
@@ -284,13 +299,19 @@ fn make_journal<D: BlockDevice>(fs: &mut Fs<D>, o: &Options) -> Result<()> {
     }
     fs.sb_set(sbk::JNL_BLOCKS + 4 * 15, (j.size() >> 32) as u32)?;
     fs.sb_set(sbk::JNL_BLOCKS + 4 * 16, j.size() as u32)?;
-    let (b, off) = (if bs == 1024 { 1 } else { 0 }, if bs == 1024 { 0 } else { 1024 });
+    let (b, off) = (
+        if bs == 1024 { 1 } else { 0 },
+        if bs == 1024 { 0 } else { 1024 },
+    );
     fs.io.modify(b)?[off + sbk::JNL_BACKUP_TYPE] = 1;
     fs.sync()?;
     // Check what we wrote reads back as a journal.
     let sb = read_superblock(&mut fs.io.dev)?;
     if !sb.has_compat(sbk::COMPAT_HAS_JOURNAL) {
-        return Err(Error::new(Errno::EIO, "journal flag did not reach the disk"));
+        return Err(Error::new(
+            Errno::EIO,
+            "journal flag did not reach the disk",
+        ));
     }
     Ok(())
 }

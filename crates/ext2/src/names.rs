@@ -40,7 +40,11 @@ impl<D: BlockDevice> Fs<D> {
     /// Creates an empty regular file; `perm` holds the permission bits.
     pub fn create(&mut self, dir: u32, name: &[u8], perm: u16) -> Result<u32> {
         self.op(|fs| {
-            let i = Inode::new(fs.geo.inode_size as usize, S_IFREG | (perm & 0o7777), fs.now);
+            let i = Inode::new(
+                fs.geo.inode_size as usize,
+                S_IFREG | (perm & 0o7777),
+                fs.now,
+            );
             fs.new_node(dir, name, &i)
         })
     }
@@ -52,7 +56,11 @@ impl<D: BlockDevice> Fs<D> {
             if parent.links() >= LINK_MAX {
                 return Err(Error::new(Errno::EMLINK, "too many subdirectories"));
             }
-            let mut i = Inode::new(fs.geo.inode_size as usize, S_IFDIR | (perm & 0o7777), fs.now);
+            let mut i = Inode::new(
+                fs.geo.inode_size as usize,
+                S_IFDIR | (perm & 0o7777),
+                fs.now,
+            );
             i.set_links(2);
             let ino = fs.new_node(dir, name, &i)?;
             let (b, _) = fs.bmap_alloc(&mut i, 0, 0)?;

@@ -187,11 +187,16 @@ impl Geometry {
                 "the file system is larger than the disk",
             ));
         }
-        let gdt_blocks = (groups * 32).div_ceil(bs);
-        let itable_blocks = (ipg * isz).div_ceil(bs);
-        if fdb + 1 + gdt_blocks >= blocks_count {
+        // In 64 bits: hostile values must not overflow.
+        let gdt_blocks = (u64::from(groups) * 32).div_ceil(u64::from(bs));
+        let itable_blocks = (u64::from(ipg) * u64::from(isz)).div_ceil(u64::from(bs));
+        if u64::from(fdb) + 1 + gdt_blocks >= u64::from(blocks_count) {
             return Err(corrupt("group descriptors beyond the last block"));
         }
+        if itable_blocks >= u64::from(bpg) {
+            return Err(corrupt("inode table larger than a group"));
+        }
+        let (gdt_blocks, itable_blocks) = (gdt_blocks as u32, itable_blocks as u32);
         Ok(Geometry {
             block_size: bs,
             blocks_count,

@@ -88,7 +88,11 @@ impl<D: BlockDevice> Txn<D> {
         } else {
             self.remember(b);
         }
-        Ok(self.dirty.get_mut(&b).expect("inserted above").as_mut_slice())
+        Ok(self
+            .dirty
+            .get_mut(&b)
+            .expect("inserted above")
+            .as_mut_slice())
     }
 
     /// Replaces block `b` whole.

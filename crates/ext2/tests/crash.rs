@@ -43,7 +43,9 @@ fn workload(seed: u64) -> Run {
                 // Append.
                 let (ino, p) = files[rng.below(files.len())].clone();
                 let data: Vec<u8> = (0..rng.below(5000)).map(|_| rng.next() as u8).collect();
-                let Some(Node::File(old)) = expect.get_mut(&p) else { unreachable!() };
+                let Some(Node::File(old)) = expect.get_mut(&p) else {
+                    unreachable!()
+                };
                 fs.write(ino, old.len() as u64, &data).unwrap();
                 old.extend_from_slice(&data);
             }
@@ -127,7 +129,10 @@ fn check_cut(run: &Run, cut: usize, rng: &mut XorShift64) {
         .rposition(|(w, _, synced)| *synced && *w <= cut)
         .unwrap();
     let matches = run.states[durable..].iter().any(|(_, t, _)| *t == tree);
-    assert!(matches, "cut {cut}: the tree is no state at or after the sync of step {durable}: {tree:#?}");
+    assert!(
+        matches,
+        "cut {cut}: the tree is no state at or after the sync of step {durable}: {tree:#?}"
+    );
 }
 
 #[test]

@@ -59,7 +59,10 @@ fn regions(image: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
         ("inode bitmap", block(le32(image, gd + 4))),
         ("inode table", itable..itable + 8 * 1024),
         ("root directory", block(root)),
-        ("journal", journal as usize * 1024..(journal as usize + 4) * 1024),
+        (
+            "journal",
+            journal as usize * 1024..(journal as usize + 4) * 1024,
+        ),
     ]
 }
 
@@ -89,7 +92,9 @@ fn poke(mut fs: Fs<MemDisk>) -> bool {
                         continue;
                     }
                     match fs.stat(e.ino) {
-                        Ok(st) if st.mode & ext2::S_IFMT == ext2::S_IFDIR && depth < 6 => stack.push((e.ino, depth + 1)),
+                        Ok(st) if st.mode & ext2::S_IFMT == ext2::S_IFDIR && depth < 6 => {
+                            stack.push((e.ino, depth + 1))
+                        }
                         Ok(st) if st.mode & ext2::S_IFMT == ext2::S_IFREG => {
                             let mut buf = vec![0; 4096];
                             note(fs.read(e.ino, 0, &mut buf).map(|_| ()));
@@ -144,14 +149,19 @@ fn random_bytes_in_every_structure_never_panic() {
         }
     }
     // The damage was noticed, by mount or by the operations.
-    assert!(refused > 20 && noticed > 20, "runs {runs}: {refused} refused, {noticed} noticed");
+    assert!(
+        refused > 20 && noticed > 20,
+        "runs {runs}: {refused} refused, {noticed} noticed"
+    );
 }
 
 #[test]
 fn a_bad_superblock_is_refused_with_a_reason() {
     let (mut image, _) = images();
     image[1024 + 0x38] = 0;
-    let err = Fs::mount(MemDisk::from_bytes(image.clone())).map(|_| ()).unwrap_err();
+    let err = Fs::mount(MemDisk::from_bytes(image.clone()))
+        .map(|_| ())
+        .unwrap_err();
     assert_eq!(err.errno, Errno::EUCLEAN);
     assert!(err.what.contains("magic"), "{err}");
     image[1024 + 0x38] = 0x53;
@@ -159,7 +169,9 @@ fn a_bad_superblock_is_refused_with_a_reason() {
     assert!(Fs::mount(MemDisk::from_bytes(image)).is_err());
     // A disk smaller than its file system.
     let (image, _) = images();
-    let err = Fs::mount(MemDisk::from_bytes(image[..1 << 20].to_vec())).map(|_| ()).unwrap_err();
+    let err = Fs::mount(MemDisk::from_bytes(image[..1 << 20].to_vec()))
+        .map(|_| ())
+        .unwrap_err();
     assert_eq!(err.errno, Errno::EIO);
 }
 
@@ -202,10 +214,17 @@ fn directory_loops_and_wild_pointers_give_euclean() {
     let mut fs = Fs::mount(disk).unwrap();
     let err = fs.rename(ROOT, b"c", b, b"c").unwrap_err();
     assert_eq!(err.errno, Errno::EUCLEAN, "{err}");
-    assert_eq!(fs.lookup(ROOT, b"c").unwrap(), c, "the failed rename changed nothing");
+    assert_eq!(
+        fs.lookup(ROOT, b"c").unwrap(),
+        c,
+        "the failed rename changed nothing"
+    );
     let mut buf = vec![0; 1024];
     assert_eq!(fs.read(big, 0, &mut buf).unwrap_err().errno, Errno::EUCLEAN);
-    assert_eq!(fs.read(big, 12 * 1024, &mut buf).unwrap_err().errno, Errno::EUCLEAN);
+    assert_eq!(
+        fs.read(big, 12 * 1024, &mut buf).unwrap_err().errno,
+        Errno::EUCLEAN
+    );
     assert_eq!(fs.unlink(ROOT, b"big").unwrap_err().errno, Errno::EUCLEAN);
     // A directory entry with a zero length cannot make a lookup spin.
     let rblock = fs.read_inode(ROOT).unwrap().block(0);
@@ -214,4 +233,37 @@ fn directory_loops_and_wild_pointers_give_euclean() {
     disk.bytes[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
     let mut fs = Fs::mount(disk).unwrap();
     assert_eq!(fs.lookup(ROOT, b"zzz").unwrap_err().errno, Errno::EUCLEAN);
+}
+
+/// Random values in the superblock's numeric fields, many times over.
+#[test]
+fn superblock_fields_with_random_values_are_refused_or_harmless() {
+    let o = ext2::Options {
+        journal_blocks: 0,
+        now: NOW,
+        ..Default::default()
+    };
+    let base = ext2::mkfs(MemDisk::new(256 << 10), &o).unwrap().bytes;
+    let mut rng = XorShift64(0xb10c);
+    let mut refused = 0;
+    for _ in 0..3000 {
+        let mut image = base.clone();
+        for _ in 0..1 + rng.below(3) {
+            let field = 1024 + 4 * rng.below(0x68 / 4);
+            let value = match rng.below(4) {
+                0 => 0,
+                1 => u32::MAX,
+                2 => rng.below(70_000) as u32,
+                _ => rng.next() as u32,
+            };
+            image[field..field + 4].copy_from_slice(&value.to_le_bytes());
+        }
+        match Fs::mount(MemDisk::from_bytes(image)) {
+            Err(_) => refused += 1,
+            Ok(fs) => {
+                poke(fs);
+            }
+        }
+    }
+    assert!(refused > 1000, "only {refused} refused");
 }

@@ -37,7 +37,10 @@ fn bad_requests_get_the_right_errno() {
     assert_eq!(errno(fs.rmdir(ROOT, b"file")), Errno::ENOTDIR);
     assert_eq!(errno(fs.create(ROOT, b"a/b", 0o644)), Errno::EINVAL);
     assert_eq!(errno(fs.rename(ROOT, b"dir", d, b"inside")), Errno::EINVAL);
-    assert_eq!(errno(fs.rename(ROOT, b"dir", ROOT, b"file")), Errno::ENOTDIR);
+    assert_eq!(
+        errno(fs.rename(ROOT, b"dir", ROOT, b"file")),
+        Errno::ENOTDIR
+    );
     assert_eq!(errno(fs.rename(ROOT, b"file", ROOT, b"dir")), Errno::EISDIR);
     assert_eq!(errno(fs.link(d, ROOT, b"dirlink")), Errno::EPERM);
     assert_eq!(errno(fs.readlink(f)), Errno::EINVAL);
@@ -74,7 +77,10 @@ fn a_full_disk_gives_enospc_and_stays_consistent() {
     };
     assert_eq!(last.errno, Errno::ENOSPC);
     fs.sync().unwrap();
-    assert_clean(&fs.device().bytes.clone(), "disk full (mounted state synced)");
+    assert_clean(
+        &fs.device().bytes.clone(),
+        "disk full (mounted state synced)",
+    );
     let mut back = vec![0; size as usize];
     assert_eq!(fs.read(big, 0, &mut back).unwrap(), back.len());
     assert!(back.iter().all(|&b| b == 0xA5));

@@ -16,7 +16,11 @@ fn committed_not_checkpointed(block_size: u32, size: usize) -> (Vec<u8>, Vec<u8>
     let early = fs.create(d, b"early", 0o644).unwrap();
     fs.write(early, 0, b"written before").unwrap();
     fs.sync().unwrap();
-    let (base, epoch, mark) = (fs.device().disk.bytes.clone(), fs.device().epoch, fs.device().writes.len());
+    let (base, epoch, mark) = (
+        fs.device().disk.bytes.clone(),
+        fs.device().epoch,
+        fs.device().writes.len(),
+    );
     // A block that starts with the journal magic must be escaped in the log.
     let mut late_data = vec![0xC0, 0x3B, 0x39, 0x98];
     late_data.extend((0..30_000u32).map(|i| (i * 7 % 256) as u8));
@@ -49,7 +53,11 @@ fn e2fsck_replays_our_journal_like_our_mount() {
         let (fixed, code, text) = e2fsck_fix(&image);
         assert!(code <= 1, "bs {bs}: e2fsck -fy exit {code}:\n{text}");
         assert_clean(&fixed, "after e2fsck replayed our journal");
-        assert_eq!(debugfs(&fixed, "cat /d/late"), late, "bs {bs}: e2fsck's replay");
+        assert_eq!(
+            debugfs(&fixed, "cat /d/late"),
+            late,
+            "bs {bs}: e2fsck's replay"
+        );
         // Our mount replays it the same way.
         let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
         let ino = resolve(&mut fs, "/d/late").unwrap();
@@ -67,7 +75,11 @@ fn e2fsck_replays_our_journal_like_our_mount() {
 fn a_transaction_without_its_commit_block_is_ignored() {
     let mut fs = Fs::mount(RecordingDisk::new(own_image(4 << 20, 1024, 1024))).unwrap();
     fs.sync().unwrap();
-    let (base, epoch, mark) = (fs.device().disk.bytes.clone(), fs.device().epoch, fs.device().writes.len());
+    let (base, epoch, mark) = (
+        fs.device().disk.bytes.clone(),
+        fs.device().epoch,
+        fs.device().writes.len(),
+    );
     fs.create(ROOT, b"never", 0o644).unwrap();
     fs.sync().unwrap();
     let disk = fs.into_device();
@@ -79,9 +91,18 @@ fn a_transaction_without_its_commit_block_is_ignored() {
         }
     }
     let mut fs = Fs::mount(MemDisk::from_bytes(image.clone())).unwrap();
-    assert_eq!(fs.lookup(ROOT, b"never").unwrap_err().errno, ext2::Errno::ENOENT);
-    assert_clean(&fs.unmount().unwrap().bytes, "uncommitted transaction ignored");
+    assert_eq!(
+        fs.lookup(ROOT, b"never").unwrap_err().errno,
+        ext2::Errno::ENOENT
+    );
+    assert_clean(
+        &fs.unmount().unwrap().bytes,
+        "uncommitted transaction ignored",
+    );
     let (fixed, _, _) = e2fsck_fix(&image);
     let listing = String::from_utf8(debugfs(&fixed, "ls /")).unwrap();
-    assert!(!listing.contains("never"), "e2fsck replayed an uncommitted transaction: {listing}");
+    assert!(
+        !listing.contains("never"),
+        "e2fsck replayed an uncommitted transaction: {listing}"
+    );
 }

@@ -56,7 +56,11 @@ impl Model {
     /// Where a new name may go: the parent must exist and be a directory.
     fn new_name(&self, path: &str) -> Result<(), Errno> {
         if !self.is_dir(parent(path)) {
-            return Err(if self.names.contains_key(parent(path)) { Errno::ENOTDIR } else { Errno::ENOENT });
+            return Err(if self.names.contains_key(parent(path)) {
+                Errno::ENOTDIR
+            } else {
+                Errno::ENOENT
+            });
         }
         if self.names.contains_key(path) {
             return Err(Errno::EEXIST);
@@ -82,7 +86,9 @@ impl Model {
             match (&src, &dst) {
                 (Entry::Dir, Entry::File(_)) => return Err(Errno::ENOTDIR),
                 (Entry::File(_), Entry::Dir) => return Err(Errno::EISDIR),
-                (Entry::Dir, Entry::Dir) if !self.children(to).is_empty() => return Err(Errno::ENOTEMPTY),
+                (Entry::Dir, Entry::Dir) if !self.children(to).is_empty() => {
+                    return Err(Errno::ENOTEMPTY);
+                }
                 _ => {}
             }
             self.names.remove(to);
@@ -103,7 +109,12 @@ const NAMES: [&str; 6] = ["a", "b", "c", "dir", "file", "x"];
 fn random_path(rng: &mut XorShift64, m: &Model) -> String {
     // Mostly below existing directories, sometimes nonsense.
     let dirs: Vec<String> = std::iter::once(String::new())
-        .chain(m.names.iter().filter(|(_, e)| **e == Entry::Dir).map(|(p, _)| p.clone()))
+        .chain(
+            m.names
+                .iter()
+                .filter(|(_, e)| **e == Entry::Dir)
+                .map(|(p, _)| p.clone()),
+        )
         .collect();
     let base = if rng.below(10) == 0 {
         "/nope".to_string()
@@ -125,7 +136,8 @@ fn step(rng: &mut XorShift64, fs: &mut Fs<MemDisk>, m: &mut Model) {
     match rng.below(10) {
         0 | 1 => {
             let want = m.new_name(&path);
-            let got = locate(fs, &path).and_then(|(d, n)| errno(fs.create(d, n.as_bytes(), 0o644).map(|_| ())));
+            let got = locate(fs, &path)
+                .and_then(|(d, n)| errno(fs.create(d, n.as_bytes(), 0o644).map(|_| ())));
             assert_eq!(got, want, "create {path}");
             if want.is_ok() {
                 m.files.push(Vec::new());
@@ -134,14 +146,17 @@ fn step(rng: &mut XorShift64, fs: &mut Fs<MemDisk>, m: &mut Model) {
         }
         2 => {
             let want = m.new_name(&path);
-            let got = locate(fs, &path).and_then(|(d, n)| errno(fs.mkdir(d, n.as_bytes(), 0o755).map(|_| ())));
+            let got = locate(fs, &path)
+                .and_then(|(d, n)| errno(fs.mkdir(d, n.as_bytes(), 0o755).map(|_| ())));
             assert_eq!(got, want, "mkdir {path}");
             if want.is_ok() {
                 m.names.insert(path, Entry::Dir);
             }
         }
         3 | 4 => {
-            let Some(Entry::File(id)) = m.names.get(&path).cloned() else { return };
+            let Some(Entry::File(id)) = m.names.get(&path).cloned() else {
+                return;
+            };
             let ino = resolve(fs, &path).unwrap();
             let offset = rng.below(20_000);
             let data: Vec<u8> = (0..rng.below(9000)).map(|_| rng.next() as u8).collect();
@@ -155,7 +170,9 @@ fn step(rng: &mut XorShift64, fs: &mut Fs<MemDisk>, m: &mut Model) {
             }
         }
         5 => {
-            let Some(Entry::File(id)) = m.names.get(&path).cloned() else { return };
+            let Some(Entry::File(id)) = m.names.get(&path).cloned() else {
+                return;
+            };
             let ino = resolve(fs, &path).unwrap();
             let size = rng.below(30_000);
             fs.truncate(ino, size as u64).unwrap();
@@ -201,7 +218,9 @@ fn step(rng: &mut XorShift64, fs: &mut Fs<MemDisk>, m: &mut Model) {
             }
         }
         _ => {
-            let Some(Entry::File(id)) = m.names.get(&path).cloned() else { return };
+            let Some(Entry::File(id)) = m.names.get(&path).cloned() else {
+                return;
+            };
             let to = random_path(rng, m);
             let want = m.new_name(&to);
             let ino = resolve(fs, &path).unwrap();
@@ -241,7 +260,10 @@ fn run(seed: u64, block_size: u32, journal: u32, steps: usize) {
     assert_eq!(read_tree(&mut fs), m.tree(), "seed {seed}");
     // The run built something worth comparing.
     assert!(m.names.len() >= 5, "seed {seed}: only {:?}", m.names);
-    assert!(m.files.iter().any(|f| f.len() > 1000), "seed {seed}: no file written");
+    assert!(
+        m.files.iter().any(|f| f.len() > 1000),
+        "seed {seed}: no file written"
+    );
     let image = fs.unmount().unwrap();
     let mut fs = Fs::mount(image).unwrap();
     assert_eq!(read_tree(&mut fs), m.tree(), "seed {seed}: after remount");

@@ -41,8 +41,8 @@ fn run(cmd: &mut Command) -> (i32, String) {
         .env("E2FSPROGS_SKIP_PROGRESS", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -65,7 +65,10 @@ pub fn assert_clean(image: &[u8], context: &str) {
 pub fn mke2fs(args: &[&str], size: u64) -> Vec<u8> {
     let path = temp_path("mke2fs");
     std::fs::File::create(&path).unwrap().set_len(size).unwrap();
-    let (code, text) = run(Command::new(tool("mke2fs")).args(["-q", "-F"]).args(args).arg(&path));
+    let (code, text) = run(Command::new(tool("mke2fs"))
+        .args(["-q", "-F"])
+        .args(args)
+        .arg(&path));
     let image = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).ok();
     assert_eq!(code, 0, "mke2fs {args:?} failed:\n{text}");
@@ -92,7 +95,11 @@ pub fn debugfs_write(image: &mut Vec<u8>, script: &str) -> String {
     let cmds = temp_path("cmds");
     std::fs::write(&path, &image).unwrap();
     std::fs::write(&cmds, script).unwrap();
-    let (code, text) = run(Command::new(tool("debugfs")).arg("-w").arg("-f").arg(&cmds).arg(&path));
+    let (code, text) = run(Command::new(tool("debugfs"))
+        .arg("-w")
+        .arg("-f")
+        .arg(&cmds)
+        .arg(&path));
     *image = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).ok();
     std::fs::remove_file(&cmds).ok();
