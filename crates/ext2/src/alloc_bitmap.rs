@@ -20,7 +20,7 @@ fn find_clear(bits: &[u8], n: u32, from: u32) -> Option<u32> {
         if i >= n {
             i = 0;
         }
-        if i % 8 == 0 && i + 8 <= n && bits[(i / 8) as usize] == 0xFF {
+        if i.is_multiple_of(8) && i + 8 <= n && bits[(i / 8) as usize] == 0xFF {
             i += 8;
             continue;
         }

@@ -54,7 +54,7 @@ impl MemDisk {
             .and_then(|s| s.checked_mul(SECTOR));
         let end = start.and_then(|s| s.checked_add(len));
         match (start, end) {
-            (Some(s), Some(e)) if e <= self.bytes.len() && len % SECTOR == 0 => Ok(s..e),
+            (Some(s), Some(e)) if e <= self.bytes.len() && len.is_multiple_of(SECTOR) => Ok(s..e),
             _ => Err(Error::new(Errno::EIO, "sector beyond the end of the disk")),
         }
     }

@@ -135,7 +135,11 @@ impl<D: BlockDevice> Fs<D> {
                 le16(block, pos + 6) as usize
             };
             let ino = le32(block, pos);
-            if rec_len < 8 || rec_len % 4 != 0 || pos + rec_len > bs || 8 + name_len > rec_len {
+            if rec_len < 8
+                || !rec_len.is_multiple_of(4)
+                || pos + rec_len > bs
+                || 8 + name_len > rec_len
+            {
                 return Err(corrupt("directory entry with a bad length"));
             }
             if ino != 0 && !self.geo.valid_inode(ino) {

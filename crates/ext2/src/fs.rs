@@ -82,7 +82,8 @@ impl<D: BlockDevice> Fs<D> {
             geo,
             journal: None,
             now: 0,
-            soft_limit: usize::MAX,
+            // Without a journal, still write back now and then (memory).
+            soft_limit: 2048,
         };
         fs.check_groups()?;
         if sb.has_compat(sbk::COMPAT_HAS_JOURNAL) {

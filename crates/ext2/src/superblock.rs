@@ -161,7 +161,7 @@ impl Geometry {
         if fdb != u32::from(bs == 1024) {
             return Err(corrupt("first data block does not match the block size"));
         }
-        if bpg < 8 || bpg > 8 * bs || bpg % 8 != 0 {
+        if bpg < 8 || bpg > 8 * bs || !bpg.is_multiple_of(8) {
             return Err(corrupt("blocks per group out of range"));
         }
         if ipg == 0 || ipg > 8 * bs {

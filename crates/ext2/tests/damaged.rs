@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ext2::{BlockDevice, Errno, Fs, MemDisk, ROOT};
+use ext2::{Errno, Fs, MemDisk, ROOT};
 use xorshift::XorShift64;
 
 fn le32(b: &[u8], at: usize) -> u32 {
@@ -175,6 +175,11 @@ fn a_bad_superblock_is_refused_with_a_reason() {
     assert_eq!(err.errno, Errno::EIO);
 }
 
+/// Where inode `ino` of group 0 is in a 1 KiB-block, 128-byte-inode image.
+fn inode_at(image: &[u8], ino: u32) -> usize {
+    le32(image, 2048 + 8) as usize * 1024 + (ino as usize - 1) * 128
+}
+
 #[test]
 fn directory_loops_and_wild_pointers_give_euclean() {
     let (image, _) = images();
@@ -183,42 +188,21 @@ fn directory_loops_and_wild_pointers_give_euclean() {
     let b = fs.mkdir(a, b"b", 0o755).unwrap();
     let c = fs.mkdir(ROOT, b"c", 0o755).unwrap();
     let big = fs.lookup(ROOT, b"big").unwrap();
-    fs.sync().unwrap();
-    let bblock = fs.read_inode(b).unwrap().block(0);
-    let (bigblock, bigind) = {
-        let i = fs.read_inode(big).unwrap();
-        (i.block(0), i.block(12))
-    };
+    let b_block = fs.read_inode(b).unwrap().block(0) as usize;
+    let big_indirect = fs.read_inode(big).unwrap().block(12) as usize;
     let mut disk = fs.unmount().unwrap();
     // b's '..' (at byte 12 of its block) points at b itself: a loop.
-    let at = bblock as usize * 1024 + 12;
-    disk.bytes[at..at + 4].copy_from_slice(&b.to_le_bytes());
-    // big's first block pointer far outside the disk, and its indirect block
-    // full of wild pointers.
+    disk.bytes[b_block * 1024 + 12..][..4].copy_from_slice(&b.to_le_bytes());
+    // big's first block pointer lies far beyond the disk, and so does the
+    // first pointer of its indirect block.
+    let at = inode_at(&disk.bytes, big) + 0x28;
+    disk.bytes[at..at + 4].copy_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+    disk.bytes[big_indirect * 1024..][..4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     let mut fs = Fs::mount(disk).unwrap();
-    let mut raw = fs.read_inode(big).unwrap();
-    raw.set_block(0, 0x00FF_FFFF);
-    let _ = (bigblock, c);
-    let mut disk = {
-        // Write the damaged inode by hand through a fresh mount's view.
-        let img = fs.unmount().unwrap();
-        let mut bytes = img.bytes;
-        let itable = le32(&bytes, 2048 + 8) as usize;
-        let off = itable * 1024 + (big as usize - 1) * 128;
-        bytes[off..off + 128].copy_from_slice(&raw.raw);
-        let ind = bigind as usize * 1024;
-        bytes[ind..ind + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-        MemDisk::from_bytes(bytes)
-    };
-    disk.flush().unwrap();
-    let mut fs = Fs::mount(disk).unwrap();
+    // Moving c below b walks up from b: the loop is found, nothing changes.
     let err = fs.rename(ROOT, b"c", b, b"c").unwrap_err();
     assert_eq!(err.errno, Errno::EUCLEAN, "{err}");
-    assert_eq!(
-        fs.lookup(ROOT, b"c").unwrap(),
-        c,
-        "the failed rename changed nothing"
-    );
+    assert_eq!(fs.lookup(ROOT, b"c").unwrap(), c);
     let mut buf = vec![0; 1024];
     assert_eq!(fs.read(big, 0, &mut buf).unwrap_err().errno, Errno::EUCLEAN);
     assert_eq!(
@@ -226,13 +210,23 @@ fn directory_loops_and_wild_pointers_give_euclean() {
         Errno::EUCLEAN
     );
     assert_eq!(fs.unlink(ROOT, b"big").unwrap_err().errno, Errno::EUCLEAN);
+    assert_eq!(
+        fs.lookup(ROOT, b"big").unwrap(),
+        big,
+        "the failed unlink changed nothing"
+    );
     // A directory entry with a zero length cannot make a lookup spin.
-    let rblock = fs.read_inode(ROOT).unwrap().block(0);
+    let root_block = fs.read_inode(ROOT).unwrap().block(0) as usize;
     let mut disk = fs.unmount().unwrap();
-    let at = rblock as usize * 1024 + 12 + 4;
-    disk.bytes[at..at + 2].copy_from_slice(&0u16.to_le_bytes());
+    disk.bytes[root_block * 1024 + 12 + 4..][..2].copy_from_slice(&0u16.to_le_bytes());
     let mut fs = Fs::mount(disk).unwrap();
     assert_eq!(fs.lookup(ROOT, b"zzz").unwrap_err().errno, Errno::EUCLEAN);
+    // An entry naming an inode beyond the inode count.
+    let mut disk = fs.into_device();
+    disk.bytes[root_block * 1024 + 12 + 4..][..2].copy_from_slice(&12u16.to_le_bytes());
+    disk.bytes[root_block * 1024 + 12..][..4].copy_from_slice(&u32::MAX.to_le_bytes());
+    let mut fs = Fs::mount(disk).unwrap();
+    assert_eq!(fs.lookup(ROOT, b"a").unwrap_err().errno, Errno::EUCLEAN);
 }
 
 /// Random values in the superblock's numeric fields, many times over.
