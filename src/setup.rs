@@ -259,7 +259,9 @@ fn install_packages() -> Result<(), String> {
     if run(&["apt-get", "update", "-q"]) && run(&install) {
         Ok(())
     } else {
-        Err(format!("installing QEMU/OVMF/e2fsprogs failed. Try:\n    {hint}"))
+        Err(format!(
+            "installing QEMU/OVMF/e2fsprogs failed. Try:\n    {hint}"
+        ))
     }
 }
 
