@@ -106,3 +106,95 @@ fn a_transaction_without_its_commit_block_is_ignored() {
         "e2fsck replayed an uncommitted transaction: {listing}"
     );
 }
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// A revoke record in a later committed transaction stops the replay of a
+/// block logged before it, in our replay and in e2fsck's alike.
+#[test]
+fn revoked_blocks_are_not_replayed() {
+    let (mut image, _) = committed_not_checkpointed(1024, 4 << 20);
+    let block = |image: &[u8], b: u32| image[b as usize * 1024..][..1024].to_vec();
+    // The journal's blocks, in order, as debugfs lists them.
+    let listing = String::from_utf8(debugfs(&image, "blocks <8>")).unwrap();
+    let journal: Vec<u32> = listing
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let jsb = block(&image, journal[0]);
+    let (seq, start) = (be32(&jsb, 0x18), be32(&jsb, 0x1C) as usize);
+    assert_eq!(start, 1, "the pending transaction starts the log");
+    // The first descriptor's last tag: the highest block it logs (file data).
+    let desc = block(&image, journal[start]);
+    assert_eq!(
+        (be32(&desc, 0), be32(&desc, 4), be32(&desc, 8)),
+        (0xC03B_3998, 1, seq)
+    );
+    let mut tags = Vec::new();
+    let mut at = 12;
+    loop {
+        tags.push(be32(&desc, at));
+        let flags = u16::from_be_bytes([desc[at + 6], desc[at + 7]]);
+        at += 8 + if flags & 2 == 0 { 16 } else { 0 };
+        if flags & 8 != 0 {
+            break;
+        }
+    }
+    let (k, &victim) = tags.iter().enumerate().max_by_key(|(_, b)| **b).unwrap();
+    let logged = block(&image, journal[start + 1 + k]);
+    let home_before = block(&image, victim);
+    assert_ne!(logged, home_before, "the logged copy must differ from home");
+    // Transaction seq + 1 after the commit block: a revoke of `victim`, committed.
+    let commit_pos = (start..journal.len())
+        .find(|&p| {
+            let b = block(&image, journal[p]);
+            be32(&b, 0) == 0xC03B_3998 && be32(&b, 4) == 2 && be32(&b, 8) == seq
+        })
+        .unwrap();
+    let mut revoke = vec![0u8; 1024];
+    for (at, v) in [
+        (0, 0xC03B_3998u32),
+        (4, 5),
+        (8, seq + 1),
+        (12, 20),
+        (16, victim),
+    ] {
+        revoke[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let mut commit = vec![0u8; 1024];
+    for (at, v) in [(0, 0xC03B_3998u32), (4, 2), (8, seq + 1)] {
+        commit[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    for (pos, data) in [(commit_pos + 1, &revoke), (commit_pos + 2, &commit)] {
+        let b = journal[pos] as usize;
+        image[b * 1024..(b + 1) * 1024].copy_from_slice(data);
+    }
+    // The journal declares revoke records (the incompat feature bit).
+    let j0 = journal[0] as usize * 1024;
+    image[j0 + 0x2B] |= 1;
+    let ours = Fs::mount(MemDisk::from_bytes(image.clone()))
+        .unwrap()
+        .unmount()
+        .unwrap()
+        .bytes;
+    assert_eq!(
+        block(&ours, victim),
+        home_before,
+        "our replay wrote a revoked block"
+    );
+    let (theirs, code, text) = e2fsck_fix(&image);
+    assert!(code <= 1, "e2fsck -fy exit {code}:\n{text}");
+    assert_eq!(
+        block(&theirs, victim),
+        home_before,
+        "e2fsck wrote a revoked block"
+    );
+    // Every block not revoked was replayed the same by both.
+    for &b in &tags {
+        if b != victim && b > 2 {
+            assert_eq!(block(&ours, b), block(&theirs, b), "block {b}");
+        }
+    }
+}
