@@ -315,8 +315,3 @@ fn make_journal<D: BlockDevice>(fs: &mut Fs<D>, o: &Options) -> Result<()> {
     }
     Ok(())
 }
-
-/// The inode count the formatter would choose, for messages.
-pub fn default_inodes(disk_bytes: u64) -> u64 {
-    (disk_bytes / 8192).max(64)
-}

@@ -182,7 +182,10 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Removes the empty directory `ino`, named `name` in `dir`.
     fn remove_dir(&mut self, dir: u32, name: &[u8], ino: u32) -> Result<()> {
-        let i = fs_dir(self, ino)?;
+        let i = self.live_inode(ino)?;
+        if !i.is_dir() {
+            return Err(Error::new(Errno::ENOTDIR, "not a directory"));
+        }
         if !self.is_empty_dir(ino)? {
             return Err(Error::new(Errno::ENOTEMPTY, "directory not empty"));
         }
@@ -266,13 +269,4 @@ impl<D: BlockDevice> Fs<D> {
     pub fn kind(&mut self, ino: u32) -> Result<u16> {
         Ok(self.live_inode(ino)?.mode() & S_IFMT)
     }
-}
-
-/// The inode of a directory that is about to be removed.
-fn fs_dir<D: BlockDevice>(fs: &mut Fs<D>, ino: u32) -> Result<Inode> {
-    let i = fs.live_inode(ino)?;
-    if !i.is_dir() {
-        return Err(Error::new(Errno::ENOTDIR, "not a directory"));
-    }
-    Ok(i)
 }
