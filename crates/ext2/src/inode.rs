@@ -25,6 +25,7 @@ pub(crate) const LINKS: usize = 0x1A;
 pub(crate) const BLOCKS: usize = 0x1C;
 pub(crate) const FLAGS: usize = 0x20;
 pub(crate) const BLOCK: usize = 0x28;
+pub(crate) const FILE_ACL: usize = 0x68;
 pub(crate) const SIZE_HI: usize = 0x6C;
 pub(crate) const EXTRA_ISIZE: usize = 0x80;
 
@@ -138,9 +139,15 @@ impl Inode {
         i
     }
 
-    /// Whether a symlink keeps its target inside the inode.
-    pub fn is_fast_symlink(&self) -> bool {
-        self.kind() == S_IFLNK && self.sectors() == 0 && self.size() < 60
+    /// Whether a symlink keeps its target inside the inode: it owns no block
+    /// but perhaps an extended-attribute block (`block_size` bytes).
+    pub fn is_fast_symlink(&self, block_size: u32) -> bool {
+        let xattr = if le32(&self.raw, FILE_ACL) != 0 {
+            block_size / 512
+        } else {
+            0
+        };
+        self.kind() == S_IFLNK && self.sectors() == xattr && self.size() < 60
     }
 }
 

@@ -14,6 +14,7 @@
 //! - `superblock`, `group`, `inode`: the fixed structures;
 //! - `alloc_bitmap`: free blocks and inodes; `blockmap`: a file's blocks;
 //! - `dir`: directory entries; `file`: contents; `names`: create, rename, ...;
+//!   `xattr`: Linux's attribute blocks, freed with their inode;
 //! - `txn`: the running transaction; `journal`: JBD2 commit and replay;
 //! - `fs`: mount and unmount; `mkfs`: the formatter; `populate`: files by
 //!   path, for building images.
@@ -42,6 +43,7 @@ mod populate;
 mod raw;
 pub mod superblock;
 mod txn;
+mod xattr;
 
 pub use device::{BlockDevice, MemDisk, SECTOR};
 pub use dir::DirEntry;

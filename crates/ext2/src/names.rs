@@ -104,7 +104,7 @@ impl<D: BlockDevice> Fs<D> {
             return Err(Error::new(Errno::EINVAL, "not a symlink"));
         }
         let len = i.size() as usize;
-        if i.is_fast_symlink() {
+        if i.is_fast_symlink(self.geo.block_size) {
             return Ok(i.raw[inode::BLOCK..inode::BLOCK + len].to_vec());
         }
         if len >= self.io.bs {
@@ -147,7 +147,8 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Frees an inode and all its blocks.
     fn destroy(&mut self, ino: u32, mut i: Inode) -> Result<()> {
-        if !i.is_fast_symlink() {
+        self.drop_xattr_block(&mut i)?;
+        if !i.is_fast_symlink(self.geo.block_size) {
             self.free_from(&mut i, 0)?;
         }
         self.free_inode(ino, &i)

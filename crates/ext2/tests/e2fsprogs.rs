@@ -198,3 +198,32 @@ fn an_image_built_by_path_is_read_by_debugfs() {
     let stat = String::from_utf8(debugfs(&image, "stat /bin/hello")).unwrap();
     assert!(stat.contains("Mode:  0755"), "{stat}");
 }
+
+/// Files with an extended-attribute block (set by debugfs) are read and
+/// removed cleanly: the block goes with the inode.
+#[test]
+fn attribute_blocks_go_with_their_inode() {
+    let mut image = mke2fs(&["-t", "ext2", "-b", "1024", "-I", "128"], 8 << 20);
+    let host = temp_path("xattr-host");
+    std::fs::write(&host, b"data").unwrap();
+    debugfs_write(
+        &mut image,
+        &format!(
+            "write {} f\nea_set f user.one 1\nsymlink l /short\nea_set l user.two 2\n\
+             write {} g\nea_set g user.one 1\n",
+            host.display(),
+            host.display()
+        ),
+    );
+    std::fs::remove_file(&host).ok();
+    let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+    let l = fs.lookup(ROOT, b"l").unwrap();
+    assert_eq!(fs.readlink(l).unwrap(), b"/short");
+    fs.unlink(ROOT, b"f").unwrap();
+    fs.unlink(ROOT, b"l").unwrap();
+    fs.unlink(ROOT, b"g").unwrap();
+    assert_clean(
+        &fs.unmount().unwrap().bytes,
+        "after unlinking files with attributes",
+    );
+}
