@@ -69,7 +69,8 @@ fn run(cli: &Cli) -> Result<u8, String> {
             setup::ensure_rust_parts(&kestrel::builder::root())?;
             setup::qemu()?;
             setup::ovmf()?;
-            println!("setup: the toolchain's parts, QEMU and OVMF are all there");
+            setup::e2fsprogs()?;
+            println!("setup: the toolchain's parts, QEMU, OVMF and e2fsprogs are all there");
             Ok(0)
         }
     }

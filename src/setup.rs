@@ -7,13 +7,18 @@
 //! - QEMU and OVMF (UEFI firmware for QEMU) are Debian/Ubuntu packages. As root,
 //!   or with password-less sudo, we install them with apt-get; otherwise we stop
 //!   and print the exact command.
+//! - e2fsprogs (`mke2fs`, `e2fsck`, `debugfs`) is a Debian package too: the
+//!   `ext2` crate's tests check its disks with the real tools.
 
 use crate::toolchain::{self, Missing, Wanted};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The Debian/Ubuntu packages the runner needs.
-pub const PACKAGES: [&str; 2] = ["qemu-system-x86", "ovmf"];
+/// The Debian/Ubuntu packages the runner and the tests need.
+pub const PACKAGES: [&str; 3] = ["qemu-system-x86", "ovmf", "e2fsprogs"];
+
+/// The e2fsprogs tools the ext2 tests run (Debian puts them in /sbin).
+pub const E2FSPROGS: [&str; 3] = ["mke2fs", "e2fsck", "debugfs"];
 
 /// The QEMU binary we boot with.
 pub const QEMU: &str = "qemu-system-x86_64";
@@ -183,6 +188,32 @@ pub fn ovmf() -> Result<Ovmf, String> {
     })
 }
 
+/// Finds e2fsprogs' tools, installing the package first if one is missing.
+pub fn e2fsprogs() -> Result<(), String> {
+    if !has_e2fsprogs() {
+        install_packages()?;
+    }
+    if has_e2fsprogs() {
+        Ok(())
+    } else {
+        Err(format!(
+            "e2fsprogs ({}) is still missing after installing {PACKAGES:?}",
+            E2FSPROGS.join(", ")
+        ))
+    }
+}
+
+/// Whether every e2fsprogs tool is on the PATH or in /sbin, /usr/sbin.
+fn has_e2fsprogs() -> bool {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    dirs.extend(["/sbin", "/usr/sbin"].map(PathBuf::from));
+    E2FSPROGS
+        .iter()
+        .all(|tool| dirs.iter().any(|d| d.join(tool).is_file()))
+}
+
 fn find_ovmf() -> Option<Ovmf> {
     OVMF_CANDIDATES
         .iter()
@@ -220,13 +251,13 @@ fn install_packages() -> Result<(), String> {
         &["sudo", "-n"]
     } else {
         return Err(format!(
-            "QEMU/OVMF are missing. Install them with:\n    {hint}"
+            "QEMU/OVMF/e2fsprogs are missing. Install them with:\n    {hint}"
         ));
     };
     if !on_path("apt-get") {
         return Err(format!(
-            "QEMU/OVMF are missing and this is not a Debian/Ubuntu system; install \
-             `qemu-system-x86_64` and OVMF with your package manager (on Debian/Ubuntu: {hint})"
+            "QEMU/OVMF/e2fsprogs are missing and this is not a Debian/Ubuntu system; install \
+             `qemu-system-x86_64`, OVMF and e2fsprogs with your package manager (on Debian/Ubuntu: {hint})"
         ));
     }
     eprintln!("[setup] installing {} with apt-get", PACKAGES.join(" "));
@@ -244,7 +275,9 @@ fn install_packages() -> Result<(), String> {
     if run(&["apt-get", "update", "-q"]) && run(&install) {
         Ok(())
     } else {
-        Err(format!("installing QEMU/OVMF failed. Try:\n    {hint}"))
+        Err(format!(
+            "installing QEMU/OVMF/e2fsprogs failed. Try:\n    {hint}"
+        ))
     }
 }
 
@@ -260,9 +293,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn install_hint_names_both_packages() {
+    fn install_hint_names_every_package() {
         let hint = install_hint();
-        assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf"));
+        assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf e2fsprogs"));
+    }
+
+    /// On this machine (as after `cargo run -- setup` on a new one) the
+    /// e2fsprogs tools are there: the ext2 tests need them.
+    #[test]
+    fn e2fsprogs_is_found_or_installed() {
+        e2fsprogs().unwrap();
+        assert!(has_e2fsprogs());
     }
 
     /// Runs the real check against this machine's rustup: afterwards the

@@ -1,0 +1,139 @@
+//! File contents: read and write at an offset, truncate.
+//!
+//! A read walks the file block by block through the block map; holes (blocks
+//! never written) read as zeros. A write allocates blocks as it goes, one
+//! block per step; each step is all-or-nothing, so a write that runs out of
+//! space stops after the last whole step and reports how much it wrote (a
+//! short write), as POSIX says. The bytes after the end of the file in its
+//! last block are kept zero, so growing a file with `truncate` exposes zeros.
+
+use crate::device::BlockDevice;
+use crate::error::{Errno, Error, Result};
+use crate::fs::Fs;
+use crate::inode::{self, Inode, S_IFREG};
+use alloc::vec;
+
+impl<D: BlockDevice> Fs<D> {
+    fn file_inode(&mut self, ino: u32) -> Result<Inode> {
+        let i = self.live_inode(ino)?;
+        match i.kind() {
+            S_IFREG => Ok(i),
+            inode::S_IFDIR => Err(Error::new(Errno::EISDIR, "is a directory")),
+            _ => Err(Error::new(Errno::EINVAL, "not a regular file")),
+        }
+    }
+
+    /// The largest file size the block map can address.
+    fn max_size(&self) -> u64 {
+        let p = u64::from(self.geo.block_size / 4);
+        let blocks = 12 + p + p * p + p * p * p;
+        (blocks * u64::from(self.geo.block_size)).min(1 << 40)
+    }
+
+    /// Reads from `offset` into `buf`; returns the bytes read (0 at the end).
+    pub fn read(&mut self, ino: u32, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let i = self.file_inode(ino)?;
+        let size = i.size();
+        if offset >= size {
+            return Ok(0);
+        }
+        let n = (size - offset).min(buf.len() as u64) as usize;
+        let bs = self.io.bs as u64;
+        let mut done = 0;
+        let mut block = vec![0; self.io.bs];
+        while done < n {
+            let pos = offset + done as u64;
+            let within = (pos % bs) as usize;
+            let step = (self.io.bs - within).min(n - done);
+            match self.bmap(&i, pos / bs)? {
+                0 => buf[done..done + step].fill(0),
+                b => {
+                    self.io.read(b, &mut block)?;
+                    buf[done..done + step].copy_from_slice(&block[within..within + step]);
+                }
+            }
+            done += step;
+        }
+        Ok(n)
+    }
+
+    /// Writes `data` at `offset`, growing the file as needed; returns the
+    /// bytes written (fewer than asked when the disk fills up midway).
+    pub fn write(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
+        let end = offset
+            .checked_add(data.len() as u64)
+            .filter(|&e| e <= self.max_size())
+            .ok_or(Error::new(Errno::EFBIG, "file too large for ext2"))?;
+        if data.is_empty() {
+            self.file_inode(ino)?;
+            return Ok(0);
+        }
+        let mut done = self.op(|fs| fs.write_step(ino, offset, data))?;
+        while (offset + done as u64) < end {
+            self.checkpoint_if_large()?;
+            match self.write_step(ino, offset + done as u64, &data[done..]) {
+                Ok(n) => done += n,
+                Err(_) => {
+                    self.io.rollback();
+                    break;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Writes the part of `data` that falls into one block.
+    fn write_step(&mut self, ino: u32, pos: u64, data: &[u8]) -> Result<usize> {
+        let mut i = self.file_inode(ino)?;
+        let bs = self.io.bs;
+        let n = pos / bs as u64;
+        let within = (pos % bs as u64) as usize;
+        let step = (bs - within).min(data.len());
+        let goal = if n > 0 {
+            self.bmap(&i, n - 1)?.saturating_add(1)
+        } else {
+            0
+        };
+        let (b, fresh) = self.bmap_alloc(&mut i, n, goal)?;
+        let mut block = if fresh || step == bs {
+            vec![0; bs]
+        } else {
+            self.io.read_vec(b)?
+        };
+        block[within..within + step].copy_from_slice(&data[..step]);
+        self.io.write(b, &block);
+        if pos + step as u64 > i.size() {
+            i.set_size(pos + step as u64);
+        }
+        i.set_time(inode::MTIME, self.now);
+        i.set_time(inode::CTIME, self.now);
+        self.write_inode(ino, &i)?;
+        Ok(step)
+    }
+
+    /// Sets the file's size: frees the blocks past a new, smaller end (and
+    /// zeros the rest of its last block); a larger size leaves a hole.
+    pub fn truncate(&mut self, ino: u32, size: u64) -> Result<()> {
+        if size > self.max_size() {
+            return Err(Error::new(Errno::EFBIG, "file too large for ext2"));
+        }
+        self.op(|fs| {
+            let mut i = fs.file_inode(ino)?;
+            let bs = fs.io.bs as u64;
+            if size < i.size() {
+                fs.free_from(&mut i, size.div_ceil(bs))?;
+                let within = (size % bs) as usize;
+                if within != 0 {
+                    let b = fs.bmap(&i, size / bs)?;
+                    if b != 0 {
+                        fs.io.modify(b)?[within..].fill(0);
+                    }
+                }
+            }
+            i.set_size(size);
+            i.set_time(inode::MTIME, fs.now);
+            i.set_time(inode::CTIME, fs.now);
+            fs.write_inode(ino, &i)
+        })
+    }
+}

@@ -1,0 +1,369 @@
+//! The JBD2 journal (ext3's): commit, checkpoint and replay.
+//!
+//! The journal is an ordinary file (inode 8) used as a log of whole blocks.
+//! Its first block is the journal superblock; the log lives in blocks
+//! `first..maxlen`. All journal fields are big-endian and every log block
+//! starts with a 12-byte header: magic `C03B3998`, block type, transaction
+//! sequence number.
+//!
+//! A transaction in the log:
+//!
+//! ```text
+//! [descriptor: header, tags (disk block numbers)] [data] [data] ... [commit]
+//! ```
+//!
+//! A data block that happens to begin with the magic number is written with
+//! those four bytes zeroed and its tag flagged "escaped". Revoke blocks list
+//! blocks whose earlier logged copies must not be replayed (Linux writes them;
+//! we read them).
+//!
+//! Kestrel's protocol journals every changed block, file data included (full
+//! data journaling), one transaction at a time:
+//!
+//! 1. write the descriptor(s) and block copies at the log's start; flush;
+//! 2. write the commit block; flush (from here the transaction is durable);
+//! 3. write every block to its home location (checkpoint); flush;
+//! 4. advance the journal superblock's sequence to the next transaction; flush.
+//!
+//! Mounting scans the log from `s_start` for transactions with the expected
+//! sequence numbers; each one with its commit block is written home again
+//! (replay), a transaction without one is ignored. While mounted, the
+//! superblock carries `needs_recovery` and the journal's `s_start` is set;
+//! a clean unmount clears both.
+
+use crate::device::BlockDevice;
+use crate::error::{Errno, Error, Result, corrupt};
+use crate::fs::Fs;
+use crate::raw::{be16, be32, set_be16, set_be32};
+use crate::superblock::Geometry;
+use crate::txn::Txn;
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+
+pub const MAGIC: u32 = 0xC03B_3998;
+pub const DESCRIPTOR: u32 = 1;
+pub const COMMIT: u32 = 2;
+pub const SUPERBLOCK_V1: u32 = 3;
+pub const SUPERBLOCK_V2: u32 = 4;
+pub const REVOKE: u32 = 5;
+
+// Journal superblock fields.
+const S_BLOCKSIZE: usize = 0x0C;
+const S_MAXLEN: usize = 0x10;
+const S_FIRST: usize = 0x14;
+const S_SEQUENCE: usize = 0x18;
+const S_START: usize = 0x1C;
+const S_INCOMPAT: usize = 0x28;
+const S_UUID: usize = 0x30;
+
+/// Incompatible journal features: revoke blocks, 64-bit block numbers.
+const INCOMPAT_REVOKE: u32 = 0x1;
+const INCOMPAT_64BIT: u32 = 0x2;
+
+// Tag flags.
+const FLAG_ESCAPE: u16 = 1;
+const FLAG_SAME_UUID: u16 = 2;
+const FLAG_LAST_TAG: u16 = 8;
+
+/// A block of the log to write home: (home block, log position, escaped).
+type Tag = (u32, u32, bool);
+
+pub(crate) struct Journal {
+    /// The disk block of each journal block.
+    blocks: Vec<u32>,
+    first: u32,
+    maxlen: u32,
+    /// The next transaction's sequence number.
+    seq: u32,
+    start: u32,
+    tag_bytes: usize,
+    /// The journal superblock's block.
+    sb: Vec<u8>,
+}
+
+/// Sequence numbers wrap: `a` is at or after `b`.
+fn seq_geq(a: u32, b: u32) -> bool {
+    a.wrapping_sub(b) as i32 >= 0
+}
+
+fn header(block: &mut [u8], kind: u32, seq: u32) {
+    set_be32(block, 0, MAGIC);
+    set_be32(block, 4, kind);
+    set_be32(block, 8, seq);
+}
+
+impl Journal {
+    /// Reads the journal of inode `ino` and checks its superblock.
+    pub fn load<D: BlockDevice>(fs: &mut Fs<D>, ino: u32) -> Result<Journal> {
+        let inode = fs.read_inode(ino)?;
+        let bs = u64::from(fs.geo.block_size);
+        let n = inode.size() / bs;
+        if n < 2 || n > u64::from(fs.geo.blocks_count) {
+            return Err(corrupt("journal size out of range"));
+        }
+        let mut blocks = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            match fs.bmap(&inode, i)? {
+                0 => return Err(corrupt("hole in the journal")),
+                b => blocks.push(b),
+            }
+        }
+        let mut sb = vec![0; fs.io.bs];
+        fs.io.read_disk(blocks[0], &mut sb)?;
+        let kind = be32(&sb, 4);
+        if be32(&sb, 0) != MAGIC || !(kind == SUPERBLOCK_V1 || kind == SUPERBLOCK_V2) {
+            return Err(corrupt("bad journal superblock"));
+        }
+        if u64::from(be32(&sb, S_BLOCKSIZE)) != bs {
+            return Err(corrupt("journal block size differs from the file system's"));
+        }
+        let (maxlen, first, start) = (be32(&sb, S_MAXLEN), be32(&sb, S_FIRST), be32(&sb, S_START));
+        if maxlen as usize > blocks.len() || first == 0 || first >= maxlen || maxlen - first < 16 {
+            return Err(corrupt("journal superblock lengths out of range"));
+        }
+        if start != 0 && (start < first || start >= maxlen) {
+            return Err(corrupt("journal start out of range"));
+        }
+        let incompat = if kind == SUPERBLOCK_V2 {
+            be32(&sb, S_INCOMPAT)
+        } else {
+            0
+        };
+        if incompat & !(INCOMPAT_REVOKE | INCOMPAT_64BIT) != 0 {
+            return Err(Error::new(
+                Errno::EINVAL,
+                "journal uses checksums or async commit (unsupported)",
+            ));
+        }
+        blocks.truncate(maxlen as usize);
+        Ok(Journal {
+            blocks,
+            first,
+            maxlen,
+            seq: be32(&sb, S_SEQUENCE),
+            start,
+            tag_bytes: if incompat & INCOMPAT_64BIT != 0 {
+                12
+            } else {
+                8
+            },
+            sb,
+        })
+    }
+
+    /// Whether the log holds transactions that may need replaying.
+    pub fn needs_replay(&self) -> bool {
+        self.start != 0
+    }
+
+    /// Log blocks a transaction can use.
+    pub fn capacity(&self) -> usize {
+        (self.maxlen - self.first) as usize
+    }
+
+    fn next(&self, pos: u32) -> u32 {
+        if pos + 1 >= self.maxlen {
+            self.first
+        } else {
+            pos + 1
+        }
+    }
+
+    fn read_log<D: BlockDevice>(&self, io: &mut Txn<D>, pos: u32) -> Result<Vec<u8>> {
+        let mut b = vec![0; io.bs];
+        io.read_disk(self.blocks[pos as usize], &mut b)?;
+        Ok(b)
+    }
+
+    fn write_log<D: BlockDevice>(&self, io: &mut Txn<D>, pos: u32, data: &[u8]) -> Result<()> {
+        io.write_disk(self.blocks[pos as usize], data)
+    }
+
+    /// The tags of a descriptor block: (home block, escaped).
+    fn tags(&self, block: &[u8]) -> Result<Vec<(u32, bool)>> {
+        let mut out = Vec::new();
+        let mut at = 12;
+        while at + self.tag_bytes <= block.len() {
+            let lo = be32(block, at);
+            let flags = be16(block, at + 6);
+            let hi = if self.tag_bytes == 12 {
+                be32(block, at + 8)
+            } else {
+                0
+            };
+            if hi != 0 {
+                return Err(corrupt("journal tag block number out of range"));
+            }
+            out.push((lo, flags & FLAG_ESCAPE != 0));
+            at += self.tag_bytes;
+            if flags & FLAG_SAME_UUID == 0 {
+                at += 16;
+            }
+            if flags & FLAG_LAST_TAG != 0 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The block numbers of a revoke block.
+    fn revoked(&self, block: &[u8]) -> Result<Vec<u32>> {
+        let used = be32(block, 12) as usize;
+        let rec = if self.tag_bytes == 12 { 8 } else { 4 };
+        if used < 16 || used > block.len() {
+            return Err(corrupt("journal revoke block with a bad length"));
+        }
+        Ok((16..used - used % rec)
+            .step_by(rec)
+            .map(|at| be32(block, at + rec - 4))
+            .collect())
+    }
+
+    /// Scans the log and writes every committed transaction home.
+    pub fn replay<D: BlockDevice>(&mut self, io: &mut Txn<D>, geo: &Geometry) -> Result<()> {
+        let mut committed: Vec<(u32, Vec<Tag>)> = Vec::new();
+        let mut revoked: BTreeMap<u32, u32> = BTreeMap::new();
+        let (mut pending, mut pending_revoked) = (Vec::new(), Vec::new());
+        let mut pos = self.start;
+        let mut seq = self.seq;
+        // An empty log (s_start 0) holds nothing to replay.
+        let mut steps = if self.start == 0 { self.maxlen } else { 0 };
+        while steps < self.maxlen {
+            let block = self.read_log(io, pos)?;
+            if be32(&block, 0) != MAGIC || be32(&block, 8) != seq {
+                break;
+            }
+            steps += 1;
+            match be32(&block, 4) {
+                DESCRIPTOR => {
+                    for (home, escaped) in self.tags(&block)? {
+                        pos = self.next(pos);
+                        steps += 1;
+                        pending.push((home, pos, escaped));
+                    }
+                }
+                REVOKE => pending_revoked.extend(self.revoked(&block)?),
+                COMMIT => {
+                    for b in pending_revoked.drain(..) {
+                        revoked.insert(b, seq);
+                    }
+                    committed.push((seq, core::mem::take(&mut pending)));
+                    seq = seq.wrapping_add(1);
+                }
+                _ => break,
+            }
+            pos = self.next(pos);
+        }
+        for (tseq, tags) in &committed {
+            for &(home, pos, escaped) in tags {
+                if revoked.get(&home).is_some_and(|&r| seq_geq(r, *tseq)) {
+                    continue;
+                }
+                if home >= geo.blocks_count {
+                    return Err(corrupt("journal block destined beyond the file system"));
+                }
+                let mut data = self.read_log(io, pos)?;
+                if escaped {
+                    set_be32(&mut data, 0, MAGIC);
+                }
+                io.write_disk(home, &data)?;
+            }
+        }
+        io.dev.flush()?;
+        // Like JBD2, skip one sequence number past whatever the log held.
+        self.seq = seq.wrapping_add(1);
+        self.start = 0;
+        self.write_super(io)
+    }
+
+    fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+        set_be32(&mut self.sb, S_SEQUENCE, self.seq);
+        set_be32(&mut self.sb, S_START, self.start);
+        let sb = core::mem::take(&mut self.sb);
+        let r = self.write_log(io, 0, &sb).and_then(|_| io.dev.flush());
+        self.sb = sb;
+        r
+    }
+
+    /// Starts using the log (at mount): the log begins at `first`.
+    pub fn open<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+        self.start = self.first;
+        self.write_super(io)
+    }
+
+    /// Marks the log empty (at unmount).
+    pub fn close<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+        self.start = 0;
+        self.write_super(io)
+    }
+
+    /// Tags that fit in one descriptor block.
+    fn tags_per_descriptor(&self, bs: usize) -> usize {
+        1 + (bs - 12 - self.tag_bytes - 16) / self.tag_bytes
+    }
+
+    /// Commits one transaction: log, commit block, checkpoint, advance.
+    pub fn commit<D: BlockDevice>(
+        &mut self,
+        io: &mut Txn<D>,
+        blocks: &BTreeMap<u32, Vec<u8>>,
+    ) -> Result<()> {
+        let bs = io.bs;
+        let per = self.tags_per_descriptor(bs);
+        let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
+        if list.len() + list.len().div_ceil(per) + 1 > self.capacity() {
+            return Err(Error::new(
+                Errno::EIO,
+                "transaction larger than the journal",
+            ));
+        }
+        let mut pos = self.first;
+        let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");
+        for chunk in list.chunks(per) {
+            let mut desc = vec![0; bs];
+            header(&mut desc, DESCRIPTOR, self.seq);
+            let mut at = 12;
+            for (k, (home, data)) in chunk.iter().enumerate() {
+                let escaped = be32(data, 0) == MAGIC;
+                let mut flags = if escaped { FLAG_ESCAPE } else { 0 };
+                if k > 0 {
+                    flags |= FLAG_SAME_UUID;
+                }
+                if k + 1 == chunk.len() {
+                    flags |= FLAG_LAST_TAG;
+                }
+                set_be32(&mut desc, at, **home);
+                set_be16(&mut desc, at + 6, flags);
+                at += self.tag_bytes;
+                if k == 0 {
+                    desc[at..at + 16].copy_from_slice(&uuid);
+                    at += 16;
+                }
+            }
+            self.write_log(io, pos, &desc)?;
+            pos += 1;
+            for (_, data) in chunk {
+                if be32(data, 0) == MAGIC {
+                    let mut copy = (*data).clone();
+                    copy[..4].fill(0);
+                    self.write_log(io, pos, &copy)?;
+                } else {
+                    self.write_log(io, pos, data)?;
+                }
+                pos += 1;
+            }
+        }
+        io.dev.flush()?;
+        let mut commit = vec![0; bs];
+        header(&mut commit, COMMIT, self.seq);
+        self.write_log(io, pos, &commit)?;
+        io.dev.flush()?;
+        for (home, data) in &list {
+            io.write_disk(**home, data)?;
+        }
+        io.dev.flush()?;
+        self.seq = self.seq.wrapping_add(1);
+        self.write_super(io)
+    }
+}

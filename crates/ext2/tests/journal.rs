@@ -1,0 +1,200 @@
+//! Our journal as the real tools see it: a transaction that was committed but
+//! not yet written home is replayed by `e2fsck` exactly as by our mount; a
+//! clean unmount leaves no `needs_recovery` behind.
+
+mod common;
+
+use common::*;
+use ext2::{Fs, MemDisk, ROOT};
+
+/// An image whose last transaction (writing `late`) reached the journal with
+/// its commit block, but not its home locations; and the bytes of `late`.
+fn committed_not_checkpointed(block_size: u32, size: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut fs = Fs::mount(RecordingDisk::new(own_image(size, block_size, 1024))).unwrap();
+    fs.set_time(NOW);
+    let d = fs.mkdir(ROOT, b"d", 0o755).unwrap();
+    let early = fs.create(d, b"early", 0o644).unwrap();
+    fs.write(early, 0, b"written before").unwrap();
+    fs.sync().unwrap();
+    let (base, epoch, mark) = (
+        fs.device().disk.bytes.clone(),
+        fs.device().epoch,
+        fs.device().writes.len(),
+    );
+    // A block that starts with the journal magic must be escaped in the log.
+    let mut late_data = vec![0xC0, 0x3B, 0x39, 0x98];
+    late_data.extend((0..30_000u32).map(|i| (i * 7 % 256) as u8));
+    let late = fs.create(d, b"late", 0o600).unwrap();
+    fs.write(late, 0, &late_data).unwrap();
+    fs.sync().unwrap();
+    let disk = fs.into_device();
+    let mut image = base;
+    // Epoch `epoch` is the log, `epoch + 1` the commit block; later ones
+    // (home locations, journal superblock) never happened.
+    for (sector, data, e) in &disk.writes[mark..] {
+        if *e <= epoch + 1 {
+            let at = *sector as usize * 512;
+            image[at..at + data.len()].copy_from_slice(data);
+        }
+    }
+    (image, late_data)
+}
+
+#[test]
+fn e2fsck_replays_our_journal_like_our_mount() {
+    for (bs, size) in [(1024, 4 << 20), (4096, 16 << 20)] {
+        let (image, late) = committed_not_checkpointed(bs, size);
+        let features = String::from_utf8(debugfs(&image, "features")).unwrap();
+        assert!(features.contains("needs_recovery"), "{features}");
+        // Before replay the file does not exist at home.
+        let listing = String::from_utf8(debugfs(&image, "ls /d")).unwrap();
+        assert!(!listing.contains("late"), "bs {bs}: {listing}");
+        // e2fsck replays the journal (exit 0 or 1: "fixed", the replay).
+        let (fixed, code, text) = e2fsck_fix(&image);
+        assert!(code <= 1, "bs {bs}: e2fsck -fy exit {code}:\n{text}");
+        assert_clean(&fixed, "after e2fsck replayed our journal");
+        assert_eq!(
+            debugfs(&fixed, "cat /d/late"),
+            late,
+            "bs {bs}: e2fsck's replay"
+        );
+        // Our mount replays it the same way.
+        let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+        let ino = resolve(&mut fs, "/d/late").unwrap();
+        let mut back = vec![0; late.len()];
+        assert_eq!(fs.read(ino, 0, &mut back).unwrap(), late.len());
+        assert_eq!(back, late, "bs {bs}: our replay");
+        let ours = fs.unmount().unwrap().bytes;
+        assert_clean(&ours, "after our replay");
+        let features = String::from_utf8(debugfs(&ours, "features")).unwrap();
+        assert!(!features.contains("needs_recovery"), "{features}");
+    }
+}
+
+#[test]
+fn a_transaction_without_its_commit_block_is_ignored() {
+    let mut fs = Fs::mount(RecordingDisk::new(own_image(4 << 20, 1024, 1024))).unwrap();
+    fs.sync().unwrap();
+    let (base, epoch, mark) = (
+        fs.device().disk.bytes.clone(),
+        fs.device().epoch,
+        fs.device().writes.len(),
+    );
+    fs.create(ROOT, b"never", 0o644).unwrap();
+    fs.sync().unwrap();
+    let disk = fs.into_device();
+    let mut image = base;
+    for (sector, data, e) in &disk.writes[mark..] {
+        if *e == epoch {
+            let at = *sector as usize * 512;
+            image[at..at + data.len()].copy_from_slice(data);
+        }
+    }
+    let mut fs = Fs::mount(MemDisk::from_bytes(image.clone())).unwrap();
+    assert_eq!(
+        fs.lookup(ROOT, b"never").unwrap_err().errno,
+        ext2::Errno::ENOENT
+    );
+    assert_clean(
+        &fs.unmount().unwrap().bytes,
+        "uncommitted transaction ignored",
+    );
+    let (fixed, _, _) = e2fsck_fix(&image);
+    let listing = String::from_utf8(debugfs(&fixed, "ls /")).unwrap();
+    assert!(
+        !listing.contains("never"),
+        "e2fsck replayed an uncommitted transaction: {listing}"
+    );
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// A revoke record in a later committed transaction stops the replay of a
+/// block logged before it, in our replay and in e2fsck's alike.
+#[test]
+fn revoked_blocks_are_not_replayed() {
+    let (mut image, _) = committed_not_checkpointed(1024, 4 << 20);
+    let block = |image: &[u8], b: u32| image[b as usize * 1024..][..1024].to_vec();
+    // The journal's blocks, in order, as debugfs lists them.
+    let listing = String::from_utf8(debugfs(&image, "blocks <8>")).unwrap();
+    let journal: Vec<u32> = listing
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    let jsb = block(&image, journal[0]);
+    let (seq, start) = (be32(&jsb, 0x18), be32(&jsb, 0x1C) as usize);
+    assert_eq!(start, 1, "the pending transaction starts the log");
+    // The first descriptor's last tag: the highest block it logs (file data).
+    let desc = block(&image, journal[start]);
+    assert_eq!(
+        (be32(&desc, 0), be32(&desc, 4), be32(&desc, 8)),
+        (0xC03B_3998, 1, seq)
+    );
+    let mut tags = Vec::new();
+    let mut at = 12;
+    loop {
+        tags.push(be32(&desc, at));
+        let flags = u16::from_be_bytes([desc[at + 6], desc[at + 7]]);
+        at += 8 + if flags & 2 == 0 { 16 } else { 0 };
+        if flags & 8 != 0 {
+            break;
+        }
+    }
+    let (k, &victim) = tags.iter().enumerate().max_by_key(|(_, b)| **b).unwrap();
+    let logged = block(&image, journal[start + 1 + k]);
+    let home_before = block(&image, victim);
+    assert_ne!(logged, home_before, "the logged copy must differ from home");
+    // Transaction seq + 1 after the commit block: a revoke of `victim`, committed.
+    let commit_pos = (start..journal.len())
+        .find(|&p| {
+            let b = block(&image, journal[p]);
+            be32(&b, 0) == 0xC03B_3998 && be32(&b, 4) == 2 && be32(&b, 8) == seq
+        })
+        .unwrap();
+    let mut revoke = vec![0u8; 1024];
+    for (at, v) in [
+        (0, 0xC03B_3998u32),
+        (4, 5),
+        (8, seq + 1),
+        (12, 20),
+        (16, victim),
+    ] {
+        revoke[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    let mut commit = vec![0u8; 1024];
+    for (at, v) in [(0, 0xC03B_3998u32), (4, 2), (8, seq + 1)] {
+        commit[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+    for (pos, data) in [(commit_pos + 1, &revoke), (commit_pos + 2, &commit)] {
+        let b = journal[pos] as usize;
+        image[b * 1024..(b + 1) * 1024].copy_from_slice(data);
+    }
+    // The journal declares revoke records (the incompat feature bit).
+    let j0 = journal[0] as usize * 1024;
+    image[j0 + 0x2B] |= 1;
+    let ours = Fs::mount(MemDisk::from_bytes(image.clone()))
+        .unwrap()
+        .unmount()
+        .unwrap()
+        .bytes;
+    assert_eq!(
+        block(&ours, victim),
+        home_before,
+        "our replay wrote a revoked block"
+    );
+    let (theirs, code, text) = e2fsck_fix(&image);
+    assert!(code <= 1, "e2fsck -fy exit {code}:\n{text}");
+    assert_eq!(
+        block(&theirs, victim),
+        home_before,
+        "e2fsck wrote a revoked block"
+    );
+    // Every block not revoked was replayed the same by both.
+    for &b in &tags {
+        if b != victim && b > 2 {
+            assert_eq!(block(&ours, b), block(&theirs, b), "block {b}");
+        }
+    }
+}
