@@ -141,14 +141,15 @@ fn unknown_test_kernel_lists_the_others_sorted() {
 }
 
 /// With `CARGO_TARGET_DIR` set, every output of the runner goes there (so a
-/// read-only checkout can be built). The kernel's and the imager's build
-/// directories are linked from this checkout's, to save rebuilding them.
+/// read-only checkout can be built). The kernel's, the loaders' and the
+/// imager's build directories are linked from this checkout's, to save
+/// rebuilding them.
 #[test]
 fn cargo_target_dir_receives_the_images() {
     let ours = kestrel::builder::target_dir(&kestrel::builder::root());
     let elsewhere = std::env::temp_dir().join(format!("kestrel-target-{}", std::process::id()));
     std::fs::create_dir_all(&elsewhere).unwrap();
-    for dir in ["kernel", "imager"] {
+    for dir in ["kernel", "loader", "imager"] {
         std::os::unix::fs::symlink(ours.join(dir), elsewhere.join(dir)).unwrap();
     }
     let output = Command::new(env!("CARGO_BIN_EXE_kestrel"))
@@ -161,7 +162,8 @@ fn cargo_target_dir_receives_the_images() {
     let _ = std::fs::remove_dir_all(&elsewhere);
     assert!(output.status.success(), "{output:?}");
     let images = elsewhere.join("images/debug");
-    for (line, name) in text.lines().zip(["kestrel-bios.img", "kestrel-uefi.img"]) {
+    let names = ["kestrel-kestrel-bios.img", "kestrel-kestrel-uefi.img"];
+    for (line, name) in text.lines().zip(names) {
         assert!(
             line.ends_with(&*images.join(name).to_string_lossy()),
             "{text}"
