@@ -42,10 +42,13 @@ static MEMTEST: &[u8] = include_bytes!(concat!(env!("KESTREL_USER_PROGRAMS"), "/
 global_asm!(
     ".section .rodata.user_programs, \"a\"",
     // Checks that it starts with a clean FPU/SSE state (exit 99 if not),
-    // sets MXCSR to round toward zero, then adds 1.0 in xmm0 and on the x87
-    // stack once per loop while counting in rbx, for 2^28 TSC cycles (timer
-    // interrupts and the other program run meanwhile). Exits with 7 if both
-    // sums equal the count and MXCSR is still its own, 1 if not.
+    // sets MXCSR to round toward zero, picks an increment from the TSC
+    // (1 to 256), kept in xmm1, on the x87 stack and in r13, then adds it
+    // to xmm0, to the x87 sum and to rbx once per loop, for 2^28 TSC cycles
+    // (timer interrupts and the other program run meanwhile). Exits with 7
+    // if both sums equal rbx and MXCSR is still its own, 1 if not: a switch
+    // that lost the FPU/SSE registers leaves the other program's increment
+    // or sum in them.
     ".global user_fpu, user_fpu_end",
     "user_fpu:",
     "sub rsp, 16",
@@ -59,20 +62,25 @@ global_asm!(
     "jne fpu_dirty",
     "mov dword ptr [rsp], 0x7f80",
     "ldmxcsr [rsp]",
+    "rdtsc",
+    "and eax, 0xff",
+    "inc eax",
+    "mov r13, rax",
+    "mov [rsp], rax",
+    "fild qword ptr [rsp]",
     "fldz",
+    "cvtsi2sd xmm1, r13",
     "xorpd xmm0, xmm0",
-    "mov rax, 0x3ff0000000000000",
-    "movq xmm1, rax",
     "xor ebx, ebx",
     "rdtsc",
     "shl rdx, 32",
     "or rax, rdx",
     "mov r12, rax",
     "fpu_loop:",
+    "pause",
     "addsd xmm0, xmm1",
-    "fld1",
-    "faddp st(1), st",
-    "inc rbx",
+    "fadd st(0), st(1)",
+    "add rbx, r13",
     "rdtsc",
     "shl rdx, 32",
     "or rax, rdx",

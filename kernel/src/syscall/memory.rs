@@ -44,7 +44,7 @@ pub fn brk(args: &Args) -> Result<u64, Errno> {
 pub fn mmap(args: &Args) -> Result<u64, Errno> {
     let [address, len, prot, flags, fd, offset] = *args;
     let flags = flags as u32;
-    if offset % PAGE != 0 {
+    if !offset.is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
     if flags & MAP_ANONYMOUS == 0 {
@@ -67,7 +67,7 @@ pub fn mmap(args: &Args) -> Result<u64, Errno> {
     if fixed && (address > TASK_SIZE - len) {
         return Err(ENOMEM);
     }
-    if fixed && address % PAGE != 0 {
+    if fixed && !address.is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
     let kind = match flags & MAP_TYPE {
@@ -131,7 +131,7 @@ pub fn mprotect(args: &Args) -> Result<u64, Errno> {
         return Err(EINVAL);
     }
     let prot = prot & !grows;
-    if start % PAGE != 0 {
+    if !start.is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
     if len == 0 {
