@@ -398,7 +398,7 @@ fn folder(module: &str) -> &str {
     match module.rsplit_once("::") {
         Some((folder, _)) => folder,
         None if [
-            "arch", "drivers", "memory", "tasks", "shell", "bench", "syscall",
+            "arch", "drivers", "memory", "tasks", "shell", "bench", "syscall", "process",
         ]
         .contains(&module) =>
         {
