@@ -60,6 +60,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     Ok(options)
 }
 
+/// A measure that needs the TSC's rate (to turn cycles into seconds).
+type RateMeasure<'a> = &'a dyn Fn(f64) -> Result<Vec<f64>, Failure>;
+
+/// Runs a [`RateMeasure`] with the rate, or fails it softly without one.
+type WithRate<'a> = &'a dyn Fn(RateMeasure) -> Result<Vec<f64>, Failure>;
+
 fn figure(name: &'static str, unit: &'static str) -> Figure {
     Figure { name, unit }
 }
@@ -111,7 +117,7 @@ fn run_all(options: &Options, fs: Result<String, String>) {
         Err(e) => emit(&format!("bench: tsc rate unknown ({e}); rates are skipped")),
     }
     // Rates need the TSC's rate; without it those measures fail soft.
-    let rate = |measure: &dyn Fn(f64) -> Result<Vec<f64>, Failure>| match hz {
+    let rate = |measure: RateMeasure| match hz {
         Ok(hz) => measure(hz),
         Err(e) => Err(Failure::from(e)),
     };
@@ -142,12 +148,7 @@ fn run_all(options: &Options, fs: Result<String, String>) {
 }
 
 /// The file measures (issue 12), or a "skipped" line for each.
-fn file_measures(
-    plan: Plan,
-    s: Sizes,
-    fs: Result<String, String>,
-    rate: &dyn Fn(&dyn Fn(f64) -> Result<Vec<f64>, Failure>) -> Result<Vec<f64>, Failure>,
-) {
+fn file_measures(plan: Plan, s: Sizes, fs: Result<String, String>, rate: WithRate) {
     let small = [figure("small_files", "files/s")];
     let sequential = [figure("seq_write", "MB/s"), figure("seq_read", "MB/s")];
     let listing = [figure("getdents", "cycles/entry")];

@@ -56,7 +56,7 @@ pub fn yield_pingpong(rounds: u64) -> Result<Vec<f64>, Failure> {
         while turn.load(Ordering::Acquire) != PARENT {
             sys::sched_yield()?;
             spins = spins.wrapping_add(1);
-            if spins % 1024 == 0 && sys::try_wait(child)?.is_some() {
+            if spins.is_multiple_of(1024) && sys::try_wait(child)?.is_some() {
                 return Err(Failure::Failed("the child ended early".into()));
             }
         }
