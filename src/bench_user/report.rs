@@ -211,55 +211,13 @@ pub fn table(linux: &Run, kestrel: &KestrelSide) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<16} {:<13} {:>30} {:>30} {:>9} {:>9} {}",
-        "figure",
-        "unit",
-        "Linux median [min-max]",
-        "Kestrel median [min-max]",
-        "K/L",
-        "target",
-        "met"
+        "{:<16} {:<13} {:>36} {:>36} {:>7} {:>9} met",
+        "figure", "unit", "Linux median [min-max]", "Kestrel median [min-max]", "K/L", "target",
     );
     for name in names {
-        let linux_outcome = linux.get(name);
-        let kestrel_outcome = kestrel_run.and_then(|run| run.get(name));
-        if linux_outcome.is_none() && kestrel_outcome.is_none() {
-            continue;
+        if let Some(row) = row(name, linux, kestrel) {
+            let _ = writeln!(out, "{row}");
         }
-        let unit = [linux_outcome, kestrel_outcome]
-            .into_iter()
-            .find_map(|o| match o {
-                Some(Outcome::Measured(f)) => Some(f.unit.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let ratio = match (linux_outcome, kestrel_outcome) {
-            (Some(Outcome::Measured(l)), Some(Outcome::Measured(k))) if l.median > 0.0 => {
-                Some(k.median / l.median)
-            }
-            _ => None,
-        };
-        let target = target(name);
-        let met = match ratio.and_then(|r| target.met_by(r)) {
-            Some(true) => "yes",
-            Some(false) => "NO",
-            None => "-",
-        };
-        let kestrel_cell = match kestrel {
-            KestrelSide::Ran(_) => cell(kestrel_outcome),
-            KestrelSide::NotRunnable(_) => "not run".into(),
-        };
-        let _ = writeln!(
-            out,
-            "{:<16} {:<13} {:>30} {:>30} {:>9} {:>9} {}",
-            name,
-            unit,
-            cell(linux_outcome),
-            kestrel_cell,
-            ratio.map_or("-".into(), |r| format!("{r:.2}x")),
-            target.text(),
-            met
-        );
     }
     let _ = write!(out, "{}", reasons("Linux", linux));
     match kestrel {
@@ -271,6 +229,52 @@ pub fn table(linux: &Run, kestrel: &KestrelSide) -> String {
         }
     }
     out
+}
+
+/// The table's row for `name`, if either run printed it.
+fn row(name: &str, linux: &Run, kestrel: &KestrelSide) -> Option<String> {
+    let kestrel_run = match kestrel {
+        KestrelSide::Ran(run) => Some(run),
+        KestrelSide::NotRunnable(_) => None,
+    };
+    let linux_outcome = linux.get(name);
+    let kestrel_outcome = kestrel_run.and_then(|run| run.get(name));
+    if linux_outcome.is_none() && kestrel_outcome.is_none() {
+        return None;
+    }
+    let unit = [linux_outcome, kestrel_outcome]
+        .into_iter()
+        .find_map(|o| match o {
+            Some(Outcome::Measured(f)) => Some(f.unit.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let ratio = match (linux_outcome, kestrel_outcome) {
+        (Some(Outcome::Measured(l)), Some(Outcome::Measured(k))) if l.median > 0.0 => {
+            Some(k.median / l.median)
+        }
+        _ => None,
+    };
+    let target = target(name);
+    let met = match ratio.and_then(|r| target.met_by(r)) {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    };
+    let kestrel_cell = match kestrel {
+        KestrelSide::Ran(_) => cell(kestrel_outcome),
+        KestrelSide::NotRunnable(_) => "not run".into(),
+    };
+    Some(format!(
+        "{:<16} {:<13} {:>36} {:>36} {:>7} {:>9} {}",
+        name,
+        unit,
+        cell(linux_outcome),
+        kestrel_cell,
+        ratio.map_or("-".into(), |r| format!("{r:.2}x")),
+        target.text(),
+        met
+    ))
 }
 
 /// One line per figure that a run did not measure, with its reason, and a
