@@ -61,7 +61,9 @@ fn boot_and_run(quick: bool, timeout: Duration) -> Result<(String, usize), Strin
     };
     let image = crate::image_for(&kernel.images, Firmware::Bios);
     let (mut session, _) = crate::boot_captured(Firmware::Bios, image, &options)?;
+    // The prompt comes after the boot report's last lines: type only then.
     session.wait_for(IDLE_LINE, Duration::from_secs(120))?;
+    session.wait_for(PROMPT, Duration::from_secs(120))?;
     let typed_at = session.serial().len();
     let command = command(quick);
     eprintln!("[bench-user] Kestrel: typing `{command}`");
