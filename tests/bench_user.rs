@@ -103,7 +103,7 @@ fn linux_runs_the_benchmark_as_init() {
     let run = report::parse(&boot.serial);
     assert!(run.done, "no `bench: done`:\n{}", boot.serial);
     assert!(
-        boot.serial.contains("bench: start pid=1 quick=1"),
+        boot.serial.contains("bench: start pid=1 quick=1 os=Linux"),
         "{}",
         boot.serial
     );

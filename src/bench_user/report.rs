@@ -300,7 +300,7 @@ mod tests {
     use super::*;
 
     const LINUX: &str = "[    0.000000] Linux version 6.1.0\r
-bench: start pid=1 quick=0\r
+bench: start pid=1 quick=0 os=Linux\r
 bench: tsc mhz=2596.1\r
 bench: getpid median=1509 min=1239 max=4055 unit=cycles batches=7\r
 bench: pipe_throughput median=345.2 min=216.0 max=424.0 unit=MB/s batches=7\r

@@ -354,6 +354,21 @@ pub fn pin_to_cpu0() -> Result<()> {
     .map(drop)
 }
 
+/// The kernel's name from `uname` ("Linux", "Kestrel"), if it answers.
+pub fn system_name() -> Result<String> {
+    // SAFETY: an all-zero utsname is a valid value (empty strings).
+    let mut names: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `names` is a valid utsname for the kernel to fill.
+    check("uname", unsafe { libc::uname(&mut names) })?;
+    let bytes: Vec<u8> = names
+        .sysname
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Flushes every file system's dirty data to its disk.
 pub fn sync() {
     // SAFETY: sync takes no arguments.
