@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 /// How long one benchmark run may take, full or quick.
 pub fn timeout(quick: bool) -> Duration {
-    Duration::from_secs(if quick { 120 } else { 900 })
+    Duration::from_secs(if quick { 300 } else { 900 })
 }
 
 /// Runs the whole comparison and prints it.

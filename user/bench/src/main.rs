@@ -18,6 +18,10 @@
 //! `skipped: ...` and the others go on. The last line is `bench: done`. As
 //! Linux's pid 1 (`/init`) it then switches the machine off.
 
+// Every `unsafe` block says why it is sound (the kernel's workspace checks the
+// same; this workspace does not inherit its lints).
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod files;
 mod linux_init;
 mod measure;
