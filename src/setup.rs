@@ -7,6 +7,9 @@
 //! - QEMU and OVMF (UEFI firmware for QEMU) are Debian/Ubuntu packages. As root,
 //!   or with password-less sudo, we install them with apt-get; otherwise we stop
 //!   and print the exact command.
+//! - Tools that only one command wants are found or installed the same way,
+//!   but their absence is not an error ([`optional_tool`]): `mke2fs`
+//!   (Debian's `e2fsprogs`) for the disk of `bench-user`'s Linux run.
 
 use crate::toolchain::{self, Missing, Wanted};
 use std::path::{Path, PathBuf};

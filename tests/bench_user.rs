@@ -4,11 +4,14 @@
 //! Debian's Linux in QEMU. No test looks at the figures' values (they are
 //! timings); `cargo run -- bench-user` is the benchmark itself.
 
+use kestrel::bench_user::kestrel::run as run_on_kestrel;
+use kestrel::bench_user::report::KestrelSide;
 use kestrel::bench_user::report::{self, FIGURES, Outcome, Run};
 use kestrel::bench_user::{self, BENCH, EXIT0, linux};
-use kestrel::builder;
+use kestrel::builder::{self, Profile};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 fn programs() -> PathBuf {
     builder::build_user_programs(&builder::root()).expect("the user programs build")
@@ -126,4 +129,25 @@ fn linux_runs_the_benchmark_as_init() {
         "it powered off: {}",
         boot.serial
     );
+}
+
+/// Kestrel's side: the shell runs the benchmark, or the command says why it
+/// could not, with the shell's whole answer (not the end of the boot report,
+/// which the runner took for an answer when it typed before the prompt).
+#[test]
+fn kestrel_runs_the_benchmark_or_says_why_not() {
+    let (side, output) = run_on_kestrel(true, Profile::Debug, Duration::from_secs(300));
+    match side {
+        KestrelSide::Ran(run) => assert!(run.started(), "{output}"),
+        KestrelSide::NotRunnable(why) => {
+            assert!(
+                !why.is_empty() && !why.contains("Type `help`"),
+                "{why}\n{output}"
+            );
+            assert!(
+                output.contains("run bench --quick"),
+                "the command was typed: {output}"
+            );
+        }
+    }
 }

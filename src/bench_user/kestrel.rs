@@ -30,10 +30,12 @@ pub fn command(quick: bool) -> String {
     format!("run bench{quick} --exec /bin/exit0 --fs /")
 }
 
-/// Builds and boots Kestrel (release kernel, BIOS, 512 MiB like Linux) and
-/// runs the benchmark there; `timeout` bounds the benchmark's run.
-pub fn run(quick: bool, timeout: Duration) -> (KestrelSide, String) {
-    match boot_and_run(quick, timeout) {
+/// Builds and boots Kestrel (`profile`: the benchmark uses the release
+/// kernel; BIOS, 512 MiB like Linux) and runs the benchmark there; `timeout`
+/// bounds the benchmark's run. Also returns the serial output from the typed
+/// command on.
+pub fn run(quick: bool, profile: Profile, timeout: Duration) -> (KestrelSide, String) {
+    match boot_and_run(quick, profile, timeout) {
         Ok((serial, typed_at)) => {
             let output = serial.get(typed_at..).unwrap_or("").to_string();
             let run = report::parse(&output);
@@ -48,13 +50,13 @@ pub fn run(quick: bool, timeout: Duration) -> (KestrelSide, String) {
 }
 
 /// Returns the serial log and where the typed command starts in it.
-fn boot_and_run(quick: bool, timeout: Duration) -> Result<(String, usize), String> {
-    let kernel = crate::build_with(
-        Loader::BootloaderCrate,
-        Profile::Release,
-        KernelTargets::Main,
-    )?
-    .remove(0);
+fn boot_and_run(
+    quick: bool,
+    profile: Profile,
+    timeout: Duration,
+) -> Result<(String, usize), String> {
+    let kernel =
+        crate::build_with(Loader::BootloaderCrate, profile, KernelTargets::Main)?.remove(0);
     let options = CaptureOptions {
         qmp: false,
         extra: vec!["-m".into(), "512M".into()],

@@ -17,7 +17,8 @@ pub mod kestrel;
 pub mod linux;
 pub mod report;
 
-use crate::{builder, setup};
+use crate::builder::{self, Profile};
+use crate::setup;
 use report::Run;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ pub fn run(quick: bool) -> Result<u8, String> {
             Run::default()
         }
     };
-    let (kestrel, output) = kestrel::run(quick, timeout(quick));
+    let (kestrel, output) = kestrel::run(quick, Profile::Release, timeout(quick));
     if let report::KestrelSide::Ran(run) = &kestrel
         && !run.done
     {
