@@ -20,6 +20,9 @@ commands:
   screenshot FILE  boot headless, wait for the boot report, save the screen as PNG
   bench-boot       boot 5 times per firmware and build profile and print the
                    median time from QEMU start to the kernel's first serial line
+  bench-user       the user benchmark (user/bench) on Linux (Debian's cloud
+                   kernel, fetched with apt-get) and on Kestrel, in the same
+                   QEMU; prints both and the ratio per figure
   setup            check for (and where possible install) everything the
                    runner needs: the toolchain's targets and components,
                    QEMU and OVMF; every other command does this too
@@ -40,6 +43,7 @@ options:
   --timeout SECS   (test) give up on a test kernel after SECS seconds (default 120)
   --runs N         (bench-boot) boots per configuration (default 5)
   --disk FILE      attach FILE (a raw image) as a virtio-blk disk
+  --quick          (bench-user) small batches: checks the path, not figures
   -h, --help       this text
   -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
                    e.g. `cargo run -- -- -m 2G -smp 2`
@@ -55,6 +59,7 @@ pub enum Command {
     Inspect { elf: Option<String> },
     Test { names: Vec<String> },
     BenchBoot,
+    BenchUser,
     Screenshot { file: String },
     Setup,
     Help,
@@ -74,6 +79,7 @@ pub struct Cli {
     pub runs: usize,
     /// `--disk FILE`: a raw image attached as a virtio-blk disk.
     pub disk: Option<String>,
+    pub quick: bool,
     pub qemu_args: Vec<String>,
 }
 
@@ -90,6 +96,7 @@ impl Default for Cli {
             timeout_secs: 120,
             runs: 5,
             disk: None,
+            quick: false,
             qemu_args: Vec::new(),
         }
     }
@@ -114,6 +121,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--release" => cli.release = true,
             "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
             "--runs" => cli.runs = number(&arg, args.next())?,
+            "--quick" => cli.quick = true,
             "--loader" => cli.loader = loader(args.next())?,
             "--disk" => {
                 cli.disk = Some(
@@ -170,15 +178,16 @@ fn command(mut positional: Vec<String>) -> Result<Command, String> {
             file: rest[0].clone(),
         },
         "screenshot" => return Err("`screenshot` takes one file name".into()),
-        "bench-boot" | "setup" | "help" if !rest.is_empty() => {
+        "bench-boot" | "bench-user" | "setup" | "help" if !rest.is_empty() => {
             return Err(format!("`{}` takes no arguments", positional[0]));
         }
         "bench-boot" => Command::BenchBoot,
+        "bench-user" => Command::BenchUser,
         "setup" => Command::Setup,
         "help" => Command::Help,
         other => {
             return Err(format!(
-                "unknown command `{other}` (commands: inspect, test, screenshot, bench-boot, setup, help)"
+                "unknown command `{other}` (commands: inspect, test, screenshot, bench-boot, bench-user, setup, help)"
             ));
         }
     };
@@ -262,6 +271,10 @@ mod tests {
         let bench = parse_str("bench-boot --runs 3").unwrap();
         assert_eq!((bench.command, bench.runs), (Command::BenchBoot, 3));
         assert_eq!(parse_str("setup").unwrap().command, Command::Setup);
+        let user = parse_str("bench-user --quick").unwrap();
+        assert_eq!((user.command, user.quick), (Command::BenchUser, true));
+        assert!(!parse_str("bench-user").unwrap().quick);
+        assert!(parse_str("bench-user now").is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bench_user;
 pub mod builder;
 pub mod cli;
 pub mod disk;

@@ -64,6 +64,7 @@ fn run(cli: &Cli) -> Result<u8, String> {
         Command::Run => boot_interactive(cli),
         Command::Test { names } => run_tests(cli, names),
         Command::BenchBoot => bench::run(cli.runs, &cli.qemu_args).map(|()| 0),
+        Command::BenchUser => kestrel::bench_user::run(cli.quick),
         Command::Screenshot { file } => screenshot(cli, file),
         Command::Setup => {
             setup::ensure_rust_parts(&kestrel::builder::root())?;

@@ -9,6 +9,8 @@
 //!   and print the exact command.
 //! - e2fsprogs (`mke2fs`, `e2fsck`, `debugfs`) is a Debian package too: the
 //!   `ext2` crate's tests check its disks with the real tools.
+//! - Tools that only one command wants are found or installed the same way,
+//!   but their absence is not an error ([`optional_tool`]).
 
 use crate::toolchain::{self, Missing, Wanted};
 use std::path::{Path, PathBuf};
@@ -281,11 +283,44 @@ fn install_packages() -> Result<(), String> {
     }
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Finds `program` (also in the `sbin` directories, which a user's PATH may
+/// lack), installing the Debian package `package` first if it is missing and
+/// we may (root, or password-less sudo). `None` if it is still missing: for
+/// tools that only some commands want (`mke2fs` for the benchmark's disk).
+pub fn optional_tool(program: &str, package: &str) -> Option<PathBuf> {
+    let find = || {
+        ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+            .iter()
+            .map(|dir| Path::new(dir).join(program))
+            .find(|path| path.exists())
+    };
+    if let Some(path) = find() {
+        return Some(path);
+    }
+    let sudo = !is_root();
+    if sudo
+        && !Command::new("sudo")
+            .args(["-n", "true"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        return None;
+    }
+    eprintln!("[setup] installing {package} with apt-get (for {program})");
+    let mut words: Vec<&str> = if sudo { vec!["sudo", "-n"] } else { vec![] };
+    words.extend(["apt-get", "install", "-y", "-q", package]);
+    let _ = Command::new(words[0])
+        .args(&words[1..])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status();
+    find()
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@ pub const EXECUTABLE: u32 = 0o100755;
 pub const READABLE: u32 = 0o100644;
 /// The mode bits of a directory.
 pub const DIRECTORY: u32 = 0o040755;
+/// The mode bits of a character device that only its owner may use (such as
+/// `/dev/console`, which a Linux initramfs needs before `/dev` is mounted).
+pub const CHAR_DEVICE: u32 = 0o020600;
 
 /// Builds an archive in memory, one entry after another.
 #[derive(Default)]
@@ -27,6 +30,16 @@ impl Writer {
     /// Appends a file (or, with [`DIRECTORY`] and no data, a directory) at
     /// `path` (no leading `/`, as cpio writes it) with `mode`.
     pub fn add(&mut self, path: &str, mode: u32, data: &[u8]) {
+        self.add_entry(path, mode, data, (0, 0));
+    }
+
+    /// Appends a device node (mode [`CHAR_DEVICE`], say) for the device
+    /// numbers `major`:`minor`.
+    pub fn add_device(&mut self, path: &str, mode: u32, major: u32, minor: u32) {
+        self.add_entry(path, mode, &[], (major, minor));
+    }
+
+    fn add_entry(&mut self, path: &str, mode: u32, data: &[u8], (major, minor): (u32, u32)) {
         self.next_inode += 1;
         let name_size = path.len() as u32 + 1;
         let fields = [
@@ -41,10 +54,10 @@ impl Writer {
             },
             0, // mtime
             data.len() as u32,
-            0,
-            0,
-            0,
-            0,
+            0, // devmajor: of the file system the file was on
+            0, // devminor
+            major,
+            minor,
             name_size,
             0, // check: unused by "070701"
         ];
@@ -68,5 +81,28 @@ impl Writer {
 
     fn pad(&mut self) {
         self.bytes.resize(self.bytes.len().next_multiple_of(4), 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header field `index` of the entry that starts at `at`.
+    fn field(bytes: &[u8], at: usize, index: usize) -> u32 {
+        let digits = &bytes[at + 6 + 8 * index..][..8];
+        u32::from_str_radix(core::str::from_utf8(digits).unwrap(), 16).unwrap()
+    }
+
+    #[test]
+    fn device_nodes_carry_their_numbers() {
+        let mut writer = Writer::new();
+        writer.add_device("dev/console", CHAR_DEVICE, 5, 1);
+        let bytes = writer.finish();
+        assert_eq!(field(&bytes, 0, 1), CHAR_DEVICE);
+        assert_eq!((field(&bytes, 0, 9), field(&bytes, 0, 10)), (5, 1));
+        assert_eq!(field(&bytes, 0, 6), 0, "no data");
+        let entry = crate::Archive::new(&bytes).find("dev/console").unwrap();
+        assert!(!entry.is_file() && !entry.is_directory());
     }
 }
