@@ -759,6 +759,8 @@ fn boot_steps_succeed() {
     GO.store(true, Ordering::SeqCst);
     QUEUE.wake_all();
     waiter.join().unwrap();
+    // Likewise the set of sleeping threads (192 bytes), which `wait_for` uses.
+    thread::sleep(core::time::Duration::from_millis(1));
     let hello = program(&raw const hello42, &raw const hello42_end);
     let args = program(&raw const show_args, &raw const show_args_end);
     programs::register(b"/bin/hello42", elf_around(hello).leak());
