@@ -85,6 +85,11 @@ impl AddressSpace {
         self.pml4
     }
 
+    /// Whether this is the address space in CR3 now.
+    pub fn is_active(&self) -> bool {
+        Cr3::read().0 == self.pml4
+    }
+
     /// Whether no entry of the lower half is in use.
     pub fn lower_half_is_empty(&self) -> bool {
         // SAFETY: we own the PML4 and only read it.

@@ -38,18 +38,37 @@ pub const COPY_ON_WRITE: Flags = Flags::BIT_9;
 /// copy-on-write for both (see the module docs). If memory runs out midway,
 /// what was built is freed again and the parent keeps working (its pages
 /// marked copy-on-write are simply taken back at its next write).
-pub fn fork(parent: &AddressSpace) -> Result<AddressSpace, MapError> {
+///
+/// Pages in the `shared` ranges (`MAP_SHARED` memory) are not copied on
+/// write: both spaces keep them writable, so each sees the other's writes.
+pub fn fork(parent: &AddressSpace, shared: &[(u64, u64)]) -> Result<AddressSpace, MapError> {
     let child = AddressSpace::new()?;
     let mut counts = sharing::lock();
+    let mut copy = Copy {
+        counts: &mut counts,
+        shared,
+    };
     // SAFETY: `child` is new and ours alone; the parent's lower-half tables
     // are changed only by their owner, the calling process (one thread), and
     // its pages stay mapped (only WRITABLE goes).
-    let copied = unsafe { copy_tables(parent.root(), child.root(), 4, 0..256, &mut counts) };
+    let copied = unsafe { copy_tables(parent.root(), child.root(), 4, 0, 0..256, &mut copy) };
     drop(counts);
     if Cr3::read().0 == parent.root() {
         tlb::flush_all(); // the parent's writable pages are read-only now
     }
     copied.map(|()| child)
+}
+
+/// What [`copy_tables`] carries down the tree: the sharing counts (locked)
+/// and the ranges that stay shared.
+struct Copy<'a> {
+    counts: &'a mut Counts,
+    shared: &'a [(u64, u64)],
+}
+
+/// The bytes one entry of a level-`level` table maps (4 KiB at level 1).
+fn span(level: u8) -> u64 {
+    1 << (12 + 9 * (u64::from(level) - 1))
 }
 
 /// Copies the entries `range` of the table `from` (at `level`) into the
@@ -63,8 +82,9 @@ unsafe fn copy_tables(
     from: PhysFrame,
     to: PhysFrame,
     level: u8,
+    base: u64,
     range: core::ops::Range<usize>,
-    counts: &mut Counts,
+    copy: &mut Copy,
 ) -> Result<(), MapError> {
     // SAFETY: passed on from the caller; two different frames.
     let (from, to_entries) = unsafe { (&mut *table(from), &mut *table(to)) };
@@ -77,15 +97,18 @@ unsafe fn copy_tables(
         if level > 1 {
             let new = TableFrames.allocate_frame().ok_or(MapError::OutOfFrames)?;
             to_entries[i].set_addr(new.start_address(), entry.flags());
+            let start = base + i as u64 * span(level);
             // SAFETY: as for this call, one level down.
-            unsafe { copy_tables(below, new, level - 1, 0..512, counts) }?;
+            unsafe { copy_tables(below, new, level - 1, start, 0..512, copy) }?;
         } else {
+            let address = base + i as u64 * span(1);
+            let shared = copy.shared.iter().any(|&(s, e)| (s..e).contains(&address));
             let mut flags = entry.flags();
-            if flags.contains(Flags::WRITABLE) {
+            if flags.contains(Flags::WRITABLE) && !shared {
                 flags = (flags - Flags::WRITABLE) | COPY_ON_WRITE;
                 entry.set_flags(flags);
             }
-            counts.share(below);
+            copy.counts.share(below);
             to_entries[i].set_addr(entry.addr(), flags);
         }
     }

@@ -20,6 +20,7 @@
 //! dropped; a later mapping nearby reuses them.
 
 use super::address_space::AddressSpace;
+use super::copy_on_write::COPY_ON_WRITE;
 use super::{frames, phys_to_virt};
 use x86_64::VirtAddr;
 use x86_64::instructions::tlb;
@@ -109,7 +110,14 @@ impl AddressSpace {
         }
         self.for_each_page(start, end, |_, entry| {
             let frame = PhysFrame::containing_address(entry.addr());
-            entry.set_frame(frame, flags);
+            // A page still shared after `fork` stays read-only with its
+            // copy-on-write mark, whatever the new rights: the first write
+            // (if they allow it) copies it.
+            let mut new = flags;
+            if entry.flags().contains(COPY_ON_WRITE) {
+                new = (new - Flags::WRITABLE) | COPY_ON_WRITE;
+            }
+            entry.set_frame(frame, new);
         });
     }
 

@@ -18,6 +18,7 @@ use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
 use crate::memory::copy_on_write;
 use x86_64::VirtAddr;
+use x86_64::structures::paging::Page;
 use x86_64::registers::model_specific::FsBase;
 
 /// What kind of child `fork` makes (the system-call layer reads these from
@@ -69,8 +70,10 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
     } else {
         // The page tables are copied copy-on-write; the map of regions and
         // the heap break are plain data, copied as they are.
-        let parent = space.lock();
-        let copy = copy_on_write::fork(&parent.space).map_err(|_| ForkError::OutOfMemory)?;
+        let mut parent = space.lock();
+        let shared = fill_shared(&mut parent).map_err(|_| ForkError::OutOfMemory)?;
+        let copy = copy_on_write::fork(&parent.space, &shared)
+            .map_err(|_| ForkError::OutOfMemory)?;
         share(Memory {
             space: copy,
             map: parent.map.clone(),
@@ -139,4 +142,27 @@ pub(super) fn enter_child(
     // return address the parent's `syscall` came from), copied; this
     // thread's kernel stack is in the TSS and its address space is loaded.
     unsafe { syscall::return_to_user(&frame) }
+}
+
+/// The ranges of `memory`'s `MAP_SHARED` regions, every page of which is
+/// made present first: a page that parent and child are to share must exist
+/// before the fork (one filled in later on demand would be each one's own).
+fn fill_shared(memory: &mut Memory) -> Result<alloc::vec::Vec<(u64, u64)>, ()> {
+    let shared: alloc::vec::Vec<vmas::Region> = memory
+        .map
+        .map
+        .iter()
+        .filter(|r| r.kind == vmas::Kind::SharedAnonymous)
+        .copied()
+        .collect();
+    for region in &shared {
+        for address in (region.start..region.end).step_by(4096) {
+            if !memory.space.has_page(address) {
+                let page = Page::containing_address(VirtAddr::new(address));
+                let flags = super::memory::flags_for(region.rights);
+                memory.space.map_new(page, flags).map_err(|_| ())?;
+            }
+        }
+    }
+    Ok(shared.iter().map(|r| (r.start, r.end)).collect())
 }

@@ -282,9 +282,16 @@ pub fn resolve(
     }
     if space.has_page(address) {
         // The page is there and the region allows the access, but its entry
-        // does not. After a fork, this is where a write to a copy-on-write
-        // page gets its own copy (`procs`). Nothing else leads here.
-        return Err(Refusal::NotAllowed);
+        // does not: after a fork, a write to a copy-on-write page, which now
+        // gets its own copy (or its frame back, if no one else has it).
+        let copied = access == Access::Write
+            && space.is_active()
+            && crate::memory::copy_on_write::resolve_write_fault(VirtAddr::new(address));
+        return if copied {
+            Ok(())
+        } else {
+            Err(Refusal::NotAllowed)
+        };
     }
     let free = frames::stats().map_or(0, |f| f.free);
     if free <= RESERVED_FRAMES {

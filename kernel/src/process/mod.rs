@@ -505,9 +505,9 @@ pub fn fault_in(address: u64, access: vmas::Access) -> Result<(), memory::Refusa
         .unwrap_or(Err(memory::Refusal::Unmapped))
 }
 
-/// A fault in ring 3 (else returns false at once): a write to a
-/// copy-on-write page gets a private copy, a page fault that the process's
-/// regions allow gets its page, and the program goes on; any other fault
+/// A fault in ring 3 (else returns false at once): a page fault that the
+/// process's regions allow gets its page (a new zeroed one, or a private
+/// copy of a copy-on-write one) and the program goes on; any other fault
 /// ends the process ([`end_after_fault`]). Returns true.
 pub fn on_user_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     if frame.cs & 3 != 3 {
@@ -516,10 +516,6 @@ pub fn on_user_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
     let mut why = None;
     if fault.vector == fault::vector::PAGE_FAULT {
         let code = fault::PageFaultCode(fault.error_code);
-        let address = VirtAddr::new_truncate(fault.cr2);
-        if code.write() && crate::memory::copy_on_write::resolve_write_fault(address) {
-            return true; // the write is retried, now on a private copy
-        }
         match fault_in(fault.cr2, memory::access_of(code)) {
             Ok(()) => return true,
             Err(refusal) => why = Some(refusal),

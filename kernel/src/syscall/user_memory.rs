@@ -22,7 +22,6 @@
 use super::Errno;
 use crate::arch::syscall::USER_END;
 use crate::memory::address_space::translate_active;
-use crate::memory::copy_on_write;
 use crate::memory::phys_to_virt;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::PageTableFlags as Flags;
@@ -60,13 +59,9 @@ fn for_each_piece(
         let page = match usable(at) {
             Some(page) => page,
             None => {
-                // A copy-on-write page (after `fork`) becomes the caller's
-                // own; an untouched one is filled in, if its region allows.
-                let copied = access == vmas::Access::Write
-                    && copy_on_write::resolve_write_fault(VirtAddr::new(at));
-                if !copied {
-                    crate::process::fault_in(at, access).map_err(|_| Errno::EFAULT)?;
-                }
+                // An untouched page is filled in, a copy-on-write one (after
+                // `fork`) becomes the caller's own, if its region allows.
+                crate::process::fault_in(at, access).map_err(|_| Errno::EFAULT)?;
                 usable(at).ok_or(Errno::EFAULT)?
             }
         };
