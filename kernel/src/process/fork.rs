@@ -18,8 +18,8 @@ use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
 use crate::memory::copy_on_write;
 use x86_64::VirtAddr;
-use x86_64::structures::paging::Page;
 use x86_64::registers::model_specific::FsBase;
+use x86_64::structures::paging::Page;
 
 /// What kind of child `fork` makes (the system-call layer reads these from
 /// `clone`'s flags).
@@ -72,8 +72,8 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
         // the heap break are plain data, copied as they are.
         let mut parent = space.lock();
         let shared = fill_shared(&mut parent).map_err(|_| ForkError::OutOfMemory)?;
-        let copy = copy_on_write::fork(&parent.space, &shared)
-            .map_err(|_| ForkError::OutOfMemory)?;
+        let copy =
+            copy_on_write::fork(&parent.space, &shared).map_err(|_| ForkError::OutOfMemory)?;
         share(Memory {
             space: copy,
             map: parent.map.clone(),

@@ -17,6 +17,7 @@ mod check;
 mod console;
 mod files;
 mod identity;
+mod processes;
 mod random;
 mod raw;
 mod time;
@@ -33,6 +34,7 @@ const AREAS: &[Area] = &[
     ("time", time::checks),
     ("random", random::checks),
     ("identity", identity::checks),
+    ("processes", processes::checks),
 ];
 
 fn main() {
