@@ -122,8 +122,11 @@ fn bios_floor(runs: usize, extra: &[String]) -> Result<String, String> {
     let dir = crate::builder::target_dir(&root).join("images");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let image = dir.join("floor-bios.img");
-    std::fs::write(&image, crate::image::floor_boot_sector())
-        .map_err(|e| format!("{}: {e}", image.display()))?;
+    // Padded to a whole MiB, as our BIOS images are: SeaBIOS does not boot
+    // a one-sector AHCI disk.
+    let mut disk = crate::image::floor_boot_sector();
+    disk.resize(1 << 20, 0);
+    std::fs::write(&image, disk).map_err(|e| format!("{}: {e}", image.display()))?;
     let mut times = Vec::new();
     for _ in 0..runs {
         let options = CaptureOptions {
