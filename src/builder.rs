@@ -289,6 +289,33 @@ pub fn build_bios_loader(root: &Path) -> Result<Vec<u8>, String> {
     crate::image::flatten(&bytes, BIOS_LOADER_BASE)
 }
 
+/// `path` with a temporary extension of this process's, for files written
+/// there and then renamed into place.
+fn temporary(path: &Path) -> PathBuf {
+    path.with_extension(format!("tmp-{}", std::process::id()))
+}
+
+/// Reads `path`, with the path in the error.
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The bytes of `kernel` without its debug sections (stripped through a
+/// temporary file `<out_dir>/<stem>-kestrel.elf.tmp-PID`).
+fn stripped_kernel(
+    root: &Path,
+    kernel: &Path,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Vec<u8>, String> {
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let stripped = temporary(&out_dir.join(format!("{stem}-kestrel.elf")));
+    strip_debug(root, kernel, &stripped)?;
+    let bytes = read(&stripped);
+    let _ = std::fs::remove_file(&stripped);
+    bytes
+}
+
 /// Writes `<out_dir>/<stem>-kestrel-bios.img`: our BIOS loader, then the
 /// kernel without its debug sections, then the ramdisk if there is one
 /// (see [`crate::image::bios_image`]).
@@ -300,16 +327,10 @@ pub fn make_kestrel_bios_image(
     out_dir: &Path,
     stem: &str,
 ) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let image = out_dir.join(format!("{stem}-kestrel-bios.img"));
-    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
-    let stripped = temporary(&out_dir.join(format!("{stem}-kestrel-bios.elf")));
-    strip_debug(root, kernel, &stripped)?;
-    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
-    let kernel_bytes = read(&stripped);
-    let _ = std::fs::remove_file(&stripped);
+    let kernel_bytes = stripped_kernel(root, kernel, out_dir, stem)?;
     let ramdisk_bytes = ramdisk.map(read).transpose()?;
-    let disk = crate::image::bios_image(loader, &kernel_bytes?, ramdisk_bytes.as_deref())?;
+    let disk = crate::image::bios_image(loader, &kernel_bytes, ramdisk_bytes.as_deref())?;
+    let image = out_dir.join(format!("{stem}-kestrel-bios.img"));
     let partial = temporary(&image);
     std::fs::write(&partial, disk).map_err(|e| format!("{}: {e}", partial.display()))?;
     std::fs::rename(&partial, &image).map_err(|e| format!("{}: {e}", image.display()))?;
@@ -328,15 +349,8 @@ pub fn make_kestrel_uefi_image(
     out_dir: &Path,
     stem: &str,
 ) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let image = out_dir.join(format!("{stem}-kestrel-uefi.img"));
-    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
-    let stripped = temporary(&out_dir.join(format!("{stem}-kestrel.elf")));
-    strip_debug(root, kernel, &stripped)?;
-    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
-    let (kernel_bytes, loader_bytes) = (read(&stripped), read(loader));
-    let _ = std::fs::remove_file(&stripped);
-    let (kernel_bytes, loader_bytes) = (kernel_bytes?, loader_bytes?);
+    let kernel_bytes = stripped_kernel(root, kernel, out_dir, stem)?;
+    let loader_bytes = read(loader)?;
     let ramdisk_bytes = ramdisk.map(read).transpose()?;
     let mut files = vec![
         ("EFI/BOOT/BOOTX64.EFI", &loader_bytes[..]),
@@ -345,6 +359,7 @@ pub fn make_kestrel_uefi_image(
     if let Some(bytes) = &ramdisk_bytes {
         files.push(("ramdisk", bytes));
     }
+    let image = out_dir.join(format!("{stem}-kestrel-uefi.img"));
     let partial = temporary(&image);
     crate::image::write_gpt_image(&partial, &files)?;
     std::fs::rename(&partial, &image).map_err(|e| format!("{}: {e}", image.display()))?;
