@@ -1,0 +1,23 @@
+//! The virtual file system: the layer between the file system calls and
+//! the file systems themselves.
+//!
+//! A program says `open("/tmp/notes.txt")`; it does not know that `/` is an
+//! ext2 disk and `/tmp` a RAM file system. The kernel finds out by walking
+//! the path one name at a time, asking whichever file system holds the
+//! directory it stands in. Every file system answers the same questions, in
+//! the trait [`FileSystem`]: look up a name in a directory, read and write
+//! a file at an offset, create, rename, remove, list. A file is named by
+//! its file system and an inode number ([`Ino`]), as in ext2 itself.
+//!
+//! Errors are Linux's error numbers (`linux_raw_sys::errno`), as `u32`.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod filesystem;
+
+pub use filesystem::{DirEntry, FileSystem, Ino, Kind, Metadata, StatFs};
+
+/// A Linux error number (`ENOENT` = 2, ...).
+pub type Errno = u32;
