@@ -15,6 +15,7 @@
 //!   stack;
 //! - [`memmap`]: UEFI memory descriptors and E820 entries turned into the
 //!   `bootloader_api` memory regions the kernel reads (sorted, no overlaps);
+//! - [`config`]: the kernel's requests, read from its file;
 //! - [`placement`]: where the window and the boot stack go;
 //! - [`rsdp`]: finding ACPI's root pointer in a BIOS machine's memory.
 #![no_std]
@@ -23,6 +24,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod config;
 pub mod elf;
 pub mod memmap;
 pub mod paging;

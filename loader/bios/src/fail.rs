@@ -4,8 +4,8 @@
 //! halts for good: the loader never resets the machine, so the message stays
 //! readable.
 
-use crate::serial::Serial;
 use core::fmt::{Display, Write};
+use loader_common::serial::Serial;
 
 /// Prints `kestrel loader: cannot boot: <why>` and halts.
 pub fn stop(why: &dyn Display) -> ! {

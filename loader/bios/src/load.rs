@@ -8,19 +8,13 @@
 
 use crate::frames::Frames;
 use crate::video::Screen;
-use bootloader_api::BootloaderConfig;
-use bootloader_api::config::Mapping;
 use bootplan::PAGE;
 use bootplan::elf::Kernel;
 use bootplan::paging::{MapError, PageTables, Rights, Stack, window_ranges};
-use bootplan::placement::Placement;
 use core::fmt;
 
 /// Why the address space could not be built.
 pub enum LoadError {
-    NoConfig,
-    BadConfig,
-    Placement(&'static str),
     OutOfMemory(&'static str),
     Mapping(&'static str, MapError),
     TooManyRanges,
@@ -29,45 +23,10 @@ pub enum LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
-            LoadError::NoConfig => write!(
-                f,
-                "bad kernel file: no .bootloader-config section (bootloader_api::entry_point!)"
-            ),
-            LoadError::BadConfig => write!(f, "bad kernel file: unreadable bootloader config"),
-            LoadError::Placement(why) => write!(f, "kernel's dynamic range: {why}"),
             LoadError::OutOfMemory(what) => write!(f, "too little memory (for {what})"),
             LoadError::Mapping(what, e) => write!(f, "mapping {what}: {e}"),
             LoadError::TooManyRanges => write!(f, "too many memory ranges"),
         }
-    }
-}
-
-/// The kernel's requests, from its `.bootloader-config` section.
-pub fn config(kernel: &Kernel) -> Result<BootloaderConfig, LoadError> {
-    let section = kernel
-        .section(".bootloader-config")
-        .ok()
-        .flatten()
-        .ok_or(LoadError::NoConfig)?;
-    BootloaderConfig::deserialize(section).map_err(|_| LoadError::BadConfig)
-}
-
-/// Where the window and the boot stack go (see `bootplan::placement`).
-pub fn placement(config: &BootloaderConfig) -> Result<Placement, LoadError> {
-    let (start, end) = (
-        config.mappings.dynamic_range_start,
-        config.mappings.dynamic_range_end,
-    );
-    let range = (start.is_some() || end.is_some())
-        .then(|| (start.unwrap_or(0), end.unwrap_or(0xffff_ffff_ffff_f000)));
-    bootplan::placement::place(range).map_err(LoadError::Placement)
-}
-
-/// Where the kernel wants physical memory: `None` if it did not ask.
-pub fn phys_offset(config: &BootloaderConfig, place: &Placement) -> Option<u64> {
-    match config.mappings.physical_memory? {
-        Mapping::FixedAddress(address) => Some(address),
-        Mapping::Dynamic => Some(place.phys_offset),
     }
 }
 

@@ -24,18 +24,18 @@ mod bootinfo;
 mod fail;
 mod frames;
 mod handoff;
-mod handover;
 mod load;
 mod long_mode;
 mod real_mode;
 mod screen;
-mod serial;
 mod video;
 
+use bootplan::config;
 use bootplan::paging::Rights;
 use bootplan::{PAGE, align_down};
 use frames::Frames;
 use handoff::Handoff;
+use loader_common::serial;
 
 unsafe extern "C" {
     /// The first byte after the loader (`link.ld`).
@@ -55,16 +55,18 @@ extern "C" fn loader_main(handoff: &'static Handoff) -> ! {
     let (file, ram_end) = kernel_file(handoff);
     let kernel = bootplan::elf::parse(file)
         .unwrap_or_else(|e| fail::stop(&format_args!("bad kernel file: {e}")));
-    let config = load::config(&kernel).unwrap_or_else(|e| fail::stop(&e));
+    let config =
+        config::read(&kernel).unwrap_or_else(|e| fail::stop(&format_args!("bad kernel file: {e}")));
     // 2. Frames from the end of what was loaded up to the end of that RAM.
     let ramdisk = (handoff.ramdisk_addr as u64, handoff.ramdisk_len as u64);
     let loaded_end = (ramdisk.0 + ramdisk.1).max(KERNEL_FILE + file.len() as u64);
     let frames = Frames::new(loaded_end, ram_end);
     // 3. Page tables: the kernel's segments, a guarded stack, the physical-
     //    memory window, the loader itself.
-    let nx = handover::cpu_has_nx();
-    let place = load::placement(&config).unwrap_or_else(|e| fail::stop(&e));
-    let phys_offset = load::phys_offset(&config, &place);
+    let nx = loader_common::handover::cpu_has_nx();
+    let place = config::placement(&config)
+        .unwrap_or_else(|e| fail::stop(&format_args!("kernel's dynamic range: {e}")));
+    let phys_offset = config::phys_offset(&config, &place);
     let offset = phys_offset.unwrap_or(place.phys_offset);
     let mut space = load::AddressSpace::new(&frames, nx).unwrap_or_else(|e| fail::stop(&e));
     space
@@ -111,7 +113,7 @@ extern "C" fn loader_main(handoff: &'static Handoff) -> ! {
     }
     serial::line("kestrel loader: jumping to the kernel");
     // 5. Kernel page tables, kernel stack, kernel entry: no way back.
-    handover::jump(space.root(), stack.top, kernel.entry(), boot_info, nx)
+    loader_common::handover::jump(space.root(), stack.top, kernel.entry(), boot_info, nx)
 }
 
 /// The kernel file as the real-mode stage loaded it, and the end of the

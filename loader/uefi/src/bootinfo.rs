@@ -12,12 +12,12 @@
 use crate::exit::FinalMap;
 use crate::frames::zeroed_pages;
 use crate::load::AddressSpace;
-use crate::serial;
 use alloc::string::String;
 use bootloader_api::BootInfo;
 use bootloader_api::info::{FrameBuffer, MemoryRegion};
 use bootplan::PAGE;
 use bootplan::paging::{Rights, Stack};
+use loader_common::serial;
 use uefi::boot::{self, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 

@@ -9,9 +9,10 @@
 //! we get a fresh map and try once more. If that fails too, we print why on
 //! COM1 and halt (the `uefi` crate's own helper would reset the machine).
 
-use crate::{fail, serial};
+use crate::fail;
 use bootplan::memmap::{Entry, uefi_kind};
 use core::sync::atomic::{AtomicBool, Ordering};
+use loader_common::serial;
 use uefi::Status;
 use uefi::boot::MemoryDescriptor;
 

@@ -27,7 +27,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     if uefi::table::system_table_raw().is_some() && !crate::exit::exited() {
         uefi::println!("kestrel loader: panic: {info}");
     } else {
-        crate::serial::line("kestrel loader: panic after exiting boot services");
+        loader_common::serial::line("kestrel loader: panic after exiting boot services");
     }
     halt()
 }

@@ -13,46 +13,13 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use bootloader_api::BootloaderConfig;
-use bootloader_api::config::Mapping;
 use bootplan::PAGE;
 use bootplan::elf::Kernel;
 use bootplan::memmap::uefi_is_memory;
 use bootplan::paging::{PageTables, Rights, Stack, window_ranges};
-use bootplan::placement::Placement;
 use uefi::boot::{self, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 use uefi::proto::loaded_image::LoadedImage;
-
-/// The kernel's requests, from its `.bootloader-config` section.
-pub fn config(kernel: &Kernel) -> Result<BootloaderConfig, String> {
-    let section = kernel
-        .section(".bootloader-config")
-        .map_err(|e| format!("kernel file: {e}"))?
-        .ok_or("the kernel has no .bootloader-config section (bootloader_api::entry_point!)")?;
-    BootloaderConfig::deserialize(section).map_err(|e| format!("kernel's bootloader config: {e}"))
-}
-
-/// Where the window onto physical memory and the boot stack go: in the
-/// kernel's dynamic range if it gives one (both ends, or one end and
-/// `bootloader_api`'s default for the other), else two lower-half slots.
-pub fn placement(config: &BootloaderConfig) -> Result<Placement, String> {
-    let (start, end) = (
-        config.mappings.dynamic_range_start,
-        config.mappings.dynamic_range_end,
-    );
-    let range = (start.is_some() || end.is_some())
-        .then(|| (start.unwrap_or(0), end.unwrap_or(0xffff_ffff_ffff_f000)));
-    bootplan::placement::place(range).map_err(String::from)
-}
-
-/// Where the kernel wants physical memory: `None` if it did not ask.
-pub fn phys_offset(config: &BootloaderConfig, place: &Placement) -> Option<u64> {
-    match config.mappings.physical_memory? {
-        Mapping::FixedAddress(address) => Some(address),
-        Mapping::Dynamic => Some(place.phys_offset),
-    }
-}
 
 /// The page tables being built for the kernel.
 pub struct AddressSpace {

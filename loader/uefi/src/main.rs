@@ -25,11 +25,11 @@ mod exit;
 mod fail;
 mod framebuffer;
 mod frames;
-mod handover;
 mod kernel_file;
 mod load;
-mod serial;
 
+use bootplan::config;
+use loader_common::serial;
 use uefi::prelude::*;
 
 #[entry]
@@ -38,16 +38,18 @@ fn main() -> Status {
     // 1. The kernel file from the ESP, checked, and what it asks of us.
     let file = kernel_file::read().unwrap_or_else(|e| fail::stop(&e));
     let kernel = bootplan::elf::parse(file).unwrap_or_else(|e| fail::stop(&e));
-    let config = load::config(&kernel).unwrap_or_else(|e| fail::stop(&e));
+    let config =
+        config::read(&kernel).unwrap_or_else(|e| fail::stop(&format_args!("bad kernel file: {e}")));
     let ramdisk = kernel_file::read_ramdisk().unwrap_or_else(|e| fail::stop(&e));
     // 2. The screen: GOP's framebuffer, its size and pixel format.
     let screen = framebuffer::find();
     // 3. Page tables: the kernel's segments, a guarded stack, the physical-
     //    memory window, and the few identity mappings the handover needs.
-    let nx = handover::cpu_has_nx();
+    let nx = loader_common::handover::cpu_has_nx();
     // Window and stack go into the kernel's dynamic range (bootplan::placement).
-    let place = load::placement(&config).unwrap_or_else(|e| fail::stop(&e));
-    let offset = load::phys_offset(&config, &place).unwrap_or(place.phys_offset);
+    let place = config::placement(&config)
+        .unwrap_or_else(|e| fail::stop(&format_args!("kernel's dynamic range: {e}")));
+    let offset = config::phys_offset(&config, &place).unwrap_or(place.phys_offset);
     let mut space = load::AddressSpace::new(nx).unwrap_or_else(|e| fail::stop(&e));
     space
         .load_kernel(&kernel)
@@ -68,7 +70,7 @@ fn main() -> Status {
     let boot_info = info.finish(bootinfo::Facts {
         memory_map: map,
         framebuffer: screen.map(|s| s.for_kernel(offset)),
-        phys_offset: load::phys_offset(&config, &place).map(|_| offset),
+        phys_offset: config::phys_offset(&config, &place).map(|_| offset),
         rsdp,
         kernel_file: file,
         ramdisk,
@@ -76,5 +78,5 @@ fn main() -> Status {
     });
     serial::line("kestrel loader: jumping to the kernel");
     // 6. Kernel page tables, kernel stack, kernel entry: no way back.
-    handover::jump(space.root(), stack.top, kernel.entry(), boot_info, nx)
+    loader_common::handover::jump(space.root(), stack.top, kernel.entry(), boot_info, nx)
 }

@@ -3,7 +3,9 @@
 //! EFER.NXE (bit 11 of MSR 0xC000_0080) makes the NO_EXECUTE bit of page
 //! entries count; on a CPU without NX that bit is reserved, so the tables
 //! were built without it and NXE stays off. CR0.WP (bit 16) makes read-only
-//! pages read-only for the kernel too. Then: load CR3 with the kernel's
+//! pages read-only for the kernel too. Interrupts go off: under UEFI the
+//! firmware's handlers were in memory that is now the kernel's (the BIOS
+//! loader never turned them back on). Then: load CR3 with the kernel's
 //! level-4 table (the next instruction is fetched through the new tables,
 //! which is why the loader is identity-mapped there), switch to the kernel's
 //! stack, push a zero return address (the stack is then aligned as after a
@@ -33,6 +35,7 @@ pub fn jump(root: u64, stack_top: u64, entry: u64, boot_info: u64, nx: bool) -> 
             let efer = (u64::from(high) << 32 | u64::from(low)) | EFER_NXE;
             asm!("wrmsr", in("ecx") EFER, in("eax") efer as u32, in("edx") (efer >> 32) as u32, options(nomem, nostack));
         }
+        asm!("cli", options(nomem, nostack));
         let cr0: u64;
         asm!("mov {}, cr0", out(reg) cr0, options(nomem, nostack));
         asm!("mov cr0, {}", in(reg) cr0 | CR0_WP, options(nomem, nostack));

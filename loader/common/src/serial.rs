@@ -1,8 +1,11 @@
-//! COM1, the loader's log: `kestrel loader: ...` lines for people and tests.
+//! COM1, the loaders' log: `kestrel loader: ...` lines for people and tests.
 //!
-//! The real-mode stage already set the UART up (115200 baud, 8N1); here we
-//! only wait for the transmit register to be empty (bit 5 of the line-status
-//! register, port 0x3fd) and write each byte to port 0x3f8.
+//! The 16550 UART at I/O port 0x3f8 takes one byte at a time in its transmit
+//! register once bit 5 of the line-status register (port 0x3fd) says it is
+//! empty. Someone set its speed before us (the BIOS loader's real-mode stage,
+//! or the UEFI firmware: 115200 baud, 8N1); the kernel sets it up again on
+//! its own. Writing still works after UEFI's boot services are gone, which
+//! makes COM1 the one output left at the very end.
 
 use core::fmt;
 
