@@ -7,8 +7,10 @@
 //! noisy; the figures are for comparing, not for asserting in tests.
 //!
 //! Besides the `bootloader` crate under BIOS and UEFI, the same kernel is
-//! booted under UEFI by our own loader (`--loader kestrel`), so the two
-//! loaders are compared in one run.
+//! booted under both firmwares by our own loaders (`--loader kestrel`), so the
+//! two loaders are compared in one run; and each firmware's floor (the
+//! smallest program it boots, `crate::floors`) is timed too, to show how much
+//! of a boot is the firmware's own.
 
 use crate::builder::{KernelTargets, Loader, Profile};
 use crate::qemu::Firmware;
@@ -94,14 +96,20 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
                 spread(&mut idle)
             );
         }
-        let floor = bios_floor(runs, extra)?;
+        let [(bios_floor, bios_text), (uefi_floor, uefi_text)] = floors(runs, extra)?;
         let ratio =
             |a: usize, b: usize| first_medians[a].as_secs_f64() / first_medians[b].as_secs_f64();
         println!(
-            "{:<8} floors: a boot sector that only writes to COM1 (BIOS) {floor}; \
-             OVMF to an EFI application's first line: the `to bootloader log` of \
-             kestrel UEFI above",
+            "{:<8} floors, to a line on COM1: a boot sector (BIOS) {bios_text}; \
+             a trivial EFI application (UEFI) {uefi_text}",
             ""
+        );
+        let above = |ours: Duration, floor: Duration| ours.as_secs_f64() - floor.as_secs_f64();
+        println!(
+            "{:<8} our loaders' first kernel line, after their floor: BIOS +{:.3} s, UEFI +{:.3} s",
+            "",
+            above(first_medians[3], bios_floor),
+            above(first_medians[2], uefi_floor)
         );
         println!(
             "{:<8} to the first line: UEFI/BIOS (bootloader crate) {:.2}x, \
@@ -115,35 +123,46 @@ pub fn run(runs: usize, extra: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Boots [`crate::image::floor_boot_sector`] `runs` times: the median and
-/// range of the time to its line.
-fn bios_floor(runs: usize, extra: &[String]) -> Result<String, String> {
+/// Boots the two floors (`crate::floors`) `runs` times each: the median
+/// and range of the time to their line, under BIOS and under UEFI.
+fn floors(runs: usize, extra: &[String]) -> Result<[(Duration, String); 2], String> {
     let root = crate::builder::root();
     let dir = crate::builder::target_dir(&root).join("images");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let image = dir.join("floor-bios.img");
-    // Padded to a whole MiB, as our BIOS images are: SeaBIOS does not boot
-    // a one-sector AHCI disk.
-    let mut disk = crate::image::floor_boot_sector();
-    disk.resize(1 << 20, 0);
-    std::fs::write(&image, disk).map_err(|e| format!("{}: {e}", image.display()))?;
+    let (bios, uefi) = crate::floors::write_images(&dir)?;
+    Ok([
+        time_to_line(Firmware::Bios, &bios, crate::floors::BIOS_LINE, runs, extra)?,
+        time_to_line(Firmware::Uefi, &uefi, crate::floors::UEFI_LINE, runs, extra)?,
+    ])
+}
+
+/// Boots `image` `runs` times: the median time to `line`, and the median
+/// with the range as text.
+fn time_to_line(
+    firmware: Firmware,
+    image: &std::path::Path,
+    line: &str,
+    runs: usize,
+    extra: &[String],
+) -> Result<(Duration, String), String> {
     let mut times = Vec::new();
     for _ in 0..runs {
         let options = CaptureOptions {
             qmp: false,
             extra: extra.to_vec(),
         };
-        let (mut session, _) = boot_captured(Firmware::Bios, &image, &options)?;
-        times.push(session.wait_for(crate::image::FLOOR_LINE, Duration::from_secs(60))?);
+        let (mut session, _) = boot_captured(firmware, image, &options)?;
+        times.push(session.wait_for(line, Duration::from_secs(60))?);
         session.kill();
     }
     let m = median(&mut times);
-    Ok(format!(
+    let text = format!(
         "{:.3} [{:.2} .. {:.2}]",
         m.as_secs_f64(),
         times[0].as_secs_f64(),
         times[times.len() - 1].as_secs_f64()
-    ))
+    );
+    Ok((m, text))
 }
 
 #[cfg(test)]

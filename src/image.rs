@@ -161,35 +161,6 @@ pub fn test_ramdisk() -> Vec<u8> {
     bytes
 }
 
-/// The line the floor boot sector ([`floor_boot_sector`]) prints.
-pub const FLOOR_LINE: &str = "boot sector floor";
-
-/// A disk whose boot sector only writes [`FLOOR_LINE`] to COM1 and halts:
-/// the fastest any BIOS boot can be (`bench-boot` times it). Hand-assembled:
-///
-/// ```text
-/// mov dx, 0x3f8 ; mov si, line ; next: lodsb ; test al, al ; jz stop
-/// out dx, al ; jmp next ; stop: hlt ; jmp stop ; line: db "...", 10, 0
-/// ```
-pub fn floor_boot_sector() -> Vec<u8> {
-    let mut sector = vec![
-        0xba, 0xf8, 0x03, // mov dx, 0x3f8
-        0xbe, 0x11, 0x7c, // mov si, 0x7c11 (the line, at offset 17)
-        0xac, // lodsb
-        0x84, 0xc0, // test al, al
-        0x74, 0x03, // jz stop (+3)
-        0xee, // out dx, al
-        0xeb, 0xf8, // jmp lodsb (-8)
-        0xf4, // stop: hlt
-        0xeb, 0xfd, // jmp stop (-3)
-    ];
-    sector.extend_from_slice(FLOOR_LINE.as_bytes());
-    sector.extend_from_slice(b"\n\0");
-    sector.resize(512, 0);
-    sector[510..512].copy_from_slice(&[0x55, 0xaa]);
-    sector
-}
-
 /// Where our BIOS loader's boot sector keeps its *boot table*
 /// (`loader/bios/src/boot_sector.rs`): six little-endian numbers telling it
 /// where the rest of the loader, the kernel file and the ramdisk are.
@@ -398,18 +369,6 @@ mod bios_tests {
             }
         );
         assert!(parts[1..].iter().all(|p| p.kind == 0 && p.sectors == 0));
-    }
-
-    /// The floor's boot sector is one sector with the signature and its line.
-    #[test]
-    fn the_floor_boot_sector_holds_its_line() {
-        let sector = floor_boot_sector();
-        assert_eq!(sector.len(), 512);
-        assert_eq!(&sector[510..512], [0x55, 0xaa]);
-        let line = &sector[17..17 + FLOOR_LINE.len() + 2];
-        assert_eq!(line, [FLOOR_LINE.as_bytes(), b"\n\0"].concat());
-        // `mov si, 0x7c11` points at it.
-        assert_eq!(&sector[3..6], [0xbe, 0x11, 0x7c]);
     }
 
     #[test]

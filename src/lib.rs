@@ -9,6 +9,7 @@ pub mod builder;
 pub mod cli;
 pub mod disk;
 pub mod events;
+pub mod floors;
 pub mod image;
 pub mod inspect;
 pub mod outcome;
