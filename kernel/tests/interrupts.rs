@@ -3,6 +3,9 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::arch::{acpi, apic, entry, gdt, guard, idt, interrupts, irq, pit};
@@ -166,16 +169,25 @@ fn timer_ticks_advance() {
         });
         (time::ticks(), HEARD_TICKS.load(Ordering::SeqCst))
     });
-    let until = time::now_ns() + 200_000_000;
-    while time::now_ns() < until {
-        x86_64::instructions::hlt();
-    }
-    let (end, heard_end) =
-        without_interrupts(|| (time::ticks(), HEARD_TICKS.load(Ordering::SeqCst)));
+    // 20 ticks are expected in 200 ms. On a loaded host QEMU's virtual CPU
+    // can be descheduled and a window may lose ticks, so a few windows are
+    // tried: a wrong timer rate fails them all.
+    let (mut end, mut heard_end) = (start, heard);
+    let mut window_start = start;
+    let counts = (0..5).map(|_| {
+        let until = time::now_ns() + 200_000_000;
+        while time::now_ns() < until {
+            x86_64::instructions::hlt();
+        }
+        (end, heard_end) =
+            without_interrupts(|| (time::ticks(), HEARD_TICKS.load(Ordering::SeqCst)));
+        let ticks = end - window_start;
+        window_start = end;
+        ticks
+    });
+    let counts = first_within(counts, 15..=25);
+    println!("ticks in 200 ms windows of uptime: {counts:?}");
     let ticks = end - start;
-    println!("{ticks} ticks in 200 ms of uptime");
-    // 20 expected; generous slack for a loaded emulator.
-    assert!((5..=40).contains(&ticks), "{ticks} ticks");
     assert_eq!(heard_end - heard, ticks, "the listener heard every tick");
     assert_eq!(interrupts::name(irq::TIMER_VECTOR), "APIC timer");
     assert!(interrupts::count(irq::TIMER_VECTOR) >= ticks);
@@ -212,12 +224,33 @@ fn timer_ticks_during_the_heap_benchmark() {
     }
 }
 
+/// 50 ms on the PIT is 50 ms of uptime (the TSC calibrated at boot). A
+/// descheduled virtual CPU can make one PIT wait overshoot, so a few waits
+/// are tried: a wrong calibration fails them all.
 fn clock_agrees_with_the_pit() {
-    let before = time::uptime();
-    pit::wait_micros(50_000);
-    let elapsed = time::uptime() - before;
-    println!("50 ms on the PIT took {elapsed:?} of uptime");
-    assert!(elapsed.as_micros() >= 45_000 && elapsed.as_micros() < 100_000);
+    let waits = (0..5).map(|_| {
+        let before = time::uptime();
+        pit::wait_micros(50_000);
+        (time::uptime() - before).as_micros() as u64
+    });
+    let waits = first_within(waits, 45_000..=60_000);
+    println!("50 ms on the PIT took these microseconds of uptime: {waits:?}");
+}
+
+/// Takes `samples` until one lies in `range` and returns those taken;
+/// panics, listing them, if none does.
+fn first_within(
+    samples: impl Iterator<Item = u64>,
+    range: core::ops::RangeInclusive<u64>,
+) -> Vec<u64> {
+    let mut taken = Vec::new();
+    for sample in samples {
+        taken.push(sample);
+        if range.contains(&sample) {
+            return taken;
+        }
+    }
+    panic!("no sample in {range:?}: {taken:?}");
 }
 
 static BENCH_HITS: AtomicU64 = AtomicU64::new(0);
