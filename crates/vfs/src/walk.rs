@@ -179,6 +179,45 @@ impl Mounts {
         Ok(at)
     }
 
+    /// What `path` names (every link followed) and its absolute path
+    /// without links, `.` or `..` (the path `/proc/self/exe` gives for a
+    /// program started through `path`).
+    pub fn resolve_with_path(
+        &self,
+        start: Location,
+        path: &[u8],
+    ) -> Result<(Location, Vec<u8>), Errno> {
+        let mut parent = self.resolve_parent(start, path)?;
+        let mut links = 0;
+        loop {
+            let at = self.step(parent.dir, &parent.name)?;
+            let kind = self.kind(at)?;
+            if kind == Kind::Symlink {
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(ELOOP);
+                }
+                let target = self.fs(at.mount).readlink(at.ino)?;
+                let slash = parent.trailing_slash;
+                parent = self.resolve_parent(parent.dir, &target)?;
+                parent.trailing_slash |= slash;
+                continue;
+            }
+            if kind == Kind::Directory {
+                return Ok((at, self.path_of(at)?));
+            }
+            if parent.trailing_slash {
+                return Err(ENOTDIR);
+            }
+            let mut full = self.path_of(parent.dir)?;
+            if full != b"/" {
+                full.push(b'/');
+            }
+            full.extend_from_slice(&parent.name);
+            return Ok((at, full));
+        }
+    }
+
     /// The absolute path of directory `dir` (for `getcwd`): `ENOENT` if it
     /// has been removed, `ENOTDIR` if it is not a directory.
     pub fn path_of(&self, dir: Location) -> Result<Vec<u8>, Errno> {

@@ -130,6 +130,39 @@ fn symbolic_links() {
 }
 
 #[test]
+fn paths_without_links() {
+    let (m, _, _) = tree();
+    let sh = at(&m, "/bin/sh").unwrap();
+    let x = at(&m, "/tmp/x").unwrap();
+    let with_path = |start, p: &str| {
+        m.resolve_with_path(start, p.as_bytes())
+            .map(|(l, p)| (l, String::from_utf8(p).unwrap()))
+    };
+    for p in [
+        "/abs",
+        "/bin/rel",
+        "/up/bin/rel",
+        "/tmp/../bin/./sh",
+        "bin//sh",
+    ] {
+        assert_eq!(
+            with_path(m.root(), p),
+            Ok((sh, "/bin/sh".to_string())),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        with_path(x, "f").map(|(_, p)| p),
+        Ok("/tmp/x/f".to_string())
+    );
+    assert_eq!(with_path(x, "..").map(|(_, p)| p), Ok("/tmp".to_string()));
+    assert_eq!(with_path(x, "/").map(|(_, p)| p), Ok("/".to_string()));
+    assert_eq!(with_path(x, "/loop"), Err(ELOOP));
+    assert_eq!(with_path(x, "/abs/"), Err(ENOTDIR));
+    assert_eq!(with_path(x, "/dangling"), Err(ENOENT));
+}
+
+#[test]
 fn forty_links_are_fine_and_forty_one_are_eloop() {
     let fs = Arc::new(TmpFs::new());
     let r = fs.root();
@@ -211,5 +244,6 @@ fn random_paths_never_panic() {
             assert!(l.mount < m.len());
         }
         let _ = m.resolve_parent(start, &path);
+        let _ = m.resolve_with_path(start, &path);
     }
 }
