@@ -77,16 +77,16 @@ global_asm!(
     "mov edi, 4", "mov rsi, rbp", "mov edx, 512", "SYS 217",
     "inc r15", "cmp rax, 0", "jle files_fail",
     "movzx eax, byte ptr [rbp + 19]", "EXPECT 0x2e",
-    // 17: O_WRONLY on a read-only file system: EROFS
-    "lea rdi, [rip + s_motd]", "mov esi, 1", "SYS 2", "EXPECT -30",
+    // 17: O_WRONLY on a directory: EISDIR
+    "lea rdi, [rip + s_bin]", "mov esi, 1", "SYS 2", "EXPECT -21",
     // 18: a missing file: ENOENT
     "lea rdi, [rip + s_nope]", "xor esi, esi", "SYS 2", "EXPECT -2",
     // 19: a path through a file: ENOTDIR
     "lea rdi, [rip + s_through]", "xor esi, esi", "SYS 2", "EXPECT -20",
     // 20: O_DIRECTORY on a file: ENOTDIR
     "lea rdi, [rip + s_motd]", "mov esi, 0x10000", "SYS 2", "EXPECT -20",
-    // 21: O_CREAT of a missing file: EROFS
-    "lea rdi, [rip + s_new]", "mov esi, 0x40", "SYS 2", "EXPECT -30",
+    // 21: O_CREAT | O_EXCL of an existing file: EEXIST
+    "lea rdi, [rip + s_motd]", "mov esi, 0xc0", "SYS 2", "EXPECT -17",
     // 22, 23: close(3) = 0, again: EBADF
     "mov edi, 3", "SYS 3", "EXPECT 0",
     "mov edi, 3", "SYS 3", "EXPECT -9",
@@ -174,7 +174,6 @@ global_asm!(
     "s_bin: .asciz \"/bin\"",
     "s_nope: .asciz \"/nope\"",
     "s_through: .asciz \"/etc/motd/x\"",
-    "s_new: .asciz \"/etc/new\"",
     "s_hello_path: .asciz \"/bin/hello\"",
     "s_hello: .asciz \"hello\"",
     "s_ok: .ascii \"files ok\\n\"",

@@ -69,17 +69,17 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "run",
-        summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM from the ramdisk, wait, show its status",
+        summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM (or a path), wait, show its status",
         run: run_program,
     },
     Command {
         name: "ls",
-        summary: "ls [PATH]: list a ramdisk directory (sizes in bytes)",
+        summary: "ls [PATH]: list a directory (sizes in bytes)",
         run: ls,
     },
     Command {
         name: "cat",
-        summary: "cat PATH: print a ramdisk file",
+        summary: "cat PATH: print a file",
         run: cat,
     },
     Command {
