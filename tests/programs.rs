@@ -51,7 +51,7 @@ fn programs_in_the_shell(firmware: Firmware) {
         session,
         at,
         "run /etc/motd",
-        "error: run: cannot start /etc/motd: cannot execute",
+        "error: run: /etc/motd is not executable",
     );
     // `hello` needs usermem's calls to get to its end; whatever its status,
     // the shell reports it and goes on.

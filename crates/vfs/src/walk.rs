@@ -61,6 +61,18 @@ impl Parent {
     }
 }
 
+/// Puts the names of `path` on `pending` so that the first comes off
+/// first; a trailing `/` becomes a last name `.`.
+fn push_names(pending: &mut Vec<Vec<u8>>, path: &[u8]) {
+    if path.last() == Some(&b'/') {
+        pending.push(b".".to_vec());
+    }
+    let names = path.split(|&b| b == b'/').filter(|name| !name.is_empty());
+    for name in names.rev() {
+        pending.push(name.to_vec());
+    }
+}
+
 /// Checks the length of a whole path and of each name in it.
 fn check_lengths(path: &[u8]) -> Result<(), Errno> {
     if path.len() >= PATH_MAX {
@@ -75,8 +87,7 @@ fn check_lengths(path: &[u8]) -> Result<(), Errno> {
 impl Mounts {
     /// What `path` names, walked from `start` if relative (see the module docs).
     pub fn resolve(&self, start: Location, path: &[u8], follow: Follow) -> Result<Location, Errno> {
-        let mut links = 0;
-        self.walk(start, path, follow, &mut links)
+        self.walk(start, path, follow)
     }
 
     /// The directory holding the last name of `path`, and that name,
@@ -141,40 +152,38 @@ impl Mounts {
         }
     }
 
-    fn walk(
-        &self,
-        start: Location,
-        path: &[u8],
-        follow: Follow,
-        links: &mut u32,
-    ) -> Result<Location, Errno> {
+    /// The walk itself, a loop over a stack of names still to visit (no
+    /// recursion: a kernel stack is small). A link's target replaces the
+    /// link's name on the stack; a trailing `/` is a last name `.`, which
+    /// follows the name before it and demands a directory.
+    fn walk(&self, start: Location, path: &[u8], follow: Follow) -> Result<Location, Errno> {
         check_lengths(path)?;
         if path.is_empty() {
             return Err(ENOENT);
         }
         let mut at = if path[0] == b'/' { self.root() } else { start };
-        let trailing_slash = path.last() == Some(&b'/');
-        let names: Vec<&[u8]> = path
-            .split(|&b| b == b'/')
-            .filter(|name| !name.is_empty())
-            .collect();
-        for (i, name) in names.iter().enumerate() {
-            let last = i + 1 == names.len();
-            let next = self.step(at, name)?;
-            let follow_this = !last || follow == Follow::Yes || trailing_slash;
-            at = if follow_this && self.kind(next)? == Kind::Symlink {
-                *links += 1;
-                if *links > MAX_SYMLINKS {
+        let mut pending: Vec<Vec<u8>> = Vec::new();
+        push_names(&mut pending, path);
+        let mut links = 0;
+        while let Some(name) = pending.pop() {
+            let next = self.step(at, &name)?;
+            let last = pending.is_empty();
+            if (!last || follow == Follow::Yes) && self.kind(next)? == Kind::Symlink {
+                links += 1;
+                if links > MAX_SYMLINKS {
                     return Err(ELOOP);
                 }
                 let target = self.fs(next.mount).readlink(next.ino)?;
-                self.walk(at, &target, Follow::Yes, links)?
-            } else {
-                next
-            };
-        }
-        if trailing_slash {
-            self.expect_directory(at)?;
+                check_lengths(&target)?;
+                match target.first() {
+                    None => return Err(ENOENT),
+                    Some(b'/') => at = self.root(),
+                    Some(_) => {} // from the link's directory
+                }
+                push_names(&mut pending, &target);
+                continue;
+            }
+            at = next;
         }
         Ok(at)
     }

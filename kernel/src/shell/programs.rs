@@ -70,6 +70,14 @@ fn program_file(path: &str) -> core::result::Result<process::programs::Program, 
             "there is no ramdisk, so no programs (the runner builds one)",
         )),
         Err(ENOENT) => Err(Error::Text(format!("no program {path} (see `ls /bin`)"))),
+        Err(linux_raw_sys::errno::EACCES) => {
+            let mounts = vfs::mounts();
+            let at = mounts.resolve(mounts.root(), path.as_bytes(), Follow::Yes);
+            match at.and_then(|at| mounts.kind(at)) {
+                Ok(Kind::File) => Err(Error::Text(format!("{path} is not executable"))),
+                _ => Err(Error::Text(format!("{path} is not a file"))),
+            }
+        }
         Err(errno) => Err(Error::Text(format!("{path}: {}", describe(errno)))),
     }
 }

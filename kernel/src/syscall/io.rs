@@ -109,6 +109,10 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if file.is_console() {
         return console::read(buf, count);
     }
+    if count == 0 {
+        // Still checked: a file not open for reading is `EBADF`.
+        return file.read(&mut []).map(|_| 0).map_err(Errno);
+    }
     let mut chunk = vec![0u8; READ_CHUNK.min(count as usize)];
     let mut done = 0;
     while done < count {
