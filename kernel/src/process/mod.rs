@@ -31,7 +31,8 @@
 //! ```
 //!
 //! Each process has a table of open files (`files`): the console on 0-2,
-//! and the ramdisk files it opens. Its memory is one [`Memory`]: the page
+//! and the files it opens; and a current directory, umask and program path
+//! (`fs::context`). Its memory is one [`Memory`]: the page
 //! tables and, beside them, the map of its regions and its heap break
 //! ([`memory::UserMemory`]). Pages are filled in on demand (see
 //! `memory.rs`), so a fault in ring 3 first goes to [`on_user_fault`], which
