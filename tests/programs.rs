@@ -71,6 +71,15 @@ fn programs_in_the_shell(firmware: Firmware) {
     // `hello` needs usermem's calls to get to its end; whatever its status,
     // the shell reports it and goes on.
     let (_, at) = command(session, at, "run hello", "[hello exited with status ");
+    // The shell's own directory.
+    let (_, at) = command(session, at, "cd /tmp/..//etc", "");
+    let (_, at) = command(session, at, "pwd", "/etc");
+    let (_, at) = command(session, at, "cat motd", "Welcome to Kestrel.");
+    let (_, at) = command(session, at, "ls", "motd");
+    let (_, at) = command(session, at, "cd motd", "error: cd: motd: not a directory");
+    let (_, at) = command(session, at, "cd", "");
+    let (answer, at) = command(session, at, "pwd", "/");
+    assert!(answer.lines().any(|l| l.trim() == "/"), "{answer}");
     command(session, at, "echo still here", "still here");
     println!("--- serial ({}) ---\n{}", firmware.name(), session.serial());
 }

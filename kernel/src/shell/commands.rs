@@ -5,7 +5,7 @@
 
 use super::disk::{cache_report, disk, lspci};
 use super::error::{Error, Result, no_args};
-use super::programs::{cat, ls, run as run_program};
+use super::programs::{cat, cd, ls, pwd, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
 use crate::{bench, boot_report, print, println, time};
@@ -81,6 +81,16 @@ pub const COMMANDS: &[Command] = &[
         name: "cat",
         summary: "cat PATH: print a file",
         run: cat,
+    },
+    Command {
+        name: "cd",
+        summary: "cd [PATH]: change the shell's directory (default /)",
+        run: cd,
+    },
+    Command {
+        name: "pwd",
+        summary: "print the shell's directory",
+        run: pwd,
     },
     Command {
         name: "spawn",

@@ -7,18 +7,64 @@
 //! for a status of 128 + n, the signal n that ended it. With a last
 //! argument `&` it does not wait (see `ps`). `ls [PATH]` lists a directory
 //! of the VFS (a link with its target, a mount point as what is mounted),
-//! `cat PATH` prints a file. Paths start at `/`.
+//! `cat PATH` prints a file. The shell has a directory of its own (`cd`,
+//! `pwd`), where relative paths start.
 
 use super::error::{Error, Result};
 use crate::fs::{ramdisk, vfs};
 use crate::process;
+use crate::sync::IrqMutex;
 use crate::tasks::thread::ThreadError;
 use crate::{print, println};
 use ::vfs::{Follow, Kind};
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use linux_raw_sys::errno::ENOENT;
+
+/// The shell's directory (`None`: `/`).
+static SHELL_DIR: IrqMutex<Option<::vfs::Location>> = IrqMutex::new(None);
+
+/// Where the shell's relative paths start.
+fn here(mounts: &::vfs::Mounts) -> ::vfs::Location {
+    SHELL_DIR.lock().unwrap_or_else(|| mounts.root())
+}
+
+/// What `path` names, from the shell's directory.
+fn find(path: &str) -> core::result::Result<(Arc<::vfs::Mounts>, ::vfs::Location), Error> {
+    let mounts = vfs::mounts();
+    let at = mounts
+        .resolve(here(&mounts), path.as_bytes(), Follow::Yes)
+        .map_err(|errno| Error::Text(format!("{path}: {}", describe(errno))))?;
+    Ok((mounts, at))
+}
+
+pub fn cd(args: &[&str]) -> Result {
+    let path = match args {
+        [] => "/",
+        [path] => path,
+        _ => return Err(Error::Usage("cd [PATH]")),
+    };
+    let (mounts, at) = find(path)?;
+    if mounts.kind(at).ok() != Some(Kind::Directory) {
+        return Err(Error::Text(format!("{path}: not a directory")));
+    }
+    *SHELL_DIR.lock() = Some(at);
+    Ok(())
+}
+
+pub fn pwd(args: &[&str]) -> Result {
+    if !args.is_empty() {
+        return Err(Error::Usage("pwd"));
+    }
+    let mounts = vfs::mounts();
+    match mounts.path_of(here(&mounts)) {
+        Ok(path) => println!("{}", String::from_utf8_lossy(&path)),
+        Err(errno) => return Err(Error::Text(format!("pwd: {}", describe(errno)))),
+    }
+    Ok(())
+}
 
 /// The environment every program gets.
 const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin", b"HOME=/", b"TERM=linux"];
@@ -34,8 +80,16 @@ pub fn run(args: &[&str]) -> Result {
         Some((&"&", before)) => (before, true),
         _ => (rest, false),
     };
-    let path = if program.contains('/') {
+    let path = if program.starts_with('/') {
         String::from(program)
+    } else if program.contains('/') {
+        // Relative to the shell's directory.
+        let mounts = vfs::mounts();
+        let dir = mounts
+            .path_of(here(&mounts))
+            .unwrap_or_else(|_| b"/".to_vec());
+        let dir = String::from_utf8_lossy(&dir).into_owned();
+        format!("{}/{program}", dir.trim_end_matches('/'))
     } else {
         format!("/bin/{program}")
     };
@@ -99,15 +153,12 @@ fn signal_name(number: i64) -> String {
 
 pub fn ls(args: &[&str]) -> Result {
     let path = match args {
-        [] => "/",
+        [] => ".",
         [path] => path,
         _ => return Err(Error::Usage("ls [PATH]")),
     };
-    let mounts = vfs::mounts();
     let fail = |errno| Error::Text(format!("{path}: {}", describe(errno)));
-    let at = mounts
-        .resolve(mounts.root(), path.as_bytes(), Follow::Yes)
-        .map_err(fail)?;
+    let (mounts, at) = find(path)?;
     let fs = mounts.fs(at.mount);
     if mounts.kind(at).map_err(fail)? != Kind::Directory {
         let meta = fs.metadata(at.ino).map_err(fail)?;
@@ -144,11 +195,8 @@ pub fn cat(args: &[&str]) -> Result {
     let [path] = args else {
         return Err(Error::Usage("cat PATH (a file, see `ls`)"));
     };
-    let mounts = vfs::mounts();
     let fail = |errno| Error::Text(format!("{path}: {}", describe(errno)));
-    let at = mounts
-        .resolve(mounts.root(), path.as_bytes(), Follow::Yes)
-        .map_err(fail)?;
+    let (mounts, at) = find(path)?;
     if mounts.kind(at).map_err(fail)? == Kind::Directory {
         return Err(Error::Text(format!("{path} is a directory")));
     }
