@@ -12,6 +12,9 @@
 //! node and its memory. (An open file whose last name is removed is gone
 //! with it here; Linux keeps it until the last close.)
 //!
+//! A file's bytes are one `Vec`; growing it asks the allocator first, so
+//! running out of memory is `ENOSPC` for the caller, not a kernel abort.
+//!
 //! All state sits behind one lock, taken by each call for its whole length,
 //! so every operation is atomic. Times come from a clock given at creation
 //! (seconds since the epoch), or are 0.
@@ -20,7 +23,9 @@ use crate::filesystem::{DirEntry, FileSystem, Ino, Kind, Metadata, StatFs};
 use crate::{Errno, NAME_MAX};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use linux_raw_sys::errno::{EEXIST, EFBIG, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM};
+use linux_raw_sys::errno::{
+    EEXIST, EFBIG, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM,
+};
 use spin::Mutex;
 
 /// `f_type` of a tmpfs (Linux's `TMPFS_MAGIC`).
@@ -232,6 +237,16 @@ fn check_name(name: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Makes `bytes` at least `len` long (zeros added); `ENOSPC` when the
+/// memory for it cannot be had, instead of the allocator's abort.
+fn grow(bytes: &mut Vec<u8>, len: usize) -> Result<(), Errno> {
+    if let Some(more) = len.checked_sub(bytes.len()) {
+        bytes.try_reserve(more).map_err(|_| ENOSPC)?;
+        bytes.resize(len, 0);
+    }
+    Ok(())
+}
+
 fn kind_of(node: &Node) -> Kind {
     node.meta.kind().unwrap_or(Kind::File)
 }
@@ -288,9 +303,7 @@ impl FileSystem for TmpFs {
         let now = (self.clock)();
         let mut inner = self.inner.lock();
         let bytes = inner.file_mut(ino)?;
-        if bytes.len() < end as usize {
-            bytes.resize(end as usize, 0);
-        }
+        grow(bytes, end as usize)?;
         bytes[offset as usize..end as usize].copy_from_slice(data);
         let meta = &mut inner.node_mut(ino)?.meta;
         meta.mtime = now;
@@ -304,7 +317,9 @@ impl FileSystem for TmpFs {
         }
         let now = (self.clock)();
         let mut inner = self.inner.lock();
-        inner.file_mut(ino)?.resize(size as usize, 0);
+        let bytes = inner.file_mut(ino)?;
+        grow(bytes, size as usize)?;
+        bytes.truncate(size as usize);
         let meta = &mut inner.node_mut(ino)?.meta;
         meta.mtime = now;
         meta.ctime = now;

@@ -10,9 +10,8 @@
 use crate::sync::IrqMutex;
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
-use alloc::vec;
 use alloc::vec::Vec;
-use linux_raw_sys::errno::{EACCES, EFBIG};
+use linux_raw_sys::errno::{EACCES, EFBIG, ENOMEM};
 use vfs::{Errno, Kind};
 
 static PROGRAMS: IrqMutex<BTreeMap<&'static [u8], &'static [u8]>> = IrqMutex::new(BTreeMap::new());
@@ -50,7 +49,11 @@ pub fn find(path: &[u8]) -> Result<Program, Errno> {
     if meta.size > MAX_PROGRAM {
         return Err(EFBIG);
     }
-    let mut bytes = vec![0u8; meta.size as usize];
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(meta.size as usize)
+        .map_err(|_| ENOMEM)?;
+    bytes.resize(meta.size as usize, 0);
     let mut done = 0;
     while done < bytes.len() {
         match fs.read(at.ino, done as u64, &mut bytes[done..])? {
