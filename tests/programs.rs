@@ -1,6 +1,7 @@
 //! The shell's program commands on the main kernel, booted in QEMU: the
-//! ramdisk's boot line, `ls`, `cat`, `run` (a bad name, a program that
-//! ends, and `systest` once Rust's standard library can run).
+//! ramdisk's boot line, `ls` and `cat` on the VFS (the ramdisk's root with
+//! `/dev`, `/tmp`, `/proc` mounted), `run` (a bad name, a program that
+//! ends), and `systest`.
 
 mod common;
 
@@ -34,6 +35,20 @@ fn programs_in_the_shell(firmware: Firmware) {
     let (answer, at) = command(session, at, "ls", "etc/");
     assert!(answer.contains("bin/"), "{answer}");
     let (_, at) = command(session, at, "cat /etc/motd", "Welcome to Kestrel.");
+    // The VFS: /dev, /tmp and /proc are mounted on the ramdisk's root.
+    let (answer, at) = command(session, at, "ls /", "tmp/");
+    assert!(
+        answer.contains("dev/") && answer.contains("proc/"),
+        "{answer}"
+    );
+    let (answer, at) = command(session, at, "ls /dev", "urandom");
+    assert!(
+        answer.contains("null") && answer.contains("console"),
+        "{answer}"
+    );
+    let (_, at) = command(session, at, "ls /proc/self", "exe");
+    let (_, at) = command(session, at, "ls /tmp/..//bin/../etc", "motd");
+    let (_, at) = command(session, at, "cat /tmp", "error: cat: /tmp is a directory");
     let (_, at) = command(
         session,
         at,
@@ -51,11 +66,20 @@ fn programs_in_the_shell(firmware: Firmware) {
         session,
         at,
         "run /etc/motd",
-        "error: run: cannot start /etc/motd: cannot execute",
+        "error: run: /etc/motd is not executable",
     );
     // `hello` needs usermem's calls to get to its end; whatever its status,
     // the shell reports it and goes on.
     let (_, at) = command(session, at, "run hello", "[hello exited with status ");
+    // The shell's own directory.
+    let (_, at) = command(session, at, "cd /tmp/..//etc", "");
+    let (_, at) = command(session, at, "pwd", "/etc");
+    let (_, at) = command(session, at, "cat motd", "Welcome to Kestrel.");
+    let (_, at) = command(session, at, "ls", "motd");
+    let (_, at) = command(session, at, "cd motd", "error: cd: motd: not a directory");
+    let (_, at) = command(session, at, "cd", "");
+    let (answer, at) = command(session, at, "pwd", "/");
+    assert!(answer.lines().any(|l| l.trim() == "/"), "{answer}");
     command(session, at, "echo still here", "still here");
     println!("--- serial ({}) ---\n{}", firmware.name(), session.serial());
 }

@@ -29,6 +29,8 @@ kernel::test_kernel![
     test!(random_bytes_differ),
     test!(console_reads_give_an_edited_line_then_end_of_file),
     test!(readv_of_the_console_ends_with_the_line),
+    // Last: it replaces the root for good.
+    test!(a_new_root_keeps_dev_tmp_and_proc),
 ];
 
 // One line per system call: kept as written (rustfmt would put each
@@ -77,16 +79,16 @@ global_asm!(
     "mov edi, 4", "mov rsi, rbp", "mov edx, 512", "SYS 217",
     "inc r15", "cmp rax, 0", "jle files_fail",
     "movzx eax, byte ptr [rbp + 19]", "EXPECT 0x2e",
-    // 17: O_WRONLY on a read-only file system: EROFS
-    "lea rdi, [rip + s_motd]", "mov esi, 1", "SYS 2", "EXPECT -30",
+    // 17: O_WRONLY on a directory: EISDIR
+    "lea rdi, [rip + s_bin]", "mov esi, 1", "SYS 2", "EXPECT -21",
     // 18: a missing file: ENOENT
     "lea rdi, [rip + s_nope]", "xor esi, esi", "SYS 2", "EXPECT -2",
     // 19: a path through a file: ENOTDIR
     "lea rdi, [rip + s_through]", "xor esi, esi", "SYS 2", "EXPECT -20",
     // 20: O_DIRECTORY on a file: ENOTDIR
     "lea rdi, [rip + s_motd]", "mov esi, 0x10000", "SYS 2", "EXPECT -20",
-    // 21: O_CREAT of a missing file: EROFS
-    "lea rdi, [rip + s_new]", "mov esi, 0x40", "SYS 2", "EXPECT -30",
+    // 21: O_CREAT | O_EXCL of an existing file: EEXIST
+    "lea rdi, [rip + s_motd]", "mov esi, 0xc0", "SYS 2", "EXPECT -17",
     // 22, 23: close(3) = 0, again: EBADF
     "mov edi, 3", "SYS 3", "EXPECT 0",
     "mov edi, 3", "SYS 3", "EXPECT -9",
@@ -174,7 +176,6 @@ global_asm!(
     "s_bin: .asciz \"/bin\"",
     "s_nope: .asciz \"/nope\"",
     "s_through: .asciz \"/etc/motd/x\"",
-    "s_new: .asciz \"/etc/new\"",
     "s_hello_path: .asciz \"/bin/hello\"",
     "s_hello: .asciz \"hello\"",
     "s_ok: .ascii \"files ok\\n\"",
@@ -305,4 +306,36 @@ fn readv_of_the_console_ends_with_the_line() {
     let handle = process::spawn_flat("readv", code).expect("the program starts");
     let ended = handle.join().expect_err("a user program never returns");
     assert_eq!(ended, ThreadError::Exited(43), "readv 4 bytes, then read 3");
+}
+
+/// `fs::vfs::mount_root` (what a disk's file system calls): the new root
+/// replaces the ramdisk's, and `/dev`, `/tmp`, `/proc` are mounted on it,
+/// their directories made.
+fn a_new_root_keeps_dev_tmp_and_proc() {
+    use kernel::fs::vfs as tree;
+    use vfs::{FileSystem, Follow};
+    let before = tree::mounts();
+    let motd = before.resolve(before.root(), b"/etc/motd", Follow::Yes);
+    assert!(motd.is_ok(), "the ramdisk's root has /etc/motd");
+    let root = alloc::sync::Arc::new(vfs::TmpFs::new());
+    tree::mount_root(root.clone());
+    let mounts = tree::mounts();
+    let null = mounts.resolve(mounts.root(), b"/dev/null", Follow::Yes);
+    assert_eq!(null.map(|at| at.mount), Ok(tree::DEV));
+    let tmp = mounts.resolve(mounts.root(), b"/tmp/../tmp", Follow::Yes);
+    assert_eq!(tmp, Ok(mounts.root_of(tree::TMP)));
+    let exe = mounts.resolve(mounts.root(), b"/proc/self", Follow::Yes);
+    assert_eq!(exe.map(|at| at.mount), Ok(tree::PROC));
+    for name in [&b"dev"[..], b"tmp", b"proc"] {
+        assert!(
+            root.lookup(root.root(), name).is_ok(),
+            "made on the new root"
+        );
+    }
+    let motd = mounts.resolve(mounts.root(), b"/etc/motd", Follow::Yes);
+    assert_eq!(
+        motd,
+        Err(linux_raw_sys::errno::ENOENT),
+        "the ramdisk's root is gone"
+    );
 }

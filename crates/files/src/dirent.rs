@@ -29,7 +29,26 @@ pub struct DirEntry<'a> {
 
 /// The size of the record for `name`.
 pub fn record_len(name: &str) -> usize {
+    name_record_len(name.as_bytes())
+}
+
+/// The size of the record for a name of any bytes.
+pub fn name_record_len(name: &[u8]) -> usize {
     (19 + name.len() + 1).next_multiple_of(8)
+}
+
+/// Writes one record at the start of `out`, whose `d_off` is `next`; the
+/// bytes written, or `None` if it does not fit.
+pub fn put(out: &mut [u8], inode: u64, next: i64, kind: u8, name: &[u8]) -> Option<usize> {
+    let len = name_record_len(name);
+    let record = out.get_mut(..len)?;
+    record.fill(0);
+    record[0..8].copy_from_slice(&inode.to_le_bytes());
+    record[8..16].copy_from_slice(&next.to_le_bytes());
+    record[16..18].copy_from_slice(&(len as u16).to_le_bytes());
+    record[18] = kind;
+    record[19..19 + name.len()].copy_from_slice(name);
+    Some(len)
 }
 
 /// Writes the records of `entries[start..]` into `out`; returns the bytes
@@ -38,17 +57,11 @@ pub fn fill(entries: &[DirEntry], start: usize, out: &mut [u8]) -> Result<(usize
     let mut written = 0;
     let mut index = start;
     while let Some(entry) = entries.get(index) {
-        let len = record_len(entry.name);
-        if written + len > out.len() {
+        let next = index as i64 + 1;
+        let name = entry.name.as_bytes();
+        let Some(len) = put(&mut out[written..], entry.inode, next, entry.kind, name) else {
             break;
-        }
-        let record = &mut out[written..written + len];
-        record.fill(0);
-        record[0..8].copy_from_slice(&entry.inode.to_le_bytes());
-        record[8..16].copy_from_slice(&(index as i64 + 1).to_le_bytes());
-        record[16..18].copy_from_slice(&(len as u16).to_le_bytes());
-        record[18] = entry.kind;
-        record[19..19 + entry.name.len()].copy_from_slice(entry.name.as_bytes());
+        };
         written += len;
         index += 1;
     }

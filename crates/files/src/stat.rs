@@ -24,13 +24,24 @@ pub struct Stat {
     /// Type and permission bits (`S_IFREG | 0o644`, ...).
     pub mode: u32,
     pub size: u64,
+    pub uid: u32,
+    pub gid: u32,
+    /// The device a device file stands for.
+    pub rdev: u64,
+    /// Space used, in 512-byte units.
+    pub blocks: u64,
+    /// Seconds since the epoch: last access, last change of the contents,
+    /// last change of the inode.
+    pub atime: u64,
+    pub mtime: u64,
+    pub ctime: u64,
 }
 
 /// The block size `st_blksize` reports.
 pub const BLOCK_SIZE: u64 = 4096;
 
 impl Stat {
-    /// The `struct stat` bytes. Owner and times are 0 (root, the epoch).
+    /// The `struct stat` bytes (the nanoseconds of the times are 0).
     pub fn to_bytes(&self) -> [u8; SIZE] {
         let mut out = [0u8; SIZE];
         let mut put = |at: usize, bytes: &[u8]| out[at..at + bytes.len()].copy_from_slice(bytes);
@@ -38,9 +49,15 @@ impl Stat {
         put(8, &self.inode.to_le_bytes());
         put(16, &self.links.to_le_bytes());
         put(24, &self.mode.to_le_bytes());
+        put(28, &self.uid.to_le_bytes());
+        put(32, &self.gid.to_le_bytes());
+        put(40, &self.rdev.to_le_bytes());
         put(48, &self.size.to_le_bytes());
         put(56, &BLOCK_SIZE.to_le_bytes());
-        put(64, &self.size.div_ceil(512).to_le_bytes());
+        put(64, &self.blocks.to_le_bytes());
+        put(72, &self.atime.to_le_bytes());
+        put(88, &self.mtime.to_le_bytes());
+        put(104, &self.ctime.to_le_bytes());
         out
     }
 }
@@ -62,6 +79,10 @@ mod tests {
         assert_eq!(offset_of!(stat, st_blksize), 56);
         assert_eq!(offset_of!(stat, st_blocks), 64);
         assert_eq!(offset_of!(stat, st_mtime), 88);
+        assert_eq!(offset_of!(stat, st_gid), 32);
+        assert_eq!(offset_of!(stat, st_rdev), 40);
+        assert_eq!(offset_of!(stat, st_atime), 72);
+        assert_eq!(offset_of!(stat, st_ctime), 104);
     }
 
     #[test]
@@ -72,6 +93,13 @@ mod tests {
             links: 1,
             mode: 0o100644,
             size: 1000,
+            uid: 3,
+            gid: 4,
+            rdev: 0x103,
+            blocks: 2,
+            atime: 10,
+            mtime: 11,
+            ctime: 12,
         }
         .to_bytes();
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
@@ -83,6 +111,10 @@ mod tests {
         );
         assert_eq!(u64_at(48), 1000);
         assert_eq!(u64_at(56), 4096);
-        assert_eq!(u64_at(64), 2, "1000 bytes are two 512-byte blocks");
+        assert_eq!(u64_at(64), 2);
+        assert_eq!(u32::from_le_bytes(bytes[28..32].try_into().unwrap()), 3);
+        assert_eq!(u32::from_le_bytes(bytes[32..36].try_into().unwrap()), 4);
+        assert_eq!(u64_at(40), 0x103);
+        assert_eq!((u64_at(72), u64_at(88), u64_at(104)), (10, 11, 12));
     }
 }

@@ -10,14 +10,31 @@
 //! its file system and an inode number ([`Ino`]), as in ext2 itself.
 //!
 //! Errors are Linux's error numbers (`linux_raw_sys::errno`), as `u32`.
+//!
+//! - `filesystem`: the trait;
+//! - `tmpfs`: a file system in RAM (`/tmp`, and `/` when there is no disk);
+//! - `mounts`: the table of mounted file systems, and [`Location`], a place
+//!   in the whole tree (which mount, which inode);
+//! - `walk`: path resolution (`.`, `..`, mounts, symbolic links) and back.
 #![no_std]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
 pub mod filesystem;
+pub mod mounts;
+pub mod tmpfs;
+pub mod walk;
 
 pub use filesystem::{DirEntry, FileSystem, Ino, Kind, Metadata, StatFs};
+pub use mounts::{Location, MountId, Mounts};
+pub use tmpfs::TmpFs;
+pub use walk::{Follow, Parent};
+
+/// The longest name in a directory, in bytes.
+pub const NAME_MAX: usize = 255;
+/// The longest path, counting its final NUL: a path has at most 4,095 bytes.
+pub const PATH_MAX: usize = 4096;
 
 /// A Linux error number (`ENOENT` = 2, ...).
 pub type Errno = u32;

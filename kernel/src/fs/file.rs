@@ -1,22 +1,27 @@
 //! An open file: what a file descriptor stands for.
 //!
-//! `open` makes one, `read`, `lseek`, `fstat` and `getdents64` use it. It is
-//! an enum, one variant per kind of file; later kinds (pipes, disk files)
-//! are new variants. The position lives in the open file, not in the
-//! descriptor: descriptors are `Arc<OpenFile>`, so a copy of the table (for
-//! `fork`) shares positions with the original, as on Linux.
+//! `open` makes one; `read`, `write`, `lseek`, `fstat` and `getdents64` use
+//! it. It is an enum, one variant per kind of file: the console, a file or
+//! directory of the VFS ([`NodeFile`]: its file system, its location, the
+//! flags it was opened with, its position), a device of `/dev` that is not
+//! the console. The position lives in the open file, not in the descriptor:
+//! descriptors are `Arc<OpenFile>`, so a copy of the table (for `fork`)
+//! shares positions with the original, as on Linux.
+//!
+//! Access is checked here, as Linux does: reading a file opened `O_WRONLY`,
+//! or writing one opened `O_RDONLY`, is `EBADF`. With `O_APPEND`, every
+//! write goes to the end of the file. A directory's position is the file
+//! system's `readdir` cursor.
 
-use crate::fs::ramdisk;
-use alloc::string::String;
-use alloc::vec::Vec;
+use crate::fs::devices::Device;
+use alloc::sync::Arc;
 use files::Errno;
-use files::dirent::{DT_DIR, DT_REG, DirEntry};
 use files::stat::Stat;
-use linux_raw_sys::errno::EISDIR;
+use linux_raw_sys::errno::{EBADF, EINVAL, EISDIR, ENOTDIR, ESPIPE};
+use linux_raw_sys::general::{O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY};
 use spin::Mutex;
+use vfs::{FileSystem, Kind, Location, Metadata};
 
-/// `st_dev` of ramdisk files.
-const RAMDISK_DEVICE: u64 = 1;
 /// `st_mode` of the console: a character device, rw for its owner, w for the group.
 const CONSOLE_MODE: u32 = 0o020620;
 
@@ -24,144 +29,220 @@ const CONSOLE_MODE: u32 = 0o020620;
 pub enum OpenFile {
     /// The keyboard/serial input and the screen/serial output.
     Console,
-    /// A regular file of the ramdisk, read-only.
-    RamFile {
-        data: &'static [u8],
-        inode: u32,
-        mode: u32,
-        position: Mutex<u64>,
-    },
-    /// A directory of the ramdisk; its position is the next entry to list.
-    RamDirectory {
-        /// Without leading or trailing `/` (`""` is the root).
-        path: String,
-        inode: u32,
-        position: Mutex<usize>,
-    },
+    /// A file, directory or symbolic link of a mounted file system.
+    Node(NodeFile),
+    /// `/dev/null`, `/dev/zero`, `/dev/urandom`.
+    Device { device: Device, flags: u32 },
 }
 
-impl OpenFile {
-    /// A ramdisk file or directory, as `ramdisk::lookup` found it.
-    pub fn from_node(node: files::Node<'static>) -> OpenFile {
-        match node {
-            files::Node::File(entry) => OpenFile::RamFile {
-                data: entry.data,
-                inode: entry.inode,
-                mode: entry.mode,
-                position: Mutex::new(0),
-            },
-            files::Node::Directory { path, inode } => OpenFile::RamDirectory {
-                path,
-                inode,
-                position: Mutex::new(0),
-            },
+/// A file of the VFS, open.
+pub struct NodeFile {
+    pub fs: Arc<dyn FileSystem>,
+    pub at: Location,
+    pub kind: Kind,
+    /// The `open` flags that stay: the access mode, `O_APPEND`, ...
+    pub flags: u32,
+    position: Mutex<u64>,
+}
+
+impl NodeFile {
+    pub fn new(fs: Arc<dyn FileSystem>, at: Location, kind: Kind, flags: u32) -> NodeFile {
+        NodeFile {
+            fs,
+            at,
+            kind,
+            flags,
+            position: Mutex::new(0),
         }
     }
 
+    fn readable(&self) -> bool {
+        self.flags & O_ACCMODE != O_WRONLY
+    }
+
+    fn writable(&self) -> bool {
+        self.flags & O_ACCMODE != O_RDONLY
+    }
+
+    pub fn metadata(&self) -> Result<Metadata, Errno> {
+        self.fs.metadata(self.at.ino)
+    }
+
+    fn check_file(&self) -> Result<(), Errno> {
+        match self.kind {
+            Kind::Directory => Err(EISDIR),
+            Kind::File => Ok(()),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// The `stat` of a file of mount `mount` with metadata `meta`.
+pub fn stat_of(mount: vfs::MountId, meta: &Metadata) -> Stat {
+    Stat {
+        device: mount as u64 + 1,
+        inode: meta.ino,
+        links: u64::from(meta.links),
+        mode: meta.mode,
+        size: meta.size,
+        uid: meta.uid,
+        gid: meta.gid,
+        rdev: meta.rdev,
+        blocks: meta.blocks,
+        atime: meta.atime,
+        mtime: meta.mtime,
+        ctime: meta.ctime,
+    }
+}
+
+impl OpenFile {
     /// Copies bytes from the file's position into `buffer` and moves the
     /// position on; 0 at the end. Not for the console (see `syscall::console`).
     pub fn read(&self, buffer: &mut [u8]) -> Result<usize, Errno> {
         match self {
-            OpenFile::RamFile { data, position, .. } => {
-                let mut position = position.lock();
-                let start = (*position).min(data.len() as u64) as usize;
-                let n = buffer.len().min(data.len() - start);
-                buffer[..n].copy_from_slice(&data[start..start + n]);
+            OpenFile::Node(file) => {
+                let mut position = file.position.lock();
+                let n = self.read_at(buffer, *position)?;
                 *position += n as u64;
                 Ok(n)
             }
-            OpenFile::RamDirectory { .. } => Err(EISDIR),
+            _ => self.read_at(buffer, 0),
+        }
+    }
+
+    /// Reads at `offset`, leaving the position (`pread64`).
+    pub fn read_at(&self, buffer: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        match self {
+            OpenFile::Node(file) => {
+                if !file.readable() {
+                    return Err(EBADF);
+                }
+                file.check_file()?;
+                file.fs.read(file.at.ino, offset, buffer)
+            }
+            OpenFile::Device { device, flags } if flags & O_ACCMODE != O_WRONLY => {
+                Ok(device.read(buffer))
+            }
+            OpenFile::Device { .. } => Err(EBADF),
             OpenFile::Console => Ok(0),
+        }
+    }
+
+    /// Writes `data` at the position (at the end with `O_APPEND`) and moves
+    /// the position on. Not for the console (see `syscall::io`).
+    pub fn write(&self, data: &[u8]) -> Result<usize, Errno> {
+        match self {
+            OpenFile::Node(file) => {
+                let mut position = file.position.lock();
+                if file.flags & O_APPEND != 0 && file.writable() {
+                    *position = file.metadata()?.size;
+                }
+                let n = self.write_at(data, *position)?;
+                *position += n as u64;
+                Ok(n)
+            }
+            _ => self.write_at(data, 0),
+        }
+    }
+
+    /// Writes at `offset`, leaving the position (`pwrite64`).
+    pub fn write_at(&self, data: &[u8], offset: u64) -> Result<usize, Errno> {
+        match self {
+            OpenFile::Node(file) => {
+                if !file.writable() {
+                    return Err(EBADF);
+                }
+                file.check_file()?;
+                file.fs.write(file.at.ino, offset, data)
+            }
+            OpenFile::Device { flags, .. } if flags & O_ACCMODE != O_RDONLY => Ok(data.len()),
+            OpenFile::Device { .. } => Err(EBADF),
+            OpenFile::Console => Ok(data.len()),
         }
     }
 
     /// `lseek`: the new position (see `files::seek`).
     pub fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
         match self {
-            OpenFile::RamFile { data, position, .. } => {
-                let mut position = position.lock();
-                *position = files::seek::seek(*position, data.len() as u64, offset, whence)?;
+            OpenFile::Node(file) => {
+                let mut position = file.position.lock();
+                let size = match file.kind {
+                    Kind::Directory => 0,
+                    _ => file.metadata()?.size,
+                };
+                *position = files::seek::seek(*position, size, offset, whence)?;
                 Ok(*position)
             }
-            OpenFile::RamDirectory { position, .. } => {
-                // Positions in a directory are entry indexes (`d_off`).
-                let mut position = position.lock();
-                let new = files::seek::seek(*position as u64, 0, offset, whence)?;
-                *position = new as usize;
-                Ok(new)
-            }
-            OpenFile::Console => Err(linux_raw_sys::errno::ESPIPE),
+            // Linux: the null and zero devices seek to 0, whatever asked.
+            OpenFile::Device { .. } => Ok(0),
+            OpenFile::Console => Err(ESPIPE),
         }
     }
 
     /// What `fstat` reports.
-    pub fn stat(&self) -> Stat {
-        match self {
+    pub fn stat(&self) -> Result<Stat, Errno> {
+        Ok(match self {
             OpenFile::Console => Stat {
                 inode: 1,
                 links: 1,
                 mode: CONSOLE_MODE,
+                rdev: crate::fs::devices::CONSOLE,
                 ..Stat::default()
             },
-            OpenFile::RamFile {
-                data, inode, mode, ..
-            } => Stat {
-                device: RAMDISK_DEVICE,
-                inode: u64::from(*inode),
+            OpenFile::Node(file) => stat_of(file.at.mount, &file.metadata()?),
+            OpenFile::Device { device, .. } => Stat {
+                inode: device.rdev(),
                 links: 1,
-                mode: *mode,
-                size: data.len() as u64,
+                mode: Kind::CharDevice.mode_bits() | 0o666,
+                rdev: device.rdev(),
+                ..Stat::default()
             },
-            OpenFile::RamDirectory { inode, .. } => Stat {
-                device: RAMDISK_DEVICE,
-                inode: u64::from(*inode),
-                links: 2,
-                mode: cpio::write::DIRECTORY,
-                size: 0,
-            },
-        }
+        })
     }
 
     /// `getdents64`: fills `out` with the next directory records; returns
-    /// the bytes written (0 at the end). `ENOTDIR` for other files.
+    /// the bytes written (0 at the end). `ENOTDIR` for other files;
+    /// `EINVAL` if not even one record fits.
     pub fn read_directory(&self, out: &mut [u8]) -> Result<usize, Errno> {
-        let OpenFile::RamDirectory {
-            path,
-            inode,
-            position,
-        } = self
-        else {
-            return Err(linux_raw_sys::errno::ENOTDIR);
+        let OpenFile::Node(file) = self else {
+            return Err(ENOTDIR);
         };
-        let archive = ramdisk::archive().ok_or(linux_raw_sys::errno::ENOENT)?;
-        let children = files::path::children(&archive, path);
-        let mut entries: Vec<DirEntry> = Vec::with_capacity(children.len() + 2);
-        entries.push(DirEntry {
-            inode: u64::from(*inode),
-            kind: DT_DIR,
-            name: ".",
-        });
-        entries.push(DirEntry {
-            inode: u64::from(*inode),
-            kind: DT_DIR,
-            name: "..",
-        });
-        for (name, entry) in &children {
-            let (inode, kind) = match entry {
-                Some(entry) if !entry.is_directory() => (u64::from(entry.inode), DT_REG),
-                Some(entry) => (u64::from(entry.inode), DT_DIR),
-                None => (u64::from(*inode) ^ 0x4000_0000, DT_DIR),
-            };
-            entries.push(DirEntry { inode, kind, name });
+        if file.kind != Kind::Directory {
+            return Err(ENOTDIR);
         }
-        let mut position = position.lock();
-        let (written, next) = files::dirent::fill(&entries, *position, out)?;
-        *position = next;
+        let mut position = file.position.lock();
+        let mut written = 0;
+        while let Some((entry, next)) = file.fs.readdir(file.at.ino, *position)? {
+            let kind = entry.kind.dirent_type();
+            let put = files::dirent::put(
+                &mut out[written..],
+                entry.ino,
+                next as i64,
+                kind,
+                &entry.name,
+            );
+            let Some(len) = put else {
+                if written == 0 {
+                    return Err(EINVAL);
+                }
+                break;
+            };
+            written += len;
+            *position = next;
+        }
         Ok(written)
     }
 
     /// Whether this is the console (readable by line, writable, a terminal).
     pub fn is_console(&self) -> bool {
         matches!(self, OpenFile::Console)
+    }
+
+    /// The VFS file, if this is one.
+    pub fn node(&self) -> Option<&NodeFile> {
+        match self {
+            OpenFile::Node(file) => Some(file),
+            _ => None,
+        }
     }
 }

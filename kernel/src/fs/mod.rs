@@ -1,14 +1,21 @@
-//! Files: what programs open, read and list.
+//! Files: what programs open, read, write and list.
 //!
+//! - `vfs`: the tree of mounted file systems (`crates/vfs` walks it);
 //! - `ramdisk`: the cpio archive of programs and data files the bootloader
-//!   loaded, served read-only (`/bin/hello`, `/etc/motd`);
+//!   loaded, copied into the root tmpfs when there is no disk;
+//! - `devices`: `/dev` and its device files; `procfs`: `/proc/self/exe`;
 //! - `file`: an *open* file, the thing a file descriptor stands for (the
-//!   console, a ramdisk file, a ramdisk directory), with its position;
-//! - `table`: a process's table of descriptors, and the one it starts with.
+//!   console, a file or directory of the VFS, a device), with its position;
+//! - `table`: a process's table of descriptors, and the one it starts with;
+//! - `context`: a process's current directory, umask and program path.
 //!
 //! The calling process's table is reached through `process::files`; the system
 //! calls that use all this are in `syscall::files`.
 
+pub mod context;
+pub mod devices;
 pub mod file;
+pub mod procfs;
 pub mod ramdisk;
 pub mod table;
+pub mod vfs;

@@ -12,12 +12,17 @@
 //! (`ramdisk: 3 files, 1146 KiB` or `no ramdisk`); [`find`] and [`lookup`]
 //! look paths up (`/bin/hello`; a relative path is read from `/`), with
 //! `crates/cpio` reading the archive and `crates/files` walking the path.
+//! [`copy_into`] copies every directory, file and symbolic link of the
+//! archive, modes kept, into a RAM file system: the root of the VFS when
+//! there is no disk (`fs::vfs`).
 
 use crate::println;
+use alloc::vec::Vec;
 use bootloader_api::BootInfo;
 use cpio::Archive;
 use files::{Errno, Node};
 use spin::Once;
+use vfs::{FileSystem, Ino, Kind, TmpFs};
 
 static RAMDISK: Once<&'static [u8]> = Once::new();
 
@@ -65,5 +70,55 @@ pub fn find(path: &[u8]) -> Option<&'static [u8]> {
     match lookup(path) {
         Ok(Node::File(entry)) if entry.is_file() => Some(entry.data),
         _ => None,
+    }
+}
+
+/// Copies the archive into `fs` (see the module docs); missing parent
+/// directories are made (mode 0o755). Says which entries could not be copied.
+pub fn copy_into(fs: &TmpFs) {
+    let Some(archive) = archive() else { return };
+    for entry in archive.entries() {
+        let Ok(entry) = entry else { break }; // (`init` said where)
+        if let Err(errno) = copy_entry(fs, &entry) {
+            println!("ramdisk: cannot copy {} (error {errno})", entry.name);
+        }
+    }
+}
+
+fn copy_entry(fs: &TmpFs, entry: &cpio::Entry) -> Result<(), Errno> {
+    let names: Vec<&[u8]> = entry
+        .name
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .filter(|n| !n.is_empty() && *n != b".")
+        .collect();
+    let Some((last, parents)) = names.split_last() else {
+        return Ok(()); // "." itself: the root is there already
+    };
+    let mut dir = fs.root();
+    for name in parents {
+        dir = directory(fs, dir, name, 0o755)?;
+    }
+    let perm = entry.mode & 0o7777;
+    match Kind::from_mode(entry.mode) {
+        Some(Kind::Directory) => {
+            let ino = directory(fs, dir, last, perm)?;
+            fs.chmod(ino, perm)
+        }
+        Some(Kind::Symlink) => fs.symlink(dir, last, entry.data).map(drop),
+        Some(Kind::File) => {
+            let ino = fs.create(dir, last, Kind::File, perm, 0)?;
+            fs.write(ino, 0, entry.data).map(drop)
+        }
+        _ => Err(linux_raw_sys::errno::EINVAL),
+    }
+}
+
+/// The directory `name` in `dir`, made if missing.
+fn directory(fs: &TmpFs, dir: Ino, name: &[u8], perm: u32) -> Result<Ino, Errno> {
+    match fs.lookup(dir, name) {
+        Ok(ino) => Ok(ino),
+        Err(linux_raw_sys::errno::ENOENT) => fs.mkdir(dir, name, perm),
+        Err(errno) => Err(errno),
     }
 }

@@ -9,6 +9,10 @@
 //! The table sits in the process's record; these functions work on the
 //! calling process's (the record of the running thread). A kernel thread
 //! has none: every descriptor is `EBADF` there.
+//!
+//! Beside the table, the record holds the process's place in the file
+//! tree (`fs::context`): its current directory, umask and program path,
+//! read and set by the functions at the end.
 
 use super::table;
 use crate::fs::file::OpenFile;
@@ -47,4 +51,36 @@ pub fn close(fd: u64) -> Result<(), Errno> {
 /// How many descriptors the calling process has open.
 pub fn count() -> Result<usize, Errno> {
     with_table(|table| Ok(table.len()))
+}
+
+/// The calling process's current directory (`/` for a kernel thread).
+pub fn cwd() -> vfs::Location {
+    let cwd = table::with_current(|_, process| process.fs.cwd).flatten();
+    cwd.unwrap_or_else(|| crate::fs::vfs::mounts().root())
+}
+
+/// Moves the calling process's current directory to `at`.
+pub fn set_cwd(at: vfs::Location) {
+    table::with_current(|_, process| process.fs.cwd = Some(at));
+}
+
+/// The calling process's umask (`0o022` for a kernel thread).
+pub fn umask() -> u32 {
+    table::with_current(|_, process| process.fs.umask).unwrap_or(crate::fs::context::DEFAULT_UMASK)
+}
+
+/// Sets the calling process's umask; the one before.
+pub fn set_umask(mask: u32) -> u32 {
+    table::with_current(|_, process| core::mem::replace(&mut process.fs.umask, mask & 0o777))
+        .unwrap_or(crate::fs::context::DEFAULT_UMASK)
+}
+
+/// The path of the program the calling process runs, if known.
+pub fn exe_path() -> Option<alloc::vec::Vec<u8>> {
+    table::with_current(|_, process| process.fs.exe.clone()).flatten()
+}
+
+/// Records the path of the program the calling process now runs.
+pub fn set_exe_path(path: alloc::vec::Vec<u8>) {
+    table::with_current(|_, process| process.fs.exe = Some(path));
 }

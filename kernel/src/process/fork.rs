@@ -53,7 +53,7 @@ pub enum ForkError {
 /// Makes a child of the calling process that continues from `frame` (the
 /// parent's saved `syscall` frame); returns its pid.
 pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> {
-    let (parent, name, space, files, signals) = table::with_current(|pid, p| {
+    let (parent, name, space, files, signals, fs) = table::with_current(|pid, p| {
         let files = p.files.clone();
         (
             pid,
@@ -61,6 +61,7 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
             p.space.clone(),
             files,
             p.signals.clone(),
+            p.fs.clone(),
         )
     })
     .ok_or(ForkError::NotAProcess)?;
@@ -95,6 +96,7 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
     // Open files are shared with the parent (the same positions), each
     // descriptor by the same number.
     process.files = files;
+    process.fs = fs; // the current directory, umask, program path
     process.signals = signals;
     process.clear_child_tid = options.clear_child_tid.unwrap_or(0);
     process.vfork_hold = options.vfork;

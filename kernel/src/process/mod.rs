@@ -31,7 +31,8 @@
 //! ```
 //!
 //! Each process has a table of open files (`files`): the console on 0-2,
-//! and the ramdisk files it opens. Its memory is one [`Memory`]: the page
+//! and the files it opens; and a current directory, umask and program path
+//! (`fs::context`). Its memory is one [`Memory`]: the page
 //! tables and, beside them, the map of its regions and its heap break
 //! ([`memory::UserMemory`]). Pages are filled in on demand (see
 //! `memory.rs`), so a fault in ring 3 first goes to [`on_user_fault`], which
@@ -152,6 +153,8 @@ struct Process {
     space: Option<SharedMemory>,
     /// Its open files, by descriptor.
     files: crate::fs::table::FileTable,
+    /// Its current directory, umask and program path.
+    fs: crate::fs::context::FsContext,
     /// What it asked of signals (recorded, not delivered yet). Boxed: at
     /// 2 KiB it would make every move of a record a large copy on the
     /// kernel stack (debug builds overflowed a 32 KiB stack in `fork`).
@@ -182,6 +185,7 @@ impl Process {
             thread: None,
             space: Some(space),
             files: crate::fs::table::console_table(),
+            fs: crate::fs::context::FsContext::new(),
             signals: alloc::boxed::Box::default(),
             start: Some(start),
             in_kernel: false,
@@ -226,7 +230,12 @@ pub fn spawn_elf(
     env: &[&[u8]],
 ) -> Result<JoinHandle<()>, Error> {
     let (memory, entry, rsp) = load_elf(file, args, env)?;
-    let process = Process::new(name, share(memory), Start::Fresh { entry, rsp });
+    let mut process = Process::new(name, share(memory), Start::Fresh { entry, rsp });
+    // `/proc/self/exe`: the program's path, if its first argument is one.
+    process.fs.exe = args
+        .first()
+        .filter(|a| a.starts_with(b"/"))
+        .map(|a| a.to_vec());
     start_thread(name, process, None).map(|(_, handle)| handle)
 }
 

@@ -1,21 +1,69 @@
-//! Where `execve` finds programs: one small lookup by path.
+//! Where `execve` finds programs: a path, resolved in the VFS.
 //!
-//! Programs come from the ramdisk (`fs::ramdisk`). A test kernel may also
-//! *register* programs of its own: a path and the program's bytes, which
-//! live as long as the kernel; a registered path is found first.
+//! The path is walked from the calling process's current directory (links
+//! followed, `/proc/self/exe` too); the file must be a regular file with an
+//! execute bit (else `EACCES`, as Linux says to root), and its bytes are
+//! read whole. A test kernel may also *register* programs of its own: a
+//! path and the program's bytes, which live as long as the kernel; a
+//! registered path is found first.
 
 use crate::sync::IrqMutex;
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use linux_raw_sys::errno::{EACCES, EFBIG, ENOMEM};
+use vfs::{Errno, Kind};
 
 static PROGRAMS: IrqMutex<BTreeMap<&'static [u8], &'static [u8]>> = IrqMutex::new(BTreeMap::new());
+
+/// The largest program file read (more than the memory we run in).
+const MAX_PROGRAM: u64 = 256 << 20;
 
 /// Makes `bytes` the program at `path` (replacing any before).
 pub fn register(path: &'static [u8], bytes: &'static [u8]) {
     PROGRAMS.lock().insert(path, bytes);
 }
 
-/// The bytes of the program at `path`, if there is one.
-pub fn find(path: &[u8]) -> Option<&'static [u8]> {
-    let registered = PROGRAMS.lock().get(path).copied();
-    registered.or_else(|| crate::fs::ramdisk::find(path))
+/// A program found: its absolute path (without links) and its bytes.
+pub struct Program {
+    pub path: Vec<u8>,
+    pub bytes: Cow<'static, [u8]>,
+}
+
+/// The program at `path` (see the module docs).
+pub fn find(path: &[u8]) -> Result<Program, Errno> {
+    if let Some(bytes) = PROGRAMS.lock().get(path).copied() {
+        return Ok(Program {
+            path: path.to_vec(),
+            bytes: Cow::Borrowed(bytes),
+        });
+    }
+    let mounts = crate::fs::vfs::mounts();
+    let start = super::files::cwd();
+    let (at, full) = mounts.resolve_with_path(start, path)?;
+    let fs = mounts.fs(at.mount);
+    let meta = fs.metadata(at.ino)?;
+    if meta.kind() != Some(Kind::File) || meta.mode & 0o111 == 0 {
+        return Err(EACCES);
+    }
+    if meta.size > MAX_PROGRAM {
+        return Err(EFBIG);
+    }
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(meta.size as usize)
+        .map_err(|_| ENOMEM)?;
+    bytes.resize(meta.size as usize, 0);
+    let mut done = 0;
+    while done < bytes.len() {
+        match fs.read(at.ino, done as u64, &mut bytes[done..])? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    bytes.truncate(done);
+    Ok(Program {
+        path: full,
+        bytes: Cow::Owned(bytes),
+    })
 }

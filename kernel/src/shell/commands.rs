@@ -5,7 +5,7 @@
 
 use super::disk::{cache_report, disk, lspci};
 use super::error::{Error, Result, no_args};
-use super::programs::{cat, ls, run as run_program};
+use super::programs::{cat, cd, ls, pwd, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
 use crate::{bench, boot_report, print, println, time};
@@ -69,18 +69,28 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "run",
-        summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM from the ramdisk, wait, show its status",
+        summary: "run PROGRAM [ARGS...] [&]: run /bin/PROGRAM (or a path), wait, show its status",
         run: run_program,
     },
     Command {
         name: "ls",
-        summary: "ls [PATH]: list a ramdisk directory (sizes in bytes)",
+        summary: "ls [PATH]: list a directory (sizes in bytes)",
         run: ls,
     },
     Command {
         name: "cat",
-        summary: "cat PATH: print a ramdisk file",
+        summary: "cat PATH: print a file",
         run: cat,
+    },
+    Command {
+        name: "cd",
+        summary: "cd [PATH]: change the shell's directory (default /)",
+        run: cd,
+    },
+    Command {
+        name: "pwd",
+        summary: "print the shell's directory",
+        run: pwd,
     },
     Command {
         name: "spawn",

@@ -1,22 +1,70 @@
 //! The shell's commands for programs and their files: `run`, `ls`, `cat`.
 //!
-//! `run PROGRAM [ARGS...]` finds the program in the ramdisk (`/bin/PROGRAM`,
+//! `run PROGRAM [ARGS...]` finds the program in the VFS (`/bin/PROGRAM`,
 //! or the path given if it has a `/`), starts it as a process
 //! (`process::spawn_elf`) with the console as its standard input, output
 //! and error, waits for it, and prints how it ended: its exit status, and
 //! for a status of 128 + n, the signal n that ended it. With a last
-//! argument `&` it does not wait (see `ps`). `ls [PATH]` lists a ramdisk
-//! directory, `cat PATH` prints a ramdisk file.
+//! argument `&` it does not wait (see `ps`). `ls [PATH]` lists a directory
+//! of the VFS (a link with its target, a mount point as what is mounted),
+//! `cat PATH` prints a file. The shell has a directory of its own (`cd`,
+//! `pwd`), where relative paths start.
 
 use super::error::{Error, Result};
-use crate::fs::ramdisk;
+use crate::fs::{ramdisk, vfs};
 use crate::process;
+use crate::sync::IrqMutex;
 use crate::tasks::thread::ThreadError;
 use crate::{print, println};
+use ::vfs::{Follow, Kind};
 use alloc::format;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use files::Node;
+use linux_raw_sys::errno::ENOENT;
+
+/// The shell's directory (`None`: `/`).
+static SHELL_DIR: IrqMutex<Option<::vfs::Location>> = IrqMutex::new(None);
+
+/// Where the shell's relative paths start.
+fn here(mounts: &::vfs::Mounts) -> ::vfs::Location {
+    SHELL_DIR.lock().unwrap_or_else(|| mounts.root())
+}
+
+/// What `path` names, from the shell's directory.
+fn find(path: &str) -> core::result::Result<(Arc<::vfs::Mounts>, ::vfs::Location), Error> {
+    let mounts = vfs::mounts();
+    let at = mounts
+        .resolve(here(&mounts), path.as_bytes(), Follow::Yes)
+        .map_err(|errno| Error::Text(format!("{path}: {}", describe(errno))))?;
+    Ok((mounts, at))
+}
+
+pub fn cd(args: &[&str]) -> Result {
+    let path = match args {
+        [] => "/",
+        [path] => path,
+        _ => return Err(Error::Usage("cd [PATH]")),
+    };
+    let (mounts, at) = find(path)?;
+    if mounts.kind(at).ok() != Some(Kind::Directory) {
+        return Err(Error::Text(format!("{path}: not a directory")));
+    }
+    *SHELL_DIR.lock() = Some(at);
+    Ok(())
+}
+
+pub fn pwd(args: &[&str]) -> Result {
+    if !args.is_empty() {
+        return Err(Error::Usage("pwd"));
+    }
+    let mounts = vfs::mounts();
+    match mounts.path_of(here(&mounts)) {
+        Ok(path) => println!("{}", String::from_utf8_lossy(&path)),
+        Err(errno) => return Err(Error::Text(format!("pwd: {}", describe(errno)))),
+    }
+    Ok(())
+}
 
 /// The environment every program gets.
 const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin", b"HOME=/", b"TERM=linux"];
@@ -32,17 +80,25 @@ pub fn run(args: &[&str]) -> Result {
         Some((&"&", before)) => (before, true),
         _ => (rest, false),
     };
-    let path = if program.contains('/') {
+    let path = if program.starts_with('/') {
         String::from(program)
+    } else if program.contains('/') {
+        // Relative to the shell's directory.
+        let mounts = vfs::mounts();
+        let dir = mounts
+            .path_of(here(&mounts))
+            .unwrap_or_else(|_| b"/".to_vec());
+        let dir = String::from_utf8_lossy(&dir).into_owned();
+        format!("{}/{program}", dir.trim_end_matches('/'))
     } else {
         format!("/bin/{program}")
     };
-    let file = program_file(&path)?;
+    let program = program_file(&path)?;
     let name = path.rsplit('/').next().unwrap_or(&path);
     let mut argv: Vec<&[u8]> = Vec::with_capacity(rest.len() + 1);
     argv.push(path.as_bytes());
     argv.extend(rest.iter().map(|arg| arg.as_bytes()));
-    let handle = process::spawn_elf(name, file, &argv, ENVIRONMENT)
+    let handle = process::spawn_elf(name, &program.bytes, &argv, ENVIRONMENT)
         .map_err(|e| Error::Text(format!("cannot start {path}: {e}")))?;
     if background {
         println!("[{}] {path} started (thread {})", name, handle.id().0);
@@ -60,18 +116,23 @@ pub fn run(args: &[&str]) -> Result {
     Ok(())
 }
 
-/// The bytes of the program at `path`, or why there is none.
-fn program_file(path: &str) -> core::result::Result<&'static [u8], Error> {
-    match ramdisk::lookup(path.as_bytes()) {
-        Ok(Node::File(entry)) if entry.is_file() => Ok(entry.data),
-        Ok(_) => Err(Error::Text(format!("{path} is not a file"))),
-        Err(linux_raw_sys::errno::ENOENT) if ramdisk::archive().is_none() => Err(Error::Failed(
+/// The program at `path`, or why there is none.
+fn program_file(path: &str) -> core::result::Result<process::programs::Program, Error> {
+    match process::programs::find(path.as_bytes()) {
+        Ok(program) => Ok(program),
+        Err(ENOENT) if ramdisk::archive().is_none() => Err(Error::Failed(
             "there is no ramdisk, so no programs (the runner builds one)",
         )),
-        Err(linux_raw_sys::errno::ENOENT) => {
-            Err(Error::Text(format!("no program {path} (see `ls /bin`)")))
+        Err(ENOENT) => Err(Error::Text(format!("no program {path} (see `ls /bin`)"))),
+        Err(linux_raw_sys::errno::EACCES) => {
+            let mounts = vfs::mounts();
+            let at = mounts.resolve(mounts.root(), path.as_bytes(), Follow::Yes);
+            match at.and_then(|at| mounts.kind(at)) {
+                Ok(Kind::File) => Err(Error::Text(format!("{path} is not executable"))),
+                _ => Err(Error::Text(format!("{path} is not a file"))),
+            }
         }
-        Err(errno) => Err(Error::Text(format!("cannot find {path}: error {errno}"))),
+        Err(errno) => Err(Error::Text(format!("{path}: {}", describe(errno)))),
     }
 }
 
@@ -92,59 +153,86 @@ fn signal_name(number: i64) -> String {
 
 pub fn ls(args: &[&str]) -> Result {
     let path = match args {
-        [] => "/",
+        [] => ".",
         [path] => path,
         _ => return Err(Error::Usage("ls [PATH]")),
     };
-    let archive = ramdisk::archive().ok_or(Error::Failed("there is no ramdisk"))?;
-    match ramdisk::lookup(path.as_bytes()) {
-        Ok(Node::Directory { path: dir, .. }) => {
-            for (name, entry) in files::path::children(&archive, &dir) {
-                match entry {
-                    Some(entry) if !entry.is_directory() => {
-                        println!("{:>9}  {name}", entry.data.len());
-                    }
-                    _ => println!("{:>9}  {name}/", "-"),
-                }
-            }
-            Ok(())
-        }
-        Ok(Node::File(entry)) => {
-            println!("{:>9}  {path}", entry.data.len());
-            Ok(())
-        }
-        Err(errno) => Err(Error::Text(format!("{path}: {}", describe(errno)))),
+    let fail = |errno| Error::Text(format!("{path}: {}", describe(errno)));
+    let (mounts, at) = find(path)?;
+    let fs = mounts.fs(at.mount);
+    if mounts.kind(at).map_err(fail)? != Kind::Directory {
+        let meta = fs.metadata(at.ino).map_err(fail)?;
+        println!("{:>9}  {path}", meta.size);
+        return Ok(());
     }
+    let mut cursor = 0;
+    while let Some((entry, next)) = fs.readdir(at.ino, cursor).map_err(fail)? {
+        cursor = next;
+        if entry.name == b"." || entry.name == b".." {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&entry.name);
+        // A mount point shows what is mounted on it.
+        let place = mounts.step(at, &entry.name).unwrap_or(::vfs::Location {
+            mount: at.mount,
+            ino: entry.ino,
+        });
+        let meta = mounts.fs(place.mount).metadata(place.ino).ok();
+        match meta.and_then(|m| m.kind().map(|k| (k, m))) {
+            Some((Kind::Directory, _)) => println!("{:>9}  {name}/", "-"),
+            Some((Kind::Symlink, _)) => {
+                let target = fs.readlink(entry.ino).unwrap_or_default();
+                println!("{:>9}  {name} -> {}", "-", String::from_utf8_lossy(&target));
+            }
+            Some((Kind::File, meta)) => println!("{:>9}  {name}", meta.size),
+            _ => println!("{:>9}  {name}", "-"),
+        }
+    }
+    Ok(())
 }
 
 pub fn cat(args: &[&str]) -> Result {
     let [path] = args else {
-        return Err(Error::Usage("cat PATH (a ramdisk file, see `ls`)"));
+        return Err(Error::Usage("cat PATH (a file, see `ls`)"));
     };
-    match ramdisk::lookup(path.as_bytes()) {
-        Ok(Node::File(entry)) => {
-            for piece in entry.data.utf8_chunks() {
-                print!("{}", piece.valid());
-                if !piece.invalid().is_empty() {
-                    print!("\u{fffd}");
-                }
-            }
-            if !entry.data.ends_with(b"\n") {
-                println!();
-            }
-            Ok(())
-        }
-        Ok(Node::Directory { .. }) => Err(Error::Text(format!("{path} is a directory"))),
-        Err(errno) => Err(Error::Text(format!("{path}: {}", describe(errno)))),
+    let fail = |errno| Error::Text(format!("{path}: {}", describe(errno)));
+    let (mounts, at) = find(path)?;
+    if mounts.kind(at).map_err(fail)? == Kind::Directory {
+        return Err(Error::Text(format!("{path} is a directory")));
     }
+    let fs = mounts.fs(at.mount);
+    let mut buffer = alloc::vec![0u8; 4096];
+    let mut offset = 0;
+    let mut last = b'\n';
+    loop {
+        let n = fs.read(at.ino, offset, &mut buffer).map_err(fail)?;
+        if n == 0 {
+            break;
+        }
+        for piece in buffer[..n].utf8_chunks() {
+            print!("{}", piece.valid());
+            if !piece.invalid().is_empty() {
+                print!("\u{fffd}");
+            }
+        }
+        last = buffer[n - 1];
+        offset += n as u64;
+    }
+    if last != b'\n' {
+        println!();
+    }
+    Ok(())
 }
 
 /// A few words for the errors a path lookup gives.
 fn describe(errno: u32) -> &'static str {
     match errno {
-        linux_raw_sys::errno::ENOENT => "no such file or directory",
+        ENOENT => "no such file or directory",
         linux_raw_sys::errno::ENOTDIR => "not a directory",
         linux_raw_sys::errno::ENAMETOOLONG => "name too long",
+        linux_raw_sys::errno::ELOOP => "too many symbolic links",
+        linux_raw_sys::errno::EACCES => "permission denied (not executable?)",
+        linux_raw_sys::errno::EISDIR => "is a directory",
         _ => "cannot read it",
     }
 }

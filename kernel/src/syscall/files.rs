@@ -1,98 +1,109 @@
 //! Opening and describing files: `open`, `openat`, `close`, `lseek`,
-//! `fstat`, `stat`, `lstat`, `newfstatat`, `getdents64`.
+//! `pread64`, `pwrite64`, `fstat`, `stat`, `lstat`, `newfstatat`,
+//! `getdents64`, `umask`.
 //!
-//! Files come from the ramdisk (`fs::ramdisk`), which is read-only. Paths
-//! are looked up as `crates/files` says (`ENOENT`, `ENOTDIR`,
-//! `ENAMETOOLONG`); relative paths start at `/` (every process's working
-//! directory), or at the directory `dirfd` names for `openat`. What a
-//! read-only file system answers, as Linux does:
+//! Files live in the VFS (`fs::vfs`); paths are walked as `syscall::paths`
+//! says. `open` follows Linux:
 //!
 //! | asked | answer |
 //! |---|---|
-//! | `O_CREAT` of a missing file | `EROFS` |
-//! | `O_CREAT \| O_EXCL` of an existing one | `EEXIST` |
-//! | write access or `O_TRUNC` on a file | `EROFS` |
+//! | `O_CREAT` of a missing file | a new empty file, mode `mode & !umask` |
+//! | `O_CREAT \| O_EXCL` of an existing name | `EEXIST` (a link is not followed) |
+//! | `O_CREAT` with a trailing `/` | `EISDIR` |
 //! | write access or `O_CREAT` on a directory | `EISDIR` |
-//! | `O_DIRECTORY` on a file | `ENOTDIR` |
-//! | `O_TMPFILE` | `EROFS` (`EINVAL` without write access) |
+//! | `O_DIRECTORY` on something else | `ENOTDIR` |
+//! | `O_NOFOLLOW` on a symbolic link | `ELOOP` |
+//! | `O_TRUNC` on a file | cut to 0 bytes |
+//! | a device of `/dev` | the device (`fs::devices`) |
+//! | `O_TMPFILE` | `EOPNOTSUPP` |
 //!
-//! `O_CLOEXEC` is recorded in the descriptor (execve will honour it); other
-//! flags (`O_NONBLOCK`, `O_NOCTTY`, `O_NOFOLLOW`, ...) change nothing here.
-//! There are no links, so `lstat` is `stat`.
+//! `O_CLOEXEC` is recorded in the descriptor (execve honours it);
+//! `O_APPEND` stays with the open file (every write goes to the end); other
+//! flags (`O_NONBLOCK`, `O_NOCTTY`, ...) change nothing here.
 
-use super::user_string::copy_string_from_user;
+use super::paths::{self, Found};
 use super::{Args, Errno, user_memory};
-use crate::fs::file::OpenFile;
-use crate::fs::ramdisk;
+use crate::fs::devices::{self, Opened};
+use crate::fs::file::{NodeFile, OpenFile, stat_of};
 use crate::process::files as fds;
-use alloc::vec::Vec;
-use files::Node;
-use files::path::PATH_MAX;
-use linux_raw_sys::errno::{EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EROFS};
+use linux_raw_sys::errno::{
+    EBADF, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP,
+};
 use linux_raw_sys::general::{
     AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_CREAT,
-    O_DIRECTORY, O_EXCL, O_RDONLY, O_TMPFILE, O_TRUNC,
+    O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TMPFILE, O_TRUNC,
 };
+use vfs::{Follow, Kind, Location};
 
 /// `open(path, flags, mode)`.
 pub fn open(args: &Args) -> Result<u64, Errno> {
-    open_at(AT_FDCWD as u64, args[0], args[1])
+    open_at(AT_FDCWD as u64, args[0], args[1] as u32, args[2] as u32)
 }
 
 /// `openat(dirfd, path, flags, mode)`.
 pub fn openat(args: &Args) -> Result<u64, Errno> {
-    open_at(args[0], args[1], args[2])
+    open_at(args[0], args[1], args[2] as u32, args[3] as u32)
 }
 
-fn open_at(dirfd: u64, path: u64, flags: u64) -> Result<u64, Errno> {
-    let flags = flags as u32;
-    let path = copy_string_from_user(path, PATH_MAX)?;
-    let node = resolve(dirfd, &path);
-    let writes = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
+fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
+    let path = paths::path_arg(path)?;
     if flags & O_TMPFILE == O_TMPFILE {
-        node?;
-        return Err(Errno(if flags & O_ACCMODE == O_RDONLY {
-            EINVAL
-        } else {
-            EROFS
-        }));
+        return Err(Errno(EOPNOTSUPP));
     }
-    let node = match node {
-        Err(Errno(ENOENT)) if flags & O_CREAT != 0 => return Err(Errno(EROFS)),
+    let exclusive = flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL;
+    let follow = if flags & O_NOFOLLOW != 0 || exclusive {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
+    let found = match paths::lookup_bytes(dirfd, &path, follow) {
+        Ok(_) if exclusive => return Err(Errno(EEXIST)),
+        Err(Errno(ENOENT)) if flags & O_CREAT != 0 => create(dirfd, &path, mode)?,
         other => other?,
     };
-    if flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL {
-        return Err(Errno(EEXIST));
-    }
-    match &node {
-        Node::Directory { .. } if writes || flags & O_CREAT != 0 => return Err(Errno(EISDIR)),
-        Node::File(_) if flags & O_DIRECTORY != 0 => return Err(Errno(ENOTDIR)),
-        Node::File(_) if writes => return Err(Errno(EROFS)),
-        _ => {}
-    }
-    let fd = fds::insert(OpenFile::from_node(node), flags & O_CLOEXEC != 0).map_err(Errno)?;
+    let meta = found.fs().metadata(found.at.ino).map_err(Errno)?;
+    let kind = meta.kind().unwrap_or(Kind::File);
+    let writes = flags & O_ACCMODE != O_RDONLY;
+    let file = match kind {
+        Kind::Symlink => return Err(Errno(ELOOP)),
+        Kind::Directory if writes || flags & O_CREAT != 0 => return Err(Errno(EISDIR)),
+        _ if kind != Kind::Directory && flags & O_DIRECTORY != 0 => return Err(Errno(ENOTDIR)),
+        Kind::CharDevice => match devices::open(meta.rdev) {
+            Some(Opened::Console) => OpenFile::Console,
+            Some(Opened::Device(device)) => OpenFile::Device { device, flags },
+            None => return Err(Errno(ENXIO)),
+        },
+        Kind::File | Kind::Directory => {
+            if kind == Kind::File && flags & O_TRUNC != 0 && meta.size != 0 {
+                found.fs().truncate(found.at.ino, 0).map_err(Errno)?;
+            }
+            let fs = found.fs().clone();
+            OpenFile::Node(NodeFile::new(fs, found.at, kind, flags))
+        }
+        _ => return Err(Errno(ENXIO)),
+    };
+    let fd = fds::insert(file, flags & O_CLOEXEC != 0).map_err(Errno)?;
     Ok(fd as u64)
 }
 
-/// Finds `path` from `/` or, if relative and `dirfd` is not `AT_FDCWD`,
-/// from the ramdisk directory open on `dirfd`.
-fn resolve(dirfd: u64, path: &[u8]) -> Result<Node<'static>, Errno> {
-    if path.first() == Some(&b'/') || dirfd as i32 == AT_FDCWD {
-        return ramdisk::lookup(path).map_err(Errno);
+/// Makes the empty file `path` names (for `O_CREAT`).
+fn create(dirfd: u64, path: &[u8], mode: u32) -> Result<Found, Errno> {
+    let mounts = crate::fs::vfs::mounts();
+    let start = paths::start(dirfd, path)?;
+    let parent = mounts.resolve_parent(start, path).map_err(Errno)?;
+    if parent.trailing_slash || parent.is_special() {
+        return Err(Errno(EISDIR));
     }
-    let base = fds::get(dirfd).map_err(Errno)?;
-    let OpenFile::RamDirectory { path: base, .. } = &*base else {
-        return Err(Errno(ENOTDIR));
+    let perm = mode & 0o7777 & !fds::umask();
+    let fs = mounts.fs(parent.dir.mount);
+    let ino = fs
+        .create(parent.dir.ino, &parent.name, Kind::File, perm, 0)
+        .map_err(Errno)?;
+    let at = Location {
+        mount: parent.dir.mount,
+        ino,
     };
-    if path.is_empty() {
-        return Err(Errno(ENOENT));
-    }
-    let mut full: Vec<u8> = Vec::with_capacity(base.len() + path.len() + 2);
-    full.push(b'/');
-    full.extend_from_slice(base.as_bytes());
-    full.push(b'/');
-    full.extend_from_slice(path);
-    ramdisk::lookup(&full).map_err(Errno)
+    Ok(Found { mounts, at })
 }
 
 /// `close(fd)`.
@@ -108,16 +119,62 @@ pub fn lseek(args: &Args) -> Result<u64, Errno> {
     file.seek(offset as i64, whence as u32).map_err(Errno)
 }
 
+/// `pread64(fd, buf, count, offset)`: a read at `offset`; the position stays.
+pub fn pread64(args: &Args) -> Result<u64, Errno> {
+    let [fd, buf, count, offset, ..] = *args;
+    let file = positioned(fd, offset)?;
+    user_memory::check_range(buf, count)?;
+    let mut bytes = alloc::vec![0u8; count.min(1 << 20) as usize];
+    let n = file.read_at(&mut bytes, offset).map_err(Errno)?;
+    user_memory::copy_to_user(buf, &bytes[..n])?;
+    Ok(n as u64)
+}
+
+/// `pwrite64(fd, buf, count, offset)`: a write at `offset` (even with
+/// `O_APPEND`, unlike Linux, which appends); the position stays.
+pub fn pwrite64(args: &Args) -> Result<u64, Errno> {
+    let [fd, buf, count, offset, ..] = *args;
+    let file = positioned(fd, offset)?;
+    let mut bytes = alloc::vec![0u8; count.min(1 << 20) as usize];
+    user_memory::copy_from_user(&mut bytes, buf)?;
+    let n = file.write_at(&bytes, offset).map_err(Errno)?;
+    Ok(n as u64)
+}
+
+/// The file of `fd` for `pread64`/`pwrite64`: `ESPIPE` for the console,
+/// `EINVAL` for a negative offset.
+fn positioned(fd: u64, offset: u64) -> Result<alloc::sync::Arc<OpenFile>, Errno> {
+    let file = fds::get(fd).map_err(Errno)?;
+    if file.is_console() {
+        return Err(Errno(linux_raw_sys::errno::ESPIPE));
+    }
+    if (offset as i64) < 0 {
+        return Err(Errno(EINVAL));
+    }
+    Ok(file)
+}
+
 /// `fstat(fd, statbuf)`.
 pub fn fstat(args: &Args) -> Result<u64, Errno> {
     let file = fds::get(args[0]).map_err(Errno)?;
-    user_memory::copy_to_user(args[1], &file.stat().to_bytes())?;
+    let stat = file.stat().map_err(Errno)?;
+    user_memory::copy_to_user(args[1], &stat.to_bytes())?;
     Ok(0)
 }
 
-/// `stat(path, statbuf)` and `lstat` (no links: the same).
+/// `stat(path, statbuf)`.
 pub fn stat(args: &Args) -> Result<u64, Errno> {
     stat_at(AT_FDCWD as u64, args[0], args[1], 0)
+}
+
+/// `lstat(path, statbuf)`: a symbolic link itself.
+pub fn lstat(args: &Args) -> Result<u64, Errno> {
+    stat_at(
+        AT_FDCWD as u64,
+        args[0],
+        args[1],
+        AT_SYMLINK_NOFOLLOW.into(),
+    )
 }
 
 /// `newfstatat(dirfd, path, statbuf, flags)`.
@@ -130,18 +187,28 @@ fn stat_at(dirfd: u64, path: u64, statbuf: u64, flags: u64) -> Result<u64, Errno
     if flags & !known != 0 {
         return Err(Errno(EINVAL));
     }
-    let path = copy_string_from_user(path, PATH_MAX)?;
+    let path = paths::path_arg(path)?;
     let stat = if path.is_empty() && flags & u64::from(AT_EMPTY_PATH) != 0 {
         if dirfd as i32 == AT_FDCWD {
-            OpenFile::from_node(ramdisk::lookup(b"/").map_err(Errno)?).stat()
+            found_stat(&paths::of_descriptor(dirfd)?.ok_or(Errno(EBADF))?)?
         } else {
-            fds::get(dirfd).map_err(|_| Errno(EBADF))?.stat()
+            fds::get(dirfd).map_err(Errno)?.stat().map_err(Errno)?
         }
     } else {
-        OpenFile::from_node(resolve(dirfd, &path)?).stat()
+        let follow = if flags & u64::from(AT_SYMLINK_NOFOLLOW) != 0 {
+            Follow::No
+        } else {
+            Follow::Yes
+        };
+        found_stat(&paths::lookup_bytes(dirfd, &path, follow)?)?
     };
     user_memory::copy_to_user(statbuf, &stat.to_bytes())?;
     Ok(0)
+}
+
+fn found_stat(found: &Found) -> Result<files::stat::Stat, Errno> {
+    let meta = found.fs().metadata(found.at.ino).map_err(Errno)?;
+    Ok(stat_of(found.at.mount, &meta))
 }
 
 /// `getdents64(fd, dirp, count)`.
@@ -155,4 +222,9 @@ pub fn getdents64(args: &Args) -> Result<u64, Errno> {
     let written = file.read_directory(&mut out).map_err(Errno)?;
     user_memory::copy_to_user(buf, &out[..written])?;
     Ok(written as u64)
+}
+
+/// `umask(mask)`: sets the mask; the one before.
+pub fn umask(args: &Args) -> Result<u64, Errno> {
+    Ok(u64::from(fds::set_umask(args[0] as u32)))
 }

@@ -1,11 +1,11 @@
 //! Input and output system calls: `read`, `write`, `readv`, `writev`.
 //!
 //! Each descriptor stands for an open file (`process::files`): the console
-//! (fds 0-2 at the start), a ramdisk file, a ramdisk directory. Writing goes
-//! to the console only: ramdisk files are read-only, opened `O_RDONLY`, so
-//! writing them is `-EBADF` as on Linux. Reading the console waits for a
-//! line (`console.rs`); reading a file copies from its position; reading a
-//! directory is `-EISDIR`.
+//! (fds 0-2 at the start), a file or directory of the VFS, a device.
+//! Reading the console waits for a line (`console.rs`); reading a file
+//! copies from its position; reading a directory is `-EISDIR`. Writing a
+//! file copies a chunk at a time into it (`fs::file` checks the access:
+//! a file opened `O_RDONLY` gives `-EBADF`, as on Linux).
 //!
 //! `readv`/`writev` take an array of `struct iovec { base, len }` and do the
 //! same for each piece in turn, stopping at the first short one. As on
@@ -18,7 +18,7 @@ use crate::fs::file::OpenFile;
 use crate::process::files;
 use alloc::vec;
 use alloc::vec::Vec;
-use linux_raw_sys::errno::{EBADF, EINVAL};
+use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::general::{SEEK_CUR, UIO_MAXIOV};
 
 /// Bytes copied from the program per step (a kernel stack buffer).
@@ -109,6 +109,10 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if file.is_console() {
         return console::read(buf, count);
     }
+    if count == 0 {
+        // Still checked: a file not open for reading is `EBADF`.
+        return file.read(&mut []).map(|_| 0).map_err(Errno);
+    }
     let mut chunk = vec![0u8; READ_CHUNK.min(count as usize)];
     let mut done = 0;
     while done < count {
@@ -127,10 +131,10 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     Ok(done)
 }
 
-/// Writes `count` bytes from user memory at `buf` to `file` (the console only).
+/// Writes `count` bytes from user memory at `buf` to `file`.
 fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if !file.is_console() {
-        return Err(Errno(EBADF));
+        return write_file(file, buf, count);
     }
     let mut chunk = [0u8; CHUNK];
     let mut done = 0;
@@ -146,6 +150,24 @@ fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
         done += piece as u64;
     }
     Ok(count)
+}
+
+/// Writes `count` bytes from user memory at `buf` to a file or device, a
+/// heap chunk at a time; what was written before an error counts.
+fn write_file(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
+    let mut chunk = vec![0u8; READ_CHUNK.min(count as usize)];
+    let mut done = 0;
+    while done < count {
+        let piece = ((count - done) as usize).min(chunk.len());
+        let written = user_memory::copy_from_user(&mut chunk[..piece], buf + done)
+            .and_then(|()| file.write(&chunk[..piece]).map_err(Errno));
+        match written {
+            Ok(n) => done += n as u64,
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// Bytes shown as text; a byte that is not UTF-8 becomes U+FFFD.

@@ -13,14 +13,17 @@
 //! (`names.rs`), so a program that probes for features does not flood the
 //! console.
 
+mod attributes;
 mod console;
 mod cpu_state;
+mod directories;
 mod exit;
 mod files;
 mod identity;
 mod io;
 mod memory;
 pub mod names;
+mod paths;
 mod poll;
 mod process;
 mod random;
@@ -57,7 +60,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (3, "close", files::close),
     (4, "stat", files::stat),
     (5, "fstat", files::fstat),
-    (6, "lstat", files::stat),
+    (6, "lstat", files::lstat),
     (7, "poll", poll::poll),
     (8, "lseek", files::lseek),
     (9, "mmap", memory::mmap),
@@ -67,8 +70,11 @@ const TABLE: &[(u64, &str, Call)] = &[
     (13, "rt_sigaction", setup::rt_sigaction),
     (14, "rt_sigprocmask", setup::rt_sigprocmask),
     (16, "ioctl", console::ioctl),
+    (17, "pread64", files::pread64),
+    (18, "pwrite64", files::pwrite64),
     (19, "readv", io::readv),
     (20, "writev", io::writev),
+    (21, "access", attributes::access),
     (24, "sched_yield", time::sched_yield),
     (35, "nanosleep", time::nanosleep),
     (39, "getpid", process::getpid),
@@ -76,6 +82,23 @@ const TABLE: &[(u64, &str, Call)] = &[
     (61, "wait4", process::wait4),
     (62, "kill", process::kill),
     (63, "uname", identity::uname),
+    (74, "fsync", attributes::fsync),
+    (75, "fdatasync", attributes::fsync),
+    (76, "truncate", attributes::truncate),
+    (77, "ftruncate", attributes::ftruncate),
+    (79, "getcwd", directories::getcwd),
+    (80, "chdir", directories::chdir),
+    (81, "fchdir", directories::fchdir),
+    (82, "rename", directories::rename),
+    (83, "mkdir", directories::mkdir),
+    (84, "rmdir", directories::rmdir),
+    (86, "link", directories::link),
+    (87, "unlink", directories::unlink),
+    (88, "symlink", directories::symlink),
+    (89, "readlink", directories::readlink),
+    (90, "chmod", attributes::chmod),
+    (91, "fchmod", attributes::fchmod),
+    (95, "umask", files::umask),
     (96, "gettimeofday", time::gettimeofday),
     (102, "getuid", identity::root_id),
     (104, "getgid", identity::root_id),
@@ -83,7 +106,10 @@ const TABLE: &[(u64, &str, Call)] = &[
     (108, "getegid", identity::root_id),
     (110, "getppid", process::getppid),
     (131, "sigaltstack", setup::sigaltstack),
+    (137, "statfs", attributes::statfs),
+    (138, "fstatfs", attributes::fstatfs),
     (158, "arch_prctl", cpu_state::arch_prctl),
+    (162, "sync", attributes::sync),
     (186, "gettid", process::gettid),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
@@ -92,9 +118,21 @@ const TABLE: &[(u64, &str, Call)] = &[
     (230, "clock_nanosleep", time::clock_nanosleep),
     (231, "exit_group", exit::exit),
     (257, "openat", files::openat),
+    (258, "mkdirat", directories::mkdirat),
     (262, "newfstatat", files::newfstatat),
+    (263, "unlinkat", directories::unlinkat),
+    (264, "renameat", directories::renameat),
+    (265, "linkat", directories::linkat),
+    (266, "symlinkat", directories::symlinkat),
+    (267, "readlinkat", directories::readlinkat),
+    (268, "fchmodat", attributes::fchmodat),
+    (269, "faccessat", attributes::faccessat),
     (271, "ppoll", poll::ppoll),
+    (280, "utimensat", attributes::utimensat),
+    (306, "syncfs", attributes::syncfs),
+    (316, "renameat2", directories::renameat2),
     (318, "getrandom", random::getrandom),
+    (439, "faccessat2", attributes::faccessat2),
 ];
 
 type FrameCall = fn(&mut InterruptFrame) -> Result<u64, Errno>;

@@ -128,7 +128,8 @@ fn make_child(frame: &InterruptFrame, options: Options) -> Result<u64, Errno> {
     }
 }
 
-/// `execve(path, argv, envp)`: the program comes from `process::programs`.
+/// `execve(path, argv, envp)`: the program comes from `process::programs`
+/// (the VFS), and `/proc/self/exe` names it from then on.
 pub fn execve(frame: &mut InterruptFrame) -> Result<u64, Errno> {
     let [path, argv, envp] = [frame.rdi, frame.rsi, frame.rdx];
     let path = read_string(path, MAX_PATH).map_err(|e| match e {
@@ -138,17 +139,18 @@ pub fn execve(frame: &mut InterruptFrame) -> Result<u64, Errno> {
     let mut budget = MAX_ARG_BYTES;
     let args = read_strings(argv, &mut budget)?;
     let env = read_strings(envp, &mut budget)?;
-    let file = process::programs::find(&path).ok_or(Errno(errno::ENOENT))?;
+    let program = process::programs::find(&path).map_err(Errno)?;
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(&path);
     let name = core::str::from_utf8(name).unwrap_or("?");
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
     let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
-    process::exec::exec(frame, name, file, &args, &env).map_err(|e| match e {
+    process::exec::exec(frame, name, &program.bytes, &args, &env).map_err(|e| match e {
         Error::NotExecutable(_) | Error::BadSize => Errno(errno::ENOEXEC),
         Error::BadArguments(ustack::Error::TooBig) => Errno(errno::E2BIG),
         Error::BadArguments(_) => Errno(errno::EINVAL),
         Error::OutOfMemory | Error::Spawn(_) | Error::TooMany => Errno(errno::ENOMEM),
     })?;
+    process::files::set_exe_path(program.path);
     Ok(0)
 }
 

@@ -5,9 +5,9 @@ use crate::check::Checker;
 use crate::raw::{KERNEL, NULL, UNMAPPED, WRAPPING, c_string, mut_ptr, ptr, sys};
 use libc::{
     AT_EMPTY_PATH, AT_FDCWD, EBADF, EFAULT, EINVAL, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOTDIR,
-    EROFS, O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFMT, S_IFREG, SEEK_CUR, SEEK_END, SEEK_SET,
-    SYS_close, SYS_fstat, SYS_getdents64, SYS_lseek, SYS_lstat, SYS_newfstatat, SYS_open,
-    SYS_openat, SYS_read, SYS_readv, SYS_stat, SYS_write,
+    O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFMT, S_IFREG, SEEK_CUR, SEEK_END, SEEK_SET, SYS_close,
+    SYS_fstat, SYS_getdents64, SYS_lseek, SYS_lstat, SYS_newfstatat, SYS_open, SYS_openat,
+    SYS_read, SYS_readv, SYS_stat, SYS_write,
 };
 
 const MOTD_START: &[u8] = b"Welcome to Kestrel";
@@ -179,19 +179,7 @@ pub fn checks(c: &mut Checker) {
         open(&long_path, O_RDONLY),
         ENAMETOOLONG,
     );
-    if c.on_kestrel {
-        c.fails(
-            "open(O_WRONLY) on a read-only fs",
-            open(&motd, O_WRONLY),
-            EROFS,
-        );
-        c.fails(
-            "open(O_CREAT) on a read-only fs",
-            open(&c.data("new"), O_CREAT | O_WRONLY),
-            EROFS,
-        );
-        c.fails("open(dir, O_WRONLY)", open(&c.data_dir, O_WRONLY), EISDIR);
-    }
+    c.fails("open(dir, O_WRONLY)", open(&c.data_dir, O_WRONLY), EISDIR);
 
     // Directories.
     let dir = c.ok(

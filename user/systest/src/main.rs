@@ -10,8 +10,8 @@
 //! failed` (exit status 1).
 //!
 //! `DATA_DIR` (default `/etc`, the ramdisk's) must hold `motd`, a file that
-//! starts with "Welcome to Kestrel". The few checks that only hold on a
-//! read-only file system run on Kestrel only (`Checker::on_kestrel`).
+//! starts with "Welcome to Kestrel". The `vfs` area works in a directory of
+//! its own under the temporary directory (`/tmp` on Kestrel).
 
 mod check;
 mod console;
@@ -21,6 +21,7 @@ mod processes;
 mod random;
 mod raw;
 mod time;
+mod vfs;
 
 use check::Checker;
 
@@ -35,6 +36,7 @@ const AREAS: &[Area] = &[
     ("random", random::checks),
     ("identity", identity::checks),
     ("processes", processes::checks),
+    ("vfs", vfs::checks),
 ];
 
 fn main() {

@@ -1,0 +1,344 @@
+//! The RAM file system: each call's Linux behaviour, and a randomized run
+//! against a simple model (a map from paths to contents).
+
+use linux_raw_sys::errno::*;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use vfs::{FileSystem, Follow, Kind, Location, Mounts, TmpFs};
+
+fn names(fs: &TmpFs, dir: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor = 0;
+    while let Some((entry, next)) = fs.readdir(dir, cursor).unwrap() {
+        out.push(String::from_utf8(entry.name).unwrap());
+        cursor = next;
+    }
+    out
+}
+
+#[test]
+fn files_are_written_read_and_cut() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let f = fs.create(root, b"a", Kind::File, 0o644, 0).unwrap();
+    assert_eq!(fs.write(f, 3, b"xyz").unwrap(), 3);
+    let mut buf = [9u8; 10];
+    assert_eq!(fs.read(f, 0, &mut buf).unwrap(), 6);
+    assert_eq!(&buf[..6], b"\0\0\0xyz", "a gap reads as zeros");
+    assert_eq!(fs.read(f, 6, &mut buf).unwrap(), 0);
+    assert_eq!(fs.read(f, 100, &mut buf).unwrap(), 0);
+    fs.truncate(f, 4).unwrap();
+    let meta = fs.metadata(f).unwrap();
+    assert_eq!((meta.size, meta.mode, meta.links), (4, 0o100644, 1));
+    fs.truncate(f, 8).unwrap();
+    assert_eq!(fs.read(f, 0, &mut buf).unwrap(), 8);
+    assert_eq!(&buf[..8], b"\0\0\0x\0\0\0\0");
+    assert_eq!(fs.create(root, b"a", Kind::File, 0o644, 0), Err(EEXIST));
+    assert_eq!(fs.read(root, 0, &mut buf), Err(EISDIR));
+    assert_eq!(fs.write(root, 0, b"x"), Err(EISDIR));
+}
+
+#[test]
+fn directories_count_links_and_must_be_empty_to_go() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let d = fs.mkdir(root, b"d", 0o755).unwrap();
+    let e = fs.mkdir(d, b"e", 0o700).unwrap();
+    assert_eq!(fs.metadata(root).unwrap().links, 3);
+    assert_eq!(fs.metadata(d).unwrap().links, 3);
+    assert_eq!(fs.metadata(e).unwrap().mode, 0o040700);
+    assert_eq!(fs.lookup(e, b"..").unwrap(), d);
+    assert_eq!(fs.lookup(root, b"..").unwrap(), root);
+    assert_eq!(names(&fs, d), [".", "..", "e"]);
+    assert_eq!(fs.rmdir(root, b"d"), Err(ENOTEMPTY));
+    assert_eq!(fs.unlink(d, b"e"), Err(EISDIR));
+    fs.rmdir(d, b"e").unwrap();
+    assert_eq!(fs.metadata(d).unwrap().links, 2);
+    assert_eq!(fs.metadata(e), Err(ENOENT));
+    let f = fs.create(d, b"f", Kind::File, 0o600, 0).unwrap();
+    assert_eq!(fs.rmdir(d, b"f"), Err(ENOTDIR));
+    assert_eq!(fs.lookup(f, b"x"), Err(ENOTDIR));
+    fs.unlink(d, b"f").unwrap();
+    fs.rmdir(root, b"d").unwrap();
+    assert_eq!(fs.inode_count(), 1);
+}
+
+#[test]
+fn hard_links_keep_an_inode_until_the_last_name() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let f = fs.create(root, b"one", Kind::File, 0o644, 0).unwrap();
+    fs.write(f, 0, b"data").unwrap();
+    fs.link(f, root, b"two").unwrap();
+    assert_eq!(fs.metadata(f).unwrap().links, 2);
+    assert_eq!(fs.link(f, root, b"two"), Err(EEXIST));
+    assert_eq!(
+        fs.link(root, root, b"three"),
+        Err(EPERM),
+        "no links to directories"
+    );
+    fs.unlink(root, b"one").unwrap();
+    assert_eq!(fs.lookup(root, b"two").unwrap(), f);
+    assert_eq!(fs.metadata(f).unwrap().links, 1);
+    fs.unlink(root, b"two").unwrap();
+    assert_eq!(fs.metadata(f), Err(ENOENT));
+    assert_eq!(fs.inode_count(), 1);
+}
+
+#[test]
+fn rename_follows_linux() {
+    let fs = TmpFs::new();
+    let r = fs.root();
+    let a = fs.mkdir(r, b"a", 0o755).unwrap();
+    let b = fs.mkdir(a, b"b", 0o755).unwrap();
+    let f = fs.create(r, b"f", Kind::File, 0o644, 0).unwrap();
+    let g = fs.create(r, b"g", Kind::File, 0o644, 0).unwrap();
+    assert_eq!(fs.rename(r, b"a", b, b"x"), Err(EINVAL), "into itself");
+    assert_eq!(fs.rename(r, b"a", r, b"f"), Err(ENOTDIR));
+    assert_eq!(fs.rename(r, b"f", a, b"b"), Err(EISDIR));
+    assert_eq!(fs.rename(r, b"nope", r, b"x"), Err(ENOENT));
+    let empty = fs.mkdir(r, b"empty", 0o755).unwrap();
+    assert_eq!(fs.rename(r, b"empty", r, b"a"), Err(ENOTEMPTY));
+    fs.rename(r, b"f", r, b"g").unwrap();
+    assert_eq!(fs.lookup(r, b"g").unwrap(), f);
+    assert_eq!(fs.metadata(g), Err(ENOENT), "the replaced file is gone");
+    fs.rename(a, b"b", r, b"empty").unwrap();
+    assert_eq!(fs.lookup(r, b"empty").unwrap(), b);
+    assert_eq!(fs.metadata(empty), Err(ENOENT));
+    assert_eq!(fs.lookup(b, b"..").unwrap(), r);
+    assert_eq!(fs.metadata(a).unwrap().links, 2);
+    assert_eq!(fs.metadata(r).unwrap().links, 4);
+    fs.link(f, r, b"h").unwrap();
+    fs.rename(r, b"g", r, b"h").unwrap();
+    assert_eq!(
+        fs.metadata(f).unwrap().links,
+        2,
+        "same inode: nothing happens"
+    );
+}
+
+#[test]
+fn symlinks_devices_modes_times() {
+    let fs = TmpFs::with_clock(|| 1234);
+    let r = fs.root();
+    let l = fs.symlink(r, b"l", b"/some/where").unwrap();
+    assert_eq!(fs.readlink(l).unwrap(), b"/some/where");
+    assert_eq!(fs.metadata(l).unwrap().mode, 0o120777);
+    assert_eq!(fs.metadata(l).unwrap().size, 11);
+    assert_eq!(fs.readlink(r), Err(EINVAL));
+    let d = fs
+        .create(r, b"null", Kind::CharDevice, 0o666, 0x103)
+        .unwrap();
+    let meta = fs.metadata(d).unwrap();
+    assert_eq!((meta.mode, meta.rdev, meta.mtime), (0o020666, 0x103, 1234));
+    fs.chmod(d, 0o4600).unwrap();
+    assert_eq!(fs.metadata(d).unwrap().mode, 0o024600);
+    fs.set_times(d, Some(5), None).unwrap();
+    let meta = fs.metadata(d).unwrap();
+    assert_eq!((meta.atime, meta.mtime), (5, 1234));
+    assert_eq!(
+        fs.create(r, &[b'n'; 256], Kind::File, 0, 0),
+        Err(ENAMETOOLONG)
+    );
+    fs.create(r, &[b'n'; 255], Kind::File, 0, 0).unwrap();
+}
+
+/// The model: every path and what it is.
+#[derive(Clone, Debug, PartialEq)]
+enum Model {
+    File(Vec<u8>),
+    Dir,
+}
+
+fn parent_of(path: &str) -> &str {
+    &path[..path.rfind('/').unwrap()]
+}
+
+fn children<'a>(
+    model: &'a BTreeMap<String, Model>,
+    dir: &'a str,
+) -> impl Iterator<Item = &'a String> {
+    model.keys().filter(move |p| parent_of(p) == dir)
+}
+
+/// Random operations through paths (`Mounts` over one tmpfs) and on the
+/// model give the same results, and the trees stay the same.
+#[test]
+fn random_operations_match_a_model() {
+    let fs = Arc::new(TmpFs::new());
+    let mounts = Mounts::new(fs.clone());
+    let root = mounts.root();
+    let mut model: BTreeMap<String, Model> = BTreeMap::new();
+    let mut rng = xorshift::XorShift64(7);
+    let parts = ["a", "b", "c"];
+    let random_path = |rng: &mut xorshift::XorShift64| {
+        let depth = 1 + rng.below(3);
+        (0..depth)
+            .map(|_| format!("/{}", parts[rng.below(3)]))
+            .collect::<String>()
+    };
+    for step in 0..20_000 {
+        let path = random_path(&mut rng);
+        let parent_ok = |m: &BTreeMap<String, Model>, p: &str| {
+            let parent = parent_of(p);
+            parent.is_empty() || m.get(parent) == Some(&Model::Dir)
+        };
+        let at = mounts.resolve_parent(root, path.as_bytes());
+        let expected_parent = parent_ok(&model, &path);
+        assert_eq!(at.is_ok(), expected_parent, "step {step}: parent of {path}");
+        let Ok(at) = at else { continue };
+        let (dir, name) = (at.dir.ino, at.name.as_slice());
+        match rng.below(6) {
+            0 => {
+                let got = fs.create(dir, name, Kind::File, 0o644, 0);
+                assert_eq!(got.is_ok(), !model.contains_key(&path), "create {path}");
+                model.entry(path).or_insert(Model::File(Vec::new()));
+            }
+            1 => {
+                let got = fs.mkdir(dir, name, 0o755);
+                assert_eq!(got.is_ok(), !model.contains_key(&path), "mkdir {path}");
+                model.entry(path).or_insert(Model::Dir);
+            }
+            2 => {
+                let offset = rng.below(20);
+                let data = vec![step as u8; rng.below(20)];
+                let got = fs
+                    .lookup(dir, name)
+                    .and_then(|ino| fs.write(ino, offset as u64, &data));
+                match model.get_mut(&path) {
+                    Some(Model::File(bytes)) => {
+                        assert_eq!(got, Ok(data.len()));
+                        if bytes.len() < offset + data.len() {
+                            bytes.resize(offset + data.len(), 0);
+                        }
+                        bytes[offset..offset + data.len()].copy_from_slice(&data);
+                    }
+                    Some(Model::Dir) => assert_eq!(got, Err(EISDIR)),
+                    None => assert_eq!(got, Err(ENOENT)),
+                }
+            }
+            3 => {
+                let got = fs.unlink(dir, name);
+                match model.get(&path) {
+                    Some(Model::File(_)) => {
+                        assert_eq!(got, Ok(()));
+                        model.remove(&path);
+                    }
+                    Some(Model::Dir) => assert_eq!(got, Err(EISDIR)),
+                    None => assert_eq!(got, Err(ENOENT)),
+                }
+            }
+            4 => {
+                let got = fs.rmdir(dir, name);
+                match model.get(&path) {
+                    Some(Model::Dir) if children(&model, &path).next().is_some() => {
+                        assert_eq!(got, Err(ENOTEMPTY))
+                    }
+                    Some(Model::Dir) => {
+                        assert_eq!(got, Ok(()));
+                        model.remove(&path);
+                    }
+                    Some(Model::File(_)) => assert_eq!(got, Err(ENOTDIR)),
+                    None => assert_eq!(got, Err(ENOENT)),
+                }
+            }
+            _ => {
+                let to = random_path(&mut rng);
+                let Ok(to_at) = mounts.resolve_parent(root, to.as_bytes()) else {
+                    assert!(!parent_ok(&model, &to));
+                    continue;
+                };
+                let got = fs.rename(dir, name, to_at.dir.ino, &to_at.name);
+                let expected = model_rename(&model, &path, &to);
+                assert_eq!(
+                    got.map(|_| ()),
+                    expected.as_ref().map(|_| ()).map_err(|e| *e),
+                    "rename {path} {to}"
+                );
+                if let Ok(new_model) = expected {
+                    model = new_model;
+                }
+            }
+        }
+        if step % 500 == 0 {
+            check_tree(&fs, &mounts, &model);
+        }
+    }
+    check_tree(&fs, &mounts, &model);
+}
+
+fn model_rename(
+    model: &BTreeMap<String, Model>,
+    from: &str,
+    to: &str,
+) -> Result<BTreeMap<String, Model>, u32> {
+    let source = model.get(from).ok_or(ENOENT)?;
+    let is_dir = *source == Model::Dir;
+    if is_dir && (to == from || to.starts_with(&format!("{from}/"))) {
+        return if to == from {
+            Ok(model.clone())
+        } else {
+            Err(EINVAL)
+        };
+    }
+    match (source, model.get(to)) {
+        (_, None) => {}
+        (_, Some(_)) if from == to => return Ok(model.clone()),
+        (Model::File(_), Some(Model::Dir)) => return Err(EISDIR),
+        (Model::Dir, Some(Model::File(_))) => return Err(ENOTDIR),
+        (Model::Dir, Some(Model::Dir)) if children(model, to).next().is_some() => {
+            return Err(ENOTEMPTY);
+        }
+        _ => {}
+    }
+    let mut out = BTreeMap::new();
+    for (path, node) in model {
+        if path == to || path.starts_with(&format!("{to}/")) {
+            continue;
+        }
+        let moved = if path == from {
+            to.to_string()
+        } else if let Some(rest) = path.strip_prefix(&format!("{from}/")) {
+            format!("{to}/{rest}")
+        } else {
+            path.clone()
+        };
+        out.insert(moved, node.clone());
+    }
+    Ok(out)
+}
+
+/// Every path of the model resolves to what it says; link counts add up;
+/// no inode is left over.
+fn check_tree(fs: &TmpFs, mounts: &Mounts, model: &BTreeMap<String, Model>) {
+    for (path, node) in model {
+        let at: Location = mounts
+            .resolve(mounts.root(), path.as_bytes(), Follow::No)
+            .unwrap();
+        let meta = fs.metadata(at.ino).unwrap();
+        match node {
+            Model::Dir => {
+                let subdirs = children(model, path)
+                    .filter(|p| model[*p] == Model::Dir)
+                    .count();
+                assert_eq!(meta.links as usize, 2 + subdirs, "{path}");
+                let mut listed = names(fs, at.ino);
+                listed.sort();
+                let mut expected: Vec<String> = children(model, path)
+                    .map(|p| p[p.rfind('/').unwrap() + 1..].to_string())
+                    .chain([".".to_string(), "..".to_string()])
+                    .collect();
+                expected.sort();
+                assert_eq!(listed, expected, "{path}");
+                assert_eq!(mounts.path_of(at).unwrap(), path.as_bytes());
+            }
+            Model::File(bytes) => {
+                let mut buf = vec![0; bytes.len() + 1];
+                assert_eq!(fs.read(at.ino, 0, &mut buf).unwrap(), bytes.len());
+                assert_eq!(&buf[..bytes.len()], bytes.as_slice(), "{path}");
+                assert_eq!(meta.links, 1);
+            }
+        }
+    }
+    assert_eq!(fs.inode_count(), model.len() + 1);
+}

@@ -1,0 +1,249 @@
+//! Path resolution over mounts: `.`, `..`, mount crossings, symbolic links,
+//! Linux's errors, the parent-and-name form, paths back from directories,
+//! and garbage paths that must never panic.
+
+use linux_raw_sys::errno::*;
+use std::sync::Arc;
+use vfs::{FileSystem, Follow, Kind, Location, Mounts, TmpFs};
+
+/// `/` with `bin/sh`, `etc/`, `tmp/` (a second tmpfs with `x`), and links.
+fn tree() -> (Mounts, Arc<TmpFs>, Arc<TmpFs>) {
+    let root = Arc::new(TmpFs::new());
+    let r = root.root();
+    let bin = root.mkdir(r, b"bin", 0o755).unwrap();
+    root.create(bin, b"sh", Kind::File, 0o755, 0).unwrap();
+    root.mkdir(r, b"etc", 0o755).unwrap();
+    let tmp_dir = root.mkdir(r, b"tmp", 0o1777).unwrap();
+    root.symlink(r, b"abs", b"/bin/sh").unwrap();
+    root.symlink(bin, b"rel", b"sh").unwrap();
+    root.symlink(r, b"up", b"tmp/..").unwrap();
+    root.symlink(r, b"loop", b"loop").unwrap();
+    root.symlink(r, b"dangling", b"nowhere").unwrap();
+    let tmp = Arc::new(TmpFs::new());
+    let t = tmp.root();
+    let x = tmp.mkdir(t, b"x", 0o755).unwrap();
+    tmp.create(x, b"f", Kind::File, 0o644, 0).unwrap();
+    let mut mounts = Mounts::new(root.clone());
+    let on = Location {
+        mount: 0,
+        ino: tmp_dir,
+    };
+    assert_eq!(mounts.mount(on, tmp.clone()), Ok(1));
+    assert_eq!(mounts.mount(on, tmp.clone()), Err(EBUSY));
+    (mounts, root, tmp)
+}
+
+fn at(m: &Mounts, path: &str) -> Result<Location, u32> {
+    m.resolve(m.root(), path.as_bytes(), Follow::Yes)
+}
+
+fn path(m: &Mounts, l: Location) -> String {
+    String::from_utf8(m.path_of(l).unwrap()).unwrap()
+}
+
+#[test]
+fn dots_and_mounts() {
+    let (m, root, tmp) = tree();
+    let sh = at(&m, "/bin/sh").unwrap();
+    assert_eq!(sh.mount, 0);
+    for p in [
+        "bin/sh",
+        "//bin///sh",
+        "/bin/./sh",
+        "/etc/../bin/sh",
+        "/../../bin/sh",
+        "/tmp/../bin/sh",
+        "/tmp/x/../../bin/sh",
+    ] {
+        assert_eq!(at(&m, p), Ok(sh), "{p}");
+    }
+    let x = at(&m, "/tmp/x").unwrap();
+    assert_eq!(
+        x,
+        Location {
+            mount: 1,
+            ino: tmp.lookup(tmp.root(), b"x").unwrap()
+        }
+    );
+    assert_eq!(
+        at(&m, "/tmp"),
+        Ok(m.root_of(1)),
+        "the mount covers the directory"
+    );
+    assert_eq!(at(&m, "/tmp/."), Ok(m.root_of(1)));
+    assert_eq!(at(&m, "/tmp/.."), Ok(m.root()));
+    assert_eq!(at(&m, "/"), Ok(m.root()));
+    assert_eq!(at(&m, ".."), Ok(m.root()));
+    // Relative to a start directory.
+    assert_eq!(m.resolve(x, b"f", Follow::Yes).map(|l| l.mount), Ok(1));
+    assert_eq!(m.resolve(x, b"../../bin/sh", Follow::Yes), Ok(sh));
+    assert_eq!(path(&m, x), "/tmp/x");
+    assert_eq!(path(&m, m.root_of(1)), "/tmp");
+    assert_eq!(path(&m, m.root()), "/");
+    assert_eq!(path(&m, at(&m, "/bin").unwrap()), "/bin");
+    assert_eq!(m.path_of(sh), Err(ENOTDIR));
+    let _ = root;
+}
+
+#[test]
+fn linux_errors() {
+    let (m, _, _) = tree();
+    assert_eq!(at(&m, ""), Err(ENOENT));
+    assert_eq!(at(&m, "/nope"), Err(ENOENT));
+    assert_eq!(at(&m, "/nope/x"), Err(ENOENT));
+    assert_eq!(at(&m, "/bin/sh/"), Err(ENOTDIR));
+    assert_eq!(at(&m, "/bin/sh/x"), Err(ENOTDIR));
+    assert_eq!(at(&m, "/bin/sh/.."), Err(ENOTDIR));
+    assert_eq!(at(&m, &"a".repeat(256)), Err(ENAMETOOLONG));
+    assert_eq!(at(&m, &"a".repeat(255)), Err(ENOENT));
+    let deep = "./".repeat(2048);
+    assert_eq!(at(&m, &deep), Err(ENAMETOOLONG), "4,096 bytes");
+    assert_eq!(at(&m, &deep[..4095]), Ok(m.root()), "4,095 bytes");
+}
+
+#[test]
+fn symbolic_links() {
+    let (m, root, _) = tree();
+    let sh = at(&m, "/bin/sh").unwrap();
+    assert_eq!(at(&m, "/abs"), Ok(sh));
+    assert_eq!(
+        at(&m, "/bin/rel"),
+        Ok(sh),
+        "relative to the link's directory"
+    );
+    assert_eq!(at(&m, "/up/bin/rel"), Ok(sh));
+    let abs = m.resolve(m.root(), b"/abs", Follow::No).unwrap();
+    assert_eq!(root.readlink(abs.ino).unwrap(), b"/bin/sh");
+    assert_eq!(at(&m, "/loop"), Err(ELOOP));
+    assert_eq!(
+        m.resolve(m.root(), b"/loop", Follow::No).map(|l| l.mount),
+        Ok(0)
+    );
+    assert_eq!(at(&m, "/dangling"), Err(ENOENT));
+    assert!(m.resolve(m.root(), b"/dangling", Follow::No).is_ok());
+    assert_eq!(
+        m.resolve(m.root(), b"/up/", Follow::No),
+        Ok(m.root()),
+        "a trailing / follows"
+    );
+    assert_eq!(at(&m, "/abs/"), Err(ENOTDIR));
+}
+
+#[test]
+fn paths_without_links() {
+    let (m, _, _) = tree();
+    let sh = at(&m, "/bin/sh").unwrap();
+    let x = at(&m, "/tmp/x").unwrap();
+    let with_path = |start, p: &str| {
+        m.resolve_with_path(start, p.as_bytes())
+            .map(|(l, p)| (l, String::from_utf8(p).unwrap()))
+    };
+    for p in [
+        "/abs",
+        "/bin/rel",
+        "/up/bin/rel",
+        "/tmp/../bin/./sh",
+        "bin//sh",
+    ] {
+        assert_eq!(
+            with_path(m.root(), p),
+            Ok((sh, "/bin/sh".to_string())),
+            "{p}"
+        );
+    }
+    assert_eq!(
+        with_path(x, "f").map(|(_, p)| p),
+        Ok("/tmp/x/f".to_string())
+    );
+    assert_eq!(with_path(x, "..").map(|(_, p)| p), Ok("/tmp".to_string()));
+    assert_eq!(with_path(x, "/").map(|(_, p)| p), Ok("/".to_string()));
+    assert_eq!(with_path(x, "/loop"), Err(ELOOP));
+    assert_eq!(with_path(x, "/abs/"), Err(ENOTDIR));
+    assert_eq!(with_path(x, "/dangling"), Err(ENOENT));
+}
+
+#[test]
+fn forty_links_are_fine_and_forty_one_are_eloop() {
+    let fs = Arc::new(TmpFs::new());
+    let r = fs.root();
+    fs.create(r, b"l0", Kind::File, 0o644, 0).unwrap();
+    for i in 1..=41 {
+        let target = format!("l{}", i - 1);
+        fs.symlink(r, format!("l{i}").as_bytes(), target.as_bytes())
+            .unwrap();
+    }
+    let m = Mounts::new(fs.clone());
+    let file = at(&m, "/l0").unwrap();
+    assert_eq!(at(&m, "/l40"), Ok(file));
+    assert_eq!(at(&m, "/l41"), Err(ELOOP));
+}
+
+#[test]
+fn parent_and_last_name() {
+    let (m, _, _) = tree();
+    let bin = at(&m, "/bin").unwrap();
+    let p = m.resolve_parent(m.root(), b"/bin/new").unwrap();
+    assert_eq!(
+        (p.dir, p.name.as_slice(), p.trailing_slash),
+        (bin, &b"new"[..], false)
+    );
+    let p = m.resolve_parent(m.root(), b"bin/new//").unwrap();
+    assert_eq!(
+        (p.dir, p.name.as_slice(), p.trailing_slash),
+        (bin, &b"new"[..], true)
+    );
+    let p = m.resolve_parent(bin, b"x").unwrap();
+    assert_eq!((p.dir, p.name.as_slice()), (bin, &b"x"[..]));
+    let p = m.resolve_parent(bin, b"/").unwrap();
+    assert_eq!((p.dir, p.name.as_slice()), (m.root(), &b""[..]));
+    assert!(p.is_special());
+    let p = m.resolve_parent(bin, b"/tmp/x/..").unwrap();
+    assert_eq!(p.name, b"..");
+    assert_eq!(p.dir, at(&m, "/tmp/x").unwrap());
+    assert!(p.is_special());
+    let p = m.resolve_parent(m.root(), b"/tmp").unwrap();
+    assert_eq!((p.dir, p.name.as_slice()), (m.root(), &b"tmp"[..]));
+    assert_eq!(
+        m.resolve_parent(m.root(), b"/nope/x").map(|_| ()),
+        Err(ENOENT)
+    );
+    assert_eq!(
+        m.resolve_parent(m.root(), b"/bin/sh/x").map(|_| ()),
+        Err(ENOTDIR)
+    );
+    assert_eq!(m.resolve_parent(m.root(), b"").map(|_| ()), Err(ENOENT));
+    assert_eq!(
+        m.resolve_parent(m.root(), "a".repeat(256).as_bytes())
+            .map(|_| ()),
+        Err(ENAMETOOLONG)
+    );
+}
+
+/// Garbage paths (random bytes over a small alphabet, links included)
+/// give an answer or an error, never a panic or a hang.
+#[test]
+fn random_paths_never_panic() {
+    let (m, root, _) = tree();
+    let r = root.root();
+    root.symlink(r, b"b", b"b/../b").unwrap();
+    root.symlink(r, b"c", b"/tmp/x/../../abs/").unwrap();
+    let alphabet = b"/./bin/sh/tmp/x/abs/up/loop/b/c\xff\0";
+    let mut rng = xorshift::XorShift64(3);
+    let start = at(&m, "/tmp/x").unwrap();
+    for _ in 0..50_000 {
+        let len = rng.below(24);
+        let path: Vec<u8> = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len())])
+            .collect();
+        let follow = if rng.below(2) == 0 {
+            Follow::Yes
+        } else {
+            Follow::No
+        };
+        if let Ok(l) = m.resolve(start, &path, follow) {
+            assert!(l.mount < m.len());
+        }
+        let _ = m.resolve_parent(start, &path);
+        let _ = m.resolve_with_path(start, &path);
+    }
+}
