@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use ext2::{Ext2, Fs, Lock, MemDisk};
+use ext2::{BlockDevice, Ext2, Fs, Lock, MemDisk};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use vfs::{Errno, FileSystem, Ino, Kind};
@@ -465,4 +465,34 @@ fn threads_share_one_mount() {
         _ => false,
     }));
     assert_clean(&image, "four threads");
+}
+
+#[test]
+fn a_mount_after_a_crash_counts_the_transactions_it_replays() {
+    let base = own_image(4 << 20, 1024, 1024);
+    let disk = RecordingDisk::new(base.clone());
+    let fs: Ext2<RecordingDisk, StdLock<Fs<RecordingDisk>>> =
+        Ext2::new(Fs::mount(disk).unwrap(), clock);
+    let start = fs.with_fs(|fs| fs.device().epoch);
+    let f = fs.create(fs.root(), b"one", Kind::File, 0o644, 0).unwrap();
+    fs.write(f, 0, b"one").unwrap();
+    fs.sync().unwrap();
+    // A commit flushes after the logged blocks, writes the commit block,
+    // flushes again, then writes the blocks home. The power goes after the
+    // commit block: keep the writes of the first two epochs only.
+    let mut image = base.clone();
+    fs.with_fs(|fs| {
+        for (sector, data, epoch) in &fs.device().writes {
+            if *epoch <= start + 1 {
+                image.write(*sector, data).unwrap();
+            }
+        }
+    });
+    let again = Fs::mount(image).unwrap();
+    assert_eq!(again.replayed(), 1);
+    assert_eq!(again.journal_blocks(), 1023);
+    let mut clean = Fs::mount(again.unmount().unwrap()).unwrap();
+    assert_eq!(clean.replayed(), 0, "nothing to replay after an unmount");
+    let tree = read_tree(&mut clean);
+    assert_eq!(tree.get("/one"), Some(&Node::File(b"one".to_vec())));
 }
