@@ -37,6 +37,15 @@ pub fn path(target_dir: &Path) -> PathBuf {
 /// bytes)`) in `/bin`, the motd, and the empty directories. `now` is the
 /// time written into the inodes (seconds since 1970).
 pub fn build(programs: &[(String, Vec<u8>)], now: u32) -> Result<Vec<u8>, String> {
+    build_sized(SIZE, programs, now)
+}
+
+/// Like [`build`], `size` bytes large (the test kernels' disks are smaller).
+pub fn build_sized(
+    size: usize,
+    programs: &[(String, Vec<u8>)],
+    now: u32,
+) -> Result<Vec<u8>, String> {
     let options = Options {
         block_size: BLOCK_SIZE,
         journal_blocks: JOURNAL_BLOCKS,
@@ -49,7 +58,7 @@ pub fn build(programs: &[(String, Vec<u8>)], now: u32) -> Result<Vec<u8>, String
         let what = what.to_string();
         move |e: ext2::Error| format!("building the disk image: {what}: {e}")
     };
-    let disk = ext2::mkfs(MemDisk::new(SIZE), &options).map_err(ext2_err("mkfs"))?;
+    let disk = ext2::mkfs(MemDisk::new(size), &options).map_err(ext2_err("mkfs"))?;
     let mut fs = Fs::mount(disk).map_err(ext2_err("mount"))?;
     fs.set_time(now);
     for (dir, perm) in [
@@ -98,6 +107,26 @@ pub fn ensure(
     std::fs::write(&partial, image).map_err(|e| format!("{}: {e}", partial.display()))?;
     std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((path, true))
+}
+
+/// Runs `e2fsck -fn` (check, change nothing) on the image at `path`:
+/// whether it found nothing to fix, and its report. Installs e2fsprogs
+/// first if it is missing (tests use this; booting never needs it).
+pub fn e2fsck(path: &Path) -> Result<(bool, String), String> {
+    crate::setup::e2fsprogs()?;
+    let e2fsck = ["/sbin/e2fsck", "/usr/sbin/e2fsck", "/usr/bin/e2fsck"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("e2fsck not found")?;
+    let out = std::process::Command::new(e2fsck)
+        .arg("-fn")
+        .arg(path)
+        .env("E2FSPROGS_SKIP_PROGRESS", "1")
+        .output()
+        .map_err(|e| format!("cannot run {e2fsck}: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Ok((out.status.success(), text))
 }
 
 #[cfg(test)]
@@ -155,21 +184,11 @@ mod tests {
 
     #[test]
     fn the_image_passes_e2fsck() {
-        crate::setup::e2fsprogs().unwrap();
         let dir = TempDir::new(&std::env::temp_dir().join("kestrel-test")).unwrap();
         let file = dir.path().join("disk.img");
         std::fs::write(&file, build(&programs(), 1_700_000_000).unwrap()).unwrap();
-        let e2fsck = ["/sbin/e2fsck", "/usr/sbin/e2fsck"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("e2fsck");
-        let out = std::process::Command::new(e2fsck)
-            .arg("-fn")
-            .arg(&file)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "e2fsck -fn:\n{text}");
+        let (clean, text) = e2fsck(&file).unwrap();
+        assert!(clean, "e2fsck -fn:\n{text}");
     }
 
     #[test]

@@ -255,12 +255,10 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
             let mut extra = kestrel::test_kernels::qemu_args(&kernel.name);
-            // A fresh scratch disk for the kernels that test the disk driver.
+            // A fresh disk for the kernels that test the disk driver or ext2.
             let disk_dir = TempDir::new(&std::env::temp_dir().join("kestrel"))
                 .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-            if disk::NEEDS_DISK.contains(&kernel.name.as_str()) {
-                extra.extend(disk::qemu_args(&disk::scratch(disk_dir.path())?));
-            }
+            extra.extend(disk::for_test_kernel(&kernel.name, disk_dir.path())?);
             extra.extend(cli.qemu_args.iter().cloned());
             let options = CaptureOptions { qmp: false, extra };
             let (mut session, _) = kestrel::boot_captured(firmware, image, &options)?;

@@ -44,18 +44,8 @@ fn file_system_line(serial: &str) -> String {
 }
 
 fn e2fsck_clean(path: &Path) {
-    kestrel::setup::e2fsprogs().unwrap();
-    let e2fsck = ["/sbin/e2fsck", "/usr/sbin/e2fsck"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("e2fsck");
-    let out = std::process::Command::new(e2fsck)
-        .arg("-fn")
-        .arg(path)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "e2fsck -fn:\n{text}");
+    let (clean, text) = kestrel::disk_image::e2fsck(path).unwrap();
+    assert!(clean, "e2fsck -fn:\n{text}");
 }
 
 #[test]
