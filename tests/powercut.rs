@@ -87,7 +87,12 @@ fn check_image(image: &Path, synced: &BTreeSet<String>, context: &str) -> usize 
     let mut fs = Fs::mount(MemDisk::from_bytes(bytes))
         .unwrap_or_else(|e| panic!("{context}: the host cannot mount the cut image: {e}"));
     // Every kept file matches its name.
-    let kept_dir = fs.lookup(ROOT, b"kept").expect("/kept");
+    let kept_dir = fs.lookup(ROOT, b"kept").unwrap_or_else(|e| {
+        panic!(
+            "{context}: /kept is gone ({e}), though {} files in it were synced",
+            synced.len()
+        )
+    });
     let mut kept = 0;
     let mut cursor = 0;
     let mut names = BTreeSet::new();
