@@ -38,7 +38,7 @@ pub enum Found {
 pub fn init(functions: &[Function]) -> Found {
     virtio_blk::set_completion_hook(disk::on_completion);
     let Some(function) = functions.iter().find(|f| virtio_blk::matches(f)) else {
-        println!("Disk:         none (attach one with `cargo run -- --disk FILE`)");
+        println!("Disk:         none (`cargo run` attaches Kestrel's disk unless `--no-disk`)");
         return Found::None;
     };
     match virtio_blk::init(function) {
