@@ -36,6 +36,8 @@ pub struct Stat {
     pub atime: u32,
     pub mtime: u32,
     pub ctime: u32,
+    /// A device file's number (Linux's `dev_t`), 0 for other inodes.
+    pub rdev: u64,
 }
 
 /// What `statfs` reports.
@@ -332,6 +334,7 @@ impl<D: BlockDevice> Fs<D> {
             atime: i.time(crate::inode::ATIME),
             mtime: i.time(crate::inode::MTIME),
             ctime: i.time(crate::inode::CTIME),
+            rdev: i.device(),
         })
     }
 

@@ -52,6 +52,6 @@ pub use device::{BlockDevice, MemDisk, SECTOR};
 pub use dir::DirEntry;
 pub use error::{Errno, Error, Result};
 pub use fs::{Fs, ROOT, Stat, StatFs};
-pub use inode::{S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+pub use inode::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, dev_t};
 pub use mkfs::{Options, mkfs};
 pub use vfs::{Ext2, Lock};

@@ -135,7 +135,7 @@ impl<D: BlockDevice, L: Lock<Fs<D>>> FileSystem for Ext2<D, L> {
             atime: u64::from(st.atime),
             mtime: u64::from(st.mtime),
             ctime: u64::from(st.ctime),
-            rdev: 0,
+            rdev: st.rdev,
         })
     }
 
@@ -165,15 +165,18 @@ impl<D: BlockDevice, L: Lock<Fs<D>>> FileSystem for Ext2<D, L> {
         name: &[u8],
         kind: Kind,
         perm: u32,
-        _rdev: u64,
+        rdev: u64,
     ) -> Result<Ino, Errno> {
         let dir = ino32(dir)?;
-        if kind != Kind::File {
-            // Device files and fifos are not written by the ext2 crate yet.
-            return Err(Code::EPERM as Errno);
-        }
-        self.run(|fs| fs.create(dir, name, perm16(perm)))
-            .map(Ino::from)
+        let ino = match kind {
+            Kind::File => self.run(|fs| fs.create(dir, name, perm16(perm)))?,
+            Kind::Directory | Kind::Symlink => return Err(Code::EINVAL as Errno),
+            _ => {
+                let mode = kind.mode_bits() as u16 | perm16(perm);
+                self.run(|fs| fs.mknod(dir, name, mode, rdev))?
+            }
+        };
+        Ok(Ino::from(ino))
     }
 
     fn mkdir(&self, dir: Ino, name: &[u8], perm: u32) -> Result<Ino, Errno> {

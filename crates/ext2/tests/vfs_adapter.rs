@@ -403,11 +403,29 @@ fn statfs_metadata_and_times_come_through() {
     assert_eq!(fs.lookup(f, b"x"), Err(ENOTDIR));
     assert_eq!(fs.lookup(root, &[b'n'; 256]), Err(36), "ENAMETOOLONG");
     assert_eq!(fs.metadata(1 << 40), Err(EINVAL), "not an ext2 number");
+    let fifo = fs.create(root, b"fifo", Kind::Fifo, 0o644, 0).unwrap();
+    let md = fs.metadata(fifo).unwrap();
+    assert_eq!((md.mode, md.size, md.blocks, md.rdev), (0o010644, 0, 0, 0));
+    let tty = ext2::dev_t(4, 1);
+    let dev = fs
+        .create(root, b"tty1", Kind::CharDevice, 0o620, tty)
+        .unwrap();
+    assert_eq!(fs.metadata(dev).unwrap().rdev, tty);
+    assert_eq!(fs.metadata(dev).unwrap().kind(), Some(Kind::CharDevice));
+    let (mut cursor, mut kinds) = (0, Vec::new());
+    while let Some((e, next)) = fs.readdir(root, cursor).unwrap() {
+        kinds.push((e.name, e.kind));
+        cursor = next;
+    }
+    assert!(kinds.contains(&(b"fifo".to_vec(), Kind::Fifo)));
+    assert!(kinds.contains(&(b"tty1".to_vec(), Kind::CharDevice)));
     assert_eq!(
-        fs.create(root, b"fifo", Kind::Fifo, 0o644, 0),
-        Err(1),
-        "EPERM: no special files yet"
+        fs.create(root, b"x", Kind::Directory, 0o755, 0),
+        Err(EINVAL),
+        "directories have mkdir"
     );
+    fs.unlink(root, b"tty1").unwrap();
+    fs.unlink(root, b"fifo").unwrap();
     fs.sync().unwrap();
     let (_, image) = remounted_tree(&fs);
     assert_clean(&image, "statfs test");
