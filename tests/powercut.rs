@@ -12,8 +12,8 @@
 //!
 //! The next round boots Kestrel on the cut image itself, so Kestrel's own
 //! mount replays the journal, and the kernel checks the kept files too.
-//! The kill points are random: after the k-th "synced" report, k chosen by
-//! the test (its seed is printed, for replaying a failure). More rounds:
+//! The kill points are random: once the workload announced its k-th
+//! operation, k chosen by the test (its seed is printed). More rounds:
 //! `KESTREL_POWERCUT_ROUNDS=20 cargo test --test powercut`.
 
 mod common;
@@ -47,18 +47,19 @@ fn synced_paths(serial: &str) -> impl Iterator<Item = &str> {
         .filter_map(|l| l.trim_end().strip_prefix("powercut: synced "))
 }
 
-/// Waits (polling, with a deadline) until the serial output holds `k`
-/// "synced" reports, or the workload ended on its own.
-fn wait_for_reports(session: &mut Session, k: usize) {
+/// Waits (polling, with a deadline) until the workload announced
+/// operation `op`, or ended on its own.
+fn wait_for_op(session: &mut Session, op: usize) {
+    let line = format!("powercut: op {op} (");
     let start = Instant::now();
     loop {
         let serial = session.serial();
-        if synced_paths(&serial).count() >= k || serial.contains("powercut: workload done") {
+        if serial.contains(&line) || serial.contains("powercut: workload done") {
             return;
         }
         assert!(
             start.elapsed() < TIMEOUT && session.is_running(),
-            "waiting for {k} reports; serial:\n{serial}"
+            "waiting for {line:?}; serial:\n{serial}"
         );
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -159,12 +160,20 @@ fn power_cuts(firmware: Firmware) {
             &options,
         )
         .unwrap();
-        // The kill point: after the k-th report (the workload makes ~60).
-        let k = 1 + rng.below(40);
-        wait_for_reports(&mut session, k);
+        // The kill point: once the workload announced operation k (of 240;
+        // the kill lands a little later, somewhere in the operations after).
+        let k = 20 + rng.below(200);
+        wait_for_op(&mut session, k);
         session.kill();
         let serial = session.serial();
-        println!("--- round {round} (cut after report {k}) ---\n{serial}");
+        let replayed = serial
+            .lines()
+            .find_map(|l| l.strip_prefix("powercut: mounted, "))
+            .unwrap_or("?")
+            .trim()
+            .to_string();
+        println!("--- round {round} (cut after op {k}; Kestrel's mount: {replayed}) ---");
+        println!("{serial}");
         let log = kestrel::testlog::parse(&serial);
         let failed: Vec<_> = log.results.iter().filter(|r| !r.passed).collect();
         assert!(failed.is_empty(), "round {round}: {failed:#?}");

@@ -245,9 +245,13 @@ impl Work {
     }
 }
 
+/// Operations per round (each announced by `powercut: op N`).
+const OPS: u64 = 240;
+
 fn workload() {
     // Each round works in a fresh /work: a cut may leave the last one's.
     let seed = time::rdtsc() | 1;
+    let started = time::now_ns();
     println!("powercut: seed {seed:x}");
     let root = fs().root();
     let old = format!("old-{seed:x}");
@@ -265,8 +269,12 @@ fn workload() {
         unsynced: Vec::new(),
         n: 0,
     };
-    for n in 0..240 {
+    for n in 0..OPS {
         w.n = n;
+        println!(
+            "powercut: op {n} ({} ms)",
+            (time::now_ns() - started) / 1_000_000
+        );
         if w.rng.below(3) == 0 {
             w.kept_file();
         } else {
@@ -277,5 +285,6 @@ fn workload() {
         }
     }
     w.sync();
-    println!("powercut: workload done");
+    let ms = (time::now_ns() - started) / 1_000_000;
+    println!("powercut: workload done ({OPS} operations in {ms} ms)");
 }
