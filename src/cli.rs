@@ -42,7 +42,12 @@ options:
                    the rust-src and llvm-tools components)
   --timeout SECS   (test) give up on a test kernel after SECS seconds (default 120)
   --runs N         (bench-boot) boots per configuration (default 5)
-  --disk FILE      attach FILE (a raw image) as a virtio-blk disk
+  --disk FILE      attach FILE (a raw image) as a virtio-blk disk, instead of
+                   Kestrel's own disk, target/disk/kestrel.img (an ext2 image
+                   with the user programs, made on the first run and kept,
+                   so files written in Kestrel stay; no e2fsprogs needed)
+  --fresh-disk     build target/disk/kestrel.img again before booting
+  --no-disk        boot without a disk
   --quick          (bench-user) small batches: checks the path, not figures
   -h, --help       this text
   -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
@@ -79,6 +84,10 @@ pub struct Cli {
     pub runs: usize,
     /// `--disk FILE`: a raw image attached as a virtio-blk disk.
     pub disk: Option<String>,
+    /// `--fresh-disk`: rebuild the default disk image first.
+    pub fresh_disk: bool,
+    /// `--no-disk`: attach no disk at all.
+    pub no_disk: bool,
     pub quick: bool,
     pub qemu_args: Vec<String>,
 }
@@ -96,6 +105,8 @@ impl Default for Cli {
             timeout_secs: 120,
             runs: 5,
             disk: None,
+            fresh_disk: false,
+            no_disk: false,
             quick: false,
             qemu_args: Vec::new(),
         }
@@ -129,6 +140,8 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
                         .ok_or("`--disk` needs a file (a raw disk image)")?,
                 )
             }
+            "--fresh-disk" => cli.fresh_disk = true,
+            "--no-disk" => cli.no_disk = true,
             "-h" | "--help" => cli.command = Command::Help,
             flag if flag.starts_with('-') => {
                 return Err(format!(
@@ -149,7 +162,20 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
     if cli.timeout_secs == 0 {
         return Err("--timeout must be at least 1 (seconds)".into());
     }
+    check_disk_flags(&cli)?;
     Ok(cli)
+}
+
+/// `--disk`, `--fresh-disk` and `--no-disk` choose one disk: refuse mixes.
+fn check_disk_flags(cli: &Cli) -> Result<(), String> {
+    match (&cli.disk, cli.fresh_disk, cli.no_disk) {
+        (_, true, true) => Err("`--fresh-disk` and `--no-disk` contradict each other".into()),
+        (Some(_), _, true) => Err("`--disk FILE` and `--no-disk` contradict each other".into()),
+        (Some(_), true, _) => Err(
+            "`--fresh-disk` rebuilds Kestrel's own disk; it does not go with `--disk FILE`".into(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn loader(value: Option<String>) -> Result<Loader, String> {
@@ -345,6 +371,26 @@ mod tests {
         );
         assert_eq!(parse_str("").unwrap().disk, None);
         assert!(parse_str("--disk").unwrap_err().contains("needs a file"));
+    }
+
+    #[test]
+    fn disk_flags_choose_one_disk() {
+        let cli = parse_str("").unwrap();
+        assert!(!cli.fresh_disk && !cli.no_disk);
+        assert!(parse_str("--fresh-disk").unwrap().fresh_disk);
+        assert!(parse_str("--no-disk").unwrap().no_disk);
+        for bad in [
+            "--fresh-disk --no-disk",
+            "--disk d.img --no-disk",
+            "--disk d.img --fresh-disk",
+        ] {
+            assert!(parse_str(bad).is_err(), "{bad}");
+        }
+        assert!(
+            parse_str("--no-disk --disk x")
+                .unwrap_err()
+                .contains("contradict")
+        );
     }
 
     #[test]

@@ -6,13 +6,40 @@
 //! the boot image, which stays the firmware's boot disk. Test kernels named
 //! in [`NEEDS_DISK`] boot with a fresh scratch disk whose sectors hold the
 //! known pattern of `crates/diskpattern`; each run gets its own copy, which
-//! the tests may write.
+//! the tests may write. Those in [`NEEDS_EXT2`] get a fresh ext2 disk.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Test kernels that get a scratch disk.
 pub const NEEDS_DISK: &[&str] = &["disk"];
+
+/// Test kernels that get a fresh, empty ext2 disk ([`ext2_scratch`]).
+pub const NEEDS_EXT2: &[&str] = &["powercut"];
+
+/// The size of [`ext2_scratch`]'s disk.
+pub const EXT2_SCRATCH_SIZE: usize = 16 << 20;
+
+/// Writes a fresh ext2 disk (Kestrel's disk image without programs,
+/// [`EXT2_SCRATCH_SIZE`] bytes) into `dir`.
+pub fn ext2_scratch(dir: &Path) -> Result<PathBuf, String> {
+    let path = dir.join("ext2-disk.img");
+    let image = crate::disk_image::build_sized(EXT2_SCRATCH_SIZE, &[], 1_700_000_000)?;
+    std::fs::write(&path, image).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The disk QEMU arguments a test kernel gets (none for most), its disk
+/// made in `dir`.
+pub fn for_test_kernel(name: &str, dir: &Path) -> Result<Vec<String>, String> {
+    if NEEDS_DISK.contains(&name) {
+        return Ok(qemu_args(&scratch(dir)?));
+    }
+    if NEEDS_EXT2.contains(&name) {
+        return Ok(qemu_args(&ext2_scratch(dir)?));
+    }
+    Ok(Vec::new())
+}
 
 /// QEMU arguments that attach `file` as a virtio-blk disk.
 pub fn qemu_args(file: &Path) -> Vec<String> {

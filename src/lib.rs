@@ -8,6 +8,7 @@ pub mod bench_user;
 pub mod builder;
 pub mod cli;
 pub mod disk;
+pub mod disk_image;
 pub mod events;
 pub mod floors;
 pub mod image;

@@ -88,6 +88,29 @@ fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
+/// The disk `cargo run` attaches: `--disk FILE`, none with `--no-disk`, or
+/// else Kestrel's own (`target/disk/kestrel.img`, made if missing or if
+/// `--fresh-disk`).
+fn attached_disk(cli: &Cli) -> Result<Option<std::path::PathBuf>, String> {
+    if cli.no_disk {
+        return Ok(None);
+    }
+    if let Some(file) = &cli.disk {
+        return Ok(Some(file.into()));
+    }
+    let root = kestrel::builder::root();
+    let target = kestrel::builder::target_dir(&root);
+    let programs = kestrel::builder::user_programs_dir(&root);
+    let (path, built) = kestrel::disk_image::ensure(&target, &programs, cli.fresh_disk)?;
+    let how = if built {
+        "built now"
+    } else {
+        "kept from an earlier run; --fresh-disk rebuilds it"
+    };
+    eprintln!("[run] disk: {} ({how})", path.display());
+    Ok(Some(path))
+}
+
 fn boot_interactive(cli: &Cli) -> Result<u8, String> {
     let kernel = main_kernel(cli)?;
     let qemu = setup::qemu()?;
@@ -95,10 +118,9 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
     let window = !cli.headless && has_display();
     let watch = Watch::in_dir(scratch.path());
     let mut extra = Vec::new();
-    if let Some(file) = &cli.disk {
-        let file = std::path::Path::new(file);
-        disk::check(file)?;
-        extra.extend(disk::qemu_args(file));
+    if let Some(file) = attached_disk(cli)? {
+        disk::check(&file)?;
+        extra.extend(disk::qemu_args(&file));
     }
     extra.extend(cli.qemu_args.iter().cloned());
     let boot = Boot {
@@ -233,12 +255,10 @@ fn run_tests(cli: &Cli, names: &[String]) -> Result<u8, String> {
             println!("== {} ({})", kernel.name, firmware.name());
             let image = image_for(&kernel.images, firmware);
             let mut extra = kestrel::test_kernels::qemu_args(&kernel.name);
-            // A fresh scratch disk for the kernels that test the disk driver.
+            // A fresh disk for the kernels that test the disk driver or ext2.
             let disk_dir = TempDir::new(&std::env::temp_dir().join("kestrel"))
                 .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
-            if disk::NEEDS_DISK.contains(&kernel.name.as_str()) {
-                extra.extend(disk::qemu_args(&disk::scratch(disk_dir.path())?));
-            }
+            extra.extend(disk::for_test_kernel(&kernel.name, disk_dir.path())?);
             extra.extend(cli.qemu_args.iter().cloned());
             let options = CaptureOptions { qmp: false, extra };
             let (mut session, _) = kestrel::boot_captured(firmware, image, &options)?;

@@ -305,8 +305,14 @@ fn headless_run_shows_the_kernel_on_the_terminal() {
     let seen = run.stdout();
     assert!(seen.contains("Hello World!"), "{seen}");
     assert!(seen.contains("Firmware:     BIOS"), "{seen}");
+    // Kestrel's own disk is attached by default, and its ext2 mounted.
+    assert!(
+        seen.contains("File system:  ext2 on the disk, 64 MiB"),
+        "{seen}"
+    );
     let (status, stderr) = run.quit();
     assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("[run] disk: "), "{stderr}");
 }
 
 /// A kernel panic is a failed run, even though QEMU keeps running (so the report

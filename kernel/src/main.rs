@@ -70,6 +70,8 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     // 16b. PCI devices, and the virtio disk if one is attached (its requests
     //      complete by interrupt, so this comes after step 16).
     block::init(&drivers::pci::scan());
+    // 16c. The disk's ext2 file system, if it has one (replaying its journal).
+    fs::ext2_mount::mount_at_boot();
     // 17. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
     // 18. The shell, in thread `main`, reads commands from keyboard and serial.

@@ -36,6 +36,8 @@ pub struct Stat {
     pub atime: u32,
     pub mtime: u32,
     pub ctime: u32,
+    /// A device file's number (Linux's `dev_t`), 0 for other inodes.
+    pub rdev: u64,
 }
 
 /// What `statfs` reports.
@@ -60,6 +62,8 @@ pub struct Fs<D: BlockDevice> {
     /// An operation starting with more blocks than this in the transaction
     /// commits it first.
     pub(crate) soft_limit: usize,
+    /// Committed transactions the mount replayed from the journal.
+    pub(crate) replayed: usize,
 }
 
 /// Reads the superblock straight from the disk.
@@ -84,6 +88,7 @@ impl<D: BlockDevice> Fs<D> {
             now: 0,
             // Without a journal, still write back now and then (memory).
             soft_limit: 2048,
+            replayed: 0,
         };
         fs.check_groups()?;
         if sb.has_compat(sbk::COMPAT_HAS_JOURNAL) {
@@ -93,7 +98,7 @@ impl<D: BlockDevice> Fs<D> {
             }
             let mut journal = Journal::load(&mut fs, ino)?;
             if sb.has_incompat(sbk::INCOMPAT_RECOVER) || journal.needs_replay() {
-                journal.replay(&mut fs.io, &fs.geo)?;
+                fs.replayed = journal.replay(&mut fs.io, &fs.geo)?;
                 // The replay may have rewritten the superblock and descriptors.
                 let sb = read_superblock(&mut fs.io.dev)?;
                 fs.geo = Geometry::of(&sb, disk_bytes)?;
@@ -132,6 +137,17 @@ impl<D: BlockDevice> Fs<D> {
     /// Whether the file system has a journal.
     pub fn journaled(&self) -> bool {
         self.journal.is_some()
+    }
+
+    /// The journal's log length in blocks, what transactions can use (0
+    /// without a journal).
+    pub fn journal_blocks(&self) -> usize {
+        self.journal.as_ref().map_or(0, |j| j.capacity())
+    }
+
+    /// How many committed transactions the mount replayed from the journal.
+    pub fn replayed(&self) -> usize {
+        self.replayed
     }
 
     /// Commits the running transaction: afterwards every completed operation
@@ -318,6 +334,7 @@ impl<D: BlockDevice> Fs<D> {
             atime: i.time(crate::inode::ATIME),
             mtime: i.time(crate::inode::MTIME),
             ctime: i.time(crate::inode::CTIME),
+            rdev: i.device(),
         })
     }
 

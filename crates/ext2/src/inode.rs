@@ -34,6 +34,10 @@ pub const S_IFMT: u16 = 0o170000;
 pub const S_IFREG: u16 = 0o100000;
 pub const S_IFDIR: u16 = 0o040000;
 pub const S_IFLNK: u16 = 0o120000;
+pub const S_IFCHR: u16 = 0o020000;
+pub const S_IFBLK: u16 = 0o060000;
+pub const S_IFIFO: u16 = 0o010000;
+pub const S_IFSOCK: u16 = 0o140000;
 
 /// The inode flag of a hash-indexed directory (we clear it when we change one).
 pub(crate) const INDEX_FL: u32 = 0x1000;
@@ -139,6 +143,49 @@ impl Inode {
         i
     }
 
+    /// A device file's number, as Linux's `dev_t` (0 for other inodes).
+    ///
+    /// ext2 keeps it in the block pointers: `block[0]` = `major << 8 |
+    /// minor` when both fit in 8 bits, else `block[1]` = `minor & 0xff |
+    /// major << 8 | (minor & !0xff) << 12`.
+    pub fn device(&self) -> u64 {
+        if !matches!(self.kind(), S_IFCHR | S_IFBLK) {
+            return 0;
+        }
+        let (old, new) = (self.block(0), self.block(1));
+        let (major, minor) = if old != 0 {
+            ((old >> 8) & 0xff, old & 0xff)
+        } else {
+            ((new >> 8) & 0xfff, (new & 0xff) | ((new >> 12) & 0xf_ff00))
+        };
+        dev_t(major, minor)
+    }
+
+    /// Stores a device number (Linux's `dev_t`) as [`device`](Self::device)
+    /// reads it.
+    pub fn set_device(&mut self, dev: u64) {
+        let major = (((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff)) as u32;
+        let minor = ((dev & 0xff) | ((dev >> 12) & !0xff)) as u32;
+        if major < 256 && minor < 256 {
+            self.set_block(0, major << 8 | minor);
+            self.set_block(1, 0);
+        } else {
+            self.set_block(0, 0);
+            self.set_block(1, (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12));
+        }
+    }
+
+    /// Whether `block` holds block pointers: for files, directories and
+    /// symlinks with a target block. A device keeps its number there, a fast
+    /// symlink its target; fifos and sockets have nothing.
+    pub fn owns_blocks(&self, block_size: u32) -> bool {
+        match self.kind() {
+            S_IFREG | S_IFDIR => true,
+            S_IFLNK => !self.is_fast_symlink(block_size),
+            _ => false,
+        }
+    }
+
     /// Whether a symlink keeps its target inside the inode: it owns no block
     /// but perhaps an extended-attribute block (`block_size` bytes).
     pub fn is_fast_symlink(&self, block_size: u32) -> bool {
@@ -149,6 +196,12 @@ impl Inode {
         };
         self.kind() == S_IFLNK && self.sectors() == xattr && self.size() < 60
     }
+}
+
+/// Linux's `dev_t` of a major and minor number (glibc's `makedev`).
+pub fn dev_t(major: u32, minor: u32) -> u64 {
+    let (major, minor) = (u64::from(major), u64::from(minor));
+    (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & !0xff) << 12) | ((major & !0xfff) << 32)
 }
 
 /// The directory-entry file type of an inode mode (with the `filetype` feature).

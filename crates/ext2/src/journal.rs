@@ -220,8 +220,9 @@ impl Journal {
             .collect())
     }
 
-    /// Scans the log and writes every committed transaction home.
-    pub fn replay<D: BlockDevice>(&mut self, io: &mut Txn<D>, geo: &Geometry) -> Result<()> {
+    /// Scans the log and writes every committed transaction home; returns
+    /// how many transactions it found committed.
+    pub fn replay<D: BlockDevice>(&mut self, io: &mut Txn<D>, geo: &Geometry) -> Result<usize> {
         let mut committed: Vec<(u32, Vec<Tag>)> = Vec::new();
         let mut revoked: BTreeMap<u32, u32> = BTreeMap::new();
         let (mut pending, mut pending_revoked) = (Vec::new(), Vec::new());
@@ -274,7 +275,8 @@ impl Journal {
         // Like JBD2, skip one sequence number past whatever the log held.
         self.seq = seq.wrapping_add(1);
         self.start = 0;
-        self.write_super(io)
+        self.write_super(io)?;
+        Ok(committed.len())
     }
 
     fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {

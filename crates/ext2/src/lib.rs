@@ -17,7 +17,9 @@
 //!   `xattr`: Linux's attribute blocks, freed with their inode;
 //! - `txn`: the running transaction; `journal`: JBD2 commit and replay;
 //! - `fs`: mount and unmount; `mkfs`: the formatter; `populate`: files by
-//!   path, for building images.
+//!   path, for building images;
+//! - `vfs`: the adapter that makes a mounted `Fs` a `vfs::FileSystem`
+//!   shared by every process (behind a lock the owner chooses).
 //!
 //! Nothing on the disk is trusted: every number read from it is checked
 //! before use, so a damaged disk gives an error (EUCLEAN for a corrupted
@@ -43,11 +45,13 @@ mod populate;
 mod raw;
 pub mod superblock;
 mod txn;
+pub mod vfs;
 mod xattr;
 
 pub use device::{BlockDevice, MemDisk, SECTOR};
 pub use dir::DirEntry;
 pub use error::{Errno, Error, Result};
 pub use fs::{Fs, ROOT, Stat, StatFs};
-pub use inode::{S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+pub use inode::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, dev_t};
 pub use mkfs::{Options, mkfs};
+pub use vfs::{Ext2, Lock};

@@ -10,7 +10,9 @@ use crate::device::BlockDevice;
 use crate::dir::{check_name, is_dot};
 use crate::error::{Errno, Error, Result, corrupt};
 use crate::fs::{Fs, ROOT};
-use crate::inode::{self, Inode, LINK_MAX, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG};
+use crate::inode::{
+    self, Inode, LINK_MAX, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK,
+};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -45,6 +47,26 @@ impl<D: BlockDevice> Fs<D> {
                 S_IFREG | (perm & 0o7777),
                 fs.now,
             );
+            fs.new_node(dir, name, &i)
+        })
+    }
+
+    /// Creates a device file, fifo or socket: `mode` holds its type and
+    /// permission bits, `rdev` a device's number (Linux's `dev_t`). Such an
+    /// inode has no blocks; a device keeps its number in the block pointers.
+    pub fn mknod(&mut self, dir: u32, name: &[u8], mode: u16, rdev: u64) -> Result<u32> {
+        self.op(|fs| {
+            let kind = mode & S_IFMT;
+            if !matches!(kind, S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK) {
+                return Err(Error::new(
+                    Errno::EINVAL,
+                    "mknod makes devices, fifos and sockets",
+                ));
+            }
+            let mut i = Inode::new(fs.geo.inode_size as usize, kind | (mode & 0o7777), fs.now);
+            if matches!(kind, S_IFCHR | S_IFBLK) {
+                i.set_device(rdev);
+            }
             fs.new_node(dir, name, &i)
         })
     }
@@ -148,7 +170,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Frees an inode and all its blocks.
     fn destroy(&mut self, ino: u32, mut i: Inode) -> Result<()> {
         self.drop_xattr_block(&mut i)?;
-        if !i.is_fast_symlink(self.geo.block_size) {
+        if i.owns_blocks(self.geo.block_size) {
             self.free_from(&mut i, 0)?;
         }
         self.free_inode(ino, &i)

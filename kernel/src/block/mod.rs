@@ -9,12 +9,14 @@
 //!   threads at once; a thread sleeps until its request completes (woken by
 //!   the interrupt), or until a slot is free;
 //! - [`cache`]: blocks of the file system's size, kept in a bounded
-//!   write-back cache (`crates/blockcache`), written out by `sync`.
+//!   write-back cache (`crates/blockcache`), written out by `sync`;
+//! - [`ext2_disk`]: the cache as the sector device `crates/ext2` reads.
 //!
 //! [`init`] looks for the disk among the PCI functions found at boot.
 
 pub mod cache;
 pub mod disk;
+pub mod ext2_disk;
 
 use crate::drivers::pci::Function;
 use crate::drivers::virtio_blk::{self, InitError};
@@ -36,7 +38,7 @@ pub enum Found {
 pub fn init(functions: &[Function]) -> Found {
     virtio_blk::set_completion_hook(disk::on_completion);
     let Some(function) = functions.iter().find(|f| virtio_blk::matches(f)) else {
-        println!("Disk:         none (attach one with `cargo run -- --disk FILE`)");
+        println!("Disk:         none (`cargo run` attaches Kestrel's disk unless `--no-disk`)");
         return Found::None;
     };
     match virtio_blk::init(function) {

@@ -7,13 +7,15 @@
 //! - `file`: an *open* file, the thing a file descriptor stands for (the
 //!   console, a file or directory of the VFS, a device), with its position;
 //! - `table`: a process's table of descriptors, and the one it starts with;
-//! - `context`: a process's current directory, umask and program path.
+//! - `context`: a process's current directory, umask and program path;
+//! - `ext2_mount`: the disk's ext2 file system, mounted at `/` at boot.
 //!
 //! The calling process's table is reached through `process::files`; the system
 //! calls that use all this are in `syscall::files`.
 
 pub mod context;
 pub mod devices;
+pub mod ext2_mount;
 pub mod file;
 pub mod procfs;
 pub mod ramdisk;

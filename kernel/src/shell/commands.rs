@@ -5,6 +5,7 @@
 
 use super::disk::{cache_report, disk, lspci};
 use super::error::{Error, Result, no_args};
+use super::filesystems::{df, sync};
 use super::programs::{cat, cd, ls, pwd, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
@@ -116,6 +117,16 @@ pub const COMMANDS: &[Command] = &[
         name: "disk",
         summary: "disk [read SECTOR | sync]: the virtio disk, a sector as hex, write back the cache",
         run: disk,
+    },
+    Command {
+        name: "df",
+        summary: "size, used and free space of each mounted file system (KiB), and inodes",
+        run: df,
+    },
+    Command {
+        name: "sync",
+        summary: "commit the file systems' journals and write back the block cache",
+        run: sync,
     },
     Command {
         name: "boot",

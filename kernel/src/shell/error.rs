@@ -2,7 +2,7 @@
 //! check every command without arguments makes ([`no_args`]).
 //!
 //! A failed command prints one line, `error: NAME: ...`, and the shell goes
-//! on. The command files (`commands.rs`, `threads.rs`, `disk.rs`) share these and do not
+//! on. The command files (`commands.rs`, `threads.rs`, `disk.rs`, `filesystems.rs`) share these and do not
 //! import each other.
 
 use alloc::string::String;

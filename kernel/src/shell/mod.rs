@@ -19,6 +19,7 @@
 pub mod commands;
 pub mod disk;
 pub mod error;
+pub mod filesystems;
 pub mod programs;
 pub mod threads;
 

@@ -1,0 +1,216 @@
+//! Kestrel's own disk: the ext2 image `cargo run` attaches by default.
+//!
+//! The first `cargo run` makes `target/disk/kestrel.img` with `crates/ext2`
+//! (no e2fsprogs needed): a 64 MiB ext2 file system with a journal, holding
+//!
+//! ```text
+//! /bin/*       the user programs the runner built (the ramdisk's too)
+//! /etc/motd    the ramdisk's greeting
+//! /home        empty
+//! /tmp, /dev   empty directories, where the VFS mounts its RAM and device
+//!              file systems
+//! lost+found   as mke2fs makes it
+//! ```
+//!
+//! Later runs attach the same file, so what Kestrel writes to it stays;
+//! `--fresh-disk` builds it again, `--no-disk` boots without a disk. The
+//! image is written under a temporary name and renamed into place, so an
+//! interrupted build never leaves half an image behind.
+
+use crate::ramdisk;
+use ext2::{Fs, MemDisk, Options};
+use std::path::{Path, PathBuf};
+
+/// The image's size.
+pub const SIZE: usize = 64 << 20;
+/// ext2 block size (the crate's default, and what its tests use most).
+pub const BLOCK_SIZE: u32 = 1024;
+/// Journal length in blocks (4 MiB).
+pub const JOURNAL_BLOCKS: u32 = 4096;
+
+/// Where the default image lives under the target directory.
+pub fn path(target_dir: &Path) -> PathBuf {
+    target_dir.join("disk").join("kestrel.img")
+}
+
+/// The image's bytes: an ext2 file system holding `programs` (`(name,
+/// bytes)`) in `/bin`, the motd, and the empty directories. `now` is the
+/// time written into the inodes (seconds since 1970).
+pub fn build(programs: &[(String, Vec<u8>)], now: u32) -> Result<Vec<u8>, String> {
+    build_sized(SIZE, programs, now)
+}
+
+/// Like [`build`], `size` bytes large (the test kernels' disks are smaller).
+pub fn build_sized(
+    size: usize,
+    programs: &[(String, Vec<u8>)],
+    now: u32,
+) -> Result<Vec<u8>, String> {
+    let options = Options {
+        block_size: BLOCK_SIZE,
+        journal_blocks: JOURNAL_BLOCKS,
+        now,
+        uuid: *b"Kestrel-rootdisk",
+        label: *b"kestrel\0\0\0\0\0\0\0\0\0",
+        ..Options::default()
+    };
+    let ext2_err = |what: &str| {
+        let what = what.to_string();
+        move |e: ext2::Error| format!("building the disk image: {what}: {e}")
+    };
+    let disk = ext2::mkfs(MemDisk::new(size), &options).map_err(ext2_err("mkfs"))?;
+    let mut fs = Fs::mount(disk).map_err(ext2_err("mount"))?;
+    fs.set_time(now);
+    for (dir, perm) in [
+        ("bin", 0o755),
+        ("etc", 0o755),
+        ("home", 0o755),
+        ("dev", 0o755),
+    ] {
+        fs.mkdir_all(dir.as_bytes(), perm).map_err(ext2_err(dir))?;
+    }
+    fs.mkdir_all(b"tmp", 0o1777).map_err(ext2_err("tmp"))?;
+    for (name, bytes) in programs {
+        let path = format!("bin/{name}");
+        fs.put_file(path.as_bytes(), bytes, 0o755)
+            .map_err(ext2_err(&path))?;
+    }
+    fs.put_file(b"etc/motd", ramdisk::MOTD.as_bytes(), 0o644)
+        .map_err(ext2_err("etc/motd"))?;
+    Ok(fs.unmount().map_err(ext2_err("unmount"))?.bytes)
+}
+
+/// The default image for `programs_dir`'s programs: kept if it exists
+/// (unless `fresh`), otherwise built. Returns its path and whether it was
+/// built now.
+pub fn ensure(
+    target_dir: &Path,
+    programs_dir: &Path,
+    fresh: bool,
+) -> Result<(PathBuf, bool), String> {
+    let path = path(target_dir);
+    if path.is_file() && !fresh {
+        return Ok((path, false));
+    }
+    let mut programs = Vec::new();
+    for (name, file) in ramdisk::programs_in(programs_dir)? {
+        let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        programs.push((name, bytes));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    let image = build(&programs, now)?;
+    let dir = path.parent().expect("the image has a directory");
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let partial = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&partial, image).map_err(|e| format!("{}: {e}", partial.display()))?;
+    std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path, true))
+}
+
+/// Runs `e2fsck -fn` (check, change nothing) on the image at `path`:
+/// whether it found nothing to fix, and its report. Installs e2fsprogs
+/// first if it is missing (tests use this; booting never needs it).
+pub fn e2fsck(path: &Path) -> Result<(bool, String), String> {
+    crate::setup::e2fsprogs()?;
+    let e2fsck = ["/sbin/e2fsck", "/usr/sbin/e2fsck", "/usr/bin/e2fsck"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("e2fsck not found")?;
+    let out = std::process::Command::new(e2fsck)
+        .arg("-fn")
+        .arg(path)
+        .env("E2FSPROGS_SKIP_PROGRESS", "1")
+        .output()
+        .map_err(|e| format!("cannot run {e2fsck}: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Ok((out.status.success(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qemu::tempdir::TempDir;
+
+    fn programs() -> Vec<(String, Vec<u8>)> {
+        vec![
+            ("hello".into(), b"\x7fELF hello".to_vec()),
+            (
+                "big".into(),
+                (0..300_000u32).map(|i| (i % 251) as u8).collect(),
+            ),
+        ]
+    }
+
+    fn read(fs: &mut Fs<MemDisk>, path: &str) -> Vec<u8> {
+        let mut ino = ext2::ROOT;
+        for name in path.split('/').filter(|n| !n.is_empty()) {
+            ino = fs.lookup(ino, name.as_bytes()).unwrap();
+        }
+        let size = fs.stat(ino).unwrap().size as usize;
+        let mut buf = vec![0; size];
+        assert_eq!(fs.read(ino, 0, &mut buf).unwrap(), size);
+        buf
+    }
+
+    #[test]
+    fn the_image_holds_the_programs_motd_and_empty_directories() {
+        let image = build(&programs(), 1_700_000_000).unwrap();
+        assert_eq!(image.len(), SIZE);
+        let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+        assert!(fs.journaled());
+        for (name, bytes) in programs() {
+            assert_eq!(read(&mut fs, &format!("/bin/{name}")), bytes);
+            let bin = fs.lookup(ext2::ROOT, b"bin").unwrap();
+            let ino = fs.lookup(bin, name.as_bytes()).unwrap();
+            assert_eq!(fs.stat(ino).unwrap().mode, 0o100755);
+        }
+        assert_eq!(read(&mut fs, "/etc/motd"), ramdisk::MOTD.as_bytes());
+        for (dir, mode) in [("tmp", 0o41777), ("dev", 0o40755), ("home", 0o40755)] {
+            let ino = fs.lookup(ext2::ROOT, dir.as_bytes()).unwrap();
+            assert_eq!(fs.stat(ino).unwrap().mode, mode, "{dir}");
+            let mut cursor = 0;
+            let mut names = Vec::new();
+            while let Some((e, next)) = fs.readdir(ino, cursor).unwrap() {
+                names.push(e.name);
+                cursor = next;
+            }
+            assert_eq!(names, [b".".to_vec(), b"..".to_vec()], "{dir} is empty");
+        }
+        assert_eq!(fs.stat(ext2::ROOT).unwrap().mtime, 1_700_000_000);
+    }
+
+    #[test]
+    fn the_image_passes_e2fsck() {
+        let dir = TempDir::new(&std::env::temp_dir().join("kestrel-test")).unwrap();
+        let file = dir.path().join("disk.img");
+        std::fs::write(&file, build(&programs(), 1_700_000_000).unwrap()).unwrap();
+        let (clean, text) = e2fsck(&file).unwrap();
+        assert!(clean, "e2fsck -fn:\n{text}");
+    }
+
+    #[test]
+    fn an_existing_image_is_kept_unless_fresh() {
+        let dir = TempDir::new(&std::env::temp_dir().join("kestrel-test")).unwrap();
+        let programs_dir = dir.path().join("programs");
+        std::fs::create_dir(&programs_dir).unwrap();
+        let hello = programs_dir.join("hello");
+        std::fs::write(&hello, b"\x7fELF").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hello, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+        let (path, built) = ensure(dir.path(), &programs_dir, false).unwrap();
+        assert!(built && path.ends_with("disk/kestrel.img"));
+        // Kestrel's changes (here: one byte) survive the next run...
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[SIZE - 1] = 0x5A;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(!ensure(dir.path(), &programs_dir, false).unwrap().1);
+        assert_eq!(std::fs::read(&path).unwrap()[SIZE - 1], 0x5A);
+        // ...and --fresh-disk builds the image again.
+        assert!(ensure(dir.path(), &programs_dir, true).unwrap().1);
+        assert_eq!(std::fs::read(&path).unwrap()[SIZE - 1], 0);
+    }
+}

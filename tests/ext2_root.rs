@@ -1,0 +1,130 @@
+//! The disk's ext2 file system from outside: the main kernel booted with
+//! Kestrel's own disk image (`src/disk_image.rs`) mounts it (boot line),
+//! `df` and `sync` answer, and the image is still clean for `e2fsck`
+//! afterwards; a disk without ext2, and a damaged one, give a clear boot
+//! line and the shell still comes up.
+
+mod common;
+
+use common::{AtPrompt, PROMPT, boot_to_prompt, wait_after};
+use kestrel::CaptureOptions;
+use kestrel::qemu::tempdir::TempDir;
+use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS};
+use std::path::{Path, PathBuf};
+
+/// Kestrel's disk image with two small "programs", in a temporary directory.
+fn image(dir: &Path) -> PathBuf {
+    let programs = vec![
+        ("hello".to_string(), b"hello program".to_vec()),
+        ("big".to_string(), vec![7u8; 200_000]),
+    ];
+    let path = dir.join("kestrel.img");
+    std::fs::write(
+        &path,
+        kestrel::disk_image::build(&programs, 1_700_000_000).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+fn boot_with(disk: &Path) -> AtPrompt {
+    let options = CaptureOptions {
+        qmp: false,
+        extra: kestrel::disk::qemu_args(disk),
+    };
+    boot_to_prompt(Firmware::Bios, &options)
+}
+
+fn file_system_line(serial: &str) -> String {
+    serial
+        .lines()
+        .find(|l| l.starts_with("File system:"))
+        .unwrap_or_else(|| panic!("no `File system:` line in:\n{serial}"))
+        .to_string()
+}
+
+fn e2fsck_clean(path: &Path) {
+    let (clean, text) = kestrel::disk_image::e2fsck(path).unwrap();
+    assert!(clean, "e2fsck -fn:\n{text}");
+}
+
+#[test]
+fn the_default_image_is_mounted_and_df_and_sync_answer() {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
+    let path = image(dir.path());
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    let serial = session.serial();
+    println!("--- serial ---\n{serial}");
+    let line = file_system_line(&serial);
+    assert_eq!(
+        line,
+        "File system:  ext2 on the disk, 64 MiB (58 MiB free), 1024-byte blocks, \
+         journal of 4095 blocks, 0 transactions replayed"
+    );
+    let mut at = at;
+    let mut command = |line: &str, answer: &str| {
+        session.write_serial(line.as_bytes()).unwrap();
+        session.write_serial(b"\r").unwrap();
+        let found = wait_after(&mut session, at, answer);
+        at = wait_after(&mut session, found, PROMPT);
+    };
+    command("df", "mounted on    type   1K-blocks");
+    command("df", "/             ext2       65536");
+    command("df", "/tmp          tmpfs");
+    command("sync", "");
+    command("df extra", "error: df: ");
+    command("mem", "cache:  ");
+    session.write_serial(b"shutdown\r").unwrap();
+    assert_eq!(
+        session.wait(common::TIMEOUT),
+        Ending::Exited(Some(QEMU_SUCCESS))
+    );
+    // The mount marked the journal in use; a clean fsck needs nothing else.
+    e2fsck_clean(&path);
+}
+
+#[test]
+fn a_disk_without_ext2_or_a_damaged_one_is_not_mounted() {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
+    // The disk tests' pattern disk: no ext2 superblock.
+    let pattern = kestrel::disk::scratch(dir.path()).unwrap();
+    let AtPrompt { session, .. } = boot_with(&pattern);
+    let line = file_system_line(&session.serial());
+    assert_eq!(
+        line,
+        "File system:  none (the disk carries no ext2 superblock)"
+    );
+    drop(session);
+
+    // An ext2 image whose journal superblock is gone: the crate refuses it.
+    let path = image(dir.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let journal_inode_block = journal_first_block(&bytes);
+    let at = journal_inode_block as usize * 1024;
+    bytes[at..at + 1024].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    let line = file_system_line(&session.serial());
+    assert!(
+        line.starts_with("File system:  ext2 not mounted: EUCLEAN: bad journal superblock"),
+        "{line}"
+    );
+    assert!(line.ends_with("booting without it"), "{line}");
+    session.write_serial(b"df\r").unwrap();
+    wait_after(&mut session, at, "no file system mounted");
+}
+
+/// The first block of the journal (inode 8), read from the image by hand:
+/// group 0's inode table, inode 8's first block pointer.
+fn journal_first_block(image: &[u8]) -> u32 {
+    let le32 = |at: usize| u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
+    // 1 KiB blocks: the descriptor table is block 2; inode table at +8.
+    let inode_table = le32(2048 + 8) as usize;
+    let inode_size = u16::from_le_bytes([image[1024 + 88], image[1024 + 89]]) as usize;
+    let inode8 = inode_table * 1024 + 7 * inode_size;
+    le32(inode8 + 0x28)
+}
