@@ -6,6 +6,7 @@
 //! descriptor: descriptors are `Arc<OpenFile>`, so a copy of the table (for
 //! `fork`) shares positions with the original, as on Linux.
 
+use crate::fs::pipe::{PIPE_MODE, PipeEnd};
 use crate::fs::ramdisk;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,6 +39,8 @@ pub enum OpenFile {
         inode: u32,
         position: Mutex<usize>,
     },
+    /// One end of a pipe (`fs::pipe`).
+    Pipe(PipeEnd),
 }
 
 impl OpenFile {
@@ -72,6 +75,8 @@ impl OpenFile {
             }
             OpenFile::RamDirectory { .. } => Err(EISDIR),
             OpenFile::Console => Ok(0),
+            // Pipes wait: `syscall::pipes` reads them.
+            OpenFile::Pipe(_) => Err(linux_raw_sys::errno::EINVAL),
         }
     }
 
@@ -90,7 +95,7 @@ impl OpenFile {
                 *position = new as usize;
                 Ok(new)
             }
-            OpenFile::Console => Err(linux_raw_sys::errno::ESPIPE),
+            OpenFile::Console | OpenFile::Pipe(_) => Err(linux_raw_sys::errno::ESPIPE),
         }
     }
 
@@ -118,6 +123,12 @@ impl OpenFile {
                 links: 2,
                 mode: cpio::write::DIRECTORY,
                 size: 0,
+            },
+            OpenFile::Pipe(end) => Stat {
+                inode: end.id(),
+                links: 1,
+                mode: PIPE_MODE,
+                ..Stat::default()
             },
         }
     }
@@ -163,5 +174,13 @@ impl OpenFile {
     /// Whether this is the console (readable by line, writable, a terminal).
     pub fn is_console(&self) -> bool {
         matches!(self, OpenFile::Console)
+    }
+
+    /// The pipe end this is, if it is one.
+    pub fn as_pipe(&self) -> Option<&PipeEnd> {
+        match self {
+            OpenFile::Pipe(end) => Some(end),
+            _ => None,
+        }
     }
 }

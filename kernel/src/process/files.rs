@@ -48,3 +48,27 @@ pub fn close(fd: u64) -> Result<(), Errno> {
 pub fn count() -> Result<usize, Errno> {
     with_table(|table| Ok(table.len()))
 }
+
+/// Gives `file` the lowest free descriptor numbered `min` or more (`fcntl`'s
+/// `F_DUPFD`; `EINVAL` if `min` is not below the limit, `EMFILE`).
+pub fn insert_from(min: u64, file: Arc<OpenFile>, close_on_exec: bool) -> Result<usize, Errno> {
+    with_table(|table| table.insert_from(min, file, close_on_exec))
+}
+
+/// Makes descriptor `fd` stand for `file`, closing what it stood for
+/// (`dup2`); the closed file is dropped after the table's lock is released.
+pub fn replace(fd: u64, file: Arc<OpenFile>, close_on_exec: bool) -> Result<(), Errno> {
+    let old = with_table(|table| table.replace(fd, file, close_on_exec))?;
+    drop(old);
+    Ok(())
+}
+
+/// Whether descriptor `fd` is closed by `execve` (`F_GETFD`).
+pub fn close_on_exec(fd: u64) -> Result<bool, Errno> {
+    with_table(|table| table.close_on_exec(fd))
+}
+
+/// Sets descriptor `fd`'s close-on-exec flag (`F_SETFD`).
+pub fn set_close_on_exec(fd: u64, on: bool) -> Result<(), Errno> {
+    with_table(|table| table.set_close_on_exec(fd, on))
+}

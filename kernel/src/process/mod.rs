@@ -47,6 +47,7 @@
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod interrupt;
 pub mod memory;
 pub mod programs;
 pub mod signal;

@@ -1,8 +1,9 @@
 //! Input and output system calls: `read`, `write`, `readv`, `writev`.
 //!
 //! Each descriptor stands for an open file (`process::files`): the console
-//! (fds 0-2 at the start), a ramdisk file, a ramdisk directory. Writing goes
-//! to the console only: ramdisk files are read-only, opened `O_RDONLY`, so
+//! (fds 0-2 at the start), a ramdisk file, a ramdisk directory, a pipe end
+//! (`pipes.rs` reads and writes those). Writing goes to the console and
+//! pipes only: ramdisk files are read-only, opened `O_RDONLY`, so
 //! writing them is `-EBADF` as on Linux. Reading the console waits for a
 //! line (`console.rs`); reading a file copies from its position; reading a
 //! directory is `-EISDIR`.
@@ -13,7 +14,7 @@
 //! signed 64-bit count, is `-EINVAL`; a piece outside the user half is
 //! `-EFAULT`, before anything is done.
 
-use super::{Args, Errno, console, user_memory};
+use super::{Args, Errno, console, pipes, user_memory};
 use crate::fs::file::OpenFile;
 use crate::process::files;
 use alloc::vec;
@@ -56,7 +57,12 @@ pub fn readv(args: &Args) -> Result<u64, Errno> {
         done += n;
         // A console read ends with its line, even when the line filled
         // this piece exactly: the next piece must not wait for another.
-        if n < len || (file.is_console() && !console::line_pending()) {
+        // Likewise a pipe read ends with the bytes the pipe had.
+        let drained = match file.as_pipe() {
+            Some(end) => end.waiting() == 0,
+            None => file.is_console() && !console::line_pending(),
+        };
+        if n < len || drained {
             break;
         }
     }
@@ -109,6 +115,9 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if file.is_console() {
         return console::read(buf, count);
     }
+    if let Some(end) = file.as_pipe() {
+        return pipes::read(end, buf, count);
+    }
     let mut chunk = vec![0u8; READ_CHUNK.min(count as usize)];
     let mut done = 0;
     while done < count {
@@ -127,8 +136,11 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     Ok(done)
 }
 
-/// Writes `count` bytes from user memory at `buf` to `file` (the console only).
+/// Writes `count` bytes from user memory at `buf` to `file` (the console or a pipe).
 fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
+    if let Some(end) = file.as_pipe() {
+        return pipes::write(end, buf, count);
+    }
     if !file.is_console() {
         return Err(Errno(EBADF));
     }

@@ -15,12 +15,14 @@
 
 mod console;
 mod cpu_state;
+mod descriptors;
 mod exit;
 mod files;
 mod identity;
 mod io;
 mod memory;
 pub mod names;
+mod pipes;
 mod poll;
 mod process;
 mod random;
@@ -69,13 +71,17 @@ const TABLE: &[(u64, &str, Call)] = &[
     (16, "ioctl", console::ioctl),
     (19, "readv", io::readv),
     (20, "writev", io::writev),
+    (22, "pipe", pipes::pipe),
     (24, "sched_yield", time::sched_yield),
+    (32, "dup", descriptors::dup),
+    (33, "dup2", descriptors::dup2),
     (35, "nanosleep", time::nanosleep),
     (39, "getpid", process::getpid),
     (60, "exit", exit::exit),
     (61, "wait4", process::wait4),
     (62, "kill", process::kill),
     (63, "uname", identity::uname),
+    (72, "fcntl", descriptors::fcntl),
     (96, "gettimeofday", time::gettimeofday),
     (102, "getuid", identity::root_id),
     (104, "getgid", identity::root_id),
@@ -94,6 +100,8 @@ const TABLE: &[(u64, &str, Call)] = &[
     (257, "openat", files::openat),
     (262, "newfstatat", files::newfstatat),
     (271, "ppoll", poll::ppoll),
+    (292, "dup3", descriptors::dup3),
+    (293, "pipe2", pipes::pipe2),
     (318, "getrandom", random::getrandom),
 ];
 
