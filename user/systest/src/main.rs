@@ -17,6 +17,7 @@ mod check;
 mod console;
 mod files;
 mod identity;
+mod pipes;
 mod processes;
 mod random;
 mod raw;
@@ -35,6 +36,7 @@ const AREAS: &[Area] = &[
     ("random", random::checks),
     ("identity", identity::checks),
     ("processes", processes::checks),
+    ("pipes", pipes::checks),
 ];
 
 fn main() {
