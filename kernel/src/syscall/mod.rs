@@ -26,6 +26,7 @@ mod pipes;
 mod poll;
 mod process;
 mod random;
+mod select;
 mod setup;
 mod time;
 pub mod user_memory;
@@ -72,6 +73,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (19, "readv", io::readv),
     (20, "writev", io::writev),
     (22, "pipe", pipes::pipe),
+    (23, "select", select::select),
     (24, "sched_yield", time::sched_yield),
     (32, "dup", descriptors::dup),
     (33, "dup2", descriptors::dup2),
@@ -99,6 +101,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (231, "exit_group", exit::exit),
     (257, "openat", files::openat),
     (262, "newfstatat", files::newfstatat),
+    (270, "pselect6", select::pselect6),
     (271, "ppoll", poll::ppoll),
     (292, "dup3", descriptors::dup3),
     (293, "pipe2", pipes::pipe2),

@@ -52,12 +52,24 @@ fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {
     }
     let mut entries = vec![0u8; count as usize * 8];
     user_memory::copy_from_user(&mut entries, fds)?;
+    let ready = sleep_until_ready(&mut entries, deadline, check)?;
+    user_memory::copy_to_user(fds, &entries)?;
+    Ok(ready)
+}
+
+/// Sets the `revents` of `entries` (`struct pollfd`s) with `check` until it
+/// counts something ready or the deadline passes, sleeping in between
+/// until something changes (see the module docs); the last count.
+pub(super) fn sleep_until_ready(
+    entries: &mut [u8],
+    deadline: Option<u64>,
+    check: impl Fn(&mut [u8]) -> u64,
+) -> Result<u64, Errno> {
     loop {
         let seen = readiness::count();
-        let ready = check(&mut entries);
+        let ready = check(entries);
         let now = crate::time::now_ns();
         if ready > 0 || deadline.is_some_and(|d| now >= d) {
-            user_memory::copy_to_user(fds, &entries)?;
             return Ok(ready);
         }
         let _woken_by_changes = Registration::register();
@@ -67,7 +79,7 @@ fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {
 }
 
 /// Sets each entry's `revents`; returns how many are nonzero.
-fn check(entries: &mut [u8]) -> u64 {
+pub(super) fn check(entries: &mut [u8]) -> u64 {
     let mut ready = 0;
     for entry in entries.chunks_exact_mut(8) {
         let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);

@@ -93,6 +93,7 @@ pub fn checks(c: &mut Checker) {
     descriptors(c);
     vectors(c);
     readiness(c);
+    selecting(c);
     between_processes(c);
 }
 
@@ -362,6 +363,79 @@ fn readiness(c: &mut Checker) {
         c.equal("poll: no reader: POLLERR", revents & POLLERR, POLLERR);
         close(w);
     }
+}
+
+/// `select(nfds, read, write, NULL, timeout)` with one-word sets; the
+/// answer and the sets after it.
+fn select(nfds: u64, read: u64, write: u64, timeout_us: i64) -> (Result<i64, i32>, u64, u64) {
+    let (mut r, mut w) = ([read], [write]);
+    let mut timeout = libc::timeval {
+        tv_sec: 0,
+        tv_usec: timeout_us,
+    };
+    let args = [
+        nfds,
+        mut_ptr(r.as_mut_ptr()),
+        mut_ptr(w.as_mut_ptr()),
+        NULL,
+        mut_ptr(&mut timeout),
+    ];
+    (sys(libc::SYS_select, &args), r[0], w[0])
+}
+
+/// select and pselect6 on a pipe.
+fn selecting(c: &mut Checker) {
+    let Some((r, w)) = pipe(0) else {
+        return c.check("pipe2(0)", false, ());
+    };
+    let (rbit, wbit) = (1u64 << r, 1u64 << w);
+    let n = w.max(r) + 1;
+    c.equal(
+        "select: only the write end is ready",
+        select(n, rbit, wbit, 0),
+        (Ok(1), 0, wbit),
+    );
+    c.equal(
+        "select: a 10 ms timeout passes",
+        select(n, rbit, 0, 10_000),
+        (Ok(0), 0, 0),
+    );
+    let _ = write(w, b"x");
+    c.equal(
+        "select: both ready",
+        select(n, rbit, wbit, 0),
+        (Ok(2), rbit, wbit),
+    );
+    c.fails("select: a closed fd", select(64, 1 << 63, 0, 0).0, EBADF);
+    c.fails("select: negative nfds", select(u64::MAX, 0, 0, 0).0, EINVAL);
+    c.fails("select: a bad timeout", select(n, rbit, 0, -1).0, EINVAL);
+    let mut set = [rbit];
+    let mut zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let args = [
+        n,
+        mut_ptr(set.as_mut_ptr()),
+        NULL,
+        NULL,
+        mut_ptr(&mut zero),
+        NULL,
+    ];
+    c.equal(
+        "pselect6: readable",
+        (sys(libc::SYS_pselect6, &args), set[0]),
+        (Ok(1), rbit),
+    );
+    close(w);
+    let mut buf = [0u8; 2];
+    let _ = read(r, &mut buf);
+    c.equal(
+        "select: no writer: readable (EOF)",
+        select(n, rbit, 0, 0),
+        (Ok(1), rbit, 0),
+    );
+    close(r);
 }
 
 /// Pipes between a parent and its children.
