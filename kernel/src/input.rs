@@ -93,6 +93,7 @@ pub fn push(byte: u8) {
     });
     READERS.wake_all();
     crate::input_stream::wake_waiting();
+    crate::fs::readiness::changed();
 }
 
 fn is_empty() -> bool {

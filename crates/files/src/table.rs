@@ -13,7 +13,7 @@
 
 use crate::Errno;
 use alloc::vec::Vec;
-use linux_raw_sys::errno::{EBADF, EMFILE};
+use linux_raw_sys::errno::{EBADF, EINVAL, EMFILE};
 
 /// One open descriptor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +56,52 @@ impl<T> FdTable<T> {
             }
             None => Err(EMFILE),
         }
+    }
+
+    /// Puts `file` in the lowest free slot numbered `min` or more (`fcntl`'s
+    /// `F_DUPFD`): its number, or `EMFILE` if there is none below `limit`,
+    /// or `EINVAL` if `min` itself is not below it (as Linux).
+    pub fn insert_from(&mut self, min: u64, file: T, close_on_exec: bool) -> Result<usize, Errno> {
+        let min = usize::try_from(min).map_err(|_| EINVAL)?;
+        if min >= self.limit {
+            return Err(EINVAL);
+        }
+        let free = (min..self.limit).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none));
+        let fd = free.ok_or(EMFILE)?;
+        if fd >= self.slots.len() {
+            self.slots.resize_with(fd + 1, || None);
+        }
+        self.slots[fd] = Some(Slot {
+            file,
+            close_on_exec,
+        });
+        Ok(fd)
+    }
+
+    /// Puts `file` in slot `fd`, closing what was there (`dup2`); returns
+    /// that file, if any, for the caller to drop. `EBADF` if `fd` is not
+    /// below the limit.
+    pub fn replace(&mut self, fd: u64, file: T, close_on_exec: bool) -> Result<Option<T>, Errno> {
+        let index = usize::try_from(fd).map_err(|_| EBADF)?;
+        if index >= self.limit {
+            return Err(EBADF);
+        }
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        let slot = Some(Slot {
+            file,
+            close_on_exec,
+        });
+        Ok(core::mem::replace(&mut self.slots[index], slot).map(|old| old.file))
+    }
+
+    /// Sets or clears descriptor `fd`'s close-on-exec flag (`F_SETFD`).
+    pub fn set_close_on_exec(&mut self, fd: u64, on: bool) -> Result<(), Errno> {
+        let index = usize::try_from(fd).map_err(|_| EBADF)?;
+        let slot = self.slots.get_mut(index).and_then(Option::as_mut);
+        slot.ok_or(EBADF)?.close_on_exec = on;
+        Ok(())
     }
 
     /// The file descriptor `fd` stands for, or `EBADF`.
@@ -144,6 +190,33 @@ mod tests {
         child.remove(0).unwrap();
         assert_eq!(parent.get(0), Ok(&'a'));
         assert_eq!(child.get(0), Err(EBADF));
+    }
+
+    #[test]
+    fn dup_calls_place_files_where_asked() {
+        let mut table = FdTable::new(8);
+        table.insert('a', false).unwrap();
+        assert_eq!(table.insert_from(3, 'b', true), Ok(3));
+        assert_eq!(table.insert_from(3, 'c', false), Ok(4), "3 is taken");
+        assert_eq!(table.insert_from(0, 'd', false), Ok(1), "lowest free");
+        assert_eq!(table.insert_from(8, 'e', false), Err(EINVAL));
+        assert_eq!(table.close_on_exec(3), Ok(true));
+        assert_eq!(table.replace(3, 'f', false), Ok(Some('b')));
+        assert_eq!(table.close_on_exec(3), Ok(false));
+        assert_eq!(table.replace(7, 'g', true), Ok(None));
+        assert_eq!(table.get(7), Ok(&'g'));
+        assert_eq!(table.replace(8, 'h', false), Err(EBADF));
+        assert_eq!(table.set_close_on_exec(7, false), Ok(()));
+        assert_eq!(table.close_on_exec(7), Ok(false));
+        assert_eq!(table.set_close_on_exec(6, true), Err(EBADF));
+        for fd in [2, 5, 6] {
+            table.insert('x', false).unwrap();
+            assert_eq!(table.get(fd), Ok(&'x'));
+        }
+        assert_eq!(table.insert_from(0, 'y', false), Err(EMFILE));
+        table.remove(7).unwrap();
+        assert_eq!(table.len(), 7);
+        assert_eq!(table.insert('z', false), Ok(7), "the emptied end is reused");
     }
 
     /// Against a model: a set of open numbers, lowest free first.

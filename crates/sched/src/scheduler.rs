@@ -322,6 +322,35 @@ impl<T> Scheduler<T> {
         count
     }
 
+    /// Wakes thread `id` early if it sleeps or waits on a queue: it leaves
+    /// that queue and becomes ready, as if its deadline had come or its
+    /// queue had been woken. For a thread that must look at something new at
+    /// once (it was killed; a `poll` sleeping until its timeout has a ready
+    /// file). Its waits re-check their condition, so an early wake-up is
+    /// harmless. A joiner, or a thread that is running or ready, is left
+    /// alone. Whether it was woken.
+    pub fn interrupt(&mut self, id: ThreadId) -> bool {
+        let Some(thread) = self.thread(id) else {
+            return false;
+        };
+        match thread.state {
+            State::Sleeping { until } => {
+                self.sleeping.remove(until, id);
+            }
+            State::Blocked(BlockReason::Wait(key)) => {
+                if let Some(queue) = self.waiting.get_mut(&key) {
+                    queue.remove(id);
+                    if queue.is_empty() {
+                        self.waiting.remove(&key);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        self.make_ready(id);
+        true
+    }
+
     /// The running thread sleeps until the clock reaches `until`; it wakes on
     /// the first tick (or `advance_time`) at or after it. `None` if `until`
     /// has already passed: no sleep, keep running.

@@ -115,6 +115,26 @@ fn sleepers_wake_at_their_deadline_not_before() {
 }
 
 #[test]
+fn interrupt_wakes_a_sleeper_or_waiter_early_and_nobody_else() {
+    let mut s = sched();
+    let key = WaitKey(0x3000);
+    let [a, b, c] = ["a", "b", "c"].map(|n| s.spawn(n, n));
+    s.on_tick(0);
+    assert_eq!(s.sleep_current(1, 100), switch(a, b));
+    assert_eq!(s.wait(2, key), Switch { from: b, to: c });
+    assert!(!s.interrupt(c), "the running thread is not interrupted");
+    assert!(s.interrupt(a));
+    assert_eq!(state(&s, a), State::Ready);
+    assert_eq!(s.next_deadline(), None, "out of the sleep queue");
+    assert!(s.interrupt(b));
+    assert_eq!(s.waiters(key).count(), 0, "out of the wait queue");
+    assert_eq!(s.wake_all(key), 0);
+    assert!(!s.interrupt(a), "a ready thread is left alone");
+    assert!(!s.interrupt(ThreadId(99)));
+    assert_eq!(s.ready().collect::<Vec<_>>(), [a, b]);
+}
+
+#[test]
 fn join_after_exit_collects_at_once() {
     let mut s = sched();
     let [a, b] = ["a", "b"].map(|n| s.spawn(n, n));

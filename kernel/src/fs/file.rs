@@ -14,6 +14,7 @@
 //! system's `readdir` cursor.
 
 use crate::fs::devices::Device;
+use crate::fs::pipe::{PIPE_MODE, PipeEnd};
 use alloc::sync::Arc;
 use files::Errno;
 use files::stat::Stat;
@@ -33,6 +34,8 @@ pub enum OpenFile {
     Node(NodeFile),
     /// `/dev/null`, `/dev/zero`, `/dev/urandom`.
     Device { device: Device, flags: u32 },
+    /// One end of a pipe (`fs::pipe`).
+    Pipe(PipeEnd),
 }
 
 /// A file of the VFS, open.
@@ -125,6 +128,8 @@ impl OpenFile {
             }
             OpenFile::Device { .. } => Err(EBADF),
             OpenFile::Console => Ok(0),
+            // Pipes wait: `syscall::pipes` reads them; at an offset, never.
+            OpenFile::Pipe(_) => Err(ESPIPE),
         }
     }
 
@@ -158,6 +163,8 @@ impl OpenFile {
             OpenFile::Device { flags, .. } if flags & O_ACCMODE != O_RDONLY => Ok(data.len()),
             OpenFile::Device { .. } => Err(EBADF),
             OpenFile::Console => Ok(data.len()),
+            // Pipes wait: `syscall::pipes` writes them; at an offset, never.
+            OpenFile::Pipe(_) => Err(ESPIPE),
         }
     }
 
@@ -175,7 +182,7 @@ impl OpenFile {
             }
             // Linux: the null and zero devices seek to 0, whatever asked.
             OpenFile::Device { .. } => Ok(0),
-            OpenFile::Console => Err(ESPIPE),
+            OpenFile::Console | OpenFile::Pipe(_) => Err(ESPIPE),
         }
     }
 
@@ -195,6 +202,12 @@ impl OpenFile {
                 links: 1,
                 mode: Kind::CharDevice.mode_bits() | 0o666,
                 rdev: device.rdev(),
+                ..Stat::default()
+            },
+            OpenFile::Pipe(end) => Stat {
+                inode: end.id(),
+                links: 1,
+                mode: PIPE_MODE,
                 ..Stat::default()
             },
         })
@@ -242,6 +255,14 @@ impl OpenFile {
     pub fn node(&self) -> Option<&NodeFile> {
         match self {
             OpenFile::Node(file) => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The pipe end this is, if it is one.
+    pub fn as_pipe(&self) -> Option<&PipeEnd> {
+        match self {
+            OpenFile::Pipe(end) => Some(end),
             _ => None,
         }
     }

@@ -8,7 +8,9 @@
 //!   console, a file or directory of the VFS, a device), with its position;
 //! - `table`: a process's table of descriptors, and the one it starts with;
 //! - `context`: a process's current directory, umask and program path;
-//! - `ext2_mount`: the disk's ext2 file system, mounted at `/` at boot.
+//! - `ext2_mount`: the disk's ext2 file system, mounted at `/` at boot;
+//! - `pipe`: pipes, a queue of bytes between two open files;
+//! - `readiness`: how a sleeping `poll` learns a file may be ready.
 //!
 //! The calling process's table is reached through `process::files`; the system
 //! calls that use all this are in `syscall::files`.
@@ -17,7 +19,9 @@ pub mod context;
 pub mod devices;
 pub mod ext2_mount;
 pub mod file;
+pub mod pipe;
 pub mod procfs;
 pub mod ramdisk;
+pub mod readiness;
 pub mod table;
 pub mod vfs;

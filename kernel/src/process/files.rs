@@ -84,3 +84,27 @@ pub fn exe_path() -> Option<alloc::vec::Vec<u8>> {
 pub fn set_exe_path(path: alloc::vec::Vec<u8>) {
     table::with_current(|_, process| process.fs.exe = Some(path));
 }
+
+/// Gives `file` the lowest free descriptor numbered `min` or more (`fcntl`'s
+/// `F_DUPFD`; `EINVAL` if `min` is not below the limit, `EMFILE`).
+pub fn insert_from(min: u64, file: Arc<OpenFile>, close_on_exec: bool) -> Result<usize, Errno> {
+    with_table(|table| table.insert_from(min, file, close_on_exec))
+}
+
+/// Makes descriptor `fd` stand for `file`, closing what it stood for
+/// (`dup2`); the closed file is dropped after the table's lock is released.
+pub fn replace(fd: u64, file: Arc<OpenFile>, close_on_exec: bool) -> Result<(), Errno> {
+    let old = with_table(|table| table.replace(fd, file, close_on_exec))?;
+    drop(old);
+    Ok(())
+}
+
+/// Whether descriptor `fd` is closed by `execve` (`F_GETFD`).
+pub fn close_on_exec(fd: u64) -> Result<bool, Errno> {
+    with_table(|table| table.close_on_exec(fd))
+}
+
+/// Sets descriptor `fd`'s close-on-exec flag (`F_SETFD`).
+pub fn set_close_on_exec(fd: u64, on: bool) -> Result<(), Errno> {
+    with_table(|table| table.set_close_on_exec(fd, on))
+}

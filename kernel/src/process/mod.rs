@@ -48,6 +48,7 @@
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod interrupt;
 pub mod memory;
 pub mod programs;
 pub mod signal;
@@ -60,6 +61,7 @@ pub use table::{MAX_PROCESSES, ProcessInfo, current_pid, list, parent_of, set_us
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::{gdt, syscall};
+use crate::fs::table::FileTable;
 use crate::memory::address_space::AddressSpace;
 use crate::memory::phys_to_virt;
 use crate::println;
@@ -466,28 +468,31 @@ fn finish(status: WaitStatus) -> ! {
 }
 
 /// Ends process `pid` in the table with `status`: its memory is freed (or
-/// its share of it given up), it becomes a zombie for its parent (or goes
+/// its share of it given up), its files are closed (a pipe's reader sees
+/// the end of file now, not when the zombie is reaped), it becomes a zombie for its parent (or goes
 /// at once), its children are re-parented, and every waiting parent looks
 /// again. Its thread must not run in its address space any more (it has
 /// ended or left it).
 fn end(pid: Pid, status: WaitStatus) {
-    let (space, gone) = {
+    let (space, files, gone) = {
         let mut processes = PROCESSES.lock();
         let Some(entry) = processes.table.get_mut(pid) else {
             return;
         };
         let space = entry.data.space.take();
+        let files = core::mem::replace(&mut entry.data.files, FileTable::new(0));
         entry.data.vfork_hold = false;
         if let Some(thread) = entry.data.thread {
             processes.by_thread.remove(&thread);
         }
         let gone = processes.table.exit(pid, status);
-        (space, gone)
+        (space, files, gone)
     };
     // Dropped outside the lock: freeing frames takes other locks.
     if let Some(space) = space {
         table::release_space(space);
     }
+    drop(files);
     drop(gone);
     wait::notify();
 }

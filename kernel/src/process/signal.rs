@@ -50,8 +50,11 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
     }
     if process.in_kernel || process.thread.is_none() {
         process.kill.get_or_insert(signal);
+        let thread = process.thread;
         drop(processes);
         wait::notify();
+        // Asleep in a pipe or `poll`: woken to end itself.
+        super::interrupt::wake_killed(thread);
         return Ok(());
     }
     if let Some(id) = process.thread {

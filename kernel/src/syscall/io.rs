@@ -1,11 +1,12 @@
 //! Input and output system calls: `read`, `write`, `readv`, `writev`.
 //!
 //! Each descriptor stands for an open file (`process::files`): the console
-//! (fds 0-2 at the start), a file or directory of the VFS, a device.
-//! Reading the console waits for a line (`console.rs`); reading a file
-//! copies from its position; reading a directory is `-EISDIR`. Writing a
-//! file copies a chunk at a time into it (`fs::file` checks the access:
-//! a file opened `O_RDONLY` gives `-EBADF`, as on Linux).
+//! (fds 0-2 at the start), a file or directory of the VFS, a device, a
+//! pipe end (`pipes.rs` reads and writes those). Reading the console waits
+//! for a line (`console.rs`); reading a file copies from its position;
+//! reading a directory is `-EISDIR`. Writing a file copies a chunk at a
+//! time into it (`fs::file` checks the access: a file opened `O_RDONLY`
+//! gives `-EBADF`, as on Linux).
 //!
 //! `readv`/`writev` take an array of `struct iovec { base, len }` and do the
 //! same for each piece in turn, stopping at the first short one. As on
@@ -13,7 +14,7 @@
 //! signed 64-bit count, is `-EINVAL`; a piece outside the user half is
 //! `-EFAULT`, before anything is done.
 
-use super::{Args, Errno, console, user_memory};
+use super::{Args, Errno, console, pipes, user_memory};
 use crate::fs::file::OpenFile;
 use crate::process::files;
 use alloc::vec;
@@ -56,7 +57,12 @@ pub fn readv(args: &Args) -> Result<u64, Errno> {
         done += n;
         // A console read ends with its line, even when the line filled
         // this piece exactly: the next piece must not wait for another.
-        if n < len || (file.is_console() && !console::line_pending()) {
+        // Likewise a pipe read ends with the bytes the pipe had.
+        let drained = match file.as_pipe() {
+            Some(end) => end.waiting() == 0,
+            None => file.is_console() && !console::line_pending(),
+        };
+        if n < len || drained {
             break;
         }
     }
@@ -109,6 +115,9 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if file.is_console() {
         return console::read(buf, count);
     }
+    if let Some(end) = file.as_pipe() {
+        return pipes::read(end, buf, count);
+    }
     if count == 0 {
         // Still checked: a file not open for reading is `EBADF`.
         return file.read(&mut []).map(|_| 0).map_err(Errno);
@@ -133,6 +142,9 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
 
 /// Writes `count` bytes from user memory at `buf` to `file`.
 fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
+    if let Some(end) = file.as_pipe() {
+        return pipes::write(end, buf, count);
+    }
     if !file.is_console() {
         return write_file(file, buf, count);
     }

@@ -16,6 +16,7 @@
 mod attributes;
 mod console;
 mod cpu_state;
+mod descriptors;
 mod directories;
 mod exit;
 mod files;
@@ -24,9 +25,11 @@ mod io;
 mod memory;
 pub mod names;
 mod paths;
+mod pipes;
 mod poll;
 mod process;
 mod random;
+mod select;
 mod setup;
 mod time;
 pub mod user_memory;
@@ -75,7 +78,11 @@ const TABLE: &[(u64, &str, Call)] = &[
     (19, "readv", io::readv),
     (20, "writev", io::writev),
     (21, "access", attributes::access),
+    (22, "pipe", pipes::pipe),
+    (23, "select", select::select),
     (24, "sched_yield", time::sched_yield),
+    (32, "dup", descriptors::dup),
+    (33, "dup2", descriptors::dup2),
     (35, "nanosleep", time::nanosleep),
     (39, "getpid", process::getpid),
     (60, "exit", exit::exit),
@@ -99,6 +106,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (90, "chmod", attributes::chmod),
     (91, "fchmod", attributes::fchmod),
     (95, "umask", files::umask),
+    (72, "fcntl", descriptors::fcntl),
     (96, "gettimeofday", time::gettimeofday),
     (102, "getuid", identity::root_id),
     (104, "getgid", identity::root_id),
@@ -131,6 +139,9 @@ const TABLE: &[(u64, &str, Call)] = &[
     (280, "utimensat", attributes::utimensat),
     (306, "syncfs", attributes::syncfs),
     (316, "renameat2", directories::renameat2),
+    (270, "pselect6", select::pselect6),
+    (292, "dup3", descriptors::dup3),
+    (293, "pipe2", pipes::pipe2),
     (318, "getrandom", random::getrandom),
     (439, "faccessat2", attributes::faccessat2),
 ];

@@ -3,24 +3,25 @@
 //! The program passes an array of `struct pollfd { int fd; short events;
 //! short revents; }` and a timeout. For each entry the kernel sets
 //! `revents`: a negative fd is skipped (0), a closed one gets `POLLNVAL`,
-//! the console is writable always and readable when input is waiting, and
-//! ramdisk files and directories are always readable and writable (as
-//! regular files are on Linux). If some entry has events, or the timeout
+//! the console is writable always and readable when input is waiting,
+//! pipe ends say what `fs::pipe` says (`POLLIN`, `POLLOUT`, and `POLLHUP` or
+//! `POLLERR` once the other side has closed, reported even if not asked
+//! for), and ramdisk files and directories are always readable and writable
+//! (as regular files are on Linux). If some entry has events, or the timeout
 //! is 0, the call returns at once with the count of such entries;
-//! otherwise it sleeps and looks again, until the timeout (in ms for
-//! `poll`, a `timespec` for `ppoll`, none if negative or NULL) has passed,
-//! and then returns 0. More entries than a process may have files is
-//! `-EINVAL`. (It looks again every 10 ms: input does not wake it yet.)
+//! otherwise it sleeps until something may have changed (a key typed, a
+//! pipe written, read or closed: `fs::readiness` wakes it) and looks again,
+//! until the timeout (in ms for `poll`, a `timespec` for `ppoll`, none if
+//! negative or NULL) has passed, and then returns 0. It does not look while
+//! nothing changes. More entries than a process may have files is
+//! `-EINVAL`; a process killed meanwhile stops waiting (and ends).
 
 use super::{Args, Errno, time, user_memory};
-use crate::process::files;
-use crate::tasks::thread;
+use crate::fs::readiness::{self, Registration};
+use crate::process::{files, interrupt};
 use alloc::vec;
-use linux_raw_sys::errno::EINVAL;
+use linux_raw_sys::errno::{EINTR, EINVAL};
 use linux_raw_sys::general::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM, POLLWRNORM};
-
-/// How often a waiting `poll` looks again.
-const RECHECK_NS: u64 = 10_000_000;
 
 /// `poll(fds, nfds, timeout_ms)`.
 pub fn poll(args: &Args) -> Result<u64, Errno> {
@@ -51,20 +52,34 @@ fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {
     }
     let mut entries = vec![0u8; count as usize * 8];
     user_memory::copy_from_user(&mut entries, fds)?;
+    let ready = sleep_until_ready(&mut entries, deadline, check)?;
+    user_memory::copy_to_user(fds, &entries)?;
+    Ok(ready)
+}
+
+/// Sets the `revents` of `entries` (`struct pollfd`s) with `check` until it
+/// counts something ready or the deadline passes, sleeping in between
+/// until something changes (see the module docs); the last count.
+pub(super) fn sleep_until_ready(
+    entries: &mut [u8],
+    deadline: Option<u64>,
+    check: impl Fn(&mut [u8]) -> u64,
+) -> Result<u64, Errno> {
     loop {
-        let ready = check(&mut entries);
+        let seen = readiness::count();
+        let ready = check(entries);
         let now = crate::time::now_ns();
         if ready > 0 || deadline.is_some_and(|d| now >= d) {
-            user_memory::copy_to_user(fds, &entries)?;
             return Ok(ready);
         }
-        let next = now + RECHECK_NS;
-        thread::sleep_until(deadline.map_or(next, |d| d.min(next)));
+        let _woken_by_changes = Registration::register();
+        interrupt::sleep_until_if(deadline.unwrap_or(u64::MAX), || readiness::count() == seen)
+            .map_err(|_| Errno(EINTR))?;
     }
 }
 
 /// Sets each entry's `revents`; returns how many are nonzero.
-fn check(entries: &mut [u8]) -> u64 {
+pub(super) fn check(entries: &mut [u8]) -> u64 {
     let mut ready = 0;
     for entry in entries.chunks_exact_mut(8) {
         let fd = i32::from_le_bytes([entry[0], entry[1], entry[2], entry[3]]);
@@ -75,7 +90,9 @@ fn check(entries: &mut [u8]) -> u64 {
             match files::get(fd as u64) {
                 Err(_) => POLLNVAL,
                 Ok(file) => {
-                    let possible = if file.is_console() {
+                    let possible = if let Some(end) = file.as_pipe() {
+                        end.poll_events()
+                    } else if file.is_console() {
                         let input = if super::console::input_ready() {
                             POLLIN | POLLRDNORM
                         } else {

@@ -192,6 +192,26 @@ pub fn sleep_until(deadline: u64) {
     schedule(|s, now| (s.sleep_current(now, deadline), ()));
 }
 
+/// Sleeps until the clock reaches `deadline` if `condition()` is true
+/// (checked with the scheduler locked, like a wait queue's condition), and
+/// returns at the deadline or at an earlier [`interrupt`], whichever comes
+/// first.
+pub fn sleep_until_if(deadline: u64, condition: impl FnOnce() -> bool) {
+    schedule(|s, now| {
+        if condition() {
+            (s.sleep_current(now, deadline), ())
+        } else {
+            (None, ())
+        }
+    });
+}
+
+/// Wakes thread `id` early if it sleeps or waits on a queue (see
+/// `sched::Scheduler::interrupt`); whether it did. Safe in interrupt handlers.
+pub fn interrupt(id: ThreadId) -> bool {
+    with(|s| s.interrupt(id)).unwrap_or(false)
+}
+
 /// Ends the running thread with `code`, as if its closure had returned
 /// (its joiner gets `ThreadError::Exited(code)`).
 pub fn exit(code: i64) -> ! {

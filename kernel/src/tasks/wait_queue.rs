@@ -49,6 +49,22 @@ impl WaitQueue {
         }) {}
     }
 
+    /// Sleeps once if `condition()` is true (checked as in
+    /// [`wait_while`](Self::wait_while)), and returns after the first
+    /// wake-up: of this queue, or an early one (`thread::interrupt`). For
+    /// waits that must look at more than one thing when woken (a kill as
+    /// well as the state they wait for); the caller loops.
+    pub fn sleep_if(&self, condition: impl FnOnce() -> bool) {
+        let key = self.key();
+        schedule(|s, now| {
+            if condition() {
+                (Some(s.wait(now, key)), ())
+            } else {
+                (None, ())
+            }
+        });
+    }
+
     /// Wakes the thread that has waited longest; whether there was one.
     /// Safe in interrupt handlers.
     pub fn wake_one(&self) -> bool {

@@ -32,6 +32,8 @@ pub fn errno_name(errno: i32) -> String {
         libc::ENAMETOOLONG => "ENAMETOOLONG",
         libc::ENOSYS => "ENOSYS",
         libc::ENXIO => "ENXIO",
+        libc::EPIPE => "EPIPE",
+        libc::EAGAIN => "EAGAIN",
         _ => return format!("errno {errno}"),
     };
     name.to_string()

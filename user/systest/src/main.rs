@@ -17,6 +17,7 @@ mod check;
 mod console;
 mod files;
 mod identity;
+mod pipes;
 mod processes;
 mod random;
 mod raw;
@@ -37,6 +38,7 @@ const AREAS: &[Area] = &[
     ("identity", identity::checks),
     ("processes", processes::checks),
     ("vfs", vfs::checks),
+    ("pipes", pipes::checks),
 ];
 
 fn main() {
