@@ -82,7 +82,7 @@ pub fn check(restored: &Restored, user: Selectors) -> Result<crate::Registers, B
 /// Checks the FPU state's address and its 512 bytes (`fxsave` layout).
 pub fn check_fpu(address: u64, area: &[u8; crate::FPU_SIZE]) -> Result<(), Bad> {
     let mxcsr = u32::from_le_bytes(area[24..28].try_into().expect("4 bytes"));
-    if address % 16 != 0 || mxcsr & !MXCSR_VALID != 0 {
+    if !address.is_multiple_of(16) || mxcsr & !MXCSR_VALID != 0 {
         return Err(Bad::Fpu);
     }
     Ok(())

@@ -39,8 +39,8 @@ mod tests {
             let sp = 0x10_0000 + rng.below_u64(1 << 30);
             let alt = (rng.next() % 2 == 0).then(|| 0x20_0000 + rng.below_u64(1 << 20));
             let p = place(sp, alt).expect("fits");
-            assert_eq!((p.frame + 8) % 16, 0);
-            assert_eq!(p.fpu % 64, 0);
+            assert!((p.frame + 8).is_multiple_of(16));
+            assert!(p.fpu.is_multiple_of(64));
             assert!(p.frame + FRAME_SIZE as u64 <= p.fpu);
             let top = alt.unwrap_or(sp - RED_ZONE);
             assert!(p.fpu + FPU_SIZE as u64 <= top);
