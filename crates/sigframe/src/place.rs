@@ -37,7 +37,10 @@ mod tests {
         let mut rng = xorshift::XorShift64(7);
         for _ in 0..1000 {
             let sp = 0x10_0000 + rng.below_u64(1 << 30);
-            let alt = (rng.next() % 2 == 0).then(|| 0x20_0000 + rng.below_u64(1 << 20));
+            let alt = rng
+                .next()
+                .is_multiple_of(2)
+                .then(|| 0x20_0000 + rng.below_u64(1 << 20));
             let p = place(sp, alt).expect("fits");
             assert!((p.frame + 8).is_multiple_of(16));
             assert!(p.fpu.is_multiple_of(64));
