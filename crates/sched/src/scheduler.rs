@@ -322,6 +322,32 @@ impl<T> Scheduler<T> {
         count
     }
 
+    /// Wakes thread `id` early if it sleeps or waits on a queue (a signal
+    /// came for it): it leaves its sleep queue or wait queue and is ready.
+    /// Whoever put it there must look again at why it slept (a wait queue's
+    /// condition, a sleep's deadline). Whether it was woken.
+    pub fn wake(&mut self, id: ThreadId) -> bool {
+        let Some(thread) = self.thread(id) else {
+            return false;
+        };
+        match thread.state {
+            State::Sleeping { until } => {
+                self.sleeping.remove(until, id);
+            }
+            State::Blocked(BlockReason::Wait(key)) => {
+                if let Some(queue) = self.waiting.get_mut(&key) {
+                    queue.remove(id);
+                    if queue.is_empty() {
+                        self.waiting.remove(&key);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        self.make_ready(id);
+        true
+    }
+
     /// The running thread sleeps until the clock reaches `until`; it wakes on
     /// the first tick (or `advance_time`) at or after it. `None` if `until`
     /// has already passed: no sleep, keep running.

@@ -87,6 +87,26 @@ fn wait_queues_wake_in_fifo_order_and_wake_all_empties_them() {
 }
 
 #[test]
+fn wake_takes_a_sleeper_or_waiter_out_of_its_queue_and_nothing_else() {
+    let mut s = sched();
+    let key = WaitKey(0x1000);
+    let [a, b, c] = ["a", "b", "c"].map(|n| s.spawn(n, n));
+    s.on_tick(0);
+    assert_eq!(s.sleep_current(1, 50), switch(a, b));
+    assert_eq!(s.wait(2, key), Switch { from: b, to: c });
+    assert!(!s.wake(c), "the running thread is not woken");
+    assert!(s.wake(a));
+    assert_eq!(state(&s, a), State::Ready);
+    assert_eq!(s.next_deadline(), None, "a left the sleep queue");
+    assert!(!s.wake(a), "a ready thread is not woken twice");
+    assert!(s.wake(b));
+    assert_eq!(s.waiters(key).count(), 0, "b left the wait queue");
+    assert_eq!(s.wait_keys().count(), 0);
+    assert_eq!(s.ready().collect::<Vec<_>>(), [a, b]);
+    assert!(!s.wake(ThreadId(999)));
+}
+
+#[test]
 fn wait_key_of_names_an_address() {
     let x = [1u32, 2];
     assert_eq!(WaitKey::of(&x[1]).0, WaitKey::of(&x[0]).0 + 4);
