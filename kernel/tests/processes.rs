@@ -220,14 +220,14 @@ global_asm!(
     "mov esi, 10",
     "mov eax, 62",
     "syscall",
-    "EXPECT 0, 58", // SIGUSR1: recorded
+    "EXPECT 0, 58", // SIGUSR1: its default action ends the child
     "mov rdi, r12",
     "mov esi, 15",
     "mov eax, 62",
     "syscall",
-    "EXPECT 0, 59", // SIGTERM
+    "EXPECT 0, 59", // SIGTERM (to the child, or the zombie it already is)
     "WAIT r12, 60",
-    "EXPECT 15, 61", // ended by signal 15, no core
+    "EXPECT 10, 61", // ended by signal 10 (SIGUSR1), no core
     // A bad status pointer: -EFAULT (the child is reaped all the same).
     "mov eax, 57",
     "syscall",

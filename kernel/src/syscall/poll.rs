@@ -58,6 +58,9 @@ fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {
             user_memory::copy_to_user(fds, &entries)?;
             return Ok(ready);
         }
+        if crate::process::signal::interrupted() {
+            return Err(Errno::ERESTARTNOHAND);
+        }
         let next = now + RECHECK_NS;
         thread::sleep_until(deadline.map_or(next, |d| d.min(next)));
     }

@@ -192,6 +192,20 @@ pub fn sleep_until(deadline: u64) {
     schedule(|s, now| (s.sleep_current(now, deadline), ()));
 }
 
+/// Sleeps until `deadline` like [`sleep_until`], but only if `condition()`
+/// still holds when the scheduler is locked (interrupts off), so a change
+/// between the caller's last look and the sleep is not missed (a signal:
+/// the sender changes what `condition` reads, then wakes the thread).
+pub fn sleep_until_while(deadline: u64, mut condition: impl FnMut() -> bool) {
+    schedule(|s, now| {
+        if condition() {
+            (s.sleep_current(now, deadline), ())
+        } else {
+            (None, ())
+        }
+    });
+}
+
 /// Ends the running thread with `code`, as if its closure had returned
 /// (its joiner gets `ThreadError::Exited(code)`).
 pub fn exit(code: i64) -> ! {
@@ -240,6 +254,12 @@ pub fn kill(id: ThreadId) -> Result<(), KillError> {
             Err(_) => (None, Err(KillError::NoSuchThread)),
         }
     })
+}
+
+/// Wakes thread `id` early if it sleeps or waits (see `Scheduler::wake`);
+/// whether it did. Safe in interrupt handlers.
+pub fn wake(id: ThreadId) -> bool {
+    with(|s| s.wake(id)).unwrap_or(false)
 }
 
 /// One line of `ps`.
