@@ -31,14 +31,19 @@ static MASK: AtomicU64 = AtomicU64::new(0);
 /// `sigaltstack`'s answer inside the handler: flags, and a change's errno.
 static ALT_FLAGS: AtomicI64 = AtomicI64::new(0);
 static ALT_CHANGE: AtomicI64 = AtomicI64::new(0);
+/// The handler's MXCSR (SSE control word), and `&siginfo - &ucontext`.
+static HANDLER_MXCSR: AtomicU64 = AtomicU64::new(0);
+static INFO_OFFSET: AtomicI64 = AtomicI64::new(0);
 /// How many times a handler ran.
 static CALLS: AtomicU32 = AtomicU32::new(0);
 /// A `MAP_SHARED` counter the handler bumps too, for a child to read.
 static SHARED: AtomicU64 = AtomicU64::new(0);
 
 /// The handler most checks use: notes everything.
-extern "C" fn note(signal: c_int, info: *mut siginfo_t, _context: *mut c_void) {
+extern "C" fn note(signal: c_int, info: *mut siginfo_t, context: *mut c_void) {
     SIGNAL.store(i64::from(signal), SeqCst);
+    HANDLER_MXCSR.store(u64::from(mxcsr()), SeqCst);
+    INFO_OFFSET.store(info as i64 - context as i64, SeqCst);
     // SAFETY: the kernel passes a valid siginfo (SA_SIGINFO); the union
     // fields read are the ones its signal fills in.
     unsafe {
@@ -97,6 +102,20 @@ extern "C" fn forge(_: c_int, _: *mut siginfo_t, context: *mut c_void) {
         }
         _ => gregs[libc::REG_EFL as usize] |= 0x3000, // IOPL 3
     }
+}
+
+/// The SSE control and status word.
+fn mxcsr() -> u32 {
+    let mut value = 0u32;
+    // SAFETY: `stmxcsr` stores 4 bytes at the address, a local of ours.
+    unsafe { std::arch::asm!("stmxcsr [{}]", in(reg) &mut value, options(nostack)) };
+    value
+}
+
+fn set_mxcsr(value: u32) {
+    // SAFETY: `ldmxcsr` reads 4 bytes at the address, a local of ours;
+    // callers pass valid MXCSR values (no reserved bits).
+    unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &value, options(nostack)) };
 }
 
 type Handler = extern "C" fn(c_int, *mut siginfo_t, *mut c_void);
@@ -253,6 +272,24 @@ fn handler_runs_and_returns(c: &mut Checker) {
         current_mask() & mask_of(&[SIGUSR1]),
         0,
     );
+    c.equal(
+        "siginfo lies 304 bytes above the ucontext (Linux's frame)",
+        INFO_OFFSET.load(SeqCst),
+        304,
+    );
+    // The FPU/SSE state: the handler starts clean, the program gets its
+    // own back (here MXCSR's rounding mode, "toward zero").
+    let usual = mxcsr();
+    set_mxcsr(usual | 0x6000);
+    let _ = sys(SYS_kill, &[me(), SIGUSR1 as u64]);
+    let after = mxcsr();
+    set_mxcsr(usual);
+    c.equal(
+        "the handler's MXCSR is the clean one",
+        HANDLER_MXCSR.load(SeqCst),
+        0x1f80,
+    );
+    c.equal("MXCSR is restored after the handler", after, usual | 0x6000);
     c.equal(
         "not on the alternate stack (std's, if any)",
         ALT_FLAGS.load(SeqCst) & i64::from(libc::SS_ONSTACK),
