@@ -163,6 +163,16 @@ pub fn read() -> u8 {
     }
 }
 
+/// Sleeps while no input is waiting, through `wait`, which is given the
+/// readers' queue and the "still empty" test (a system call passes
+/// `process::signal::wait_interruptible`, so that a signal ends the wait);
+/// what `wait` returns.
+pub fn wait_with<E>(
+    wait: impl FnOnce(&'static WaitQueue, fn() -> bool) -> Result<(), E>,
+) -> Result<(), E> {
+    wait(&READERS, is_empty)
+}
+
 /// Prints `lost` on a line of its own.
 pub fn report(lost: Lost) {
     crate::println!("\n\x1b[33m{lost}\x1b[0m");

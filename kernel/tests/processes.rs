@@ -222,14 +222,14 @@ global_asm!(
     "mov esi, 10",
     "mov eax, 62",
     "syscall",
-    "EXPECT 0, 58", // SIGUSR1: recorded
+    "EXPECT 0, 58", // SIGUSR1: its default action ends the child
     "mov rdi, r12",
     "mov esi, 15",
     "mov eax, 62",
     "syscall",
-    "EXPECT 0, 59", // SIGTERM
+    "EXPECT 0, 59", // SIGTERM (to the child, or the zombie it already is)
     "WAIT r12, 60",
-    "EXPECT 15, 61", // ended by signal 15, no core
+    "EXPECT 10, 61", // ended by signal 10 (SIGUSR1), no core
     // A bad status pointer: -EFAULT (the child is reaped all the same).
     "mov eax, 57",
     "syscall",
@@ -570,6 +570,43 @@ global_asm!(
     "movabs rax, 0x0000800000000000",
     "jmp rax",
     "bad_noncanonical_end:",
+    // `rt_sigreturn` with forged frames (no handler ever ran): a
+    // non-canonical RIP, a kernel CS, a frame at an unmapped address. Each
+    // ends with SIGSEGV; none may fault in the kernel. The frame starts at
+    // rsp - 8; the sigcontext at +48: rip +128, eflags +136, cs +144, ss +150.
+    ".global bad_sigreturn_rip, bad_sigreturn_rip_end",
+    "bad_sigreturn_rip:",
+    "sub rsp, 1024",
+    "movabs rax, 0x0000800000000000",
+    "mov [rsp + 176], rax",
+    "mov qword ptr [rsp + 184], 0x202",
+    "mov word ptr [rsp + 192], 0x23",
+    "mov word ptr [rsp + 198], 0x1b",
+    "add rsp, 8",
+    "mov eax, 15",
+    "syscall",
+    "EXIT 1",
+    "bad_sigreturn_rip_end:",
+    ".global bad_sigreturn_cs, bad_sigreturn_cs_end",
+    "bad_sigreturn_cs:",
+    "sub rsp, 1024",
+    "lea rax, [rip]",
+    "mov [rsp + 176], rax",
+    "mov qword ptr [rsp + 184], 0x202",
+    "mov word ptr [rsp + 192], 0x08",
+    "mov word ptr [rsp + 198], 0x1b",
+    "add rsp, 8",
+    "mov eax, 15",
+    "syscall",
+    "EXIT 1",
+    "bad_sigreturn_cs_end:",
+    ".global bad_sigreturn_unmapped, bad_sigreturn_unmapped_end",
+    "bad_sigreturn_unmapped:",
+    "mov esp, 0x1000",
+    "mov eax, 15",
+    "syscall",
+    "EXIT 1",
+    "bad_sigreturn_unmapped_end:",
     // Bad pointers and an unknown number, then exit(1).
     ".global bad_calls, bad_calls_end",
     "bad_calls:",
@@ -620,6 +657,12 @@ unsafe extern "C" {
     static bad_run_stack: u8;
     static bad_run_stack_end: u8;
     static bad_noncanonical: u8;
+    static bad_sigreturn_rip: u8;
+    static bad_sigreturn_rip_end: u8;
+    static bad_sigreturn_cs: u8;
+    static bad_sigreturn_cs_end: u8;
+    static bad_sigreturn_unmapped: u8;
+    static bad_sigreturn_unmapped_end: u8;
     static bad_noncanonical_end: u8;
     static bad_calls: u8;
     static bad_calls_end: u8;
@@ -930,15 +973,41 @@ fn a_thousand_bad_runs_leak_nothing() {
         ),
         (program(&raw const bad_calls, &raw const bad_calls_end), 1),
     ];
-    for (code, status) in bad {
-        assert_eq!(run("bad", code), ThreadError::Exited(status));
+    // Forged signal frames: each once here, and a few times in the leak
+    // check (1,000 runs of each would not fit the test's time under UEFI).
+    let forged = [
+        (
+            program(
+                &raw const bad_sigreturn_rip,
+                &raw const bad_sigreturn_rip_end,
+            ),
+            139,
+        ),
+        (
+            program(&raw const bad_sigreturn_cs, &raw const bad_sigreturn_cs_end),
+            139,
+        ),
+        (
+            program(
+                &raw const bad_sigreturn_unmapped,
+                &raw const bad_sigreturn_unmapped_end,
+            ),
+            139,
+        ),
+    ];
+    for (code, status) in bad.iter().chain(&forged) {
+        assert_eq!(run("bad", code), ThreadError::Exited(*status));
     }
     let before = in_use();
     for i in 0..1000 {
         let (code, status) = bad[i % bad.len()];
         assert_eq!(run("bad", code), ThreadError::Exited(status), "run {i}");
     }
-    assert_nothing_leaked(before, in_use(), "1000 bad runs");
+    for i in 0..9 {
+        let (code, status) = forged[i % forged.len()];
+        assert_eq!(run("bad", code), ThreadError::Exited(status), "forged {i}");
+    }
+    assert_nothing_leaked(before, in_use(), "1009 bad runs");
 }
 
 global_asm!(

@@ -298,11 +298,16 @@ fn sysret_only_to_user_segments_in_the_lower_half() {
         rip,
         cs,
         ss,
+        vector: arch_syscall::SYSCALL_VECTOR,
         ..InterruptFrame::default()
     };
     assert!(arch_syscall::may_sysret(&frame(
         0x40_1000, USER_CODE, USER_DATA
     )));
+    // `rt_sigreturn` restores rcx and r11 too: its frame goes by iretq.
+    let mut restored = frame(0x40_1000, USER_CODE, USER_DATA);
+    arch_syscall::return_by_iret(&mut restored);
+    assert!(!arch_syscall::may_sysret(&restored));
     assert!(arch_syscall::may_sysret(&frame(
         0x7fff_ffff_fffe,
         USER_CODE,

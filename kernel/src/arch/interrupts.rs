@@ -89,6 +89,22 @@ pub fn set_exit_hook(hook: fn()) {
     EXIT_HOOK.call_once(|| hook);
 }
 
+static USER_RETURN_HOOK: Once<fn(&mut InterruptFrame)> = Once::new();
+
+/// Makes `hook` run last on every way back to ring 3 from an interrupt or
+/// exception (after the exit hook), with interrupts off, on the thread's
+/// own kernel stack, with the frame it will return with: the process layer
+/// delivers signals there. Not after an NMI, double fault or machine
+/// check (they run on shared IST stacks). The first hook registered stays.
+pub fn set_user_return_hook(hook: fn(&mut InterruptFrame)) {
+    USER_RETURN_HOOK.call_once(|| hook);
+}
+
+/// Vectors whose handlers run on an IST stack (NMI, double fault, machine check).
+fn on_ist_stack(vector: u64) -> bool {
+    matches!(vector, 2 | 8 | 18)
+}
+
 /// Called by the entry code for every interrupt and exception.
 pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
     DEPTH.fetch_add(1, Ordering::Relaxed);
@@ -98,6 +114,12 @@ pub extern "C" fn dispatch(frame: &mut InterruptFrame) {
         && let Some(hook) = EXIT_HOOK.get()
     {
         hook();
+    }
+    if frame.cs & 3 == 3
+        && !on_ist_stack(frame.vector)
+        && let Some(hook) = USER_RETURN_HOOK.get()
+    {
+        hook(frame);
     }
 }
 

@@ -121,9 +121,25 @@ pub fn init() {
 
 /// Whether `frame` may be returned to with `sysretq`: a return to ring 3's
 /// own segments at an address in the lower half (so canonical; see the
-/// module docs). Otherwise the return takes `iretq`.
+/// module docs), not marked by [`return_by_iret`]. Otherwise the return
+/// takes `iretq`.
 pub fn may_sysret(frame: &InterruptFrame) -> bool {
-    frame.rip < USER_END && frame.cs == USER_CODE && frame.ss == USER_DATA
+    frame.vector == SYSCALL_VECTOR
+        && frame.rip < USER_END
+        && frame.cs == USER_CODE
+        && frame.ss == USER_DATA
+}
+
+/// The `vector` of a `syscall` frame that must go back by `iretq`.
+pub const IRET_VECTOR: u64 = 0x101;
+
+/// Makes the `syscall` that saved `frame` go back by `iretq`, which
+/// restores every register, `rcx` and `r11` included (`sysretq` loads them
+/// with RIP and RFLAGS): for `rt_sigreturn`, which restores a whole context.
+pub fn return_by_iret(frame: &mut InterruptFrame) {
+    if frame.vector == SYSCALL_VECTOR {
+        frame.vector = IRET_VECTOR;
+    }
 }
 
 /// Whether `address` is canonical: bits 63..47 all equal.

@@ -99,6 +99,33 @@ impl Default for UserState {
     }
 }
 
+/// Copies the CPU's FPU/SSE registers (the running user thread's) into
+/// `area` (for a signal frame).
+pub fn save_fpu(area: &mut FxArea) {
+    let area = area.0.as_mut_ptr();
+    // SAFETY: as in `UserState::save`: 512 writable, 16-byte aligned bytes.
+    unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) area, options(nostack)) };
+}
+
+/// Loads `area` into the CPU's FPU/SSE registers (the running user
+/// thread's; `rt_sigreturn`, or a clean state for a signal handler).
+///
+/// # Safety
+///
+/// `area`'s MXCSR (bytes 24..28) must have no reserved bit set
+/// (`sigframe::check_fpu`), or `fxrstor` faults in the kernel.
+pub unsafe fn load_fpu(area: &FxArea) {
+    let area = area.0.as_ptr();
+    // SAFETY: 512 readable, 16-byte aligned bytes; MXCSR valid (the
+    // caller's promise). The kernel does not use these registers.
+    unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) area, options(nostack)) };
+}
+
+/// A clean FPU/SSE state (what a new program, and a signal handler, start with).
+pub fn clean_fpu() -> FxArea {
+    UserState::new().fx
+}
+
 /// Lets ring 3 use the FPU and SSE: CR4.OSFXSR and OSXMMEXCPT on, CR0.EM
 /// off (no emulation), CR0.MP on (`wait` honours TS). Runs once per CPU.
 pub fn init() {

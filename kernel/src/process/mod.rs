@@ -45,10 +45,10 @@
 //! address space goes, it becomes a zombie for its parent, its children are
 //! re-parented, and waiting parents are woken. See docs/user-mode.md.
 
+pub mod deliver;
 pub mod exec;
 pub mod files;
 pub mod fork;
-pub mod interrupt;
 pub mod memory;
 pub mod programs;
 pub mod signal;
@@ -158,6 +158,7 @@ struct Process {
     /// Its current directory, umask and program path.
     fs: crate::fs::context::FsContext,
     /// What it asked of signals (recorded, not delivered yet). Boxed: at
+    /// What it asked of signals (`signals.rs`). Boxed: at
     /// 2 KiB it would make every move of a record a large copy on the
     /// kernel stack (debug builds overflowed a 32 KiB stack in `fork`).
     signals: alloc::boxed::Box<signals::Signals>,
@@ -169,11 +170,13 @@ struct Process {
     in_kernel: bool,
     /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
     kill: Option<u8>,
-    /// Other signals sent to it, one bit each (bit n-1 for signal n); kept
-    /// for the signals chapter, which will deliver them.
+    /// Other signals sent to it, one bit each (bit n-1 for signal n),
+    /// acted on by `deliver.rs` on its way back to ring 3.
     pending: u64,
-    /// The signal of the CPU fault that ends it.
+    /// The signal that ends it from ring 0 (a fault's, or a default
+    /// action's; see [`end_with_signal`]), and whether it "dumps core".
     fault_signal: u8,
+    dump_core: bool,
     /// Where to store 0 when it ends (`CLONE_CHILD_CLEARTID`, `set_tid_address`).
     clear_child_tid: u64,
     /// Its parent waits in `vfork` until this goes false (exec or end).
@@ -194,6 +197,7 @@ impl Process {
             kill: None,
             pending: 0,
             fault_signal: 0,
+            dump_core: false,
             clear_child_tid: 0,
             vfork_hold: false,
         }
@@ -479,6 +483,7 @@ fn end(pid: Pid, status: WaitStatus) {
         let Some(entry) = processes.table.get_mut(pid) else {
             return;
         };
+        let parent = entry.parent;
         let space = entry.data.space.take();
         let files = core::mem::replace(&mut entry.data.files, FileTable::new(0));
         entry.data.vfork_hold = false;
@@ -486,6 +491,10 @@ fn end(pid: Pid, status: WaitStatus) {
             processes.by_thread.remove(&thread);
         }
         let gone = processes.table.exit(pid, status);
+        let parent = parent.and_then(|p| processes.table.get_mut(p));
+        if let Some(parent) = parent.filter(|e| e.state == ptable::State::Alive) {
+            signal::child_ended(&mut parent.data, pid, status);
+        }
         (space, files, gone)
     };
     // Dropped outside the lock: freeing frames takes other locks.
@@ -535,6 +544,10 @@ pub fn on_user_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
             Err(refusal) => why = Some(refusal),
         }
     }
+    // Its signal's handler, if it has one (see `deliver.rs`).
+    if why != Some(memory::Refusal::OutOfMemory) && deliver::on_fault(frame, fault) {
+        return true;
+    }
     end_after_fault(frame, fault, why)
 }
 
@@ -548,13 +561,12 @@ pub fn end_after_fault(
 ) -> bool {
     let (signal, signal_name) = match why {
         Some(memory::Refusal::OutOfMemory) => (9, "SIGKILL"),
-        _ => signal_for(fault.vector),
+        _ => {
+            let (signal, name, _, _) = deliver::signal_of_fault(fault, frame.rip);
+            (signal, name)
+        }
     };
-    let name = table::with_current(|_, p| {
-        p.fault_signal = signal;
-        p.in_kernel = true;
-        p.name.clone()
-    });
+    let name = table::with_current(|_, p| p.name.clone());
     println!(
         "process {} killed by {signal_name}: {} at address {:#x}, rip {:#x}{}",
         name.as_deref().unwrap_or("?"),
@@ -563,15 +575,26 @@ pub fn end_after_fault(
         frame.rip,
         Because(why)
     );
-    // "Return" into `killed`, in ring 0, at the top of this thread's kernel
-    // stack (the frame below it is dead), with interrupts off.
+    end_with_signal(frame, signal, signal != 9);
+    true
+}
+
+/// Arranges for the calling process to end with `signal` (`core`: the
+/// status word's core bit) instead of returning to ring 3 with `frame`:
+/// the frame "returns" into `killed`, in ring 0, at the top of this
+/// thread's kernel stack (the frame below it is dead), with interrupts off.
+pub fn end_with_signal(frame: &mut InterruptFrame, signal: u8, core: bool) {
+    table::with_current(|_, p| {
+        p.fault_signal = signal;
+        p.dump_core = core;
+        p.in_kernel = true;
+    });
     let selectors = gdt::selectors();
     frame.rip = killed as *const () as u64;
     frame.cs = u64::from(selectors.code.0);
     frame.ss = u64::from(selectors.data.0);
     frame.rsp = gdt::kernel_stack().as_u64() - 8;
     frame.rflags = 0x2;
-    true
 }
 
 /// ` (why)`, or nothing.
@@ -586,23 +609,11 @@ impl fmt::Display for Because {
     }
 }
 
-/// The signal Linux sends for CPU exception `vector`, and its name.
-fn signal_for(vector: u8) -> (u8, &'static str) {
-    match vector {
-        0 | 16 | 19 => (8, "SIGFPE"),
-        1 | 3 => (5, "SIGTRAP"),
-        6 => (4, "SIGILL"),
-        17 => (7, "SIGBUS"),
-        _ => (11, "SIGSEGV"),
-    }
-}
-
-/// Where a killed process's thread continues in ring 0: it ends. (A CPU
-/// fault's signal dumps core by default, which the status word says;
-/// SIGKILL, for memory that ran out, does not.)
+/// Where a killed process's thread continues in ring 0: it ends, with the
+/// signal and core bit [`end_with_signal`] noted.
 extern "C" fn killed() -> ! {
-    let signal = table::with_current(|_, p| p.fault_signal).unwrap_or(11);
-    let core = signal != 9;
+    let (signal, core) =
+        table::with_current(|_, p| (p.fault_signal, p.dump_core)).unwrap_or((11, true));
     finish(WaitStatus::Signaled { signal, core })
 }
 
@@ -617,11 +628,16 @@ pub fn syscall_entered() {
     table::with_current(|_, p| p.in_kernel = true);
 }
 
-/// Called by the system-call path on the way back to ring 3: ends the
-/// process here if it was killed meanwhile.
-pub fn syscall_leaving() {
+/// Called by the system-call path on the way back to ring 3 with the frame
+/// it returns with and the call's number: delivers a pending signal
+/// (`deliver.rs`), and ends the process here if it was killed meanwhile.
+pub fn syscall_leaving(frame: &mut InterruptFrame, number: u64) {
+    deliver::on_syscall_return(frame, number);
+    let to_user = frame.cs & 3 == 3;
     let kill = table::with_current(|_, p| {
-        p.in_kernel = false;
+        if to_user {
+            p.in_kernel = false;
+        }
         p.kill
     });
     if let Some(Some(signal)) = kill {

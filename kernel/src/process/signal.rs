@@ -1,27 +1,55 @@
-//! `kill`: ending a process from outside (default actions only).
+//! Sending signals: `kill`, `tkill`, SIGCHLD, and how blocking code learns
+//! that a signal came for it.
 //!
-//! Signal handlers come with the signals chapter; until then SIGKILL and
-//! SIGTERM do their default action, ending the process with the signaled
-//! status (`WaitStatus::Signaled`), and every other signal is recorded as
-//! pending. Signal 0 only asks whether the process exists.
+//! Sending a signal marks it *pending* in the target's record, with why it
+//! came (a `siginfo`), and wakes the target wherever it sleeps; the target
+//! acts on it on its own way back to ring 3 (`deliver.rs`). A signal the
+//! target ignores (and does not block) is dropped at once, as on Linux.
+//! Signal 0 only asks whether the process exists.
 //!
-//! How a process is ended depends on where its thread is:
-//! - in ring 3 (or not yet there): nothing of the kernel's is on its kernel
-//!   stack, so the killer ends the thread at once and does its bookkeeping
-//!   (the address space is freed: killing a process's thread no longer
-//!   leaks it);
+//! A *fatal* signal (SIGKILL, or one whose action is the default "end"
+//! and which is not blocked) has nothing to run in the process, so it does
+//! not wait for the target's way back. How it ends the process depends on
+//! where its thread is:
+//! - in ring 3: nothing of the kernel's is on its kernel stack, so the
+//!   sender ends the thread at once and does its bookkeeping (the address
+//!   space is freed);
 //! - in the kernel (a system call, possibly asleep in `wait4` or `vfork`):
-//!   it may hold memory or locks, so the kill is left in its record, it is
-//!   woken, and it ends itself on its way back to ring 3.
+//!   it may hold memory or locks, so the signal is left in its record (a
+//!   SIGKILL as `kill`, others pending), it is woken, and it ends itself on
+//!   its way back to ring 3; so does a thread interrupted by the sender's
+//!   interrupt handler, or one not started yet.
+//!
+//! **Blocking code** (a system call that sleeps until something happens)
+//! must let a signal interrupt it: it sleeps with [`wait_interruptible`]
+//! (or checks [`interrupted`] between sleeps), and when interrupted returns
+//! `ERESTARTSYS` (`-512`) up to the system-call layer, which turns it into
+//! `EINTR`, or restarts the call under `SA_RESTART` (see `deliver.rs`).
 
-use super::table::PROCESSES;
-use super::{Pid, WaitStatus, end, wait};
-use crate::tasks::thread;
+use super::signals::{Disposition, bit};
+use super::table::{self, PROCESSES};
+use super::{Pid, Process, WaitStatus, end, wait};
+use crate::tasks::wait_queue::WaitQueue;
+use crate::tasks::{scheduler, thread};
+use core::sync::atomic::{AtomicU64, Ordering};
+use sigframe::{Detail, Info};
 
 pub const SIGKILL: u8 = 9;
 pub const SIGTERM: u8 = 15;
+pub const SIGCHLD: u8 = 17;
 /// The highest signal number (Linux has 64, real-time ones included).
 pub const MAX_SIGNAL: u64 = 64;
+/// `si_code` values (Linux's).
+pub const SI_USER: i32 = 0;
+pub const SI_TKILL: i32 = -6;
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+const CLD_DUMPED: i32 = 3;
+
+/// Signals sent so far, everywhere: a sleeper notes it before it looks and
+/// sleeps only while it is unchanged, so a signal is never missed between
+/// the look and the sleep.
+static SENT: AtomicU64 = AtomicU64::new(0);
 
 /// Why a signal was not sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,52 +60,199 @@ pub enum KillError {
     BadSignal,
 }
 
-/// Sends `signal` to process `pid` (see the module docs).
+/// Sends `signal` to process `pid` from the caller (`kill`; the kernel
+/// shell and the terminal use it too).
 pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
+    send_with_code(pid, signal, SI_USER)
+}
+
+/// Sends `signal` to `pid` with `si_code` `code` (`SI_USER` for `kill`,
+/// `SI_TKILL` for `tkill` and `tgkill`); the sender is the caller.
+pub fn send_with_code(pid: Pid, signal: u64, code: i32) -> Result<(), KillError> {
     if signal > MAX_SIGNAL {
         return Err(KillError::BadSignal);
     }
-    let signal = signal as u8;
+    let sender = table::current_pid().map_or(0, |p| p.0);
+    let info = Info {
+        signal: signal as u32,
+        code,
+        detail: Detail::Sender {
+            pid: sender,
+            uid: 0,
+        },
+    };
+    send(pid, signal as u8, info)
+}
+
+/// Sends `signal` (1 to 64, or 0 to ask) to `pid` with `info`.
+pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     let mut processes = PROCESSES.lock();
     let entry = processes.table.get_mut(pid).ok_or(KillError::NoProcess)?;
     if entry.state != ptable::State::Alive || signal == 0 {
         return Ok(()); // a zombie exists, but nothing happens to it
     }
     let process = &mut entry.data;
-    if signal != SIGKILL && signal != SIGTERM {
-        process.pending |= 1 << (signal - 1);
-        return Ok(());
-    }
-    if process.in_kernel || process.thread.is_none() {
-        process.kill.get_or_insert(signal);
-        let thread = process.thread;
-        drop(processes);
-        wait::notify();
-        // Asleep in a pipe or `poll`: woken to end itself.
-        super::interrupt::wake_killed(thread);
-        return Ok(());
-    }
-    if let Some(id) = process.thread {
-        // Under the table's lock (interrupts off), so the thread cannot
-        // enter the kernel meanwhile. It is not the caller (the caller
-        // would be in the kernel).
-        let _ = thread::kill(id);
+    let blocked = process.signals.blocked & bit(signal) != 0;
+    let fatal = match process.signals.disposition(signal) {
+        Disposition::End { core } if !blocked => Some(core),
+        _ => None,
+    };
+    // Its thread, if it runs in ring 3 and is not the caller (an interrupt
+    // handler may send to the thread it interrupted: that one acts on a
+    // pending signal on its way back).
+    let in_ring3 = process
+        .thread
+        .filter(|&id| !process.in_kernel && scheduler::current() != Some(id));
+    match (fatal, in_ring3) {
+        (Some(core), Some(id)) => {
+            // Nothing to run in the process: it ends now, as with SIGKILL.
+            // Under the table's lock (interrupts off), so the thread cannot
+            // enter the kernel meanwhile.
+            let _ = thread::kill(id);
+            let name = process.name.clone();
+            drop(processes);
+            if core {
+                crate::println!(
+                    "process {name} (pid {}) killed by {} (core dumped)",
+                    pid.0,
+                    super::deliver::name_of(signal)
+                );
+            }
+            end(pid, WaitStatus::Signaled { signal, core });
+            return Ok(());
+        }
+        _ if signal == SIGKILL && (process.in_kernel || process.thread.is_none()) => {
+            // In a system call: it ends itself on its way out.
+            process.kill.get_or_insert(signal);
+            SENT.fetch_add(1, Ordering::SeqCst);
+            if let Some(id) = process.thread {
+                thread::interrupt(id);
+            }
+        }
+        _ => post(process, signal, info),
     }
     drop(processes);
-    end(
-        pid,
-        WaitStatus::Signaled {
-            signal,
-            core: false,
-        },
-    );
+    wait::notify();
     Ok(())
 }
 
-/// The signals sent to `pid` and not acted on (bit n-1 for signal n).
+/// Makes `signal` pending for `process` with `info`, unless
+/// it ignores it, and wakes its thread. The caller holds the table's lock
+/// and calls `wait::notify` after.
+fn post(process: &mut Process, signal: u8, info: Info) {
+    let blocked = process.signals.blocked & bit(signal) != 0;
+    if !blocked && process.signals.disposition(signal) == Disposition::Ignore {
+        return;
+    }
+    process.pending |= bit(signal);
+    process.signals.infos[usize::from(signal) - 1] = info;
+    SENT.fetch_add(1, Ordering::SeqCst);
+    if let Some(id) = process.thread {
+        thread::interrupt(id);
+    }
+}
+
+/// Tells `parent` (its record, under the table's lock) that `child` ended
+/// with `status`, by SIGCHLD. Called as the child becomes a zombie, under
+/// the same lock, so the signal is pending before `wait4` can see the
+/// zombie (the caller calls `wait::notify` after).
+pub(super) fn child_ended(parent: &mut Process, child: Pid, status: WaitStatus) {
+    let (code, value) = match status {
+        WaitStatus::Exited(code) => (CLD_EXITED, i32::from(code)),
+        WaitStatus::Signaled { signal, core } => (
+            if core { CLD_DUMPED } else { CLD_KILLED },
+            i32::from(signal),
+        ),
+    };
+    let info = Info {
+        signal: u32::from(SIGCHLD),
+        code,
+        detail: Detail::Child {
+            pid: child.0,
+            uid: 0,
+            status: value,
+        },
+    };
+    post(parent, SIGCHLD, info);
+}
+
+/// The signals sent to `pid` and not acted on yet (bit n-1 for signal n).
 pub fn pending(pid: Pid) -> Option<u64> {
     let processes = PROCESSES.lock();
     processes.table.get(pid).map(|e| e.data.pending)
+}
+
+/// Whether the calling process has a signal to act on (pending and not
+/// blocked, or a kill): blocking code stops waiting and returns
+/// `ERESTARTSYS`. False for a kernel thread.
+pub fn interrupted() -> bool {
+    table::with_current(|_, p| p.kill.is_some() || p.pending & !p.signals.blocked != 0)
+        .unwrap_or(false)
+}
+
+/// Why an interruptible wait ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// Sleeps on `queue` while `blocked()` holds, as `WaitQueue::wait_while`
+/// (the same rules for `blocked`: quick, no locks that sleep), unless a
+/// signal comes for the caller: then `Err(Interrupted)`, and the caller
+/// returns `ERESTARTSYS`.
+pub fn wait_interruptible(
+    queue: &WaitQueue,
+    mut blocked: impl FnMut() -> bool,
+) -> Result<(), Interrupted> {
+    loop {
+        let seen = SENT.load(Ordering::SeqCst);
+        if interrupted() {
+            return Err(Interrupted);
+        }
+        if !blocked() {
+            return Ok(());
+        }
+        queue.wait_while(|| blocked() && SENT.load(Ordering::SeqCst) == seen);
+    }
+}
+
+/// Sleeps until the clock reaches `deadline` (`time::now_ns`), unless a
+/// signal comes for the caller first.
+pub fn sleep_interruptible(deadline: u64) -> Result<(), Interrupted> {
+    loop {
+        sleep_interruptible_if(deadline, || true)?;
+        if crate::time::now_ns() >= deadline {
+            return Ok(());
+        }
+    }
+}
+
+/// Sleeps until `deadline` if `condition()` still holds (checked with the
+/// scheduler locked, as a wait queue's condition), returning at the
+/// deadline, at an early wake-up (`thread::interrupt`: something the caller
+/// watches changed), or with `Err(Interrupted)` when a signal comes for the
+/// caller. For `poll`, which re-checks its files after each return.
+pub fn sleep_interruptible_if(
+    deadline: u64,
+    condition: impl FnOnce() -> bool,
+) -> Result<(), Interrupted> {
+    let seen = SENT.load(Ordering::SeqCst);
+    if interrupted() {
+        return Err(Interrupted);
+    }
+    if crate::time::now_ns() < deadline {
+        thread::sleep_until_if(deadline, || {
+            condition() && SENT.load(Ordering::SeqCst) == seen
+        });
+    }
+    if interrupted() {
+        Err(Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+/// Sleeps until a signal comes for the caller (`pause`, `rt_sigsuspend`).
+pub fn wait_for_signal() {
+    wait::wait_until(|| interrupted().then_some(()));
 }
 
 /// Kills the process that thread `id` runs, if it runs one (for the

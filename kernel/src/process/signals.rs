@@ -1,17 +1,70 @@
-//! Signals, first step: what a program asks is written down.
+//! A process's signal record: what it asked for each signal.
 //!
 //! A program installs handlers (`rt_sigaction`), blocks signals
 //! (`rt_sigprocmask`) and gives an alternate stack for handlers
-//! (`sigaltstack`) at start-up: Rust's runtime does all three to report
-//! stack overflows. Kestrel does not deliver signals to handlers yet (a
-//! fault ends the process with its signal), but it keeps what was asked, so
-//! that each call answers as Linux would: the old action, the old mask, the
-//! old stack. Signal `n` is bit `n - 1` of a mask.
+//! (`sigaltstack`); Rust's runtime does all three at start-up to report
+//! stack overflows. This record keeps what was asked, and says what a
+//! signal does when it is delivered ([`Signals::disposition`]): ignored,
+//! the default action ([`default_action`]), or the program's handler.
+//! Sending is `signal.rs`, delivery `deliver.rs`. Signal `n` is bit `n - 1`
+//! of a mask.
 
 /// Signals 1 to 64.
 pub const COUNT: usize = 64;
 /// `SIGKILL` and `SIGSTOP`: they can be neither caught nor blocked.
 pub const UNCATCHABLE: u64 = 1 << (9 - 1) | 1 << (19 - 1);
+
+/// `SIG_DFL` and `SIG_IGN`, the two handlers that are not functions.
+pub const SIG_DFL: u64 = 0;
+pub const SIG_IGN: u64 = 1;
+// `sa_flags` (Linux's values).
+pub const SA_SIGINFO: u64 = 4;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+pub const SA_RESTART: u64 = 0x1000_0000;
+pub const SA_NODEFER: u64 = 0x4000_0000;
+pub const SA_RESETHAND: u64 = 0x8000_0000;
+pub const SA_RESTORER: u64 = 0x0400_0000;
+
+/// The bit of signal `n` in a mask.
+pub const fn bit(signal: u8) -> u64 {
+    1 << (signal - 1)
+}
+
+/// What a signal does when nobody handles it (Linux's table in
+/// `signal(7)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    /// The process ends with the signal.
+    Terminate,
+    /// The process ends with the signal and the "core dumped" bit
+    /// (Kestrel writes no core file; it prints one line).
+    Core,
+    /// Nothing happens. The stop signals (SIGSTOP, SIGTSTP, SIGTTIN,
+    /// SIGTTOU) are here too: Kestrel does not stop processes yet, and
+    /// SIGCONT (continue) has nothing to continue.
+    Ignore,
+}
+
+/// The default action of signal `signal` (1 to 64).
+pub fn default_action(signal: u8) -> DefaultAction {
+    match signal {
+        3..=8 | 11 | 24 | 25 | 31 => DefaultAction::Core,
+        17..=23 | 28 => DefaultAction::Ignore,
+        _ => DefaultAction::Terminate,
+    }
+}
+
+/// What delivering a signal does now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    Ignore,
+    /// Ends the process (`core`: with the core bit).
+    End {
+        core: bool,
+    },
+    /// Runs the program's handler.
+    Handle(Action),
+}
 
 /// One signal's action, in the layout of Linux's `struct sigaction` for
 /// the system call (handler, flags, restorer, mask: 32 bytes).
@@ -66,9 +119,30 @@ pub struct Signals {
     /// The blocked signals.
     pub blocked: u64,
     pub alt_stack: AltStack,
+    /// Why each pending signal was sent (signal `n` at index `n - 1`).
+    pub infos: [sigframe::Info; COUNT],
+    /// The mask to restore after the handler that ends an
+    /// `rt_sigsuspend` (which waits with another mask).
+    pub saved_mask: Option<u64>,
 }
 
 impl Signals {
+    /// What delivering `signal` does with the actions as they are.
+    pub fn disposition(&self, signal: u8) -> Disposition {
+        let action = self.actions[usize::from(signal) - 1];
+        let by_default = match default_action(signal) {
+            DefaultAction::Terminate => Disposition::End { core: false },
+            DefaultAction::Core => Disposition::End { core: true },
+            DefaultAction::Ignore => Disposition::Ignore,
+        };
+        match action.handler {
+            _ if UNCATCHABLE & bit(signal) != 0 => by_default,
+            SIG_DFL => by_default,
+            SIG_IGN => Disposition::Ignore,
+            _ => Disposition::Handle(action),
+        }
+    }
+
     /// What survives `execve`: handlers are gone with the old program, so a
     /// handled signal goes back to its default action; an ignored one
     /// (`SIG_IGN`, handler 1) stays ignored, and the mask stays. The
@@ -94,6 +168,8 @@ impl Default for Signals {
             actions: [Action::default(); COUNT],
             blocked: 0,
             alt_stack: AltStack::default(),
+            infos: [sigframe::Info::default(); COUNT],
+            saved_mask: None,
         }
     }
 }

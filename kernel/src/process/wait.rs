@@ -43,6 +43,8 @@ pub enum WaitError {
     NoChild,
     /// The caller was killed while it waited (it ends on its way out).
     Killed,
+    /// A signal came for the caller while it waited (`ERESTARTSYS`).
+    Interrupted,
     /// The caller is not a process.
     NotAProcess,
 }
@@ -68,7 +70,13 @@ pub fn wait(target: Target, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, 
                 Some(Ok(Some((pid, status))))
             }
             Wait::NotYet if no_hang => Some(Ok(None)),
-            Wait::NotYet => None,
+            Wait::NotYet => {
+                let signaled = processes
+                    .table
+                    .get(me)
+                    .is_some_and(|e| e.data.pending & !e.data.signals.blocked != 0);
+                signaled.then_some(Err(WaitError::Interrupted))
+            }
             Wait::NoChild => Some(Err(WaitError::NoChild)),
         }
     })

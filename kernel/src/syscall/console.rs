@@ -55,8 +55,18 @@ pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
                 return Ok(n as u64);
             }
         }
-        // Sleeps until a key arrives; the line's lock is not held.
-        let byte = input::read();
+        // Sleeps until a key arrives, or a signal: `ERESTARTSYS`. The
+        // line's lock is not held.
+        input::wait_with(crate::process::signal::wait_interruptible)
+            .map_err(|_| Errno::ERESTARTSYS)?;
+        let byte = match input::try_next() {
+            Some(input::Input::Byte(byte)) => byte,
+            Some(input::Input::Lost(lost)) => {
+                input::report(lost);
+                continue;
+            }
+            None => continue,
+        };
         if LINE.lock().feed(byte, &mut Echo) == tty::Fed::EndOfFile {
             return Ok(0);
         }

@@ -31,6 +31,7 @@ mod process;
 mod random;
 mod select;
 mod setup;
+mod signals;
 mod time;
 pub mod user_memory;
 pub mod user_string;
@@ -51,6 +52,11 @@ impl Errno {
     pub const EBADF: Errno = Errno(linux_raw_sys::errno::EBADF);
     pub const EFAULT: Errno = Errno(linux_raw_sys::errno::EFAULT);
     pub const ENOSYS: Errno = Errno(linux_raw_sys::errno::ENOSYS);
+    /// A blocking call interrupted by a signal: `EINTR`, or restarted
+    /// under `SA_RESTART` (see `process::deliver`). Never seen by programs.
+    pub const ERESTARTSYS: Errno = Errno(crate::process::deliver::ERESTARTSYS as u32);
+    /// Interrupted: `EINTR` if a handler runs, else restarted.
+    pub const ERESTARTNOHAND: Errno = Errno(crate::process::deliver::ERESTARTNOHAND as u32);
 }
 
 type Call = fn(&Args) -> Result<u64, Errno>;
@@ -83,6 +89,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (24, "sched_yield", time::sched_yield),
     (32, "dup", descriptors::dup),
     (33, "dup2", descriptors::dup2),
+    (34, "pause", signals::pause),
     (35, "nanosleep", time::nanosleep),
     (39, "getpid", process::getpid),
     (60, "exit", exit::exit),
@@ -113,18 +120,21 @@ const TABLE: &[(u64, &str, Call)] = &[
     (107, "geteuid", identity::root_id),
     (108, "getegid", identity::root_id),
     (110, "getppid", process::getppid),
-    (131, "sigaltstack", setup::sigaltstack),
     (137, "statfs", attributes::statfs),
     (138, "fstatfs", attributes::fstatfs),
+    (127, "rt_sigpending", signals::rt_sigpending),
+    (130, "rt_sigsuspend", signals::rt_sigsuspend),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (162, "sync", attributes::sync),
     (186, "gettid", process::gettid),
+    (200, "tkill", signals::tkill),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),
     (231, "exit_group", exit::exit),
+    (234, "tgkill", signals::tgkill),
     (257, "openat", files::openat),
     (258, "mkdirat", directories::mkdirat),
     (262, "newfstatat", files::newfstatat),
@@ -149,13 +159,16 @@ const TABLE: &[(u64, &str, Call)] = &[
 type FrameCall = fn(&mut InterruptFrame) -> Result<u64, Errno>;
 
 /// The calls that need the whole saved frame, because they decide where a
-/// program goes on: a forked child starts from a copy of it, `execve`
-/// rewrites it. Number, name, function.
+/// program goes on: a forked child starts from a copy of it, `execve` and
+/// `rt_sigreturn` rewrite it, `sigaltstack` reads the stack pointer.
+/// Number, name, function.
 const FRAME_TABLE: &[(u64, &str, FrameCall)] = &[
+    (15, "rt_sigreturn", signals::rt_sigreturn),
     (56, "clone", process::clone),
     (57, "fork", process::fork),
     (58, "vfork", process::vfork),
     (59, "execve", process::execve),
+    (131, "sigaltstack", setup::sigaltstack),
 ];
 
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.
@@ -164,6 +177,7 @@ pub fn init() {
     crate::process::set_user_writer(|address, bytes| {
         user_memory::copy_to_user(address, bytes).is_ok()
     });
+    crate::arch::interrupts::set_user_return_hook(crate::process::deliver::on_interrupt_return);
 }
 
 /// Answers the system call saved in `frame` (see the module docs).
@@ -187,8 +201,9 @@ pub fn handle(frame: &mut InterruptFrame) {
         Ok(value) => value,
         Err(Errno(errno)) => (-i64::from(errno)) as u64,
     };
-    // A process killed meanwhile ends here instead of returning.
-    crate::process::syscall_leaving();
+    // A pending signal is acted on here, and a process killed meanwhile
+    // ends here instead of returning.
+    crate::process::syscall_leaving(frame, number);
 }
 
 /// Numbers below this are remembered one bit each; higher ones share the last bit.

@@ -19,10 +19,10 @@
 use super::{Args, Errno, user_memory};
 use crate::fs::file::OpenFile;
 use crate::fs::pipe::{PipeEnd, new_pipe};
-use crate::process::{self, files, interrupt};
+use crate::process::{self, files, signal};
 use crate::tasks::wait_queue::WaitQueue;
 use alloc::vec;
-use linux_raw_sys::errno::{EAGAIN, EBADF, EINTR, EINVAL, EPIPE};
+use linux_raw_sys::errno::{EAGAIN, EBADF, EINVAL, EPIPE};
 use linux_raw_sys::general::{O_CLOEXEC, O_NONBLOCK};
 use pipe::CAPACITY;
 
@@ -86,12 +86,14 @@ pub fn read(end: &PipeEnd, buf: u64, count: u64) -> Result<u64, Errno> {
 }
 
 /// Waits until the pipe end need not wait any more (see `PipeEnd::must_wait`):
-/// `EAGAIN` if nonblocking, `EINTR` if the process is killed meanwhile.
+/// `EAGAIN` if nonblocking; `ERESTARTSYS` if a signal (or a kill) comes for
+/// the process meanwhile (`EINTR` for the program, or a restart under
+/// `SA_RESTART`: `process::deliver`).
 fn wait(end: &PipeEnd, queue: &WaitQueue, total: usize, left: usize) -> Result<(), Errno> {
     if end.nonblocking() {
         return Err(Errno(EAGAIN));
     }
-    interrupt::wait_while(queue, || end.must_wait(total, left)).map_err(|_| Errno(EINTR))
+    signal::wait_interruptible(queue, || end.must_wait(total, left)).map_err(|_| Errno::ERESTARTSYS)
 }
 
 /// Writes `count` bytes from user memory at `buf` into the pipe end.

@@ -18,9 +18,9 @@
 
 use super::{Args, Errno, time, user_memory};
 use crate::fs::readiness::{self, Registration};
-use crate::process::{files, interrupt};
+use crate::process::{files, signal};
 use alloc::vec;
-use linux_raw_sys::errno::{EINTR, EINVAL};
+use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::general::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM, POLLWRNORM};
 
 /// `poll(fds, nfds, timeout_ms)`.
@@ -73,8 +73,8 @@ pub(super) fn sleep_until_ready(
             return Ok(ready);
         }
         let _woken_by_changes = Registration::register();
-        interrupt::sleep_until_if(deadline.unwrap_or(u64::MAX), || readiness::count() == seen)
-            .map_err(|_| Errno(EINTR))?;
+        signal::sleep_interruptible_if(deadline.unwrap_or(u64::MAX), || readiness::count() == seen)
+            .map_err(|_| Errno::ERESTARTNOHAND)?;
     }
 }
 

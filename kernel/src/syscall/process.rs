@@ -222,6 +222,7 @@ pub fn wait4(args: &Args) -> Result<u64, Errno> {
     let found = process::wait::wait(target, options & WNOHANG != 0).map_err(|e| match e {
         WaitError::NoChild | WaitError::NotAProcess => Errno(errno::ECHILD),
         WaitError::Killed => Errno(errno::EINTR),
+        WaitError::Interrupted => Errno::ERESTARTSYS,
     })?;
     let Some((pid, status)) = found else {
         return Ok(0);

@@ -1,14 +1,14 @@
-//! The calls a program makes at start-up and mostly for their own sake:
-//! the signal set-up
-//! (`rt_sigaction`, `rt_sigprocmask`, `sigaltstack`), which is recorded in
-//! the process (`process::signals`) and answered as Linux would, though no
-//! signal is delivered to a handler yet.
+//! The signal set-up a program makes (at start-up, mostly):
+//! `rt_sigaction`, `rt_sigprocmask`, `sigaltstack`, recorded in the
+//! process (`process::signals`) and answered as Linux would; delivery
+//! follows what they say (`process::deliver`).
 //!
 //! The user pointers are copied in before the process record is locked, and
 //! the answers copied out after: a copy may have to fill in a page, which
 //! needs the same record.
 
 use super::{Args, Errno, user_memory};
+use crate::arch::entry::InterruptFrame;
 use crate::process::{self, signals};
 use linux_raw_sys::errno;
 use linux_raw_sys::general::{SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
@@ -90,9 +90,11 @@ pub fn rt_sigprocmask(args: &Args) -> Result<u64, Errno> {
 }
 
 /// `sigaltstack(new, old)`: records the alternate signal stack and returns
-/// the previous one (`SS_DISABLE` if there was none).
-pub fn sigaltstack(args: &Args) -> Result<u64, Errno> {
-    let [new, old, ..] = *args;
+/// the previous one (`SS_DISABLE` if there was none, `SS_ONSTACK` if the
+/// caller runs on it). A handler running on it cannot change it (`EPERM`).
+pub fn sigaltstack(frame: &mut InterruptFrame) -> Result<u64, Errno> {
+    let [new, old] = [frame.rdi, frame.rsi];
+    let on_it = process::deliver::on_alt_stack(frame.rsp);
     let mut asked = None;
     if new != 0 {
         let mut bytes = [0u8; 24];
@@ -111,6 +113,9 @@ pub fn sigaltstack(args: &Args) -> Result<u64, Errno> {
             },
             _ => return Err(EINVAL),
         };
+        if on_it {
+            return Err(Errno(errno::EPERM));
+        }
         asked = Some(stack);
     }
     let previous = with_signals(|s| {
@@ -122,7 +127,11 @@ pub fn sigaltstack(args: &Args) -> Result<u64, Errno> {
     })?;
     if old != 0 {
         let mut bytes = [0u8; 24];
-        let mut flags = if previous.size == 0 { SS_DISABLE } else { 0 };
+        let mut flags = match (on_it, previous.size) {
+            (true, _) => SS_ONSTACK,
+            (false, 0) => SS_DISABLE,
+            _ => 0,
+        };
         if previous.autodisarm {
             flags |= SS_AUTODISARM;
         }

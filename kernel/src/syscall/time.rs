@@ -15,10 +15,13 @@
 //! `0..1_000_000_000` or whose seconds are negative is `-EINVAL`.
 //!
 //! Sleeping (`nanosleep`, `clock_nanosleep`, with `TIMER_ABSTIME` too)
-//! blocks the thread until the deadline: the CPU runs others meanwhile.
-//! No signal interrupts a sleep yet, so the remaining time is never written.
+//! blocks the thread until the deadline: the CPU runs others meanwhile. A
+//! signal for the caller interrupts it: the remaining time is written (for
+//! a relative sleep) and the call ends with `EINTR` if a handler runs (it
+//! is restarted otherwise, see `process::deliver`).
 
 use super::{Args, Errno, user_memory};
+use crate::process::signal;
 use crate::tasks::thread;
 use crate::time::now_ns;
 use linux_raw_sys::errno::EINVAL;
@@ -120,16 +123,29 @@ pub fn gettimeofday(args: &Args) -> Result<u64, Errno> {
 /// `nanosleep(req, rem)`.
 pub fn nanosleep(args: &Args) -> Result<u64, Errno> {
     let duration = read_timespec(args[0])?;
-    thread::sleep_until(now_ns().saturating_add(duration));
-    Ok(0)
+    sleep(now_ns().saturating_add(duration), Some(args[1]))
+}
+
+/// Sleeps until `deadline` (monotonic); if a signal interrupts, writes the
+/// time left at `remaining` (if given and not NULL).
+fn sleep(deadline: u64, remaining: Option<u64>) -> Result<u64, Errno> {
+    if signal::sleep_interruptible(deadline).is_ok() {
+        return Ok(0);
+    }
+    if let Some(address) = remaining.filter(|&a| a != 0) {
+        let left = deadline.saturating_sub(now_ns());
+        user_memory::copy_to_user(address, &split(left, false))?;
+    }
+    Err(Errno::ERESTARTNOHAND)
 }
 
 /// `clock_nanosleep(id, flags, req, rem)`.
 pub fn clock_nanosleep(args: &Args) -> Result<u64, Errno> {
-    let [id, flags, request, ..] = *args;
+    let [id, flags, request, remaining, ..] = *args;
     let clock = clock(id)?;
     let time = read_timespec(request)?;
-    let deadline = if flags as u32 & TIMER_ABSTIME != 0 {
+    let absolute = flags as u32 & TIMER_ABSTIME != 0;
+    let deadline = if absolute {
         match clock {
             Clock::Monotonic => time,
             Clock::Real => time.saturating_sub(epoch_at_start()),
@@ -137,8 +153,7 @@ pub fn clock_nanosleep(args: &Args) -> Result<u64, Errno> {
     } else {
         now_ns().saturating_add(time)
     };
-    thread::sleep_until(deadline);
-    Ok(0)
+    sleep(deadline, (!absolute).then_some(remaining))
 }
 
 /// `sched_yield()`.

@@ -21,6 +21,7 @@ mod pipes;
 mod processes;
 mod random;
 mod raw;
+mod signals;
 mod time;
 mod vfs;
 
@@ -39,6 +40,7 @@ const AREAS: &[Area] = &[
     ("processes", processes::checks),
     ("vfs", vfs::checks),
     ("pipes", pipes::checks),
+    ("signals", signals::checks),
 ];
 
 fn main() {
