@@ -160,9 +160,20 @@ mod tests {
     #[test]
     fn setpgid_refusals() {
         let (mut t, shell, a, b) = shell_and_two_children();
-        assert_eq!(t.setpgid(a, b, Pid(0)), Err(GroupError::NoProcess), "a sibling");
-        assert_eq!(t.setpgid(a, shell, Pid(0)), Err(GroupError::NoProcess), "a parent");
-        assert_eq!(t.setpgid(shell, Pid(99), Pid(0)), Err(GroupError::NoProcess));
+        assert_eq!(
+            t.setpgid(a, b, Pid(0)),
+            Err(GroupError::NoProcess),
+            "a sibling"
+        );
+        assert_eq!(
+            t.setpgid(a, shell, Pid(0)),
+            Err(GroupError::NoProcess),
+            "a parent"
+        );
+        assert_eq!(
+            t.setpgid(shell, Pid(99), Pid(0)),
+            Err(GroupError::NoProcess)
+        );
         assert_eq!(
             t.setpgid(shell, a, Pid(42)),
             Err(GroupError::NotPermitted),
@@ -194,7 +205,11 @@ mod tests {
         assert_eq!(t.setsid(shell), Err(GroupError::NotPermitted));
         assert_eq!(t.setsid(a), Ok(a));
         assert_eq!((t.pgid(a), t.sid(a)), (Some(a), Some(a)));
-        assert_eq!(t.setsid(a), Err(GroupError::NotPermitted), "now it leads one");
+        assert_eq!(
+            t.setsid(a),
+            Err(GroupError::NotPermitted),
+            "now it leads one"
+        );
         let grandchild = t.create(Some(a), ()).unwrap();
         assert_eq!(t.sid(grandchild), Some(a));
     }
@@ -205,7 +220,11 @@ mod tests {
         t.setpgid(shell, a, Pid(0)).unwrap();
         assert_eq!(t.wait(shell, Target::Group(a)), Wait::NotYet);
         t.exit(b, WaitStatus::Exited(2));
-        assert_eq!(t.wait(shell, Target::Group(a)), Wait::NotYet, "b is not in it");
+        assert_eq!(
+            t.wait(shell, Target::Group(a)),
+            Wait::NotYet,
+            "b is not in it"
+        );
         t.exit(a, WaitStatus::Exited(1));
         assert!(t.group_exists(a), "a zombie still holds its group");
         assert_eq!(t.members(a).count(), 0);
