@@ -1,9 +1,12 @@
 //! `kill`: ending a process from outside (default actions only).
 //!
-//! Signal handlers come with the signals chapter; until then SIGKILL and
-//! SIGTERM do their default action, ending the process with the signaled
-//! status (`WaitStatus::Signaled`), and every other signal is recorded as
-//! pending. Signal 0 only asks whether the process exists.
+//! Signal handlers come with the signals chapter; until then a signal whose
+//! default action is to end the process (SIGKILL always; SIGINT, SIGQUIT,
+//! SIGTERM, SIGHUP and the others when the process has neither a handler
+//! for it, nor ignores, nor blocks it) ends it with the signaled status
+//! (`WaitStatus::Signaled`), and every other signal is recorded as pending
+//! (a pending signal with a handler ends a console read with `EINTR`, see
+//! [`interrupted`]). Signal 0 only asks whether the process exists.
 //!
 //! How a process is ended depends on where its thread is:
 //! - in ring 3 (or not yet there): nothing of the kernel's is on its kernel
@@ -44,8 +47,10 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
         return Ok(()); // a zombie exists, but nothing happens to it
     }
     let process = &mut entry.data;
-    if signal != SIGKILL && signal != SIGTERM {
+    if !ends_now(process, signal) {
         process.pending |= 1 << (signal - 1);
+        drop(processes);
+        wait::notify(); // a sleeper that this signal interrupts looks again
         return Ok(());
     }
     if process.in_kernel || process.thread.is_none() {
@@ -69,6 +74,42 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
         },
     );
     Ok(())
+}
+
+/// Signals whose default action is not to end the process: SIGCHLD,
+/// SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH.
+const NOT_ENDING: u64 = 0b111_1111 << (17 - 1) | 1 << (28 - 1);
+/// `SIG_DFL` and `SIG_IGN` as handlers.
+const DEFAULT: u64 = 0;
+const IGNORE: u64 = 1;
+
+/// Whether `signal` (1..=64) ends `process` at once: SIGKILL, or a signal
+/// whose default action ends it, left at that default and not blocked.
+fn ends_now(process: &super::Process, signal: u8) -> bool {
+    let bit = 1u64 << (signal - 1);
+    let action = process.signals.actions[usize::from(signal - 1)];
+    signal == SIGKILL
+        || (NOT_ENDING & bit == 0
+            && action.handler == DEFAULT
+            && process.signals.blocked & bit == 0)
+}
+
+/// Whether a blocking call of process `pid` should end with `EINTR`: it was
+/// killed, or a signal with a handler is pending and not blocked.
+pub fn interrupted(pid: Pid) -> bool {
+    let processes = PROCESSES.lock();
+    let Some(entry) = processes.table.get(pid) else {
+        return true;
+    };
+    let p = &entry.data;
+    let handled = p
+        .signals
+        .actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.handler != DEFAULT && a.handler != IGNORE)
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    p.kill.is_some() || p.pending & !p.signals.blocked & handled != 0
 }
 
 /// The signals sent to `pid` and not acted on (bit n-1 for signal n).

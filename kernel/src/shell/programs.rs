@@ -4,7 +4,8 @@
 //! or the path given if it has a `/`), starts it as a process
 //! (`process::spawn_elf`) with the console as its standard input, output
 //! and error, waits for it, and prints how it ended: its exit status, and
-//! for a status of 128 + n, the signal n that ended it. With a last
+//! for a status of 128 + n, the signal n that ended it. While it runs it
+//! has the console as its terminal (`terminal::lend_to`: ^C ends it). With a last
 //! argument `&` it does not wait (see `ps`). `ls [PATH]` lists a ramdisk
 //! directory, `cat PATH` prints a ramdisk file.
 
@@ -12,6 +13,7 @@ use super::error::{Error, Result};
 use crate::fs::ramdisk;
 use crate::process;
 use crate::tasks::thread::ThreadError;
+use crate::terminal;
 use crate::{print, println};
 use alloc::format;
 use alloc::string::String;
@@ -42,13 +44,30 @@ pub fn run(args: &[&str]) -> Result {
     let mut argv: Vec<&[u8]> = Vec::with_capacity(rest.len() + 1);
     argv.push(path.as_bytes());
     argv.extend(rest.iter().map(|arg| arg.as_bytes()));
-    let handle = process::spawn_elf(name, file, &argv, ENVIRONMENT)
-        .map_err(|e| Error::Text(format!("cannot start {path}: {e}")))?;
+    // A program in the foreground gets the console as its terminal, so
+    // that ^C reaches it; the shell takes it back when it ends.
+    let lend = |pid| {
+        if !background {
+            terminal::lend_to(pid);
+        }
+    };
+    let started = process::spawn_elf_then(name, file, &argv, ENVIRONMENT, lend);
+    let handle = match started {
+        Ok((_, handle)) => handle,
+        Err(e) => {
+            if !background {
+                terminal::take_back();
+            }
+            return Err(Error::Text(format!("cannot start {path}: {e}")));
+        }
+    };
     if background {
         println!("[{}] {path} started (thread {})", name, handle.id().0);
         return Ok(());
     }
-    match handle.join() {
+    let ended = handle.join();
+    terminal::take_back();
+    match ended {
         Ok(()) => println!("[{name} ended]"),
         Err(ThreadError::Exited(status)) if status > 128 => println!(
             "[{name} exited with status {status}: killed by {}]",
@@ -78,6 +97,8 @@ fn program_file(path: &str) -> core::result::Result<&'static [u8], Error> {
 /// The usual name of signal `number`.
 fn signal_name(number: i64) -> String {
     let name = match number {
+        2 => "SIGINT",
+        3 => "SIGQUIT",
         4 => "SIGILL",
         5 => "SIGTRAP",
         7 => "SIGBUS",

@@ -19,6 +19,7 @@ mod exit;
 mod files;
 mod identity;
 mod io;
+mod job_control;
 mod memory;
 pub mod names;
 mod poll;
@@ -81,7 +82,12 @@ const TABLE: &[(u64, &str, Call)] = &[
     (104, "getgid", identity::root_id),
     (107, "geteuid", identity::root_id),
     (108, "getegid", identity::root_id),
+    (109, "setpgid", job_control::setpgid),
     (110, "getppid", process::getppid),
+    (111, "getpgrp", job_control::getpgrp),
+    (112, "setsid", job_control::setsid),
+    (121, "getpgid", job_control::getpgid),
+    (124, "getsid", job_control::getsid),
     (131, "sigaltstack", setup::sigaltstack),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (186, "gettid", process::gettid),
