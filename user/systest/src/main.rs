@@ -20,6 +20,7 @@ mod identity;
 mod processes;
 mod random;
 mod raw;
+mod terminal;
 mod time;
 
 use check::Checker;
@@ -35,6 +36,7 @@ const AREAS: &[Area] = &[
     ("random", random::checks),
     ("identity", identity::checks),
     ("processes", processes::checks),
+    ("terminal", terminal::checks),
 ];
 
 fn main() {
