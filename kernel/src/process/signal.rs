@@ -1,12 +1,12 @@
 //! `kill`: ending a process from outside (default actions only).
 //!
-//! Signal handlers come with the signals chapter; until then a signal whose
-//! default action is to end the process (SIGKILL always; SIGINT, SIGQUIT,
-//! SIGTERM, SIGHUP and the others when the process has neither a handler
-//! for it, nor ignores, nor blocks it) ends it with the signaled status
-//! (`WaitStatus::Signaled`), and every other signal is recorded as pending
-//! (a pending signal with a handler ends a console read with `EINTR`, see
-//! [`interrupted`]). Signal 0 only asks whether the process exists.
+//! Signal handlers come with the signals chapter; until then SIGKILL, and
+//! SIGHUP, SIGINT, SIGQUIT and SIGTERM when the process has neither a
+//! handler for them, nor ignores, nor blocks them, end it with the
+//! signaled status (`WaitStatus::Signaled`), and every other signal is
+//! recorded as pending (a pending signal with a handler ends a console
+//! read with `EINTR`, see [`interrupted`]). Signal 0 only asks whether the
+//! process exists.
 //!
 //! How a process is ended depends on where its thread is:
 //! - in ring 3 (or not yet there): nothing of the kernel's is on its kernel
@@ -76,22 +76,22 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
     Ok(())
 }
 
-/// Signals whose default action is not to end the process: SIGCHLD,
-/// SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH.
-const NOT_ENDING: u64 = 0b111_1111 << (17 - 1) | 1 << (28 - 1);
+/// The signals that end a process here when left at their default action
+/// and not blocked: SIGHUP, SIGINT, SIGQUIT (the terminal's keys) and
+/// SIGTERM. (Linux's list is longer; the others stay pending until the
+/// signals chapter delivers them.)
+const ENDING: u64 = 1 << (1 - 1) | 1 << (2 - 1) | 1 << (3 - 1) | 1 << (15 - 1);
 /// `SIG_DFL` and `SIG_IGN` as handlers.
 const DEFAULT: u64 = 0;
 const IGNORE: u64 = 1;
 
-/// Whether `signal` (1..=64) ends `process` at once: SIGKILL, or a signal
-/// whose default action ends it, left at that default and not blocked.
+/// Whether `signal` (1..=64) ends `process` at once: SIGKILL, or one of
+/// [`ENDING`] left at its default action and not blocked.
 fn ends_now(process: &super::Process, signal: u8) -> bool {
     let bit = 1u64 << (signal - 1);
     let action = process.signals.actions[usize::from(signal - 1)];
     signal == SIGKILL
-        || (NOT_ENDING & bit == 0
-            && action.handler == DEFAULT
-            && process.signals.blocked & bit == 0)
+        || (ENDING & bit != 0 && action.handler == DEFAULT && process.signals.blocked & bit == 0)
 }
 
 /// Whether a blocking call of process `pid` should end with `EINTR`: it was
