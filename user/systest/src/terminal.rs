@@ -339,6 +339,42 @@ fn terminal(c: &mut Checker) {
         sys(SYS_ioctl, &[0, TIOCSPGRP as u64, ptr(&foreground)]),
     );
 
+    // A signal with a handler ends a read of the terminal: EINTR (no
+    // SA_RESTART). The parent sends it until the child is gone, since on
+    // Linux a signal that comes before the read only runs the handler.
+    let page = shared_page();
+    let child = spawn(|| {
+        extern "C" fn nothing(_: i32) {}
+        // SAFETY: zeros are a valid `sigaction` (no flags, empty mask); the
+        // handler does nothing, so it is safe to run at any point.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = nothing as extern "C" fn(i32) as usize;
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+        }
+        page[0].store(1, Ordering::SeqCst);
+        let mut byte = [0u8; 1];
+        (sys(SYS_read, &[0, mut_ptr(byte.as_mut_ptr()), 1]) == Err(libc::EINTR)) as u64
+    });
+    wait_for(&page[0], 1);
+    let mut status = 0i32;
+    loop {
+        let _ = sys(SYS_kill, &[child, libc::SIGUSR1 as u64]);
+        let _ = sys(SYS_sched_yield, &[]);
+        match sys(
+            SYS_wait4,
+            &[child, mut_ptr(&mut status), libc::WNOHANG as u64, NULL],
+        ) {
+            Ok(0) => continue,
+            done => break c.equal("the child's end", done, Ok(child as i64)),
+        }
+    }
+    c.equal(
+        "a signal with a handler: the read ends with EINTR",
+        status >> 8,
+        1,
+    );
+
     // A background group that ignores SIGTTIN cannot read: EIO.
     let child = spawn(|| {
         let _ = sys(SYS_setpgid, &[0, 0]);
