@@ -80,7 +80,12 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
 /// and not blocked: SIGHUP, SIGINT, SIGQUIT (the terminal's keys) and
 /// SIGTERM. (Linux's list is longer; the others stay pending until the
 /// signals chapter delivers them.)
-const ENDING: u64 = 1 << (1 - 1) | 1 << (2 - 1) | 1 << (3 - 1) | 1 << (15 - 1);
+const ENDING: u64 = bit(1) | bit(2) | bit(3) | bit(15);
+
+/// Signal `n`'s bit in a mask.
+const fn bit(signal: u8) -> u64 {
+    1 << (signal - 1)
+}
 /// `SIG_DFL` and `SIG_IGN` as handlers.
 const DEFAULT: u64 = 0;
 const IGNORE: u64 = 1;
@@ -88,10 +93,10 @@ const IGNORE: u64 = 1;
 /// Whether `signal` (1..=64) ends `process` at once: SIGKILL, or one of
 /// [`ENDING`] left at its default action and not blocked.
 fn ends_now(process: &super::Process, signal: u8) -> bool {
-    let bit = 1u64 << (signal - 1);
+    let mask = bit(signal);
     let action = process.signals.actions[usize::from(signal - 1)];
     signal == SIGKILL
-        || (ENDING & bit != 0 && action.handler == DEFAULT && process.signals.blocked & bit == 0)
+        || (ENDING & mask != 0 && action.handler == DEFAULT && process.signals.blocked & mask == 0)
 }
 
 /// Whether a blocking call of process `pid` should end with `EINTR`: it was
