@@ -56,11 +56,12 @@ pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
     let me = process::current_pid();
     let mut last_input = time::now_ns();
     loop {
+        // Noted first: an event after this wakes the sleep below.
+        let seen = wait::events();
         if me.is_some_and(signal::interrupted) {
             return Err(Errno(EINTR));
         }
         may_read()?;
-        let seen = wait::events();
         let how = terminal::with(|t| t.discipline.read_wait(want));
         if how == ReadWait::Now {
             let n = terminal::with(|t| t.discipline.take(&mut bytes[..want]));
@@ -177,6 +178,16 @@ pub fn ioctl(args: &Args) -> Result<u64, Errno> {
             terminal::with(|t| t.window = Some(window));
         }
         FIONREAD => {
+            // In raw mode every byte typed is readable: take them in first.
+            while !terminal::with(|t| t.discipline.canonical()) {
+                match input::try_next() {
+                    Some(Input::Byte(byte)) => {
+                        feed(byte);
+                    }
+                    Some(Input::Lost(lost)) => input::report(lost),
+                    None => break,
+                }
+            }
             let n = terminal::with(|t| t.discipline.readable()) as i32;
             user_memory::copy_to_user(arg, &n.to_le_bytes())?;
         }
