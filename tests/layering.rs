@@ -399,6 +399,7 @@ fn folder(module: &str) -> &str {
         Some((folder, _)) => folder,
         None if [
             "arch", "drivers", "memory", "tasks", "shell", "bench", "syscall", "process",
+            "terminal",
         ]
         .contains(&module) =>
         {

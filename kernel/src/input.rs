@@ -30,6 +30,10 @@
 //!
 //! Async tasks read the same queue as a stream (`input_stream.rs`); [`push`]
 //! wakes them too.
+//!
+//! One byte may never reach the queue: the terminal registers an
+//! *interceptor* ([`set_interceptor`]) that [`push`] asks first, so that ^C
+//! can end a program that is not reading (see `terminal.rs`).
 
 use crate::tasks::{scheduler, wait_queue::WaitQueue};
 use core::fmt;
@@ -83,8 +87,20 @@ impl fmt::Display for Lost {
     }
 }
 
+/// Asked by [`push`] about each byte; true if it took the byte.
+static INTERCEPTOR: spin::Once<fn(u8) -> bool> = spin::Once::new();
+
+/// Registers the interceptor: a function safe in interrupt handlers that
+/// takes a byte (returns true) instead of letting it be queued.
+pub fn set_interceptor(interceptor: fn(u8) -> bool) {
+    INTERCEPTOR.call_once(|| interceptor);
+}
+
 /// Queues one input byte (called from interrupt handlers; safe anywhere).
 pub fn push(byte: u8) {
+    if INTERCEPTOR.get().is_some_and(|take| take(byte)) {
+        return;
+    }
     interrupts::without_interrupts(|| {
         let mut queue = QUEUE.lock();
         if !queue.bytes.push(byte) && matches!(byte, b'\r' | b'\n') {
@@ -139,6 +155,18 @@ pub fn next() -> Input {
         // interrupt pending now wakes the `hlt` instead of being missed.
         interrupts::enable_and_hlt();
     }
+}
+
+/// Sleeps while the queue is empty and `still()` is true (a quick check:
+/// it runs with the scheduler locked, see `WaitQueue::wait_while`). Wakes
+/// for input and for [`wake_readers`]. Threads must be running.
+pub fn wait_while_empty(mut still: impl FnMut() -> bool) {
+    READERS.wait_while(|| is_empty() && still());
+}
+
+/// Wakes every reader waiting for input, to look again at why it waits.
+pub fn wake_readers() {
+    READERS.wake_all();
 }
 
 /// Takes the oldest input byte, if any, for readers that do not handle

@@ -47,6 +47,7 @@ pub mod symbols;
 pub mod sync;
 pub mod syscall;
 pub mod tasks;
+pub mod terminal;
 pub mod testing;
 pub mod time;
 

@@ -24,6 +24,7 @@
 
 extern crate alloc;
 
+pub mod groups;
 pub mod status;
 
 pub use status::WaitStatus;
@@ -52,6 +53,12 @@ pub enum State {
 pub struct Entry<T> {
     pub parent: Option<Pid>,
     pub state: State,
+    /// Its process group and session (see `groups.rs`).
+    pub pgid: Pid,
+    pub sid: Pid,
+    /// It has called `execve` (a parent may then no longer move it to
+    /// another group).
+    pub execed: bool,
     /// What the kernel keeps for it.
     pub data: T,
 }
@@ -66,11 +73,13 @@ pub enum Full {
 /// Which children a `wait` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// Any child (`wait4(-1, ...)`; also `0` and `< -1` while there are no
-    /// process groups).
+    /// Any child (`wait4(-1, ...)`).
     Any,
     /// The child with this pid.
     Child(Pid),
+    /// Any child in this process group (`wait4(0, ...)`: the caller's
+    /// group; `wait4(-pgid, ...)`).
+    Group(Pid),
 }
 
 /// What `wait` found.
@@ -142,18 +151,26 @@ impl<T> Table<T> {
     }
 
     /// Adds an alive process with `parent` (which must be alive, or `None`
-    /// for one the kernel started) and returns its new pid.
+    /// for one the kernel started) and returns its new pid. It is in its
+    /// parent's group and session; one the kernel started leads a new
+    /// session and group of its own.
     pub fn create(&mut self, parent: Option<Pid>, data: T) -> Result<Pid, Full> {
         if self.is_full() {
             return Err(Full::TooMany);
         }
         debug_assert!(parent.is_none_or(|p| self.is_alive(p)));
         let pid = self.free_pid();
+        let (pgid, sid) = parent
+            .and_then(|p| self.get(p))
+            .map_or((pid, pid), |p| (p.pgid, p.sid));
         self.entries.insert(
             pid,
             Entry {
                 parent,
                 state: State::Alive,
+                pgid,
+                sid,
+                execed: false,
                 data,
             },
         );
@@ -229,14 +246,15 @@ impl<T> Table<T> {
     /// Reaps one ended child of `parent` that `target` accepts, if any
     /// (the lowest pid first).
     pub fn wait(&mut self, parent: Pid, target: Target) -> Wait<T> {
-        let accepts = |pid: Pid| match target {
+        let accepts = |pid: Pid, entry: &Entry<T>| match target {
             Target::Any => true,
             Target::Child(wanted) => pid == wanted,
+            Target::Group(pgid) => entry.pgid == pgid,
         };
         let mut any = false;
         let mut zombie = None;
         for (pid, entry) in self.iter() {
-            if entry.parent != Some(parent) || !accepts(pid) {
+            if entry.parent != Some(parent) || !accepts(pid, entry) {
                 continue;
             }
             any = true;

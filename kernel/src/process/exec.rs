@@ -8,7 +8,7 @@
 //! register zero: the same start a program gets from the kernel. The pid,
 //! parent and children stay.
 
-use super::table::{self, release_space};
+use super::table::{self, PROCESSES, release_space};
 use super::{Error, load_elf, share, wait};
 use crate::arch::entry::InterruptFrame;
 use crate::tasks::scheduler;
@@ -31,6 +31,9 @@ pub fn exec(
     let root = memory.space.root();
     let space = share(memory);
     let name = name.to_string();
+    if let Some(pid) = table::current_pid() {
+        PROCESSES.lock().table.mark_execed(pid);
+    }
     let (old, closed) = table::with_current(move |_, p| {
         p.name = name;
         p.clear_child_tid = 0;

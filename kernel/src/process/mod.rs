@@ -49,6 +49,7 @@ pub mod deliver;
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod groups;
 pub mod memory;
 pub mod programs;
 pub mod signal;
@@ -235,6 +236,18 @@ pub fn spawn_elf(
     args: &[&[u8]],
     env: &[&[u8]],
 ) -> Result<JoinHandle<()>, Error> {
+    spawn_elf_then(name, file, args, env, |_| {}).map(|(_, handle)| handle)
+}
+
+/// [`spawn_elf`], calling `before_start` with the new process's pid before
+/// its thread can run (the shell lends it the console there).
+pub fn spawn_elf_then(
+    name: &str,
+    file: &[u8],
+    args: &[&[u8]],
+    env: &[&[u8]],
+    before_start: impl FnOnce(Pid),
+) -> Result<(Pid, JoinHandle<()>), Error> {
     let (memory, entry, rsp) = load_elf(file, args, env)?;
     let mut process = Process::new(name, share(memory), Start::Fresh { entry, rsp });
     // `/proc/self/exe`: the program's path, if its first argument is one.
@@ -242,7 +255,7 @@ pub fn spawn_elf(
         .first()
         .filter(|a| a.starts_with(b"/"))
         .map(|a| a.to_vec());
-    start_thread(name, process, None).map(|(_, handle)| handle)
+    start_thread_then(name, process, None, before_start)
 }
 
 /// `memory` under its lock, to be held by processes.
@@ -363,6 +376,17 @@ fn start_thread(
     process: Process,
     parent: Option<Pid>,
 ) -> Result<(Pid, JoinHandle<()>), Error> {
+    start_thread_then(name, process, parent, |_| {})
+}
+
+/// [`start_thread`], calling `before_start` with the pid once the process
+/// is in the table, before its thread exists.
+fn start_thread_then(
+    name: &str,
+    process: Process,
+    parent: Option<Pid>,
+    before_start: impl FnOnce(Pid),
+) -> Result<(Pid, JoinHandle<()>), Error> {
     let created = {
         let mut processes = PROCESSES.lock();
         // A killed parent makes no more children on its way out (a fork
@@ -378,6 +402,7 @@ fn start_thread(
     };
     // (A refused record is dropped here, outside the lock.)
     let pid = created.ok_or(Error::TooMany)?;
+    before_start(pid);
     match thread::spawn(name, move || -> () { start(pid) }) {
         Ok(handle) => {
             table::set_thread(pid, handle.id());

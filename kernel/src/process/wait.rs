@@ -19,14 +19,16 @@ use ptable::{Target, Wait};
 static EVENTS: AtomicU64 = AtomicU64::new(0);
 static QUEUE: WaitQueue = WaitQueue::new();
 
-/// Says that something about processes changed; wakes every waiter.
-pub(super) fn notify() {
+/// Says that something about processes changed; wakes every waiter
+/// (console readers too: a signal may end their read).
+pub(crate) fn notify() {
     EVENTS.fetch_add(1, Ordering::SeqCst);
     QUEUE.wake_all();
+    crate::input::wake_readers();
 }
 
 /// Sleeps until `check` returns something, looking again after each event.
-pub(super) fn wait_until<R>(mut check: impl FnMut() -> Option<R>) -> R {
+pub(crate) fn wait_until<R>(mut check: impl FnMut() -> Option<R>) -> R {
     loop {
         let seen = EVENTS.load(Ordering::SeqCst);
         if let Some(result) = check() {

@@ -4,17 +4,19 @@
 //! or the path given if it has a `/`), starts it as a process
 //! (`process::spawn_elf`) with the console as its standard input, output
 //! and error, waits for it, and prints how it ended: its exit status, and
-//! for a status of 128 + n, the signal n that ended it. With a last
-//! argument `&` it does not wait (see `ps`). `ls [PATH]` lists a directory
-//! of the VFS (a link with its target, a mount point as what is mounted),
-//! `cat PATH` prints a file. The shell has a directory of its own (`cd`,
-//! `pwd`), where relative paths start.
+//! for a status of 128 + n, the signal n that ended it. While it runs it
+//! has the console as its terminal (`terminal::lend_to`: ^C ends it). With a
+//! last argument `&` it does not wait (see `ps`). `ls [PATH]` lists a
+//! directory of the VFS (a link with its target, a mount point as what is
+//! mounted), `cat PATH` prints a file. The shell has a directory of its own
+//! (`cd`, `pwd`), where relative paths start.
 
 use super::error::{Error, Result};
 use crate::fs::{ramdisk, vfs};
 use crate::process;
 use crate::sync::IrqMutex;
 use crate::tasks::thread::ThreadError;
+use crate::terminal;
 use crate::{print, println};
 use ::vfs::{Follow, Kind};
 use alloc::format;
@@ -98,13 +100,30 @@ pub fn run(args: &[&str]) -> Result {
     let mut argv: Vec<&[u8]> = Vec::with_capacity(rest.len() + 1);
     argv.push(path.as_bytes());
     argv.extend(rest.iter().map(|arg| arg.as_bytes()));
-    let handle = process::spawn_elf(name, &program.bytes, &argv, ENVIRONMENT)
-        .map_err(|e| Error::Text(format!("cannot start {path}: {e}")))?;
+    // A program in the foreground gets the console as its terminal, so
+    // that ^C reaches it; the shell takes it back when it ends.
+    let lend = |pid| {
+        if !background {
+            terminal::lend_to(pid);
+        }
+    };
+    let started = process::spawn_elf_then(name, &program.bytes, &argv, ENVIRONMENT, lend);
+    let handle = match started {
+        Ok((_, handle)) => handle,
+        Err(e) => {
+            if !background {
+                terminal::take_back();
+            }
+            return Err(Error::Text(format!("cannot start {path}: {e}")));
+        }
+    };
     if background {
         println!("[{}] {path} started (thread {})", name, handle.id().0);
         return Ok(());
     }
-    match handle.join() {
+    let ended = handle.join();
+    terminal::take_back();
+    match ended {
         Ok(()) => println!("[{name} ended]"),
         Err(ThreadError::Exited(status)) if status > 128 => println!(
             "[{name} exited with status {status}: killed by {}]",
@@ -139,6 +158,8 @@ fn program_file(path: &str) -> core::result::Result<process::programs::Program, 
 /// The usual name of signal `number`.
 fn signal_name(number: i64) -> String {
     let name = match number {
+        2 => "SIGINT",
+        3 => "SIGQUIT",
         4 => "SIGILL",
         5 => "SIGTRAP",
         7 => "SIGBUS",

@@ -1,42 +1,51 @@
-//! The console as a terminal: reading lines, `ioctl`, readiness for `poll`.
+//! The console as a terminal: reading it, its `ioctl`s, readiness for `poll`.
 //!
-//! Reading the console (`read` on fds 0-2) works as on a Linux terminal in
-//! canonical mode: the program waits while the user types a line, which is
-//! echoed and can be edited (`crates/tty` has the rules), and gets it when
-//! Enter is pressed; Ctrl-D on an empty line is the end of file (`read`
-//! returns 0). A line longer than the program's buffer is handed over by
-//! successive reads. The input is the kernel's one input queue (keyboard
-//! and serial), which the shell does not read while a program runs in the
-//! foreground.
+//! Reading the console (`read` on fds 0-2) goes through the terminal's line
+//! discipline (`terminal`, `crates/tty`): in canonical mode the program
+//! waits while the user types a line, which is echoed and can be edited,
+//! and gets it when Enter is pressed (one line per read at most; a long
+//! line in successive reads); Ctrl-D on an empty line is the end of file
+//! (`read` returns 0). In raw mode (`ICANON` off) bytes come as typed,
+//! when `VMIN` and `VTIME` say so. A read waits on the input queue's wait
+//! queue, and ends with `ERESTARTSYS` when the process is killed or a
+//! signal comes for it (`EINTR` for the program, or a restart under
+//! `SA_RESTART`: `process::deliver`). A signal key read here (^C, when the
+//! interceptor of `terminal::signal_keys` did not take it) is sent to the
+//! foreground group.
 //!
-//! `ioctl` knows two requests, the ones C libraries and Rust's standard
-//! library make: `TCGETS` (the terminal's settings, a sane fixed `struct
-//! termios`) and `TIOCGWINSZ` (the screen's rows and columns, 24 x 80 on
-//! serial only). Any other request, and any request on a file that is not
-//! the console, is `-ENOTTY`.
+//! *Job control*: a process of the terminal's session whose group is not
+//! the foreground group may not read. Its group is sent SIGTTIN, and since
+//! Kestrel cannot stop processes yet, the read then waits as a stopped
+//! process would, until its group is brought to the foreground (or it is
+//! killed or interrupted). When SIGTTIN is ignored or blocked, or the group
+//! is orphaned (no parent left to bring it back), the read is `EIO`.
+//! Processes outside the session (started in the background by the kernel
+//! shell) read freely, as before.
+//!
+//! `ioctl`: the settings (`TCGETS`, `TCSETS`, `TCSETSW`, which is the same
+//! since output is written at once, `TCSETSF`, which also flushes the
+//! input), the window (`TIOCGWINSZ`, `TIOCSWINSZ`), bytes readable
+//! (`FIONREAD`), and the job-control requests of `job_control.rs`. Any
+//! other request, and any request on a file that is not the console, is
+//! `-ENOTTY`.
 
-use super::{Args, Errno, user_memory};
-use crate::process::files;
-use crate::{input, output, print};
-use linux_raw_sys::errno::ENOTTY;
-use linux_raw_sys::ioctl::{TCGETS, TIOCGWINSZ};
-use spin::Mutex;
+use super::{Args, Errno, job_control, user_memory};
+use crate::input::{self, Input};
+use crate::process::{groups, signal, wait};
+use crate::tasks::thread;
+use crate::terminal::{self, signal_keys};
+use crate::{print, time};
+use alloc::string::String;
+use linux_raw_sys::errno::{EIO, ENOTTY};
+use linux_raw_sys::ioctl::{FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGWINSZ, TIOCSWINSZ};
+use tty::{Fed, ReadWait, Termios};
 
-/// The line being typed, or the finished one being read.
-static LINE: Mutex<tty::Line> = Mutex::new(tty::Line::new());
+const SIGTTIN: u8 = 21;
+/// How often a read with a `VTIME` deadline looks at the clock.
+const TIMED_POLL_NS: u64 = 10_000_000;
 
-/// Sends the line's echo to the screen and serial port.
-struct Echo;
-
-impl core::fmt::Write for Echo {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        print!("{s}");
-        Ok(())
-    }
-}
-
-/// Reads up to `count` bytes of the current line into user memory at `buf`,
-/// waiting for a line if none is pending; 0 at the end of file.
+/// Reads up to `count` bytes of the terminal into user memory at `buf`,
+/// waiting as the settings say; 0 at the end of file.
 pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
     if count == 0 {
         return Ok(0);
@@ -45,98 +54,141 @@ pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
     let mut bytes = [0u8; tty::CAPACITY];
     // Check the buffer can be written before taking bytes off the line.
     user_memory::copy_to_user(buf, &bytes[..want])?;
+    let mut last_input = time::now_ns();
     loop {
-        {
-            let mut line = LINE.lock();
-            if line.has_pending() {
-                let n = line.take(&mut bytes[..want]);
-                drop(line);
-                user_memory::copy_to_user(buf, &bytes[..n])?;
-                return Ok(n as u64);
-            }
+        if signal::interrupted() {
+            return Err(Errno::ERESTARTSYS);
         }
-        // Sleeps until a key arrives, or a signal: `ERESTARTSYS`. The
-        // line's lock is not held.
-        input::wait_with(crate::process::signal::wait_interruptible)
-            .map_err(|_| Errno::ERESTARTSYS)?;
-        let byte = match input::try_next() {
-            Some(input::Input::Byte(byte)) => byte,
-            Some(input::Input::Lost(lost)) => {
+        may_read()?;
+        let how = terminal::with(|t| t.discipline.read_wait(want));
+        if how == ReadWait::Now {
+            let n = terminal::with(|t| t.discipline.take(&mut bytes[..want]));
+            user_memory::copy_to_user(buf, &bytes[..n])?;
+            return Ok(n as u64);
+        }
+        match input::try_next() {
+            Some(Input::Byte(byte)) => {
+                last_input = time::now_ns();
+                if feed(byte) == Fed::EndOfFile {
+                    return Ok(0);
+                }
+                continue;
+            }
+            Some(Input::Lost(lost)) => {
                 input::report(lost);
                 continue;
             }
-            None => continue,
-        };
-        if LINE.lock().feed(byte, &mut Echo) == tty::Fed::EndOfFile {
-            return Ok(0);
+            None => {}
+        }
+        match how {
+            ReadWait::AtMost(tenths) => {
+                let deadline = last_input + u64::from(tenths) * 100_000_000;
+                let now = time::now_ns();
+                if now >= deadline {
+                    let n = terminal::with(|t| t.discipline.take(&mut bytes[..want]));
+                    user_memory::copy_to_user(buf, &bytes[..n])?;
+                    return Ok(n as u64);
+                }
+                thread::sleep_until(deadline.min(now + TIMED_POLL_NS));
+            }
+            _ => input::wait_with(signal::wait_interruptible).map_err(|_| Errno::ERESTARTSYS)?,
         }
     }
 }
 
-/// Whether the finished line has bytes left to read.
-pub fn line_pending() -> bool {
-    LINE.lock().has_pending()
+/// Feeds one typed byte to the line discipline, printing its echo and
+/// sending the signal of a signal key.
+fn feed(byte: u8) -> Fed {
+    let mut echo = String::new();
+    let fed = terminal::with(|t| t.discipline.feed(byte, &mut echo));
+    print!("{echo}");
+    if let Fed::Signal(signal) = fed {
+        signal_keys::send(signal);
+    }
+    fed
 }
 
-/// Whether a read of the console would find input (a finished line, or
+/// Job control for a read (see the module docs): `Ok` when the caller may
+/// read now, `EIO` when it may not, or it waits until it may.
+fn may_read() -> Result<(), Errno> {
+    let Some((group, session)) = groups::mine() else {
+        return Ok(());
+    };
+    let in_background = |(owner, foreground): (Option<_>, Option<_>)| {
+        owner == Some(session) && foreground.is_some_and(|f| f != group)
+    };
+    if !in_background(terminal::owner()) {
+        return Ok(());
+    }
+    if groups::ignores_or_blocks(SIGTTIN) || groups::is_orphaned(group) {
+        return Err(Errno(EIO));
+    }
+    let _ = groups::kill_group(group, u64::from(SIGTTIN));
+    wait::wait_until(|| {
+        let free = !in_background(terminal::owner()) || signal::interrupted();
+        free.then_some(())
+    });
+    Ok(())
+}
+
+/// Whether a read would find bytes now (for `readv`: it ends with a line).
+pub fn line_pending() -> bool {
+    terminal::with(|t| t.discipline.readable() > 0)
+}
+
+/// Whether a read of the console would find input (readable bytes, or
 /// keys typed that are not yet a line: readiness is per byte, not per line).
 pub fn input_ready() -> bool {
-    LINE.lock().has_pending() || input::is_waiting()
+    line_pending() || input::is_waiting()
 }
 
 /// `ioctl(fd, request, arg)`.
 pub fn ioctl(args: &Args) -> Result<u64, Errno> {
     let [fd, request, arg, ..] = *args;
-    let file = files::get(fd).map_err(Errno)?;
+    let file = crate::process::files::get(fd).map_err(Errno)?;
     if !file.is_console() {
         return Err(Errno(ENOTTY));
     }
     match request as u32 {
-        TCGETS => user_memory::copy_to_user(arg, &termios())?,
-        TIOCGWINSZ => user_memory::copy_to_user(arg, &window_size())?,
-        _ => return Err(Errno(ENOTTY)),
+        TCGETS => {
+            let termios = terminal::with(|t| t.discipline.termios);
+            user_memory::copy_to_user(arg, &termios.to_bytes())?;
+        }
+        request @ (TCSETS | TCSETSW | TCSETSF) => {
+            let mut bytes = [0u8; tty::termios::SIZE];
+            user_memory::copy_from_user(&mut bytes, arg)?;
+            let termios = Termios::from_bytes(&bytes);
+            terminal::with(|t| {
+                if request == TCSETSF {
+                    t.discipline.flush();
+                }
+                t.discipline.set_termios(termios);
+            });
+            if request == TCSETSF {
+                input::clear();
+            }
+        }
+        TIOCGWINSZ => user_memory::copy_to_user(arg, &terminal::window_size())?,
+        TIOCSWINSZ => {
+            let mut window = [0u8; 8];
+            user_memory::copy_from_user(&mut window, arg)?;
+            terminal::with(|t| t.window = Some(window));
+        }
+        FIONREAD => {
+            // In raw mode every byte typed is readable: take them in first.
+            while !terminal::with(|t| t.discipline.canonical()) {
+                match input::try_next() {
+                    Some(Input::Byte(byte)) => {
+                        feed(byte);
+                    }
+                    Some(Input::Lost(lost)) => input::report(lost),
+                    None => break,
+                }
+            }
+            let n = terminal::with(|t| t.discipline.readable()) as i32;
+            user_memory::copy_to_user(arg, &n.to_le_bytes())?;
+        }
+        request => return job_control::ioctl(request, arg),
     }
     Ok(0)
-}
-
-/// The kernel's `struct termios` (36 bytes): four flag words, the line
-/// discipline, 19 control characters. The settings of a cooked terminal.
-fn termios() -> [u8; 36] {
-    const ICRNL: u32 = 0o400;
-    const IXON: u32 = 0o2000;
-    const OPOST: u32 = 0o1;
-    const ONLCR: u32 = 0o4;
-    const B38400: u32 = 0o17;
-    const CS8: u32 = 0o60;
-    const CREAD: u32 = 0o200;
-    const ISIG: u32 = 0o1;
-    const ICANON: u32 = 0o2;
-    const ECHO: u32 = 0o10;
-    const ECHOE: u32 = 0o20;
-    const ECHOK: u32 = 0o40;
-    const IEXTEN: u32 = 0o100000;
-    let flags = [
-        ICRNL | IXON,
-        OPOST | ONLCR,
-        B38400 | CS8 | CREAD,
-        ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN,
-    ];
-    let mut out = [0u8; 36];
-    for (i, flag) in flags.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&flag.to_le_bytes());
-    }
-    // c_line (16) = 0; c_cc from 17: VINTR ^C, VQUIT ^\, VERASE DEL,
-    // VKILL ^U, VEOF ^D, VTIME 0, VMIN 1.
-    out[17..24].copy_from_slice(&[0x03, 0x1c, 0x7f, 0x15, 0x04, 0, 1]);
-    out
-}
-
-/// `struct winsize`: rows, columns, and two pixel sizes we leave 0.
-fn window_size() -> [u8; 8] {
-    let rows = output::screen_rows().unwrap_or(24) as u16;
-    let columns = output::screen_columns().unwrap_or(80) as u16;
-    let mut out = [0u8; 8];
-    out[..2].copy_from_slice(&rows.to_le_bytes());
-    out[2..4].copy_from_slice(&columns.to_le_bytes());
-    out
 }

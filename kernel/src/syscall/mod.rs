@@ -22,6 +22,7 @@ mod exit;
 mod files;
 mod identity;
 mod io;
+mod job_control;
 mod memory;
 pub mod names;
 mod paths;
@@ -96,6 +97,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (61, "wait4", process::wait4),
     (62, "kill", process::kill),
     (63, "uname", identity::uname),
+    (72, "fcntl", descriptors::fcntl),
     (74, "fsync", attributes::fsync),
     (75, "fdatasync", attributes::fsync),
     (76, "truncate", attributes::truncate),
@@ -113,17 +115,21 @@ const TABLE: &[(u64, &str, Call)] = &[
     (90, "chmod", attributes::chmod),
     (91, "fchmod", attributes::fchmod),
     (95, "umask", files::umask),
-    (72, "fcntl", descriptors::fcntl),
     (96, "gettimeofday", time::gettimeofday),
     (102, "getuid", identity::root_id),
     (104, "getgid", identity::root_id),
     (107, "geteuid", identity::root_id),
     (108, "getegid", identity::root_id),
+    (109, "setpgid", job_control::setpgid),
     (110, "getppid", process::getppid),
-    (137, "statfs", attributes::statfs),
-    (138, "fstatfs", attributes::fstatfs),
+    (111, "getpgrp", job_control::getpgrp),
+    (112, "setsid", job_control::setsid),
+    (121, "getpgid", job_control::getpgid),
+    (124, "getsid", job_control::getsid),
     (127, "rt_sigpending", signals::rt_sigpending),
     (130, "rt_sigsuspend", signals::rt_sigsuspend),
+    (137, "statfs", attributes::statfs),
+    (138, "fstatfs", attributes::fstatfs),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (162, "sync", attributes::sync),
     (186, "gettid", process::gettid),
@@ -145,13 +151,13 @@ const TABLE: &[(u64, &str, Call)] = &[
     (267, "readlinkat", directories::readlinkat),
     (268, "fchmodat", attributes::fchmodat),
     (269, "faccessat", attributes::faccessat),
+    (270, "pselect6", select::pselect6),
     (271, "ppoll", poll::ppoll),
     (280, "utimensat", attributes::utimensat),
-    (306, "syncfs", attributes::syncfs),
-    (316, "renameat2", directories::renameat2),
-    (270, "pselect6", select::pselect6),
     (292, "dup3", descriptors::dup3),
     (293, "pipe2", pipes::pipe2),
+    (306, "syncfs", attributes::syncfs),
+    (316, "renameat2", directories::renameat2),
     (318, "getrandom", random::getrandom),
     (439, "faccessat2", attributes::faccessat2),
 ];

@@ -207,17 +207,19 @@ fn read_strings(address: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno>
     }
 }
 
-/// `wait4(pid, wstatus, options, rusage)`: pid > 0 is that child; -1, 0
-/// and < -1 are any child (there are no process groups yet). The status
-/// word is Linux's; the rusage is zeros.
+/// `wait4(pid, wstatus, options, rusage)`: pid > 0 is that child, -1 any
+/// child, 0 any child in the caller's process group, < -1 any child in
+/// group -pid. The status word is Linux's; the rusage is zeros.
 pub fn wait4(args: &Args) -> Result<u64, Errno> {
     let [pid, wstatus, options, rusage, ..] = *args;
     if options & !WAIT_ACCEPTED != 0 {
         return Err(Errno(errno::EINVAL));
     }
-    let target = match pid as i64 {
-        pid @ 1..=0xffff_ffff => Target::Child(Pid(pid as u32)),
-        _ => Target::Any,
+    let target = match pid as i32 {
+        -1 => Target::Any,
+        0 => Target::Group(process::groups::pgid(Pid(0)).ok_or(Errno(errno::ECHILD))?),
+        pid if pid < 0 => Target::Group(Pid(pid.unsigned_abs())),
+        pid => Target::Child(Pid(pid as u32)),
     };
     let found = process::wait::wait(target, options & WNOHANG != 0).map_err(|e| match e {
         WaitError::NoChild | WaitError::NotAProcess => Errno(errno::ECHILD),
@@ -238,16 +240,23 @@ pub fn wait4(args: &Args) -> Result<u64, Errno> {
     Ok(u64::from(pid.0))
 }
 
-/// `kill(pid, signal)`: pid > 0 only (no process groups yet: `-EINVAL`
-/// otherwise); see `process::signal` for what each signal does.
+/// `kill(pid, signal)`: pid > 0 is that process, 0 the caller's process
+/// group, -1 every process but init and the caller, < -1 group -pid; see
+/// `process::signal` for what each signal does.
 pub fn kill(args: &Args) -> Result<u64, Errno> {
     let [pid, signal, ..] = *args;
-    let pid = match pid as i64 {
-        pid @ 1..=0xffff_ffff => Pid(pid as u32),
-        _ => return Err(Errno(errno::EINVAL)),
-    };
     let signal = u64::try_from(signal as i32).map_err(|_| Errno(errno::EINVAL))?;
-    process::signal::kill(pid, signal).map_err(|e| match e {
+    let groups = &process::groups::kill_group;
+    let sent = match pid as i32 {
+        -1 => process::groups::kill_all(signal),
+        0 => {
+            let group = process::groups::pgid(Pid(0)).ok_or(Errno(errno::ESRCH))?;
+            groups(group, signal)
+        }
+        pid if pid < 0 => groups(Pid(pid.unsigned_abs()), signal),
+        pid => process::signal::kill(Pid(pid as u32), signal),
+    };
+    sent.map_err(|e| match e {
         KillError::NoProcess => Errno(errno::ESRCH),
         KillError::BadSignal => Errno(errno::EINVAL),
     })?;

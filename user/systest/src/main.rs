@@ -22,6 +22,7 @@ mod processes;
 mod random;
 mod raw;
 mod signals;
+mod terminal;
 mod time;
 mod vfs;
 
@@ -41,6 +42,7 @@ const AREAS: &[Area] = &[
     ("vfs", vfs::checks),
     ("pipes", pipes::checks),
     ("signals", signals::checks),
+    ("terminal", terminal::checks),
 ];
 
 fn main() {
