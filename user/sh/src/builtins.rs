@@ -42,7 +42,7 @@ pub fn run(shell: &mut Shell, argv: &[String]) -> i32 {
 type Outcome = Result<i32, (i32, String)>;
 
 fn io_error(e: io::Error) -> (i32, String) {
-    (1, e.to_string())
+    (1, crate::sys::why(&e))
 }
 
 /// `cd [DIR]`: changes the shell's directory (`$HOME` by default) and sets
@@ -53,7 +53,7 @@ fn cd(shell: &mut Shell, args: &[&str]) -> Outcome {
         [dir] => dir.to_string(),
         _ => return Err((2, "usage: cd [DIR]".into())),
     };
-    std::env::set_current_dir(&dir).map_err(|e| (1, format!("{dir}: {e}")))?;
+    std::env::set_current_dir(&dir).map_err(|e| (1, format!("{dir}: {}", crate::sys::why(&e))))?;
     if let Ok(now) = std::env::current_dir() {
         shell.vars.set("PWD", &now.to_string_lossy());
     }

@@ -71,10 +71,11 @@ impl Shell {
     /// keeps it as a job.
     pub fn start_pipeline(&mut self, pipeline: &Pipeline, text: &str, background: bool) {
         let commands: Vec<Expanded> = pipeline.commands.iter().map(|c| expand(self, c)).collect();
-        if let [only] = &commands[..] {
-            if !background && self.run_in_shell(only) {
-                return;
-            }
+        if let [only] = &commands[..]
+            && !background
+            && self.run_in_shell(only)
+        {
+            return;
         }
         let mut pgid = 0;
         let mut pids = Vec::new();
@@ -88,7 +89,7 @@ impl Shell {
                         (Some(OwnedFd::from(reader)), Some(OwnedFd::from(writer)))
                     }
                     Err(e) => {
-                        eprintln!("sh: pipe: {e}");
+                        eprintln!("sh: pipe: {}", sys::why(&e));
                         break;
                     }
                 }
@@ -105,7 +106,7 @@ impl Shell {
                     pids.push(pid);
                 }
                 Err(e) => {
-                    eprintln!("sh: fork: {e}");
+                    eprintln!("sh: fork: {}", sys::why(&e));
                     break;
                 }
             }
@@ -198,10 +199,10 @@ impl Shell {
             sys::ignore(libc::SIGQUIT, true);
         }
         for (fd, target) in [(input, 0), (output, 1)] {
-            if let Some(fd) = fd {
-                if let Err(e) = sys::dup2(fd.as_raw_fd(), target) {
-                    fail(&format!("dup2: {e}"), 1);
-                }
+            if let Some(fd) = fd
+                && let Err(e) = sys::dup2(fd.as_raw_fd(), target)
+            {
+                fail(&format!("dup2: {}", sys::why(&e)), 1);
             }
         }
         for (fd, target) in &command.redirections {
@@ -273,14 +274,14 @@ fn exec(shell: &Shell, argv: &[String]) -> ! {
         let error = sys::execve(&path, &args, &environment);
         let missing = matches!(error.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR));
         if missing && name.contains('/') {
-            fail(&format!("{name}: {error}"), 127);
+            fail(&format!("{name}: {}", sys::why(&error)), 127);
         }
         if !missing {
             denied = Some((candidate.clone(), error));
         }
     }
     match denied {
-        Some((path, error)) => fail(&format!("{path}: {error}"), 126),
+        Some((path, error)) => fail(&format!("{path}: {}", sys::why(&error)), 126),
         None => fail(&format!("{name}: command not found"), 127),
     }
 }
@@ -288,11 +289,11 @@ fn exec(shell: &Shell, argv: &[String]) -> ! {
 /// Applies one redirection to the current process.
 fn redirect(fd: i32, target: &Target) -> Result<(), String> {
     let open = |name: &str, options: &mut OpenOptions| -> Result<File, String> {
-        options.open(name).map_err(|e| format!("{name}: {e}"))
+        options.open(name).map_err(|e| format!("{name}: {}", sys::why(&e)))
     };
     let file = match target {
         Target::Duplicate(from) => {
-            return sys::dup2(*from, fd).map_err(|e| format!("{fd}>&{from}: {e}"));
+            return sys::dup2(*from, fd).map_err(|e| format!("{fd}>&{from}: {}", sys::why(&e)));
         }
         Target::Read(name) => open(name, OpenOptions::new().read(true))?,
         Target::Write(name) => open(
@@ -301,7 +302,7 @@ fn redirect(fd: i32, target: &Target) -> Result<(), String> {
         )?,
         Target::Append(name) => open(name, OpenOptions::new().append(true).create(true))?,
     };
-    sys::dup2(file.as_raw_fd(), fd).map_err(|e| format!("dup2: {e}"))
+    sys::dup2(file.as_raw_fd(), fd).map_err(|e| format!("dup2: {}", sys::why(&e)))
 }
 
 /// Applies redirections in the shell itself, first saving each descriptor

@@ -63,7 +63,7 @@ fn main() {
                 )
             }
             Err(e) => {
-                eprintln!("sh: {script}: {e}");
+                eprintln!("sh: {script}: {}", sys::why(&e));
                 127
             }
         },

@@ -95,7 +95,7 @@ impl Shell {
                 self.add_background(crate::jobs::Job::new(pid, vec![pid], text));
             }
             Err(e) => {
-                eprintln!("sh: fork: {e}");
+                eprintln!("sh: fork: {}", sys::why(&e));
                 self.vars.status = 1;
             }
         }

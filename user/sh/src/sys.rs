@@ -10,6 +10,12 @@
 use std::ffi::{CStr, CString};
 use std::io;
 
+/// An error's text without Rust's " (os error N)" tail.
+pub fn why(error: &io::Error) -> String {
+    let text = error.to_string();
+    text.split(" (os error").next().unwrap_or_default().to_string()
+}
+
 /// Turns a libc return value into a result (-1 means "see errno").
 fn check(value: libc::c_int) -> io::Result<libc::c_int> {
     if value == -1 {

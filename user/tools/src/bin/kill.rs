@@ -1,6 +1,7 @@
 //! `kill [-SIGNAL] PID...`: sends a signal (default TERM) with `kill(2)`.
-//! SIGNAL is a name (`-INT`, `-SIGKILL`) or a number (`-9`); a negative
-//! PID (after `--`) means a whole process group. `kill -l` lists the names.
+//! SIGNAL is a name (`-INT`, `-SIGKILL`) or a number (`-9`; `-0` sends
+//! nothing but checks that the process exists); a negative PID (after
+//! `--`) means a whole process group. `kill -l` lists the names.
 
 const USAGE: &str = "kill [-SIGNAL] PID... | kill -l";
 
@@ -31,7 +32,7 @@ const SIGNALS: &[(&str, i32)] = &[
 
 fn signal(spec: &str) -> Option<i32> {
     if let Ok(number) = spec.parse::<i32>() {
-        return (1..=64).contains(&number).then_some(number);
+        return (0..=64).contains(&number).then_some(number);
     }
     let name = spec.strip_prefix("SIG").unwrap_or(spec);
     SIGNALS
@@ -51,13 +52,13 @@ fn main() {
         return;
     }
     let mut number = 15;
-    if let Some(spec) = args.first().and_then(|a| a.strip_prefix('-')) {
-        if spec != "-" && spec.parse::<i32>().map_or(true, |n| n > 0) {
-            number = signal(spec).unwrap_or_else(|| {
-                tools::usage_error("kill", USAGE, &format!("-{spec}: no such signal"))
-            });
-            args.remove(0);
-        }
+    if let Some(spec) = args.first().and_then(|a| a.strip_prefix('-'))
+        && spec != "-"
+    {
+        number = signal(spec).unwrap_or_else(|| {
+            tools::usage_error("kill", USAGE, &format!("-{spec}: no such signal"))
+        });
+        args.remove(0);
     }
     if args.first().map(String::as_str) == Some("--") {
         args.remove(0);
