@@ -579,3 +579,104 @@ fn init_says_when_the_shell_is_missing() {
     init.kill().unwrap();
     init.wait().unwrap();
 }
+
+// ---- the shell on a terminal ----
+
+/// Everything a child wrote on stdout so far, collected by a thread.
+struct Collected(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Collected {
+    fn of(mut stream: impl std::io::Read + Send + 'static) -> Collected {
+        let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = bytes.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            while let Ok(n @ 1..) = stream.read(&mut buffer) {
+                shared.lock().unwrap().extend_from_slice(&buffer[..n]);
+            }
+        });
+        Collected(bytes)
+    }
+
+    fn text(&self) -> String {
+        text(&self.0.lock().unwrap())
+    }
+
+    /// Waits (at most a minute) until `wanted` occurs `count` times.
+    fn wait_for(&self, wanted: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.text().matches(wanted).count() < count {
+            assert!(
+                Instant::now() < deadline,
+                "not {count} times {wanted:?} in:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// The interactive shell on a pseudo-terminal (`script` from util-linux
+/// makes one): history on the Up key, Ctrl-C ends the foreground job and
+/// not the shell, `jobs` and `fg`, and Ctrl-D ends the shell.
+#[test]
+fn the_interactive_shell_edits_lines_and_survives_ctrl_c() {
+    let dir = TempDir::new("tty");
+    let sh = programs().join("sh");
+    let command = format!(
+        "PATH={}:/usr/bin:/bin {}",
+        programs().display(),
+        sh.display()
+    );
+    let Ok(mut script) = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(&dir.0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        println!("skipped: no `script` command (util-linux) on this host");
+        return;
+    };
+    let out = Collected::of(script.stdout.take().unwrap());
+    let mut keys = script.stdin.take().unwrap();
+    let mut type_keys = |bytes: &[u8]| keys.write_all(bytes).unwrap();
+    let prompt = format!("{} $ ", dir.0.display());
+    out.wait_for(&prompt, 1);
+    type_keys(b"echo one\r");
+    out.wait_for(&prompt, 2);
+    type_keys(b"\x1b[A\r"); // Up: the last line again
+    out.wait_for("one\r\n", 2);
+    out.wait_for(&prompt, 3);
+    type_keys(b"sh -c 'echo started; sleep 100'\r");
+    out.wait_for("started", 2); // once in the echo of the line
+    type_keys(b"\x03");
+    out.wait_for(&prompt, 4);
+    type_keys(b"echo after $?\r");
+    out.wait_for("after 130", 1);
+    type_keys(b"sleep 100 &\r");
+    out.wait_for(&prompt, 6);
+    type_keys(b"jobs\r");
+    out.wait_for("[1] Running sleep 100 &", 1);
+    type_keys(b"fg\r");
+    out.wait_for("sleep 100 &\r\n", 3); // typed, in `jobs`, and by `fg`
+    // `fg` gave the job the terminal: Ctrl-C reaches it, in raw mode or not.
+    type_keys(b"\x03");
+    out.wait_for(&prompt, 8);
+    type_keys(b"echo fg $?\r");
+    out.wait_for("fg 130", 1);
+    out.wait_for(&prompt, 9);
+    type_keys(b"\x04"); // Ctrl-D at an empty prompt: the end
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = script.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            script.kill().unwrap();
+            panic!("Ctrl-D did not end the shell:\n{}", out.text());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(0), "{}", out.text());
+}

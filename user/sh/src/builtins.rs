@@ -149,11 +149,7 @@ fn jobs(shell: &mut Shell) -> Outcome {
 /// `fg [%N]`: continues a job in the foreground and waits for it.
 fn fg(shell: &mut Shell, args: &[&str]) -> Outcome {
     let job = shell.jobs.take(args.first().copied()).map_err(|e| (1, e))?;
-    eprintln!("{}", job.text);
-    if job.stopped {
-        let _ = crate::sys::kill(-job.pgid, libc::SIGCONT);
-    }
-    shell.foreground(job);
+    shell.foreground(job, true);
     Ok(shell.vars.status)
 }
 

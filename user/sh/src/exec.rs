@@ -123,15 +123,23 @@ impl Shell {
         if background {
             self.add_background(job);
         } else {
-            self.foreground(job);
+            self.foreground(job, false);
         }
     }
 
     /// Waits for `job` in the foreground (with the terminal, under job
-    /// control); a stopped job goes to the table.
-    pub fn foreground(&mut self, mut job: Job) {
+    /// control); a stopped job goes to the table. With `resume` (for `fg`)
+    /// it first names the job, once the job has the terminal, and
+    /// continues it if it was stopped.
+    pub fn foreground(&mut self, mut job: Job, resume: bool) {
         if self.job_control {
             let _ = sys::give_terminal(job.pgid);
+        }
+        if resume {
+            eprintln!("{}", job.text);
+            if job.stopped {
+                let _ = sys::kill(-job.pgid, libc::SIGCONT);
+            }
         }
         let status = job.wait();
         if self.job_control {

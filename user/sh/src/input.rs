@@ -78,6 +78,9 @@ fn edit(editor: &mut LineEditor, prompt: &str) -> Option<String> {
     let mut screen = Screen(io::stdout());
     let _ = write!(screen.0, "{prompt}");
     let _ = screen.0.flush();
+    // The editor keeps the last line until the next key: `fresh` says that
+    // no key was typed at this prompt yet.
+    let mut fresh = true;
     let line = loop {
         let mut byte = [0];
         match sys::read(0, &mut byte) {
@@ -85,10 +88,11 @@ fn edit(editor: &mut LineEditor, prompt: &str) -> Option<String> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             _ => break None,
         }
-        if byte[0] == 4 && editor.line().is_empty() {
+        if byte[0] == 4 && (fresh || editor.line().is_empty()) {
             let _ = writeln!(screen.0);
             break None;
         }
+        fresh = false;
         let outcome = editor.feed(byte[0], &mut screen);
         let _ = screen.0.flush();
         match outcome {
