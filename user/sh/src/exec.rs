@@ -297,7 +297,9 @@ fn exec(shell: &Shell, argv: &[String]) -> ! {
 /// Applies one redirection to the current process.
 fn redirect(fd: i32, target: &Target) -> Result<(), String> {
     let open = |name: &str, options: &mut OpenOptions| -> Result<File, String> {
-        options.open(name).map_err(|e| format!("{name}: {}", sys::why(&e)))
+        options
+            .open(name)
+            .map_err(|e| format!("{name}: {}", sys::why(&e)))
     };
     let file = match target {
         Target::Duplicate(from) => {

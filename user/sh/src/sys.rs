@@ -13,7 +13,10 @@ use std::io;
 /// An error's text without Rust's " (os error N)" tail.
 pub fn why(error: &io::Error) -> String {
     let text = error.to_string();
-    text.split(" (os error").next().unwrap_or_default().to_string()
+    text.split(" (os error")
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Turns a libc return value into a result (-1 means "see errno").
