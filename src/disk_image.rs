@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! /bin/*       the user programs the runner built (the ramdisk's too)
+//! /sbin/init   the first process (`init` goes here, as in the ramdisk)
 //! /etc/motd    the ramdisk's greeting
 //! /home        empty
 //! /tmp, /dev   empty directories, where the VFS mounts its RAM and device
@@ -13,7 +14,9 @@
 //! ```
 //!
 //! Later runs attach the same file, so what Kestrel writes to it stays;
-//! `--fresh-disk` builds it again, `--no-disk` boots without a disk. The
+//! only the programs are brought up to date (a program rebuilt since is
+//! written over its old copy; nothing else is touched). `--fresh-disk`
+//! builds it again, `--no-disk` boots without a disk. The
 //! image is written under a temporary name and renamed into place, so an
 //! interrupted build never leaves half an image behind.
 
@@ -63,6 +66,7 @@ pub fn build_sized(
     fs.set_time(now);
     for (dir, perm) in [
         ("bin", 0o755),
+        ("sbin", 0o755),
         ("etc", 0o755),
         ("home", 0o755),
         ("dev", 0o755),
@@ -71,7 +75,7 @@ pub fn build_sized(
     }
     fs.mkdir_all(b"tmp", 0o1777).map_err(ext2_err("tmp"))?;
     for (name, bytes) in programs {
-        let path = format!("bin/{name}");
+        let path = ramdisk::program_path(name);
         fs.put_file(path.as_bytes(), bytes, 0o755)
             .map_err(ext2_err(&path))?;
     }
@@ -89,9 +93,6 @@ pub fn ensure(
     fresh: bool,
 ) -> Result<(PathBuf, bool), String> {
     let path = path(target_dir);
-    if path.is_file() && !fresh {
-        return Ok((path, false));
-    }
     let mut programs = Vec::new();
     for (name, file) in ramdisk::programs_in(programs_dir)? {
         let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -100,13 +101,63 @@ pub fn ensure(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    if path.is_file() && !fresh {
+        let image = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        match refresh_programs(image, &programs, now) {
+            Ok(Some(image)) => replace(&path, &image)?,
+            Ok(None) => {}
+            // Kestrel will say what is wrong with it when it boots.
+            Err(why) => eprintln!("[disk] {}: programs not updated: {why}", path.display()),
+        }
+        return Ok((path, false));
+    }
     let image = build(&programs, now)?;
     let dir = path.parent().expect("the image has a directory");
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    replace(&path, &image)?;
+    Ok((path, true))
+}
+
+/// Writes `image` to `path` under a temporary name, then renames it into
+/// place, so an interruption never leaves half an image.
+fn replace(path: &Path, image: &[u8]) -> Result<(), String> {
     let partial = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&partial, image).map_err(|e| format!("{}: {e}", partial.display()))?;
-    std::fs::rename(&partial, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((path, true))
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The kept image with every program that differs from its copy on the
+/// disk written again (mounting replays the journal first, as Kestrel
+/// would); `None` when every program is already up to date.
+pub fn refresh_programs(
+    image: Vec<u8>,
+    programs: &[(String, Vec<u8>)],
+    now: u32,
+) -> Result<Option<Vec<u8>>, String> {
+    let mut fs = Fs::mount(MemDisk::from_bytes(image)).map_err(|e| format!("mount: {e}"))?;
+    fs.set_time(now);
+    let mut changed = fs.replayed() > 0;
+    for (name, bytes) in programs {
+        let path = ramdisk::program_path(name);
+        if file_bytes(&mut fs, &path).as_deref() != Some(bytes.as_slice()) {
+            fs.put_file(path.as_bytes(), bytes, 0o755)
+                .map_err(|e| format!("{path}: {e}"))?;
+            changed = true;
+        }
+    }
+    let image = fs.unmount().map_err(|e| format!("unmount: {e}"))?.bytes;
+    Ok(changed.then_some(image))
+}
+
+/// The contents of the file at `path` (from the root), if there is one.
+fn file_bytes(fs: &mut Fs<MemDisk>, path: &str) -> Option<Vec<u8>> {
+    let mut ino = ext2::ROOT;
+    for name in path.split('/').filter(|n| !n.is_empty()) {
+        ino = fs.lookup(ino, name.as_bytes()).ok()?;
+    }
+    let size = usize::try_from(fs.stat(ino).ok()?.size).ok()?;
+    let mut buf = vec![0; size];
+    (fs.read(ino, 0, &mut buf).ok()? == size).then_some(buf)
 }
 
 /// Runs `e2fsck -fn` (check, change nothing) on the image at `path`:
@@ -209,6 +260,13 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         assert!(!ensure(dir.path(), &programs_dir, false).unwrap().1);
         assert_eq!(std::fs::read(&path).unwrap()[SIZE - 1], 0x5A);
+        // A rebuilt program replaces its copy; what else is there stays.
+        std::fs::write(&hello, b"\x7fELF, rebuilt").unwrap();
+        assert!(!ensure(dir.path(), &programs_dir, false).unwrap().1);
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes[SIZE - 1], 0x5A);
+        let mut fs = Fs::mount(MemDisk::from_bytes(bytes)).unwrap();
+        assert_eq!(read(&mut fs, "/bin/hello"), b"\x7fELF, rebuilt");
         // ...and --fresh-disk builds the image again.
         assert!(ensure(dir.path(), &programs_dir, true).unwrap().1);
         assert_eq!(std::fs::read(&path).unwrap()[SIZE - 1], 0);

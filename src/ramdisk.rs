@@ -9,7 +9,11 @@
 //! ```text
 //! bin/            directory
 //! bin/hello       every program of user/, one executable each
+//! bin/sh
 //! bin/systest
+//! sbin/           directory
+//! sbin/init       except `init`, which lives here (the kernel starts
+//!                 `/sbin/init`, as on Linux)
 //! etc/            directory
 //! etc/motd        a short text file, for `cat` and the file tests
 //! ```
@@ -46,12 +50,22 @@ pub fn programs_in(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     Ok(programs)
 }
 
+/// The programs that go to `/sbin` instead of `/bin`.
+pub const SBIN: &[&str] = &["init"];
+
+/// Where program `name` lands in the archive: `sbin/NAME` or `bin/NAME`.
+pub fn program_path(name: &str) -> String {
+    let dir = if SBIN.contains(&name) { "sbin" } else { "bin" };
+    format!("{dir}/{name}")
+}
+
 /// The archive's bytes for `programs` (`(name, file bytes)`).
 pub fn archive(programs: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer = cpio::Writer::new();
     writer.add("bin", cpio::write::DIRECTORY, &[]);
+    writer.add("sbin", cpio::write::DIRECTORY, &[]);
     for (name, bytes) in programs {
-        writer.add(&format!("bin/{name}"), cpio::write::EXECUTABLE, bytes);
+        writer.add(&program_path(name), cpio::write::EXECUTABLE, bytes);
     }
     writer.add("etc", cpio::write::DIRECTORY, &[]);
     writer.add("etc/motd", cpio::write::READABLE, MOTD.as_bytes());
@@ -83,9 +97,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_archive_has_the_programs_under_bin_and_the_motd() {
+    fn the_archive_has_the_programs_under_bin_init_under_sbin_and_the_motd() {
         let programs = [
             ("hello".to_string(), b"\x7fELF hello".to_vec()),
+            ("init".to_string(), b"\x7fELF init".to_vec()),
             ("systest".to_string(), vec![7; 1001]),
         ];
         let bytes = archive(&programs);
@@ -97,7 +112,10 @@ mod tests {
         assert_eq!(archive.find("bin/systest").unwrap().data, &[7; 1001][..]);
         assert!(archive.find("bin").unwrap().is_directory());
         assert_eq!(archive.find("etc/motd").unwrap().data, MOTD.as_bytes());
-        assert_eq!(archive.entries().count(), 5);
+        assert_eq!(archive.find("/sbin/init").unwrap().data, b"\x7fELF init");
+        assert!(archive.find("/bin/init").is_err());
+        assert!(archive.find("sbin").unwrap().is_directory());
+        assert_eq!(archive.entries().count(), 7);
     }
 
     #[test]
