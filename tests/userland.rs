@@ -616,6 +616,24 @@ impl Collected {
     }
 }
 
+/// A child that a failing test does not leave behind.
+struct KillOnDrop(std::sync::Mutex<std::process::Child>);
+
+impl KillOnDrop {
+    fn new(child: std::process::Child) -> KillOnDrop {
+        KillOnDrop(std::sync::Mutex::new(child))
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(child) = self.0.get_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// The interactive shell on a pseudo-terminal (`script` from util-linux
 /// makes one): history on the Up key, Ctrl-C ends the foreground job and
 /// not the shell, `jobs` and `fg`, and Ctrl-D ends the shell.
@@ -640,6 +658,7 @@ fn the_interactive_shell_edits_lines_and_survives_ctrl_c() {
     };
     let out = Collected::of(script.stdout.take().unwrap());
     let mut keys = script.stdin.take().unwrap();
+    let script = KillOnDrop::new(script);
     let mut type_keys = |bytes: &[u8]| keys.write_all(bytes).unwrap();
     let prompt = format!("{} $ ", dir.0.display());
     out.wait_for(&prompt, 1);
@@ -669,11 +688,10 @@ fn the_interactive_shell_edits_lines_and_survives_ctrl_c() {
     type_keys(b"\x04"); // Ctrl-D at an empty prompt: the end
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        if let Some(status) = script.try_wait().unwrap() {
+        if let Some(status) = script.0.lock().unwrap().try_wait().unwrap() {
             break status;
         }
         if Instant::now() > deadline {
-            script.kill().unwrap();
             panic!("Ctrl-D did not end the shell:\n{}", out.text());
         }
         std::thread::sleep(Duration::from_millis(10));
