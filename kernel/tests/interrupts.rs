@@ -201,27 +201,25 @@ fn timer_ticks_advance() {
 fn timer_ticks_during_the_heap_benchmark() {
     let period_ns = 1_000_000_000 / time::TICK_HZ;
     let mut ops = 1000;
-    loop {
+    // Long enough runs first (ten periods at least).
+    while time::cycles_to_ns(kernel::memory::heap::bench(ops, 3).1) < 10 * period_ns {
+        ops *= 2;
+    }
+    // A descheduled virtual CPU can lose ticks in one run, so a few runs
+    // are tried; with interrupts off throughout, every run would see one
+    // tick at most.
+    let runs = (0..5).map(|_| {
         let before = time::ticks();
         let (result, cycles) = kernel::memory::heap::bench(ops, 3);
         let ticks = time::ticks() - before;
-        let ns = time::cycles_to_ns(cycles);
-        if ns < 10 * period_ns {
-            ops *= 2;
-            continue;
-        }
         println!(
             "{} allocator calls in {} us: {ticks} ticks",
             result.ops,
-            ns / 1000
+            time::cycles_to_ns(cycles) / 1000
         );
-        assert!(
-            ticks >= 2,
-            "{ticks} ticks in {} us of heap benchmark",
-            ns / 1000
-        );
-        return;
-    }
+        ticks
+    });
+    first_within(runs, 2..=u64::MAX);
 }
 
 /// 50 ms on the PIT is 50 ms of uptime (the TSC calibrated at boot). A
