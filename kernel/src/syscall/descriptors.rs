@@ -17,8 +17,8 @@
 //!
 //! `F_SETFL` may change `O_APPEND`, `O_NONBLOCK`, `O_ASYNC`, `O_DIRECT` and
 //! `O_NOATIME` and ignores other bits, as Linux; only a pipe's `O_NONBLOCK`
-//! changes anything so far (the console and ramdisk files keep none: the
-//! ramdisk is read-only, and the console's reads always wait). Other
+//! changes anything so far (a file's flags stay those it was opened with,
+//! and the console's reads always wait). Other
 //! commands are `-EINVAL`.
 
 use super::{Args, Errno};
@@ -26,8 +26,8 @@ use crate::fs::file::OpenFile;
 use crate::process::files;
 use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::general::{
-    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC,
-    O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_APPEND,
+    O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_WRONLY,
 };
 
 /// `dup(old)`.
@@ -95,6 +95,12 @@ fn status_flags(file: &OpenFile) -> u32 {
             let nonblocking = if end.nonblocking() { O_NONBLOCK } else { 0 };
             access | nonblocking
         }
-        _ => O_RDONLY,
+        // The access mode and status flags it was opened with (`O_APPEND`,
+        // ...); not the creation flags, which `open` used up.
+        OpenFile::Node(file) => file.flags & KEPT_BY_OPEN,
+        OpenFile::Device { flags, .. } => flags & KEPT_BY_OPEN,
     }
 }
+
+/// The `open` flags that `F_GETFL` reports.
+const KEPT_BY_OPEN: u32 = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_SYNC;
