@@ -16,6 +16,7 @@
 mod check;
 mod console;
 mod files;
+mod fpu;
 mod identity;
 mod pipes;
 mod processes;
@@ -43,6 +44,7 @@ const AREAS: &[Area] = &[
     ("pipes", pipes::checks),
     ("signals", signals::checks),
     ("terminal", terminal::checks),
+    ("fpu", fpu::checks),
 ];
 
 fn main() {
