@@ -316,7 +316,7 @@ pub fn set_address_space(root: Option<PhysFrame>) {
 /// and GS bases; see `arch::user_state`), loaded now and kept across every
 /// switch from now on. For a thread about to enter ring 3.
 pub fn start_user_state() {
-    continue_user_state(Box::new(UserState::new()));
+    continue_user_state(Box::default());
 }
 
 /// Gives the running thread the user CPU state `state` (a forked child's:
