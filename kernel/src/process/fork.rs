@@ -9,13 +9,15 @@
 //! with the parent's registers as they were at the `syscall`, except `rax`,
 //! which is 0 (the child's return value; the parent gets the child's pid);
 //! `rcx` and `r11` are what the parent sees after its `sysret` (the return
-//! address and flags), so every register matches. Its FS base is the
-//! parent's (or the one `CLONE_SETTLS` asks for).
+//! address and flags), so every register matches; so do its FPU/SSE
+//! registers (x87, `xmm0`-`xmm15`, MXCSR), copied at the call. Its FS base
+//! is the parent's (or the one `CLONE_SETTLS` asks for).
 
 use super::table::{self, PROCESSES};
 use super::{Error, Memory, Pid, Process, Start, share, start_thread, wait};
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
+use crate::arch::user_state::UserState;
 use crate::memory::copy_on_write;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::FsBase;
@@ -86,8 +88,14 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
     if let Some(stack) = options.stack {
         child_frame.rsp = stack;
     }
+    // The kernel is soft-float: the CPU's FPU/SSE registers are still the
+    // caller's (a switch meanwhile saves and restores them), so the child
+    // gets a copy of them as they are now, as on Linux.
+    let mut user_state = alloc::boxed::Box::new(UserState::new());
+    user_state.save();
     let start = Start::Forked {
         frame: child_frame,
+        user_state,
         fs_base: options.tls.unwrap_or_else(|| FsBase::read().as_u64()),
         set_tid: options.set_child_tid,
     };

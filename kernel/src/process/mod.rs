@@ -58,6 +58,7 @@ pub use ptable::{Pid, WaitStatus};
 pub use table::{MAX_PROCESSES, ProcessInfo, current_pid, list, parent_of, set_user_writer};
 
 use crate::arch::entry::InterruptFrame;
+use crate::arch::user_state::UserState;
 use crate::arch::{gdt, syscall};
 use crate::memory::address_space::AddressSpace;
 use crate::memory::phys_to_virt;
@@ -123,9 +124,11 @@ enum Start {
     /// register zero.
     Fresh { entry: u64, rsp: u64 },
     /// A forked child: the parent's registers at its `fork` (with `rax` 0),
-    /// its FS base, and where to store its pid first (`CLONE_CHILD_SETTID`).
+    /// its FPU/SSE registers, its FS base, and where to store its pid first
+    /// (`CLONE_CHILD_SETTID`).
     Forked {
         frame: InterruptFrame,
+        user_state: alloc::boxed::Box<UserState>,
         fs_base: u64,
         set_tid: Option<u64>,
     },
@@ -399,19 +402,26 @@ fn start(pid: Pid) -> ! {
     };
     scheduler::set_address_space(Some(root));
     // FPU/SSE registers and FS/GS bases from now on saved and restored at
-    // every switch, starting clean (a forked child then sets its FS base).
-    scheduler::start_user_state();
+    // every switch: a new program's start clean, a forked child's are its
+    // parent's at the fork (and it then sets its FS base).
     match start {
-        // SAFETY: this thread's kernel stack is in the TSS (the scheduler put
-        // it there when it switched here), its address space is loaded, and
-        // the entry and stack are in the lower half (user pages the loader
-        // mapped).
-        Start::Fresh { entry, rsp } => unsafe { syscall::enter_user(entry, rsp) },
+        Start::Fresh { entry, rsp } => {
+            scheduler::start_user_state();
+            // SAFETY: this thread's kernel stack is in the TSS (the scheduler
+            // put it there when it switched here), its address space is
+            // loaded, and the entry and stack are in the lower half (user
+            // pages the loader mapped).
+            unsafe { syscall::enter_user(entry, rsp) }
+        }
         Start::Forked {
             frame,
+            user_state,
             fs_base,
             set_tid,
-        } => fork::enter_child(pid, frame, fs_base, set_tid),
+        } => {
+            scheduler::continue_user_state(user_state);
+            fork::enter_child(pid, frame, fs_base, set_tid)
+        }
     }
 }
 

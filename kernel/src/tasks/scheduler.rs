@@ -316,7 +316,13 @@ pub fn set_address_space(root: Option<PhysFrame>) {
 /// and GS bases; see `arch::user_state`), loaded now and kept across every
 /// switch from now on. For a thread about to enter ring 3.
 pub fn start_user_state() {
-    let state = Box::new(UserState::new());
+    continue_user_state(Box::new(UserState::new()));
+}
+
+/// Gives the running thread the user CPU state `state` (a forked child's:
+/// a copy of its parent's), loaded now and kept across every switch from
+/// now on. For a thread about to enter ring 3.
+pub fn continue_user_state(state: Box<UserState>) {
     // Loaded and recorded with no switch in between: a switch would save
     // the CPU's registers (another program's) over the clean state.
     interrupts::without_interrupts(|| {

@@ -16,6 +16,7 @@
 mod check;
 mod console;
 mod files;
+mod fpu;
 mod identity;
 mod processes;
 mod random;
@@ -35,6 +36,7 @@ const AREAS: &[Area] = &[
     ("random", random::checks),
     ("identity", identity::checks),
     ("processes", processes::checks),
+    ("fpu", fpu::checks),
 ];
 
 fn main() {
