@@ -47,6 +47,7 @@
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod link;
 pub mod memory;
 pub mod programs;
 pub mod signal;
@@ -161,10 +162,12 @@ struct Process {
     signals: alloc::boxed::Box<signals::Signals>,
     /// Taken by the thread when it starts.
     start: Option<Start>,
-    /// The thread is in kernel code that may hold resources (a system call,
-    /// the end after a fault): a kill is left in `kill` for it to act on at
-    /// its next way out, instead of ending the thread from outside.
-    in_kernel: bool,
+    /// The thread's link (`link.rs`), made when it starts: its ids, and
+    /// whether it is in kernel code that may hold resources (a system
+    /// call, the end after a fault), in which case a kill is posted there
+    /// for it to act on at its next way out, instead of ending the thread
+    /// from outside.
+    link: Option<Arc<link::Link>>,
     /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
     kill: Option<u8>,
     /// Other signals sent to it, one bit each (bit n-1 for signal n); kept
@@ -187,7 +190,7 @@ impl Process {
             files: crate::fs::table::console_table(),
             signals: alloc::boxed::Box::default(),
             start: Some(start),
-            in_kernel: false,
+            link: None,
             kill: None,
             pending: 0,
             fault_signal: 0,
@@ -388,15 +391,25 @@ fn start(pid: Pid) -> ! {
         let found = PROCESSES.lock().table.get_mut(pid).and_then(|e| {
             let p = &mut e.data;
             p.thread?;
+            // Linked under the table's lock: a killer sees the link (in
+            // the kernel) or ends the thread before it gets here. (Linked
+            // before looking at `kill`: `finish` needs the link.)
+            let link = Arc::new(link::Link::new(pid, pid.0));
+            p.link = Some(link.clone());
+            scheduler::set_link(Some(link));
+            if let Some(signal) = p.kill {
+                return Some(Err(signal));
+            }
             let root = p.space.as_ref()?.lock().space.root();
-            Some((root, p.start.take()?, p.kill))
+            let start = p.start.take()?;
+            Some(Ok((root, start)))
         });
         match found {
-            Some((_, _, Some(signal))) => finish(WaitStatus::Signaled {
+            Some(Err(signal)) => finish(WaitStatus::Signaled {
                 signal,
                 core: false,
             }),
-            Some((root, start, None)) => break (root, start),
+            Some(Ok(found)) => break found,
             None => thread::yield_now(),
         }
     };
@@ -407,6 +420,7 @@ fn start(pid: Pid) -> ! {
     match start {
         Start::Fresh { entry, rsp } => {
             scheduler::start_user_state();
+            leave_for_user();
             // SAFETY: this thread's kernel stack is in the TSS (the scheduler
             // put it there when it switched here), its address space is
             // loaded, and the entry and stack are in the lower half (user
@@ -463,6 +477,7 @@ fn finish(status: WaitStatus) -> ! {
     if let Some(pid) = current_pid() {
         end(pid, status);
     }
+    scheduler::set_link(None);
     thread::exit(status.shell_code())
 }
 
@@ -546,9 +561,9 @@ pub fn end_after_fault(
         Some(memory::Refusal::OutOfMemory) => (9, "SIGKILL"),
         _ => signal_for(fault.vector),
     };
+    scheduler::with_link(|link| link.enter());
     let name = table::with_current(|_, p| {
         p.fault_signal = signal;
-        p.in_kernel = true;
         p.name.clone()
     });
     println!(
@@ -608,19 +623,22 @@ pub fn set_clear_child_tid(address: u64) {
 }
 
 /// Called by the system-call path on entry: the thread is in the kernel
-/// (see `Process::in_kernel`).
+/// (see `link.rs`). One load and one store: no lock, no lookup.
 pub fn syscall_entered() {
-    table::with_current(|_, p| p.in_kernel = true);
+    scheduler::with_link(|link| link.enter());
 }
 
 /// Called by the system-call path on the way back to ring 3: ends the
 /// process here if it was killed meanwhile.
 pub fn syscall_leaving() {
-    let kill = table::with_current(|_, p| {
-        p.in_kernel = false;
-        p.kill
-    });
-    if let Some(Some(signal)) = kill {
+    leave_for_user();
+}
+
+/// The calling thread leaves the kernel for ring 3 (from here on a kill
+/// ends it from outside), unless a kill was posted for it: then it ends
+/// here.
+fn leave_for_user() {
+    if let Some(Some(signal)) = scheduler::with_link(|link| link.leave()) {
         finish(WaitStatus::Signaled {
             signal,
             core: false,

@@ -48,8 +48,18 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
         process.pending |= 1 << (signal - 1);
         return Ok(());
     }
-    if process.in_kernel || process.thread.is_none() {
+    // No thread yet: it looks at `kill` first when it starts. A thread not
+    // linked yet (`start` links it under this lock) holds nothing: it is
+    // ended from outside, as one in ring 3.
+    let in_kernel = match (&process.link, process.thread) {
+        (Some(link), _) => link.in_kernel(),
+        (None, thread) => thread.is_none(),
+    };
+    if in_kernel {
         process.kill.get_or_insert(signal);
+        if let Some(link) = &process.link {
+            link.post_kill(signal);
+        }
         drop(processes);
         wait::notify();
         return Ok(());

@@ -6,7 +6,8 @@
 //! `rax`. Kestrel follows Linux's x86_64 ABI, so a result in
 //! `-4095..=-1` is an error number negated (`-EFAULT` = -14).
 //!
-//! [`handle`] looks the number up in [`TABLE`], one line per implemented call,
+//! [`handle`] looks the number up in [`TABLE`] (a binary search: the table
+//! is sorted by number, which the build checks), one line per implemented call,
 //! pointing at the file of its area (`io.rs`, `exit.rs`, `memory.rs`,
 //! `cpu_state.rs`, `setup.rs`, ...). An unknown
 //! number returns `-ENOSYS`, and the kernel says so once per number, by name
@@ -109,6 +110,36 @@ const FRAME_TABLE: &[(u64, &str, FrameCall)] = &[
     (59, "execve", process::execve),
 ];
 
+/// Whether `numbers` is sorted and has no number twice.
+const fn strictly_sorted(numbers: &[u64]) -> bool {
+    let mut i = 1;
+    while i < numbers.len() {
+        if numbers[i - 1] >= numbers[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The numbers of a table, in its order.
+const fn numbers<T, const N: usize>(table: &[(u64, &str, T)]) -> [u64; N] {
+    let mut numbers = [0; N];
+    let mut i = 0;
+    while i < N {
+        numbers[i] = table[i].0;
+        i += 1;
+    }
+    numbers
+}
+
+// [`handle`] finds a call by binary search: each table must stay sorted by
+// number (the build fails here otherwise).
+const _: () = assert!(strictly_sorted(&numbers::<Call, { TABLE.len() }>(TABLE)));
+const _: () = assert!(strictly_sorted(
+    &numbers::<FrameCall, { FRAME_TABLE.len() }>(FRAME_TABLE)
+));
+
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.
 pub fn init() {
     syscall::set_handler(handle);
@@ -124,11 +155,11 @@ pub fn handle(frame: &mut InterruptFrame) {
     ];
     crate::process::syscall_entered();
     let number = frame.rax;
-    let result = match TABLE.iter().find(|(n, _, _)| *n == number) {
-        Some((_, _, call)) => call(&args),
-        None => match FRAME_TABLE.iter().find(|(n, _, _)| *n == number) {
-            Some((_, _, call)) => call(frame),
-            None => {
+    let result = match TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
+        Ok(i) => (TABLE[i].2)(&args),
+        Err(_) => match FRAME_TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
+            Ok(i) => (FRAME_TABLE[i].2)(frame),
+            Err(_) => {
                 report_unknown_once(number);
                 Err(Errno::ENOSYS)
             }
