@@ -26,29 +26,44 @@
 //! [`scheduler::with_link`]: crate::tasks::scheduler::with_link
 
 use super::Pid;
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use crate::tasks::thread::ThreadId;
+use crate::tasks::wait_queue::WaitQueue;
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 /// What a user thread carries about its process (see the module docs).
-#[derive(Debug)]
 pub struct Link {
     /// The process.
     pub pid: Pid,
     /// The thread's own id (`gettid`): the pid for a process's first thread.
     pub tid: u32,
+    /// The kernel thread that runs it.
+    pub thread: ThreadId,
     in_kernel: AtomicBool,
     kill: AtomicU8,
+    /// Where 0 is stored when the thread ends (`CLONE_CHILD_CLEARTID`,
+    /// `set_tid_address`) for threads other than the first (whose address
+    /// is the process's `clear_child_tid`).
+    pub clear_tid: AtomicU64,
+    /// A futex wake chose this thread (see `futex.rs`).
+    pub futex_woken: AtomicBool,
+    /// Where the thread sleeps in `futex` waits.
+    pub futex_queue: WaitQueue,
 }
 
 impl Link {
     /// The link of thread `tid` of process `pid`: in the kernel (it is
     /// starting; it leaves with [`leave`](Self::leave) right before its
     /// first entry into ring 3) and not killed.
-    pub fn new(pid: Pid, tid: u32) -> Link {
+    pub fn new(pid: Pid, tid: u32, thread: ThreadId) -> Link {
         Link {
             pid,
             tid,
+            thread,
             in_kernel: AtomicBool::new(true),
             kill: AtomicU8::new(0),
+            clear_tid: AtomicU64::new(0),
+            futex_woken: AtomicBool::new(false),
+            futex_queue: WaitQueue::new(),
         }
     }
 
@@ -69,11 +84,13 @@ impl Link {
         self.in_kernel.load(Ordering::SeqCst)
     }
 
-    /// Posts terminating signal `signal` (not 0); the first one posted stays.
+    /// Posts terminating signal `signal` (not 0); the first one posted
+    /// stays. A thread asleep in `futex` is woken to act on it.
     pub fn post_kill(&self, signal: u8) {
         let _ = self
             .kill
             .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+        self.futex_queue.wake_all();
     }
 
     /// The terminating signal posted, if any.

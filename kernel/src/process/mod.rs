@@ -47,12 +47,14 @@
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod futex;
 pub mod link;
 pub mod memory;
 pub mod programs;
 pub mod signal;
 pub mod signals;
 mod table;
+pub mod threads;
 pub mod wait;
 
 pub use ptable::{Pid, WaitStatus};
@@ -162,12 +164,18 @@ struct Process {
     signals: alloc::boxed::Box<signals::Signals>,
     /// Taken by the thread when it starts.
     start: Option<Start>,
-    /// The thread's link (`link.rs`), made when it starts: its ids, and
-    /// whether it is in kernel code that may hold resources (a system
-    /// call, the end after a fault), in which case a kill is posted there
-    /// for it to act on at its next way out, instead of ending the thread
-    /// from outside.
-    link: Option<Arc<link::Link>>,
+    /// Its threads' links (`link.rs`), each made when its thread starts:
+    /// their ids, and whether each is in kernel code that may hold
+    /// resources (a system call, the end after a fault), in which case a
+    /// kill is posted there for it to act on at its next way out, instead
+    /// of ending the thread from outside.
+    links: alloc::vec::Vec<Arc<link::Link>>,
+    /// Its threads that have not ended (started, or about to start): the
+    /// process ends with the last one (`threads.rs`).
+    live: usize,
+    /// The status the process ends with when its last thread is gone, once
+    /// something ended the whole process (`exit_group`, a fault, a kill).
+    ending: Option<WaitStatus>,
     /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
     kill: Option<u8>,
     /// Other signals sent to it, one bit each (bit n-1 for signal n); kept
@@ -190,7 +198,9 @@ impl Process {
             files: crate::fs::table::console_table(),
             signals: alloc::boxed::Box::default(),
             start: Some(start),
-            link: None,
+            links: alloc::vec::Vec::new(),
+            live: 1,
+            ending: None,
             kill: None,
             pending: 0,
             fault_signal: 0,
@@ -394,8 +404,8 @@ fn start(pid: Pid) -> ! {
             // Linked under the table's lock: a killer sees the link (in
             // the kernel) or ends the thread before it gets here. (Linked
             // before looking at `kill`: `finish` needs the link.)
-            let link = Arc::new(link::Link::new(pid, pid.0));
-            p.link = Some(link.clone());
+            let link = Arc::new(link::Link::new(pid, pid.0, thread::current()));
+            p.links.push(link.clone());
             scheduler::set_link(Some(link));
             if let Some(signal) = p.kill {
                 return Some(Err(signal));
@@ -460,25 +470,25 @@ fn load_flat(space: &mut AddressSpace, code: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Ends the calling process with `status` (the `exit` system call).
+/// Ends the calling thread with `status` (the `exit` system call); the
+/// process ends with its last thread (see `threads.rs`).
 pub fn exit(status: u8) -> ! {
+    threads::end_thread(WaitStatus::Exited(status))
+}
+
+/// Ends the calling process with `status`, all its threads (`exit_group`).
+pub fn exit_group(status: u8) -> ! {
     finish(WaitStatus::Exited(status))
 }
 
-/// Ends the calling process: stores 0 at its `clear_child_tid` address,
-/// leaves its address space, ends it in the table (see [`end`]) and ends
-/// its thread with the shell's number for `status`.
+/// Ends the calling process: its other threads are stopped, and the
+/// calling thread ends (see `threads.rs`): it stores 0 at its clear-tid
+/// address, leaves the address space, and the last thread out ends the
+/// process in the table (see [`end`]); the thread ends with the shell's
+/// number for `status`.
 fn finish(status: WaitStatus) -> ! {
-    let clear = table::with_current(|_, p| core::mem::take(&mut p.clear_child_tid));
-    if let Some(address) = clear.filter(|&a| a != 0) {
-        table::write_user(address, &0u32.to_le_bytes());
-    }
-    scheduler::set_address_space(None);
-    if let Some(pid) = current_pid() {
-        end(pid, status);
-    }
-    scheduler::set_link(None);
-    thread::exit(status.shell_code())
+    threads::end_others(status);
+    threads::end_thread(status)
 }
 
 /// Ends process `pid` in the table with `status`: its memory is freed (or
@@ -617,9 +627,27 @@ extern "C" fn killed() -> ! {
     finish(WaitStatus::Signaled { signal, core })
 }
 
-/// Where 0 is stored when the calling process ends (`set_tid_address`).
+/// Where 0 is stored when the calling thread ends (`set_tid_address`).
 pub fn set_clear_child_tid(address: u64) {
-    table::with_current(|_, p| p.clear_child_tid = address);
+    let Some(me) = scheduler::current_link() else {
+        return;
+    };
+    if me.tid == me.pid.0 {
+        table::with_current(|_, p| p.clear_child_tid = address);
+    } else {
+        me.clear_tid
+            .store(address, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The calling thread's tid (`gettid`).
+pub fn current_tid() -> Option<u32> {
+    scheduler::with_link(|link| link.tid)
+}
+
+/// How many threads the calling process has (started or starting).
+pub fn thread_count() -> usize {
+    table::with_current(|_, p| p.live).unwrap_or(0)
 }
 
 /// Called by the system-call path on entry: the thread is in the kernel

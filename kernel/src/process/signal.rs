@@ -5,7 +5,7 @@
 //! status (`WaitStatus::Signaled`), and every other signal is recorded as
 //! pending. Signal 0 only asks whether the process exists.
 //!
-//! How a process is ended depends on where its thread is:
+//! How a process is ended depends on where each of its threads is:
 //! - in ring 3 (or not yet there): nothing of the kernel's is on its kernel
 //!   stack, so the killer ends the thread at once and does its bookkeeping
 //!   (the address space is freed: killing a process's thread no longer
@@ -48,36 +48,24 @@ pub fn kill(pid: Pid, signal: u64) -> Result<(), KillError> {
         process.pending |= 1 << (signal - 1);
         return Ok(());
     }
-    // No thread yet: it looks at `kill` first when it starts. A thread not
-    // linked yet (`start` links it under this lock) holds nothing: it is
-    // ended from outside, as one in ring 3.
-    let in_kernel = match (&process.link, process.thread) {
-        (Some(link), _) => link.in_kernel(),
-        (None, thread) => thread.is_none(),
+    process.kill.get_or_insert(signal);
+    let status = WaitStatus::Signaled {
+        signal,
+        core: false,
     };
-    if in_kernel {
-        process.kill.get_or_insert(signal);
-        if let Some(link) = &process.link {
-            link.post_kill(signal);
-        }
-        drop(processes);
-        wait::notify();
-        return Ok(());
+    let status = *process.ending.get_or_insert(status);
+    // No thread yet: it looks at `kill` first when it starts. Otherwise
+    // each thread in ring 3 (or not started) ends now, and one in the
+    // kernel on its way out (`threads::stop_threads`).
+    if process.thread.is_some() {
+        super::threads::stop_threads(process, None, signal);
     }
-    if let Some(id) = process.thread {
-        // Under the table's lock (interrupts off), so the thread cannot
-        // enter the kernel meanwhile. It is not the caller (the caller
-        // would be in the kernel).
-        let _ = thread::kill(id);
-    }
+    let last = process.thread.is_some() && process.live == 0;
     drop(processes);
-    end(
-        pid,
-        WaitStatus::Signaled {
-            signal,
-            core: false,
-        },
-    );
+    if last {
+        end(pid, status);
+    }
+    wait::notify();
     Ok(())
 }
 

@@ -18,6 +18,7 @@ mod console;
 mod cpu_state;
 mod exit;
 mod files;
+mod futex;
 mod identity;
 mod io;
 mod memory;
@@ -86,12 +87,13 @@ const TABLE: &[(u64, &str, Call)] = &[
     (131, "sigaltstack", setup::sigaltstack),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (186, "gettid", process::gettid),
+    (202, "futex", futex::futex),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),
-    (231, "exit_group", exit::exit),
+    (231, "exit_group", exit::exit_group),
     (257, "openat", files::openat),
     (262, "newfstatat", files::newfstatat),
     (271, "ppoll", poll::ppoll),

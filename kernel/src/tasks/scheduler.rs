@@ -364,6 +364,16 @@ pub fn set_link(link: Option<Arc<Link>>) {
     });
 }
 
+/// The running thread's link to its process, shared (for a wait that
+/// outlives a call of [`with_link`]).
+pub fn current_link() -> Option<Arc<Link>> {
+    with(|s| {
+        let me = s.current();
+        s.thread(me)?.data().link.clone()
+    })
+    .flatten()
+}
+
 /// Runs `f` on the running thread's link to its process, if it has one:
 /// one load, no lock (the system-call path uses it on every call).
 pub fn with_link<R>(f: impl FnOnce(&Link) -> R) -> Option<R> {

@@ -21,6 +21,7 @@ mod identity;
 mod processes;
 mod random;
 mod raw;
+mod threads;
 mod time;
 
 use check::Checker;
@@ -37,6 +38,7 @@ const AREAS: &[Area] = &[
     ("identity", identity::checks),
     ("processes", processes::checks),
     ("fpu", fpu::checks),
+    ("threads", threads::checks),
 ];
 
 fn main() {
