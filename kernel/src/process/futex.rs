@@ -129,7 +129,9 @@ fn sleep(me: &Link, deadline: Option<u64>) -> Error {
             return Error::Interrupted;
         }
         if me.futex_woken.load(Ordering::SeqCst) {
-            return Error::TimedOut; // (not used: `wait` sees the wake)
+            // Woken: `wait` finds the thread out of the table and succeeds
+            // (this error is not used).
+            return Error::TimedOut;
         }
     }
 }
@@ -151,7 +153,7 @@ pub fn wake_key(key: Key, count: usize, bitset: u32) -> usize {
     woken.len()
 }
 
-/// How many threads wait on futexes (for the leak checks of tests).
+/// Whether any thread waits on a futex (for the leak checks of tests).
 pub fn waiting() -> bool {
     !FUTEXES.lock().is_empty()
 }
