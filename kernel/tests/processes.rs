@@ -32,6 +32,7 @@ kernel::test_kernel![
     test!(execve_vfork_and_clone),
     test!(kill_from_the_kernel_frees_the_process),
     test!(a_parent_killed_while_it_waits_ends_and_its_child_is_orphaned),
+    test!(a_process_killed_with_its_threads_leaves_nothing),
     test!(a_fork_bomb_ends_with_every_process_and_address_space_gone),
     test!(a_thousand_bad_runs_leak_nothing),
     test!(pipes_opened_and_closed_leak_nothing),
@@ -546,6 +547,46 @@ global_asm!(
     "jmp bomb_again",
     "bomb_end:",
     //
+    // threads: makes 4 threads (clone with CLONE_THREAD, each on its own
+    // 16 KiB of the stack region): even ones spin in ring 3, odd ones wait
+    // on a futex forever (in the kernel); then waits on it too.
+    ".global many_threads, many_threads_end",
+    ".balign 16", // (so that the futex word below is aligned when copied)
+    "many_threads:",
+    "xor r12d, r12d",
+    "many_again:",
+    "mov edi, 0x10f00", // CLONE_VM | FS | FILES | SIGHAND | THREAD
+    "lea rsi, [rsp - 0x4000]",
+    "sub rsp, 0x4000",
+    "xor edx, edx",
+    "xor r10d, r10d",
+    "xor r8d, r8d",
+    "mov eax, 56",
+    "syscall",
+    "test rax, rax",
+    "jz many_child",
+    "inc r12",
+    "cmp r12, 4",
+    "jb many_again",
+    "jmp many_wait",
+    "many_child:",
+    "test r12, 1",
+    "jnz many_wait",
+    "many_spin:",
+    "jmp many_spin",
+    "many_wait:",
+    "lea rdi, [rip + many_word]",
+    "mov esi, 128",   // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+    "xor edx, edx",   // while the word is 0 (it stays 0)
+    "xor r10d, r10d", // no timeout
+    "mov eax, 202",
+    "syscall",
+    "jmp many_wait",
+    ".balign 4",
+    "many_word:",
+    ".long 0",
+    "many_threads_end:",
+    //
     // Bad programs.
     ".global bad_divide, bad_divide_end",
     "bad_divide:",
@@ -650,6 +691,8 @@ unsafe extern "C" {
     static wait_forever_end: u8;
     static bomb: u8;
     static bomb_end: u8;
+    static many_threads: u8;
+    static many_threads_end: u8;
     static bad_divide: u8;
     static bad_divide_end: u8;
     static bad_write_code: u8;
@@ -940,17 +983,117 @@ fn fork_bomb() {
 }
 
 fn a_fork_bomb_ends_with_every_process_and_address_space_gone() {
+    // Lazily made kernel structures exist after these, and the stack window
+    // has room for as many threads as a bomb has at once.
     fork_bomb();
-    // (`in_use` waits until no address space is left.)
-    let after = in_use();
-    println!("(frames, heap bytes) in use after the bomb: {after:?}");
+    let before = settled_in_use();
+    for _ in 0..BOMBS {
+        fork_bomb();
+        // (`in_use` waits until no address space is left.)
+        let _ = in_use();
+        assert!(process::list().is_empty());
+        assert_eq!(address_space::live_count(), 0, "address spaces alive");
+        assert_eq!(sharing::shared_frames(), 0, "frames still shared");
+    }
+    // Not asserted: equal counts. In about one run of three, a kernel
+    // stack's worth of frames (8) and about 540 heap bytes stay after a
+    // bomb, and go with a later bomb (measured: (24, 9692) before 5 bombs,
+    // (16, 9152) after): held late, not lost, and not found yet. Asserted:
+    // nothing grows over the bombs (a leaked stack is 8 frames).
+    let mut last = before;
+    let back = wait_until_deadline(|| {
+        last = in_use();
+        (last.0 <= before.0 && last.1 <= before.1 + QUEUE_NOISE).then_some(())
+    });
+    println!("(frames, heap bytes) in use: {before:?} before fork bombs, {last:?} after");
+    assert!(
+        back.is_some(),
+        "frames or heap bytes grew over {BOMBS} fork bombs"
+    );
+}
+
+/// `in_use` once two looks in a row agree (see the fork bomb test).
+fn settled_in_use() -> (usize, usize) {
+    let mut last = in_use();
+    wait_for("the counts settle", || {
+        let now = in_use();
+        let same = now == last;
+        last = now;
+        same.then_some(now)
+    })
+}
+
+/// Polls `check` like [`wait_for`], but gives `None` after 20 s instead of failing.
+fn wait_until_deadline<R>(mut check: impl FnMut() -> Option<R>) -> Option<R> {
+    let deadline = time::now_ns() + 20_000_000_000;
+    loop {
+        if let Some(found) = check() {
+            return Some(found);
+        }
+        if time::now_ns() >= deadline {
+            return None;
+        }
+        thread::sleep(core::time::Duration::from_millis(10));
+    }
+}
+
+/// How many fork bombs the leak check sets off (each fills the table).
+const BOMBS: usize = 1;
+
+/// A process of 5 threads (two spinning in ring 3, three asleep on a
+/// futex in the kernel) is killed, 5 times: every thread ends, nothing stays.
+fn a_process_killed_with_its_threads_leaves_nothing() {
+    let code = program(&raw const many_threads, &raw const many_threads_end);
+    kill_threaded(code); // lazily made kernel structures exist after this
+    let before = in_use();
+    for _ in 0..5 {
+        kill_threaded(code);
+    }
     assert!(process::list().is_empty());
-    assert_eq!(address_space::live_count(), 0, "address spaces alive");
-    assert_eq!(sharing::shared_frames(), 0, "frames still shared");
-    // Not asserted yet: frames and heap bytes equal to before the bomb. In
-    // about one run of three, one kernel stack (8 frames) and 24 heap bytes
-    // stay after the mass kill: a thread record that is never freed. Not
-    // found yet; see the report of the `procs` branch.
+    assert!(!process::futex::waiting(), "futex waiters left");
+    // As for the fork bombs (see there): what a mass kill frees is
+    // sometimes given back late, so this asserts that nothing grew.
+    let mut after = before;
+    let back = wait_until_deadline(|| {
+        after = in_use();
+        (after.0 <= before.0 && after.1 <= before.1 + QUEUE_NOISE).then_some(())
+    });
+    println!("(frames, heap bytes) in use: {before:?} before, {after:?} after 5 threaded kills");
+    assert!(
+        back.is_some(),
+        "frames or heap bytes grew over 5 threaded kills"
+    );
+}
+
+fn kill_threaded(code: &[u8]) {
+    let handle = process::spawn_flat("threads", code).unwrap();
+    let pid = pid_of(&handle);
+    wait_for("5 threads, 3 of them asleep", || {
+        let list = thread::list();
+        let mine = list.iter().filter(|t| t.name == "threads");
+        let asleep = mine
+            .clone()
+            .filter(|t| t.state.name().starts_with("blocked"));
+        (mine.count() == 5 && asleep.count() == 3).then_some(())
+    });
+    assert_eq!(signal::kill(pid, 9), Ok(()));
+    // The first thread ends itself on its way out of the kernel (signaled),
+    // or is ended at once if it was on its way back to its futex in ring 3.
+    let end = handle.join().err();
+    assert!(
+        end == Some(ThreadError::Exited(128 + 9)) || end == Some(ThreadError::Killed),
+        "{end:?}"
+    );
+    wait_for("every thread of it is gone", || {
+        thread::list()
+            .iter()
+            .all(|t| t.name != "threads")
+            .then_some(())
+    });
+    assert!(
+        process::list().is_empty(),
+        "reaped by the kernel: no parent"
+    );
 }
 
 fn a_thousand_bad_runs_leak_nothing() {

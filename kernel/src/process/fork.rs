@@ -147,6 +147,7 @@ pub(super) fn enter_child(
     if let Some(address) = set_tid {
         table::write_user(address, &pid.0.to_le_bytes());
     }
+    super::leave_for_user();
     FsBase::write(VirtAddr::new_truncate(fs_base));
     // SAFETY: the frame is the parent's saved ring-3 frame (user segments, a
     // return address the parent's `syscall` came from), copied; this

@@ -49,12 +49,15 @@ pub mod deliver;
 pub mod exec;
 pub mod files;
 pub mod fork;
+pub mod futex;
 pub mod groups;
+pub mod link;
 pub mod memory;
 pub mod programs;
 pub mod signal;
 pub mod signals;
 mod table;
+pub mod threads;
 pub mod wait;
 
 pub use ptable::{Pid, WaitStatus};
@@ -168,10 +171,18 @@ struct Process {
     signals: alloc::boxed::Box<signals::Signals>,
     /// Taken by the thread when it starts.
     start: Option<Start>,
-    /// The thread is in kernel code that may hold resources (a system call,
-    /// the end after a fault): a kill is left in `kill` for it to act on at
-    /// its next way out, instead of ending the thread from outside.
-    in_kernel: bool,
+    /// Its threads' links (`link.rs`), each made when its thread starts:
+    /// their ids, and whether each is in kernel code that may hold
+    /// resources (a system call, the end after a fault), in which case a
+    /// kill is posted there for it to act on at its next way out, instead
+    /// of ending the thread from outside.
+    links: alloc::vec::Vec<Arc<link::Link>>,
+    /// Its threads that have not ended (started, or about to start): the
+    /// process ends with the last one (`threads.rs`).
+    live: usize,
+    /// The status the process ends with when its last thread is gone, once
+    /// something ended the whole process (`exit_group`, a fault, a kill).
+    ending: Option<WaitStatus>,
     /// A terminating signal (SIGKILL, SIGTERM) not acted on yet.
     kill: Option<u8>,
     /// Other signals sent to it, one bit each (bit n-1 for signal n),
@@ -197,7 +208,9 @@ impl Process {
             fs: crate::fs::context::FsContext::new(),
             signals: alloc::boxed::Box::default(),
             start: Some(start),
-            in_kernel: false,
+            links: alloc::vec::Vec::new(),
+            live: 1,
+            ending: None,
             kill: None,
             pending: 0,
             fault_signal: 0,
@@ -428,15 +441,25 @@ fn start(pid: Pid) -> ! {
         let found = PROCESSES.lock().table.get_mut(pid).and_then(|e| {
             let p = &mut e.data;
             p.thread?;
+            // Linked under the table's lock: a killer sees the link (in
+            // the kernel) or ends the thread before it gets here. (Linked
+            // before looking at `kill`: `finish` needs the link.)
+            let link = Arc::new(link::Link::new(pid, pid.0, thread::current()));
+            p.links.push(link.clone());
+            scheduler::set_link(Some(link));
+            if let Some(signal) = p.kill {
+                return Some(Err(signal));
+            }
             let root = p.space.as_ref()?.lock().space.root();
-            Some((root, p.start.take()?, p.kill))
+            let start = p.start.take()?;
+            Some(Ok((root, start)))
         });
         match found {
-            Some((_, _, Some(signal))) => finish(WaitStatus::Signaled {
+            Some(Err(signal)) => finish(WaitStatus::Signaled {
                 signal,
                 core: false,
             }),
-            Some((root, start, None)) => break (root, start),
+            Some(Ok(found)) => break found,
             None => thread::yield_now(),
         }
     };
@@ -447,6 +470,7 @@ fn start(pid: Pid) -> ! {
     match start {
         Start::Fresh { entry, rsp } => {
             scheduler::start_user_state();
+            leave_for_user();
             // SAFETY: this thread's kernel stack is in the TSS (the scheduler
             // put it there when it switched here), its address space is
             // loaded, and the entry and stack are in the lower half (user
@@ -486,24 +510,25 @@ fn load_flat(space: &mut AddressSpace, code: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Ends the calling process with `status` (the `exit` system call).
+/// Ends the calling thread with `status` (the `exit` system call); the
+/// process ends with its last thread (see `threads.rs`).
 pub fn exit(status: u8) -> ! {
+    threads::end_thread(WaitStatus::Exited(status))
+}
+
+/// Ends the calling process with `status`, all its threads (`exit_group`).
+pub fn exit_group(status: u8) -> ! {
     finish(WaitStatus::Exited(status))
 }
 
-/// Ends the calling process: stores 0 at its `clear_child_tid` address,
-/// leaves its address space, ends it in the table (see [`end`]) and ends
-/// its thread with the shell's number for `status`.
+/// Ends the calling process: its other threads are stopped, and the
+/// calling thread ends (see `threads.rs`): it stores 0 at its clear-tid
+/// address, leaves the address space, and the last thread out ends the
+/// process in the table (see [`end`]); the thread ends with the shell's
+/// number for `status`.
 fn finish(status: WaitStatus) -> ! {
-    let clear = table::with_current(|_, p| core::mem::take(&mut p.clear_child_tid));
-    if let Some(address) = clear.filter(|&a| a != 0) {
-        table::write_user(address, &0u32.to_le_bytes());
-    }
-    scheduler::set_address_space(None);
-    if let Some(pid) = current_pid() {
-        end(pid, status);
-    }
-    thread::exit(status.shell_code())
+    threads::end_others(status);
+    threads::end_thread(status)
 }
 
 /// Ends process `pid` in the table with `status`: its memory is freed (or
@@ -619,10 +644,10 @@ pub fn end_after_fault(
 /// the frame "returns" into `killed`, in ring 0, at the top of this
 /// thread's kernel stack (the frame below it is dead), with interrupts off.
 pub fn end_with_signal(frame: &mut InterruptFrame, signal: u8, core: bool) {
+    scheduler::with_link(|link| link.enter());
     table::with_current(|_, p| {
         p.fault_signal = signal;
         p.dump_core = core;
-        p.in_kernel = true;
     });
     let selectors = gdt::selectors();
     frame.rip = killed as *const () as u64;
@@ -652,30 +677,51 @@ extern "C" fn killed() -> ! {
     finish(WaitStatus::Signaled { signal, core })
 }
 
-/// Where 0 is stored when the calling process ends (`set_tid_address`).
+/// Where 0 is stored when the calling thread ends (`set_tid_address`).
 pub fn set_clear_child_tid(address: u64) {
-    table::with_current(|_, p| p.clear_child_tid = address);
+    let Some(me) = scheduler::current_link() else {
+        return;
+    };
+    if me.tid == me.pid.0 {
+        table::with_current(|_, p| p.clear_child_tid = address);
+    } else {
+        me.clear_tid
+            .store(address, core::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The calling thread's tid (`gettid`).
+pub fn current_tid() -> Option<u32> {
+    scheduler::with_link(|link| link.tid)
+}
+
+/// How many threads the calling process has (started or starting).
+pub fn thread_count() -> usize {
+    table::with_current(|_, p| p.live).unwrap_or(0)
 }
 
 /// Called by the system-call path on entry: the thread is in the kernel
-/// (see `Process::in_kernel`).
+/// (see `link.rs`). One load and one store: no lock, no lookup.
 pub fn syscall_entered() {
-    table::with_current(|_, p| p.in_kernel = true);
+    scheduler::with_link(|link| link.enter());
 }
 
-/// Called by the system-call path on the way back to ring 3 with the frame
-/// it returns with and the call's number: delivers a pending signal
-/// (`deliver.rs`), and ends the process here if it was killed meanwhile.
+/// Called by the system-call path on the way back with the frame it
+/// returns with and the call's number: delivers a pending signal
+/// (`deliver.rs`), and, when the frame goes back to ring 3, leaves the
+/// kernel (ending the thread here if a kill was posted for it meanwhile).
 pub fn syscall_leaving(frame: &mut InterruptFrame, number: u64) {
     deliver::on_syscall_return(frame, number);
-    let to_user = frame.cs & 3 == 3;
-    let kill = table::with_current(|_, p| {
-        if to_user {
-            p.in_kernel = false;
-        }
-        p.kill
-    });
-    if let Some(Some(signal)) = kill {
+    if frame.cs & 3 == 3 {
+        leave_for_user();
+    }
+}
+
+/// The calling thread leaves the kernel for ring 3 (from here on a kill
+/// ends it from outside), unless a kill was posted for it: then it ends
+/// here.
+fn leave_for_user() {
+    if let Some(Some(signal)) = scheduler::with_link(|link| link.leave()) {
         finish(WaitStatus::Signaled {
             signal,
             core: false,

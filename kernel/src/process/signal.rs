@@ -10,15 +10,14 @@
 //! A *fatal* signal (SIGKILL, or one whose action is the default "end"
 //! and which is not blocked) has nothing to run in the process, so it does
 //! not wait for the target's way back. How it ends the process depends on
-//! where its thread is:
-//! - in ring 3: nothing of the kernel's is on its kernel stack, so the
-//!   sender ends the thread at once and does its bookkeeping (the address
-//!   space is freed);
-//! - in the kernel (a system call, possibly asleep in `wait4` or `vfork`):
-//!   it may hold memory or locks, so the signal is left in its record (a
-//!   SIGKILL as `kill`, others pending), it is woken, and it ends itself on
-//!   its way back to ring 3; so does a thread interrupted by the sender's
-//!   interrupt handler, or one not started yet.
+//! where each of its threads is (`threads::stop_threads`):
+//! - in ring 3 (or not started yet): nothing of the kernel's is on its
+//!   kernel stack, so the sender ends the thread at once; the last thread
+//!   to end does the process's bookkeeping (the address space is freed);
+//! - in the kernel (a system call, possibly asleep in `wait4`, `vfork`, a
+//!   pipe or `futex`): it may hold memory or locks, so the kill is posted
+//!   on its link (`link.rs`), it is woken, and it ends itself on its way
+//!   back to ring 3.
 //!
 //! **Blocking code** (a system call that sleeps until something happens)
 //! must let a signal interrupt it: it sleeps with [`wait_interruptible`]
@@ -30,7 +29,7 @@ use super::signals::{Disposition, bit};
 use super::table::{self, PROCESSES};
 use super::{Pid, Process, WaitStatus, end, wait};
 use crate::tasks::wait_queue::WaitQueue;
-use crate::tasks::{scheduler, thread};
+use crate::tasks::thread;
 use core::sync::atomic::{AtomicU64, Ordering};
 use sigframe::{Detail, Info};
 
@@ -97,41 +96,42 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
         Disposition::End { core } if !blocked => Some(core),
         _ => None,
     };
-    // Its thread, if it runs in ring 3 and is not the caller (an interrupt
-    // handler may send to the thread it interrupted: that one acts on a
-    // pending signal on its way back).
-    let in_ring3 = process
-        .thread
-        .filter(|&id| !process.in_kernel && scheduler::current() != Some(id));
-    match (fatal, in_ring3) {
-        (Some(core), Some(id)) => {
-            // Nothing to run in the process: it ends now, as with SIGKILL.
-            // Under the table's lock (interrupts off), so the thread cannot
-            // enter the kernel meanwhile.
-            let _ = thread::kill(id);
-            let name = process.name.clone();
-            drop(processes);
-            if core {
-                crate::println!(
-                    "process {name} (pid {}) killed by {} (core dumped)",
-                    pid.0,
-                    super::deliver::name_of(signal)
-                );
-            }
-            end(pid, WaitStatus::Signaled { signal, core });
-            return Ok(());
+    let Some(core) = fatal else {
+        post(process, signal, info);
+        drop(processes);
+        wait::notify();
+        return Ok(());
+    };
+    // Nothing to run in the process: it ends, as with SIGKILL. Each thread
+    // in ring 3 (or not started) ends now, under the table's lock
+    // (interrupts off, so it cannot enter the kernel meanwhile); one in the
+    // kernel is told through its link, woken wherever it sleeps, and ends
+    // on its way out (`threads::stop_threads`). With no thread yet, the
+    // process looks at `kill` first when it starts.
+    process.kill.get_or_insert(signal);
+    let status = *process
+        .ending
+        .get_or_insert(WaitStatus::Signaled { signal, core });
+    SENT.fetch_add(1, Ordering::SeqCst);
+    if process.thread.is_some() {
+        super::threads::stop_threads(process, None, signal);
+        for link in &process.links {
+            thread::interrupt(link.thread);
         }
-        _ if signal == SIGKILL && (process.in_kernel || process.thread.is_none()) => {
-            // In a system call: it ends itself on its way out.
-            process.kill.get_or_insert(signal);
-            SENT.fetch_add(1, Ordering::SeqCst);
-            if let Some(id) = process.thread {
-                thread::interrupt(id);
-            }
-        }
-        _ => post(process, signal, info),
     }
+    let last = process.thread.is_some() && process.live == 0;
+    let name = process.name.clone();
     drop(processes);
+    if last {
+        if core {
+            crate::println!(
+                "process {name} (pid {}) killed by {} (core dumped)",
+                pid.0,
+                super::deliver::name_of(signal)
+            );
+        }
+        end(pid, status);
+    }
     wait::notify();
     Ok(())
 }

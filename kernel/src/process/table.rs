@@ -46,17 +46,16 @@ pub(super) fn set_thread(pid: Pid, thread: ThreadId) {
 
 /// Runs `f` on the calling thread's process, if it runs one.
 pub(super) fn with_current<R>(f: impl FnOnce(Pid, &mut Process) -> R) -> Option<R> {
-    let me = scheduler::current()?;
+    let pid = current_pid()?;
     let mut processes = PROCESSES.lock();
-    let pid = *processes.by_thread.get(&me)?;
     let entry = processes.table.get_mut(pid)?;
     Some(f(pid, &mut entry.data))
 }
 
-/// The pid of the process the calling thread runs.
+/// The pid of the process the calling thread runs (from its link, see
+/// `link.rs`: no lock, no lookup).
 pub fn current_pid() -> Option<Pid> {
-    let me = scheduler::current()?;
-    PROCESSES.lock().by_thread.get(&me).copied()
+    scheduler::with_link(|link| link.pid)
 }
 
 /// The parent of `pid` (`None`: started by the kernel, or no such process).

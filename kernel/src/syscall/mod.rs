@@ -6,7 +6,8 @@
 //! `rax`. Kestrel follows Linux's x86_64 ABI, so a result in
 //! `-4095..=-1` is an error number negated (`-EFAULT` = -14).
 //!
-//! [`handle`] looks the number up in [`TABLE`], one line per implemented call,
+//! [`handle`] looks the number up in [`TABLE`] (a binary search: the table
+//! is sorted by number, which the build checks), one line per implemented call,
 //! pointing at the file of its area (`io.rs`, `exit.rs`, `memory.rs`,
 //! `cpu_state.rs`, `setup.rs`, ...). An unknown
 //! number returns `-ENOSYS`, and the kernel says so once per number, by name
@@ -20,6 +21,7 @@ mod descriptors;
 mod directories;
 mod exit;
 mod files;
+mod futex;
 mod identity;
 mod io;
 mod job_control;
@@ -134,12 +136,13 @@ const TABLE: &[(u64, &str, Call)] = &[
     (162, "sync", attributes::sync),
     (186, "gettid", process::gettid),
     (200, "tkill", signals::tkill),
+    (202, "futex", futex::futex),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),
-    (231, "exit_group", exit::exit),
+    (231, "exit_group", exit::exit_group),
     (234, "tgkill", signals::tgkill),
     (257, "openat", files::openat),
     (258, "mkdirat", directories::mkdirat),
@@ -177,6 +180,36 @@ const FRAME_TABLE: &[(u64, &str, FrameCall)] = &[
     (131, "sigaltstack", setup::sigaltstack),
 ];
 
+/// Whether `numbers` is sorted and has no number twice.
+const fn strictly_sorted(numbers: &[u64]) -> bool {
+    let mut i = 1;
+    while i < numbers.len() {
+        if numbers[i - 1] >= numbers[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The numbers of a table, in its order.
+const fn numbers<T, const N: usize>(table: &[(u64, &str, T)]) -> [u64; N] {
+    let mut numbers = [0; N];
+    let mut i = 0;
+    while i < N {
+        numbers[i] = table[i].0;
+        i += 1;
+    }
+    numbers
+}
+
+// [`handle`] finds a call by binary search: each table must stay sorted by
+// number (the build fails here otherwise).
+const _: () = assert!(strictly_sorted(&numbers::<Call, { TABLE.len() }>(TABLE)));
+const _: () = assert!(strictly_sorted(
+    &numbers::<FrameCall, { FRAME_TABLE.len() }>(FRAME_TABLE)
+));
+
 /// Makes [`handle`] answer every `syscall`. Needs `arch::syscall::init`.
 pub fn init() {
     syscall::set_handler(handle);
@@ -193,11 +226,11 @@ pub fn handle(frame: &mut InterruptFrame) {
     ];
     crate::process::syscall_entered();
     let number = frame.rax;
-    let result = match TABLE.iter().find(|(n, _, _)| *n == number) {
-        Some((_, _, call)) => call(&args),
-        None => match FRAME_TABLE.iter().find(|(n, _, _)| *n == number) {
-            Some((_, _, call)) => call(frame),
-            None => {
+    let result = match TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
+        Ok(i) => (TABLE[i].2)(&args),
+        Err(_) => match FRAME_TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
+            Ok(i) => (FRAME_TABLE[i].2)(frame),
+            Err(_) => {
                 report_unknown_once(number);
                 Err(Errno::ENOSYS)
             }

@@ -20,14 +20,23 @@ use ptable::Target;
 // `clone` flags (Linux's `sched.h`).
 const CSIGNAL: u64 = 0xff;
 const CLONE_VM: u64 = 0x100;
+const CLONE_FS: u64 = 0x200;
+const CLONE_FILES: u64 = 0x400;
+const CLONE_SIGHAND: u64 = 0x800;
 const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x1_0000;
+const CLONE_SYSVSEM: u64 = 0x4_0000;
+const CLONE_DETACHED: u64 = 0x40_0000;
 const CLONE_SETTLS: u64 = 0x8_0000;
 const CLONE_PARENT_SETTID: u64 = 0x10_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 const CLONE_CHILD_SETTID: u64 = 0x100_0000;
-/// The flags `clone` supports; any other (threads: `CLONE_THREAD`,
-/// `CLONE_SIGHAND`; namespaces...) gives `-EINVAL`.
+/// The flags `clone` supports for a new process; any other (namespaces,
+/// sharing files or signal actions with a process...) gives `-EINVAL`.
+/// `CLONE_SYSVSEM` and `CLONE_DETACHED` are accepted and mean nothing here.
 const CLONE_SUPPORTED: u64 = CSIGNAL
+    | CLONE_SYSVSEM
+    | CLONE_DETACHED
     | CLONE_VM
     | CLONE_VFORK
     | CLONE_SETTLS
@@ -63,16 +72,16 @@ pub fn getppid(_: &Args) -> Result<u64, Errno> {
     Ok(process::parent_of(me).map_or(0, |p| u64::from(p.0)))
 }
 
-/// `gettid()`: one thread per process, so the pid.
-pub fn gettid(args: &Args) -> Result<u64, Errno> {
-    getpid(args)
+/// `gettid()`: the calling thread's id (the pid for the first thread).
+pub fn gettid(_: &Args) -> Result<u64, Errno> {
+    process::current_tid().map(u64::from).ok_or(Errno::ENOSYS)
 }
 
-/// `set_tid_address(tidptr)`: where 0 is stored when the caller ends;
-/// returns the caller's tid.
+/// `set_tid_address(tidptr)`: where 0 is stored when the calling thread
+/// ends; returns its tid.
 pub fn set_tid_address(args: &Args) -> Result<u64, Errno> {
     process::set_clear_child_tid(args[0]);
-    getpid(args)
+    gettid(args)
 }
 
 /// `fork()`.
@@ -96,6 +105,9 @@ pub fn clone(frame: &mut InterruptFrame) -> Result<u64, Errno> {
     let [flags, stack, parent_tid, child_tid, tls, _] = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
+    if flags & CLONE_THREAD != 0 {
+        return clone_thread(frame, flags, [stack, parent_tid, child_tid, tls]);
+    }
     if flags & !CLONE_SUPPORTED != 0 || (flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0) {
         return Err(Errno(errno::EINVAL));
     }
@@ -119,6 +131,51 @@ pub fn clone(frame: &mut InterruptFrame) -> Result<u64, Errno> {
     Ok(pid)
 }
 
+/// The flags a new thread must have (it shares memory, files and signal
+/// actions with its process), and those it may have besides.
+const THREAD_NEEDS: u64 = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+const THREAD_MAY: u64 = THREAD_NEEDS
+    | CLONE_SYSVSEM
+    | CLONE_DETACHED
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_SETTID
+    | CLONE_CHILD_CLEARTID;
+
+/// `clone` with `CLONE_THREAD`: a new thread of the calling process (see
+/// `process::threads`); returns its tid.
+fn clone_thread(frame: &InterruptFrame, flags: u64, args: [u64; 4]) -> Result<u64, Errno> {
+    let [stack, parent_tid, child_tid, tls] = args;
+    if flags & THREAD_NEEDS != THREAD_NEEDS || flags & !THREAD_MAY != 0 {
+        return Err(Errno(errno::EINVAL));
+    }
+    if flags & CLONE_SETTLS != 0 && tls >= USER_END {
+        return Err(Errno(errno::EPERM));
+    }
+    let when = |flag: u64, value: u64| (flags & flag != 0).then_some(value);
+    let options = process::threads::Options {
+        stack,
+        tls: when(CLONE_SETTLS, tls),
+        set_tid: [
+            when(CLONE_PARENT_SETTID, parent_tid),
+            when(CLONE_CHILD_SETTID, child_tid),
+        ],
+        clear_tid: when(CLONE_CHILD_CLEARTID, child_tid),
+    };
+    match process::threads::spawn(frame, options) {
+        Ok(tid) => {
+            if let Some(address) = options.set_tid[0] {
+                // (Stored by the new thread too, before it runs.)
+                let _ = user_memory::copy_to_user(address, &tid.to_le_bytes());
+            }
+            Ok(u64::from(tid))
+        }
+        Err(process::threads::Error::OutOfMemory) => Err(Errno(errno::ENOMEM)),
+        Err(process::threads::Error::Ending) => Err(Errno(errno::EAGAIN)),
+        Err(process::threads::Error::NotAProcess) => Err(Errno::ENOSYS),
+    }
+}
+
 fn make_child(frame: &InterruptFrame, options: Options) -> Result<u64, Errno> {
     match process::fork::fork(frame, options) {
         Ok(pid) => Ok(u64::from(pid.0)),
@@ -140,6 +197,10 @@ pub fn execve(frame: &mut InterruptFrame) -> Result<u64, Errno> {
     let args = read_strings(argv, &mut budget)?;
     let env = read_strings(envp, &mut budget)?;
     let program = process::programs::find(&path).map_err(Errno)?;
+    // Not yet: ending the other threads of the caller first.
+    if process::thread_count() > 1 {
+        return Err(Errno(errno::EAGAIN));
+    }
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(&path);
     let name = core::str::from_utf8(name).unwrap_or("?");
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();

@@ -61,6 +61,12 @@ fn epoch_at_start() -> u64 {
     })
 }
 
+/// The monotonic time (`now_ns`) of real time `real` (for absolute
+/// timeouts on `CLOCK_REALTIME`).
+pub fn monotonic_of_real(real: u64) -> u64 {
+    real.saturating_sub(epoch_at_start())
+}
+
 fn read(clock: Clock) -> u64 {
     match clock {
         Clock::Monotonic => now_ns(),

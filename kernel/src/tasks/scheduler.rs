@@ -32,10 +32,12 @@
 use super::switch;
 use crate::arch::user_state::UserState;
 use crate::memory::stack::{self, KernelStack};
+use crate::process::link::Link;
 use crate::sync::IrqMutex;
 use crate::time;
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicBool, Ordering};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use sched::{ExitStatus, Scheduler, Switch, ThreadId};
 use x86_64::instructions::interrupts;
 use x86_64::registers::control::Cr3;
@@ -75,6 +77,9 @@ pub struct ThreadData {
     /// A user thread's FPU/SSE registers and FS/GS bases while it does not
     /// run (`None` for kernel threads, which use none of them).
     user_state: Option<Box<UserState>>,
+    /// A user thread's link to its process (`process::link`), which
+    /// [`with_link`] reaches without a lookup while the thread runs.
+    link: Option<Arc<Link>>,
 }
 
 impl ThreadData {
@@ -90,6 +95,7 @@ impl ThreadData {
             essential: false,
             address_space: None,
             user_state: None,
+            link: None,
         }
     }
 
@@ -116,6 +122,9 @@ impl Drop for ThreadData {
 
 static SCHED: IrqMutex<Option<Scheduler<ThreadData>>> = IrqMutex::new(None);
 static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+/// The running thread's link (null for kernel threads): the `Arc` in its
+/// record, set at every switch and by [`set_link`].
+static CURRENT_LINK: AtomicPtr<Link> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Starts scheduling: the caller becomes thread 1 (`main`), an idle thread is
 /// created. Needs the heap and the clock (`time::init`).
@@ -129,6 +138,7 @@ pub fn init() {
         essential: true,
         address_space: None,
         user_state: None,
+        link: None,
     };
     let scheduler = Scheduler::with_main(SLICE_NS, time::now_ns(), "main", main, idle);
     *SCHED.lock() = Some(scheduler);
@@ -170,13 +180,16 @@ pub fn schedule<R>(f: impl FnOnce(&mut Scheduler<ThreadData>, u64) -> (Option<Sw
                 from.user_state.as_deref_mut().map(|s| s as *mut UserState),
                 to.user_state.as_deref().map(|s| s as *const UserState),
             );
-            (&raw mut from.rsp, to.rsp, next, states)
+            let link = to.link.as_ref().map_or(core::ptr::null(), Arc::as_ptr);
+            (&raw mut from.rsp, to.rsp, next, states, link)
         });
         (registers, result)
         // The guard unlocks here; interrupts stay off (they were off when it
         // was taken).
     };
-    if let Some((from, to, (kernel_stack, address_space), (stopping, continuing))) = registers {
+    if let Some((from, to, (kernel_stack, address_space), (stopping, continuing), link)) = registers
+    {
+        CURRENT_LINK.store(link.cast_mut(), Ordering::Relaxed);
         // Ring 3 enters the kernel on the running thread's own stack (`main`,
         // on the boot stack, never runs user code).
         if let Some(top) = kernel_stack {
@@ -334,6 +347,42 @@ pub fn continue_user_state(state: Box<UserState>) {
             }
         });
     });
+}
+
+/// Links the running thread to its process (`None`: unlinks it); see
+/// `process::link`.
+pub fn set_link(link: Option<Arc<Link>>) {
+    interrupts::without_interrupts(|| {
+        let pointer = link.as_ref().map_or(core::ptr::null(), Arc::as_ptr);
+        let old = with(|s| {
+            let me = s.current();
+            let data = s.thread_mut(me)?.data_mut();
+            CURRENT_LINK.store(pointer.cast_mut(), Ordering::Relaxed);
+            core::mem::replace(&mut data.link, link)
+        });
+        drop(old); // (outside the scheduler's lock)
+    });
+}
+
+/// The running thread's link to its process, shared (for a wait that
+/// outlives a call of [`with_link`]).
+pub fn current_link() -> Option<Arc<Link>> {
+    with(|s| {
+        let me = s.current();
+        s.thread(me)?.data().link.clone()
+    })
+    .flatten()
+}
+
+/// Runs `f` on the running thread's link to its process, if it has one:
+/// one load, no lock (the system-call path uses it on every call).
+pub fn with_link<R>(f: impl FnOnce(&Link) -> R) -> Option<R> {
+    let link = CURRENT_LINK.load(Ordering::Relaxed);
+    // SAFETY: a non-null pointer is the `Arc` in the running thread's own
+    // record (set by the switch to it, or by `set_link` on itself; a switch
+    // away and back restores it). That record lives while the thread runs,
+    // and only the thread itself replaces its link, not during this call.
+    unsafe { link.as_ref() }.map(f)
 }
 
 /// Marks `id` essential (see [`ThreadData`]).

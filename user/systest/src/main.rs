@@ -24,6 +24,7 @@ mod random;
 mod raw;
 mod signals;
 mod terminal;
+mod threads;
 mod time;
 mod vfs;
 
@@ -45,6 +46,7 @@ const AREAS: &[Area] = &[
     ("signals", signals::checks),
     ("terminal", terminal::checks),
     ("fpu", fpu::checks),
+    ("threads", threads::checks),
 ];
 
 fn main() {

@@ -1,0 +1,103 @@
+//! The link from a running thread to its process: what the system-call path
+//! needs on every call, reachable without looking anything up.
+//!
+//! Every system call asks two questions about the caller: "which process is
+//! this?" (`getpid`, and every call that works on the process's record) and,
+//! on the way in and out, "may a kill end this thread now, or must it wait
+//! for the thread to leave the kernel?" (see `signal.rs`). Answering them
+//! through the process table costs two locks and a map lookup each time.
+//!
+//! So each user thread carries a [`Link`]: its pid and tid, and two flag
+//! words that the thread and a killer share:
+//!
+//! - `in_kernel`: the thread is in kernel code that may hold resources (a
+//!   system call, the end after a fault), so a killer only posts the kill;
+//! - `kill`: the terminating signal posted for it (0: none), which the
+//!   thread acts on at its next way back to ring 3.
+//!
+//! The process's record holds the same `Arc` as the thread (so a killer
+//! finds the flags of each thread of the process), and the scheduler keeps
+//! a pointer to the running thread's link ([`scheduler::with_link`]), so the
+//! per-call cost is one load. The flags are atomics: on one CPU a killer runs
+//! with interrupts off, so it sees the flags either before or after the
+//! thread's store, and either way the thread ends (see
+//! [`super::syscall_leaving`]).
+//!
+//! [`scheduler::with_link`]: crate::tasks::scheduler::with_link
+
+use super::Pid;
+use crate::tasks::thread::ThreadId;
+use crate::tasks::wait_queue::WaitQueue;
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+
+/// What a user thread carries about its process (see the module docs).
+pub struct Link {
+    /// The process.
+    pub pid: Pid,
+    /// The thread's own id (`gettid`): the pid for a process's first thread.
+    pub tid: u32,
+    /// The kernel thread that runs it.
+    pub thread: ThreadId,
+    in_kernel: AtomicBool,
+    kill: AtomicU8,
+    /// Where 0 is stored when the thread ends (`CLONE_CHILD_CLEARTID`,
+    /// `set_tid_address`) for threads other than the first (whose address
+    /// is the process's `clear_child_tid`).
+    pub clear_tid: AtomicU64,
+    /// A futex wake chose this thread (see `futex.rs`).
+    pub futex_woken: AtomicBool,
+    /// Where the thread sleeps in `futex` waits.
+    pub futex_queue: WaitQueue,
+}
+
+impl Link {
+    /// The link of thread `tid` of process `pid`: in the kernel (it is
+    /// starting; it leaves with [`leave`](Self::leave) right before its
+    /// first entry into ring 3) and not killed.
+    pub fn new(pid: Pid, tid: u32, thread: ThreadId) -> Link {
+        Link {
+            pid,
+            tid,
+            thread,
+            in_kernel: AtomicBool::new(true),
+            kill: AtomicU8::new(0),
+            clear_tid: AtomicU64::new(0),
+            futex_woken: AtomicBool::new(false),
+            futex_queue: WaitQueue::new(),
+        }
+    }
+
+    /// Notes that the thread entered the kernel.
+    pub fn enter(&self) {
+        self.in_kernel.store(true, Ordering::SeqCst);
+    }
+
+    /// Notes that the thread leaves for ring 3; the kill posted for it, if
+    /// any (then it must end instead).
+    pub fn leave(&self) -> Option<u8> {
+        self.in_kernel.store(false, Ordering::SeqCst);
+        self.posted()
+    }
+
+    /// Whether the thread is in the kernel (a kill must wait for it).
+    pub fn in_kernel(&self) -> bool {
+        self.in_kernel.load(Ordering::SeqCst)
+    }
+
+    /// Posts terminating signal `signal` (not 0); the first one posted
+    /// stays. A thread asleep in `futex` is woken to act on it.
+    pub fn post_kill(&self, signal: u8) {
+        let _ = self
+            .kill
+            .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+        self.futex_queue.wake_all();
+    }
+
+    /// The terminating signal posted, if any.
+    pub fn posted(&self) -> Option<u8> {
+        match self.kill.load(Ordering::SeqCst) {
+            0 => None,
+            signal => Some(signal),
+        }
+    }
+}

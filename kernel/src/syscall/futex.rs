@@ -1,0 +1,83 @@
+//! `futex`: sleeping on and waking through a word of user memory (see
+//! `process::futex` and `crates/futex`).
+//!
+//! Supported operations, with or without `FUTEX_PRIVATE_FLAG` (every futex
+//! is private to its process here):
+//!
+//! - `FUTEX_WAIT(addr, val, timeout)`: sleeps if `*addr == val` (else
+//!   `EAGAIN`), at most the relative `timeout` (`ETIMEDOUT`);
+//! - `FUTEX_WAKE(addr, n)`: wakes up to `n` sleepers; returns how many;
+//! - `FUTEX_WAIT_BITSET(addr, val, timeout, _, bitset)`: the same with an
+//!   absolute timeout (on `CLOCK_MONOTONIC`, or `CLOCK_REALTIME` with
+//!   `FUTEX_CLOCK_REALTIME`), woken only by wakes whose bitset meets its;
+//! - `FUTEX_WAKE_BITSET(addr, n, _, _, bitset)`.
+//!
+//! An address that is not 4-byte aligned, or a zero bitset, is `EINVAL`;
+//! other operations (requeue, priority inheritance) are `ENOSYS`.
+
+use super::{Args, Errno, time, user_memory};
+use crate::process::futex::{self, ALL, Error};
+use linux_raw_sys::errno;
+
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+const FUTEX_WAIT_BITSET: u64 = 9;
+const FUTEX_WAKE_BITSET: u64 = 10;
+const FUTEX_PRIVATE_FLAG: u64 = 128;
+const FUTEX_CLOCK_REALTIME: u64 = 256;
+
+/// `futex(uaddr, op, val, timeout, uaddr2, val3)`.
+pub fn futex(args: &Args) -> Result<u64, Errno> {
+    let [address, op, value, timeout, _, bitset] = *args;
+    let command = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    let realtime = op & FUTEX_CLOCK_REALTIME != 0;
+    if address % 4 != 0 {
+        return Err(Errno(errno::EINVAL));
+    }
+    let bitset = match command {
+        FUTEX_WAIT | FUTEX_WAKE => ALL,
+        _ => bitset as u32,
+    };
+    if bitset == 0 {
+        return Err(Errno(errno::EINVAL));
+    }
+    match command {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let deadline = match (timeout, command) {
+                (0, _) => None,
+                (t, FUTEX_WAIT) => Some(crate::time::now_ns().saturating_add(read_time(t)?)),
+                (t, _) if realtime => Some(time::monotonic_of_real(read_time(t)?)),
+                (t, _) => Some(read_time(t)?),
+            };
+            let read = || {
+                let mut word = [0u8; 4];
+                user_memory::copy_from_user(&mut word, address).ok()?;
+                Some(u32::from_le_bytes(word))
+            };
+            futex::wait(address, value as u32, bitset, deadline, read).map_err(errno_of)?;
+            Ok(0)
+        }
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            // `val` is an `int`: a negative count wakes nobody.
+            let count = usize::try_from(value as i32).unwrap_or(0);
+            let woken = futex::wake(address, count, bitset).map_err(errno_of)?;
+            Ok(woken as u64)
+        }
+        _ => Err(Errno::ENOSYS),
+    }
+}
+
+/// A `struct timespec` at `address`, in nanoseconds.
+fn read_time(address: u64) -> Result<u64, Errno> {
+    time::read_timespec(address)
+}
+
+fn errno_of(error: Error) -> Errno {
+    Errno(match error {
+        Error::Again => errno::EAGAIN,
+        Error::Fault => errno::EFAULT,
+        Error::TimedOut => errno::ETIMEDOUT,
+        Error::Interrupted => errno::EINTR,
+        Error::NotAProcess => errno::ENOSYS,
+    })
+}
