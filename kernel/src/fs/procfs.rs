@@ -5,13 +5,14 @@
 //! on who asks: the path of the program the *calling* process runs. So this
 //! file system has three fixed inodes (the root, `self`, `exe`) and answers
 //! `readlink` of `exe` from the calling process's record
-//! (`process::files::exe_path`). Walking, `open` and `execve` follow the
+//! (`process::files::exe_path`, given at boot through
+//! [`set_exe_path_source`]). Walking, `open` and `execve` follow the
 //! link like any other, so they all reach the program's file. Nothing here
 //! can be changed: every change is `EACCES`.
 
-use crate::process;
 use alloc::vec::Vec;
 use linux_raw_sys::errno::{EACCES, EINVAL, EISDIR, ENOENT, ENOTDIR};
+use spin::Once;
 use vfs::{DirEntry, Errno, FileSystem, Ino, Kind, Metadata, StatFs};
 
 const ROOT: Ino = 1;
@@ -21,6 +22,16 @@ const EXE: Ino = 3;
 const PROC_MAGIC: u64 = 0x9fa0;
 
 pub struct ProcFs;
+
+/// Where `exe` asks for the calling process's program path: set by the
+/// process layer at boot ([`set_exe_path_source`]), so that this file
+/// system, below processes, does not call up into them.
+static EXE_PATH: Once<fn() -> Option<Vec<u8>>> = Once::new();
+
+/// Tells `/proc/self/exe` how to find the calling process's program path.
+pub fn set_exe_path_source(source: fn() -> Option<Vec<u8>>) {
+    EXE_PATH.call_once(|| source);
+}
 
 /// The names in each directory: (directory, name, inode).
 const NAMES: [(Ino, &[u8], Ino); 2] = [(ROOT, b"self", SELF), (SELF, b"exe", EXE)];
@@ -88,7 +99,7 @@ impl FileSystem for ProcFs {
 
     fn readlink(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
         match ino {
-            EXE => process::files::exe_path().ok_or(ENOENT),
+            EXE => EXE_PATH.get().and_then(|path| path()).ok_or(ENOENT),
             _ => Err(EINVAL),
         }
     }

@@ -51,7 +51,7 @@ pub mod files;
 pub mod fork;
 pub mod futex;
 pub mod groups;
-pub mod link;
+pub use crate::tasks::link;
 pub mod memory;
 pub mod programs;
 pub mod signal;

@@ -28,8 +28,8 @@
 use super::signals::{Disposition, bit};
 use super::table::{self, PROCESSES};
 use super::{Pid, Process, WaitStatus, end, wait};
-use crate::tasks::wait_queue::WaitQueue;
 use crate::tasks::thread;
+use crate::tasks::wait_queue::WaitQueue;
 use core::sync::atomic::{AtomicU64, Ordering};
 use sigframe::{Detail, Info};
 

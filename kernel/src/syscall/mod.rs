@@ -217,6 +217,7 @@ pub fn init() {
         user_memory::copy_to_user(address, bytes).is_ok()
     });
     crate::arch::interrupts::set_user_return_hook(crate::process::deliver::on_interrupt_return);
+    crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
 }
 
 /// Answers the system call saved in `frame` (see the module docs).

@@ -21,6 +21,7 @@ pub mod condvar;
 pub mod crash;
 pub mod demo;
 pub mod executor;
+pub mod link;
 pub mod mutex;
 pub mod scheduler;
 pub mod semaphore;

@@ -29,10 +29,10 @@
 //! other thread is ready: it frees the stacks of finished detached threads and
 //! halts until the next interrupt.
 
+use super::link::Link;
 use super::switch;
 use crate::arch::user_state::UserState;
 use crate::memory::stack::{self, KernelStack};
-use crate::process::link::Link;
 use crate::sync::IrqMutex;
 use crate::time;
 use alloc::boxed::Box;
@@ -77,7 +77,7 @@ pub struct ThreadData {
     /// A user thread's FPU/SSE registers and FS/GS bases while it does not
     /// run (`None` for kernel threads, which use none of them).
     user_state: Option<Box<UserState>>,
-    /// A user thread's link to its process (`process::link`), which
+    /// A user thread's link to its process (`tasks::link`), which
     /// [`with_link`] reaches without a lookup while the thread runs.
     link: Option<Arc<Link>>,
 }
@@ -350,7 +350,7 @@ pub fn continue_user_state(state: Box<UserState>) {
 }
 
 /// Links the running thread to its process (`None`: unlinks it); see
-/// `process::link`.
+/// `tasks::link`.
 pub fn set_link(link: Option<Arc<Link>>) {
     interrupts::without_interrupts(|| {
         let pointer = link.as_ref().map_or(core::ptr::null(), Arc::as_ptr);

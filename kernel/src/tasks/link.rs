@@ -21,14 +21,18 @@
 //! per-call cost is one load. The flags are atomics: on one CPU a killer runs
 //! with interrupts off, so it sees the flags either before or after the
 //! thread's store, and either way the thread ends (see
-//! [`super::syscall_leaving`]).
+//! `process::syscall_leaving`).
+//!
+//! It lives with the scheduler, which keeps it for each thread, rather than
+//! with processes, which fill it in: the scheduler must not depend on the
+//! process layer above it.
 //!
 //! [`scheduler::with_link`]: crate::tasks::scheduler::with_link
 
-use super::Pid;
-use crate::tasks::thread::ThreadId;
-use crate::tasks::wait_queue::WaitQueue;
+use super::thread::ThreadId;
+use super::wait_queue::WaitQueue;
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use ptable::Pid;
 
 /// What a user thread carries about its process (see the module docs).
 pub struct Link {
