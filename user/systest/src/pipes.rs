@@ -4,13 +4,13 @@
 //! child's stdout redirected with dup2, a reader killed while it waits).
 
 use crate::check::Checker;
-use crate::raw::{NULL, UNMAPPED, mut_ptr, ptr, sys};
+use crate::raw::{self, NULL, UNMAPPED, mut_ptr, ptr, sys};
 use libc::{
     EAGAIN, EBADF, EFAULT, EINVAL, EPIPE, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD,
     F_SETFL, FD_CLOEXEC, O_ACCMODE, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY, POLLERR, POLLHUP,
-    POLLIN, POLLOUT, S_IFIFO, S_IFMT, SIGKILL, SYS_close, SYS_dup, SYS_dup2, SYS_dup3,
-    SYS_exit_group, SYS_fcntl, SYS_fork, SYS_fstat, SYS_kill, SYS_pipe, SYS_pipe2, SYS_poll,
-    SYS_read, SYS_readv, SYS_sched_yield, SYS_wait4, SYS_write, SYS_writev,
+    POLLIN, POLLOUT, S_IFIFO, S_IFMT, SIGKILL, SYS_close, SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl,
+    SYS_fstat, SYS_kill, SYS_pipe, SYS_pipe2, SYS_poll, SYS_read, SYS_readv, SYS_sched_yield,
+    SYS_wait4, SYS_write, SYS_writev,
 };
 
 /// A pipe's capacity on Linux and on Kestrel.
@@ -47,17 +47,9 @@ fn read_all(fd: u64) -> Vec<u8> {
     all
 }
 
-/// Forks; the child runs `child` and exits with what it returns.
+/// Forks (`raw::spawn`); `None` if fork failed.
 fn spawn(child: impl FnOnce() -> u64) -> Option<u64> {
-    match sys(SYS_fork, &[]) {
-        Ok(0) => {
-            let code = child();
-            let _ = sys(SYS_exit_group, &[code]);
-            unreachable!("exit_group returned");
-        }
-        Ok(pid) => Some(pid as u64),
-        Err(_) => None,
-    }
+    raw::spawn(child).ok()
 }
 
 /// Waits for `pid`; its status word.

@@ -5,27 +5,17 @@
 //! memory the two share or do not share.
 
 use crate::check::Checker;
-use crate::raw::{NULL, mut_ptr, sys};
+use crate::raw::{self, NULL, mut_ptr, sys};
 use libc::{
     ECHILD, ESRCH, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE, SIGKILL,
-    SYS_exit_group, SYS_fork, SYS_getpid, SYS_getppid, SYS_kill, SYS_mmap, SYS_mprotect,
-    SYS_sched_yield, SYS_wait4, WNOHANG,
+    SYS_getpid, SYS_getppid, SYS_kill, SYS_mmap, SYS_mprotect, SYS_sched_yield, SYS_wait4, WNOHANG,
 };
 
 const PAGE: u64 = 4096;
 
-/// Forks; the child runs `child` and exits with what it returns. Returns the
-/// child's pid (the parent's side), or `None` if fork failed.
+/// Forks (`raw::spawn`); `None` if fork failed.
 fn spawn(child: impl FnOnce() -> u64) -> Option<u64> {
-    match sys(SYS_fork, &[]) {
-        Ok(0) => {
-            let code = child();
-            let _ = sys(SYS_exit_group, &[code]);
-            unreachable!("exit_group returned");
-        }
-        Ok(pid) => Some(pid as u64),
-        Err(_) => None,
-    }
+    raw::spawn(child).ok()
 }
 
 /// Waits for `pid`; its status word.

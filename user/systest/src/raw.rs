@@ -52,3 +52,15 @@ pub fn c_string(text: &str) -> Vec<u8> {
     bytes.push(0);
     bytes
 }
+
+/// Forks; the child runs `child` and exits with what it returns. The
+/// child's pid (the parent's side), or the errno of a failed fork.
+pub fn spawn(child: impl FnOnce() -> u64) -> Result<u64, i32> {
+    let pid = sys(libc::SYS_fork, &[])?;
+    if pid == 0 {
+        let code = child();
+        let _ = sys(libc::SYS_exit_group, &[code]);
+        unreachable!("exit_group returned");
+    }
+    Ok(pid as u64)
+}

@@ -9,13 +9,13 @@
 //! `MAP_SHARED` page), so no check depends on timing.
 
 use crate::check::Checker;
-use crate::raw::{NULL, UNMAPPED, mut_ptr, ptr, sys};
+use crate::raw::{self, NULL, UNMAPPED, mut_ptr, ptr, sys};
 use libc::{
     EINTR, EINVAL, EPERM, ESRCH, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_SIGINFO,
     SIG_BLOCK, SIG_DFL, SIG_SETMASK, SIG_UNBLOCK, SIGABRT, SIGCHLD, SIGQUIT, SIGSEGV, SIGTERM,
-    SIGUSR1, SIGUSR2, SYS_clock_nanosleep, SYS_exit_group, SYS_fork, SYS_getpid, SYS_getppid,
-    SYS_kill, SYS_nanosleep, SYS_rt_sigpending, SYS_sched_yield, SYS_sigaltstack, SYS_tgkill,
-    SYS_tkill, SYS_wait4, c_int, c_void, siginfo_t,
+    SIGUSR1, SIGUSR2, SYS_clock_nanosleep, SYS_getpid, SYS_getppid, SYS_kill, SYS_nanosleep,
+    SYS_rt_sigpending, SYS_sched_yield, SYS_sigaltstack, SYS_tgkill, SYS_tkill, SYS_wait4, c_int,
+    c_void, siginfo_t,
 };
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering::SeqCst};
 
@@ -181,17 +181,9 @@ fn reset_notes() {
     CALLS.store(0, SeqCst);
 }
 
-/// Forks; the child runs `child` and exits with what it returns.
+/// Forks (`raw::spawn`); a failed fork fails the run.
 fn spawn(child: impl FnOnce() -> u64) -> u64 {
-    match sys(SYS_fork, &[]) {
-        Ok(0) => {
-            let code = child();
-            let _ = sys(SYS_exit_group, &[code]);
-            unreachable!("exit_group returned");
-        }
-        Ok(pid) => pid as u64,
-        Err(e) => panic!("fork failed: {e}"),
-    }
+    raw::spawn(child).unwrap_or_else(|e| panic!("fork failed: {e}"))
 }
 
 /// Waits for `pid` (restarting after EINTR); its status word.

@@ -9,13 +9,13 @@
 //! there, the parent acts, the child goes on when the parent says so.
 
 use crate::check::Checker;
-use crate::raw::{NULL, c_string, mut_ptr, ptr, sys};
+use crate::raw::{self, NULL, c_string, mut_ptr, ptr, sys};
 use libc::{
     EINVAL, EIO, ENOTTY, EPERM, ESRCH, FIONREAD, ICANON, ISIG, MAP_ANONYMOUS, MAP_SHARED, O_RDONLY,
-    PROT_READ, PROT_WRITE, SIG_IGN, SIGKILL, SIGTTIN, SYS_close, SYS_exit_group, SYS_fork,
-    SYS_getpgid, SYS_getpgrp, SYS_getpid, SYS_getppid, SYS_getsid, SYS_ioctl, SYS_kill, SYS_mmap,
-    SYS_open, SYS_read, SYS_sched_yield, SYS_setpgid, SYS_setsid, SYS_wait4, TCGETS, TCSETS,
-    TCSETSF, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, VINTR, VMIN,
+    PROT_READ, PROT_WRITE, SIG_IGN, SIGKILL, SIGTTIN, SYS_close, SYS_getpgid, SYS_getpgrp,
+    SYS_getpid, SYS_getppid, SYS_getsid, SYS_ioctl, SYS_kill, SYS_mmap, SYS_open, SYS_read,
+    SYS_sched_yield, SYS_setpgid, SYS_setsid, SYS_wait4, TCGETS, TCSETS, TCSETSF, TIOCGPGRP,
+    TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, VINTR, VMIN,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,17 +43,9 @@ fn wait_for(flag: &AtomicU64, value: u64) {
     }
 }
 
-/// Forks; the child runs `child` and exits with what it returns.
+/// Forks (`raw::spawn`); a failed fork fails the run.
 fn spawn(child: impl FnOnce() -> u64) -> u64 {
-    match sys(SYS_fork, &[]) {
-        Ok(0) => {
-            let code = child();
-            let _ = sys(SYS_exit_group, &[code]);
-            unreachable!("exit_group returned");
-        }
-        Ok(pid) => pid as u64,
-        Err(e) => panic!("fork failed: {e}"),
-    }
+    raw::spawn(child).unwrap_or_else(|e| panic!("fork failed: {e}"))
 }
 
 /// `wait4(pid)`: the pid reaped and its status word.

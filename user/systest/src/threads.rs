@@ -11,7 +11,8 @@
 use crate::check::Checker;
 use crate::raw::{NULL, mut_ptr, ptr, sys};
 use libc::{
-    EAGAIN, EINVAL, ETIMEDOUT, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE, SIGKILL, SYS_futex, SYS_getpid, SYS_gettid, SYS_kill, SYS_wait4,
+    EAGAIN, EINVAL, ETIMEDOUT, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAKE, SIGKILL, SYS_futex,
+    SYS_getpid, SYS_gettid, SYS_kill, SYS_wait4,
 };
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -32,12 +33,20 @@ pub fn checks(c: &mut Checker) {
 /// Each thread has its own tid; the process's pid is the same in all.
 fn identities(c: &mut Checker) {
     let pid = sys(SYS_getpid, &[]);
-    c.equal("gettid of the first thread is the pid", sys(SYS_gettid, &[]), pid);
+    c.equal(
+        "gettid of the first thread is the pid",
+        sys(SYS_gettid, &[]),
+        pid,
+    );
     let seen = thread::spawn(|| (sys(SYS_getpid, &[]), sys(SYS_gettid, &[])))
         .join()
         .expect("join");
     c.equal("getpid in a thread", seen.0, pid);
-    c.check("gettid in a thread differs from the pid", seen.1 != pid, seen);
+    c.check(
+        "gettid in a thread differs from the pid",
+        seen.1 != pid,
+        seen,
+    );
 }
 
 /// 4 threads add to one counter under a `Mutex`.
@@ -88,8 +97,16 @@ fn condvar_turns(c: &mut Checker) {
         })
         .collect();
     let turns: u64 = handles.into_iter().map(|h| h.join().unwrap_or(0)).sum();
-    c.equal("turns taken through a Condvar", turns, THREADS * (ROUNDS / 4));
-    c.equal("the turn counter", *state.0.lock().expect("lock"), THREADS * (ROUNDS / 4));
+    c.equal(
+        "turns taken through a Condvar",
+        turns,
+        THREADS * (ROUNDS / 4),
+    );
+    c.equal(
+        "the turn counter",
+        *state.0.lock().expect("lock"),
+        THREADS * (ROUNDS / 4),
+    );
 }
 
 /// Threads end one by one while the others go on working.
@@ -107,9 +124,20 @@ fn exits_while_others_run(c: &mut Checker) {
             })
         })
         .collect();
-    let results: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap_or(99)).collect();
-    c.equal("results of threads that ended in turn", results, vec![0, 1, 2, 3]);
-    c.equal("threads that finished", done.load(Ordering::SeqCst), THREADS);
+    let results: Vec<u64> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap_or(99))
+        .collect();
+    c.equal(
+        "results of threads that ended in turn",
+        results,
+        vec![0, 1, 2, 3],
+    );
+    c.equal(
+        "threads that finished",
+        done.load(Ordering::SeqCst),
+        THREADS,
+    );
 }
 
 /// `futex` itself: errors, and a wake with nobody waiting.
@@ -118,7 +146,11 @@ fn raw_futex(c: &mut Checker) {
     let at = ptr(word.as_ptr());
     let wait = (FUTEX_WAIT | FUTEX_PRIVATE_FLAG) as u64;
     let wake = (FUTEX_WAKE | FUTEX_PRIVATE_FLAG) as u64;
-    c.fails("futex wait, value differs", sys(SYS_futex, &[at, wait, 6, NULL]), EAGAIN);
+    c.fails(
+        "futex wait, value differs",
+        sys(SYS_futex, &[at, wait, 6, NULL]),
+        EAGAIN,
+    );
     let timeout = libc::timespec {
         tv_sec: 0,
         tv_nsec: 20_000_000,
@@ -128,8 +160,16 @@ fn raw_futex(c: &mut Checker) {
         sys(SYS_futex, &[at, wait, 5, ptr(&timeout)]),
         ETIMEDOUT,
     );
-    c.fails("futex wait, unaligned", sys(SYS_futex, &[at + 1, wait, 5, NULL]), EINVAL);
-    c.equal("futex wake, nobody waits", sys(SYS_futex, &[at, wake, 1]), Ok(0));
+    c.fails(
+        "futex wait, unaligned",
+        sys(SYS_futex, &[at + 1, wait, 5, NULL]),
+        EINVAL,
+    );
+    c.equal(
+        "futex wake, nobody waits",
+        sys(SYS_futex, &[at, wake, 1]),
+        Ok(0),
+    );
     // A waiter woken by another thread.
     let word = Arc::new(AtomicU32::new(0));
     let waiter = {
@@ -169,7 +209,11 @@ fn killed_with_threads(c: &mut Checker) {
             for _ in 0..20 {
                 thread::yield_now();
             }
-            c.equal("kill a process with threads", sys(SYS_kill, &[pid as u64, SIGKILL as u64]), Ok(0));
+            c.equal(
+                "kill a process with threads",
+                sys(SYS_kill, &[pid as u64, SIGKILL as u64]),
+                Ok(0),
+            );
             let mut status = 0i32;
             let waited = sys(SYS_wait4, &[pid as u64, mut_ptr(&mut status), 0, NULL]);
             c.equal("wait4 for it", waited, Ok(pid));
