@@ -151,7 +151,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kestrel-ramdisk-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("deps")).unwrap();
         // `ls`: left over from when each tool was a program of its own.
-        let files = [("hello", 0o755), ("hello.d", 0o644), ("notes", 0o644), ("ls", 0o755)];
+        let files = [
+            ("hello", 0o755),
+            ("hello.d", 0o644),
+            ("notes", 0o644),
+            ("ls", 0o755),
+        ];
         for (name, mode) in files {
             let path = dir.join(name);
             std::fs::write(&path, name).unwrap();

@@ -414,7 +414,12 @@ fn the_tools_are_one_program_that_knows_the_runners_list_of_names() {
         .collect();
     expect(&run(&dir.0, "tools", &["--list"], b""), 0, &names, "");
     // By its own name, the tool is the first argument.
-    expect(&run(&dir.0, "tools", &["echo", "-n", "hi"], b""), 0, "hi", "");
+    expect(
+        &run(&dir.0, "tools", &["echo", "-n", "hi"], b""),
+        0,
+        "hi",
+        "",
+    );
     let usage = "usage: tools TOOL [ARGS...] | tools --list (or run it as TOOL: a link named after the tool)\n";
     expect(
         &run(&dir.0, "tools", &["nope"], b""),

@@ -43,7 +43,8 @@ const TOOLS: &[(&str, Tool)] = &[
     ("uptime", uptime::main),
 ];
 
-const USAGE: &str = "tools TOOL [ARGS...] | tools --list (or run it as TOOL: a link named after the tool)";
+const USAGE: &str =
+    "tools TOOL [ARGS...] | tools --list (or run it as TOOL: a link named after the tool)";
 
 fn main() {
     let mut args = std::env::args();
@@ -69,5 +70,8 @@ fn main() {
 
 /// The tool called `name`.
 fn find(name: &str) -> Option<Tool> {
-    TOOLS.iter().find(|(n, _)| *n == name).map(|&(_, tool)| tool)
+    TOOLS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, tool)| tool)
 }
