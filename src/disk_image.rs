@@ -4,7 +4,8 @@
 //! (no e2fsprogs needed): a 64 MiB ext2 file system with a journal, holding
 //!
 //! ```text
-//! /bin/*       the user programs the runner built (the ramdisk's too)
+//! /bin/*       the user programs the runner built (the ramdisk's too);
+//!              /bin/ls, /bin/cat, ... hard links to /bin/tools (src/multicall.rs)
 //! /sbin/init   the first process (`init` goes here, as in the ramdisk)
 //! /etc/motd    the ramdisk's greeting
 //! /home        empty
@@ -15,12 +16,13 @@
 //!
 //! Later runs attach the same file, so what Kestrel writes to it stays;
 //! only the programs are brought up to date (a program rebuilt since is
-//! written over its old copy; nothing else is touched). `--fresh-disk`
+//! written over its old copy, and a multi-call program's names are made
+//! links to it again if they are not; nothing else is touched). `--fresh-disk`
 //! builds it again, `--no-disk` boots without a disk. The
 //! image is written under a temporary name and renamed into place, so an
 //! interrupted build never leaves half an image behind.
 
-use crate::ramdisk;
+use crate::{multicall, ramdisk};
 use ext2::{Fs, MemDisk, Options};
 use std::path::{Path, PathBuf};
 
@@ -76,8 +78,10 @@ pub fn build_sized(
     fs.mkdir_all(b"tmp", 0o1777).map_err(ext2_err("tmp"))?;
     for (name, bytes) in programs {
         let path = ramdisk::program_path(name);
-        fs.put_file(path.as_bytes(), bytes, 0o755)
+        let ino = fs
+            .put_file(path.as_bytes(), bytes, 0o755)
             .map_err(ext2_err(&path))?;
+        link_names(&mut fs, name, ino).map_err(ext2_err(&path))?;
     }
     fs.put_file(b"etc/motd", ramdisk::MOTD.as_bytes(), 0o644)
         .map_err(ext2_err("etc/motd"))?;
@@ -139,22 +143,51 @@ pub fn refresh_programs(
     let mut changed = fs.replayed() > 0;
     for (name, bytes) in programs {
         let path = ramdisk::program_path(name);
-        if file_bytes(&mut fs, &path).as_deref() != Some(bytes.as_slice()) {
-            fs.put_file(path.as_bytes(), bytes, 0o755)
-                .map_err(|e| format!("{path}: {e}"))?;
-            changed = true;
-        }
+        let ino = match lookup_path(&mut fs, &path) {
+            Some(ino) if file_bytes(&mut fs, ino).as_deref() == Some(bytes.as_slice()) => ino,
+            _ => {
+                changed = true;
+                fs.put_file(path.as_bytes(), bytes, 0o755)
+                    .map_err(|e| format!("{path}: {e}"))?
+            }
+        };
+        changed |= link_names(&mut fs, name, ino).map_err(|e| format!("{path}: {e}"))?;
     }
     let image = fs.unmount().map_err(|e| format!("unmount: {e}"))?.bytes;
     Ok(changed.then_some(image))
 }
 
-/// The contents of the file at `path` (from the root), if there is one.
-fn file_bytes(fs: &mut Fs<MemDisk>, path: &str) -> Option<Vec<u8>> {
+/// Makes the other names of multi-call `program` (src/multicall.rs) hard
+/// links to its inode `ino`, in its directory, replacing a file of that
+/// name that is not one already. Returns whether it changed anything.
+fn link_names(fs: &mut Fs<MemDisk>, program: &str, ino: u32) -> Result<bool, ext2::Error> {
+    let mut changed = false;
+    for link in multicall::links_of(program) {
+        let path = ramdisk::program_path(link);
+        let (dir, name) = path.split_once('/').expect("programs live in a directory");
+        let dir = fs.lookup(ext2::ROOT, dir.as_bytes())?;
+        match fs.lookup(dir, name.as_bytes()) {
+            Ok(existing) if existing == ino => continue,
+            Ok(_) => fs.unlink(dir, name.as_bytes())?,
+            Err(_) => {}
+        }
+        fs.link(ino, dir, name.as_bytes())?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// The inode at `path` (from the root), if there is one.
+fn lookup_path(fs: &mut Fs<MemDisk>, path: &str) -> Option<u32> {
     let mut ino = ext2::ROOT;
     for name in path.split('/').filter(|n| !n.is_empty()) {
         ino = fs.lookup(ino, name.as_bytes()).ok()?;
     }
+    Some(ino)
+}
+
+/// The contents of file `ino`.
+fn file_bytes(fs: &mut Fs<MemDisk>, ino: u32) -> Option<Vec<u8>> {
     let size = usize::try_from(fs.stat(ino).ok()?.size).ok()?;
     let mut buf = vec![0; size];
     (fs.read(ino, 0, &mut buf).ok()? == size).then_some(buf)
@@ -188,6 +221,7 @@ mod tests {
     fn programs() -> Vec<(String, Vec<u8>)> {
         vec![
             ("hello".into(), b"\x7fELF hello".to_vec()),
+            ("tools".into(), b"\x7fELF tools".to_vec()),
             (
                 "big".into(),
                 (0..300_000u32).map(|i| (i % 251) as u8).collect(),
@@ -231,6 +265,42 @@ mod tests {
             assert_eq!(names, [b".".to_vec(), b"..".to_vec()], "{dir} is empty");
         }
         assert_eq!(fs.stat(ext2::ROOT).unwrap().mtime, 1_700_000_000);
+    }
+
+    #[test]
+    fn the_tools_names_are_hard_links_to_one_inode() {
+        let image = build(&programs(), 1_700_000_000).unwrap();
+        let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+        let tools = lookup_path(&mut fs, "bin/tools").unwrap();
+        assert_eq!(fs.stat(tools).unwrap().links, 12);
+        for name in multicall::links_of("tools") {
+            assert_eq!(lookup_path(&mut fs, &format!("bin/{name}")), Some(tools));
+        }
+        assert_eq!(read(&mut fs, "/bin/ls"), b"\x7fELF tools");
+    }
+
+    #[test]
+    fn an_older_image_with_a_file_per_tool_gets_links() {
+        let old = vec![
+            ("tools".to_string(), b"old tools".to_vec()),
+            ("ls".to_string(), b"old ls".to_vec()),
+        ];
+        // `build` links `ls` to `tools` itself; an older runner wrote files.
+        let mut fs = Fs::mount(MemDisk::from_bytes(build(&[], 1).unwrap())).unwrap();
+        for (name, bytes) in &old {
+            fs.put_file(format!("bin/{name}").as_bytes(), bytes, 0o755)
+                .unwrap();
+        }
+        let image = fs.unmount().unwrap().bytes;
+        let image = refresh_programs(image, &programs(), 2).unwrap().unwrap();
+        let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+        assert_eq!(read(&mut fs, "/bin/ls"), b"\x7fELF tools");
+        let tools = lookup_path(&mut fs, "bin/tools").unwrap();
+        assert_eq!(lookup_path(&mut fs, "bin/ls"), Some(tools));
+        assert_eq!(fs.stat(tools).unwrap().links, 12);
+        // Up to date now: nothing more to change.
+        let image = fs.unmount().unwrap().bytes;
+        assert_eq!(refresh_programs(image, &programs(), 3).unwrap(), None);
     }
 
     #[test]

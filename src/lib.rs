@@ -13,6 +13,7 @@ pub mod events;
 pub mod floors;
 pub mod image;
 pub mod inspect;
+pub mod multicall;
 pub mod outcome;
 pub mod ppm;
 pub mod qemu;

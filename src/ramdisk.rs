@@ -11,6 +11,8 @@
 //! bin/hello       every program of user/, one executable each
 //! bin/sh
 //! bin/systest
+//! bin/tools       the multi-call tools, and bin/ls, bin/cat, ... hard
+//!                 links to it (same inode, data once: src/multicall.rs)
 //! sbin/           directory
 //! sbin/init       except `init`, which lives here (the kernel starts
 //!                 `/sbin/init`, as on Linux)
@@ -42,7 +44,8 @@ pub fn programs_in(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
         let meta = entry
             .metadata()
             .map_err(|e| format!("{}: {e}", entry.path().display()))?;
-        if meta.is_file() && meta.permissions().mode() & 0o111 != 0 && !name.contains('.') {
+        let executable = meta.is_file() && meta.permissions().mode() & 0o111 != 0;
+        if executable && !name.contains('.') && !crate::multicall::is_link(&name) {
             programs.push((name, entry.path()));
         }
     }
@@ -65,7 +68,12 @@ pub fn archive(programs: &[(String, Vec<u8>)]) -> Vec<u8> {
     writer.add("bin", cpio::write::DIRECTORY, &[]);
     writer.add("sbin", cpio::write::DIRECTORY, &[]);
     for (name, bytes) in programs {
-        writer.add(&program_path(name), cpio::write::EXECUTABLE, bytes);
+        let mut paths = vec![program_path(name)];
+        for link in crate::multicall::links_of(name) {
+            paths.push(program_path(link));
+        }
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        writer.add_linked(&paths, cpio::write::EXECUTABLE, bytes);
     }
     writer.add("etc", cpio::write::DIRECTORY, &[]);
     writer.add("etc/motd", cpio::write::READABLE, MOTD.as_bytes());
@@ -119,11 +127,37 @@ mod tests {
     }
 
     #[test]
+    fn the_tools_are_stored_once_with_a_hard_link_per_name() {
+        let elf = b"\x7fELF tools";
+        let programs = [
+            ("hello".to_string(), b"\x7fELF hello".to_vec()),
+            ("tools".to_string(), elf.to_vec()),
+        ];
+        let bytes = archive(&programs);
+        assert_eq!(bytes.windows(elf.len()).filter(|w| w == elf).count(), 1);
+        let archive = cpio::Archive::new(&bytes);
+        let tools = archive.find("bin/tools").unwrap();
+        assert_eq!(tools.links, 12);
+        for name in ["ls", "cat", "echo", "uptime"] {
+            let link = archive.find(&format!("/bin/{name}")).unwrap();
+            assert_eq!((link.inode, link.data), (tools.inode, tools.data), "{name}");
+        }
+        assert_eq!(archive.find("bin/hello").unwrap().links, 1);
+    }
+
+    #[test]
     fn only_executables_without_extension_are_programs() {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("kestrel-ramdisk-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("deps")).unwrap();
-        for (name, mode) in [("hello", 0o755), ("hello.d", 0o644), ("notes", 0o644)] {
+        // `ls`: left over from when each tool was a program of its own.
+        let files = [
+            ("hello", 0o755),
+            ("hello.d", 0o644),
+            ("notes", 0o644),
+            ("ls", 0o755),
+        ];
+        for (name, mode) in files {
             let path = dir.join(name);
             std::fs::write(&path, name).unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();

@@ -25,9 +25,13 @@ fn programs_in_the_shell(firmware: Firmware) {
     let mut at_prompt = boot_to_prompt(firmware, &CaptureOptions::default());
     let session = &mut at_prompt.session;
     let serial = session.serial();
-    // Every program in user/, and etc/motd.
+    // Every program in user/ and every name linked to one (`ls` to `tools`, ...), and etc/motd.
     let programs_dir = kestrel::builder::user_programs_dir(&kestrel::builder::root());
-    let files = kestrel::ramdisk::programs_in(&programs_dir).map_or(0, |p| p.len());
+    let programs = kestrel::ramdisk::programs_in(&programs_dir).unwrap_or_default();
+    let files: usize = programs
+        .iter()
+        .map(|(name, _)| 1 + kestrel::multicall::links_of(name).len())
+        .sum();
     let line = format!("ramdisk: {} files, ", files + 1);
     assert!(serial.contains(&line), "no `{line}` in:\n{serial}");
     let (answer, at) = command(session, at_prompt.at, "ls /bin", "systest");

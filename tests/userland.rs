@@ -10,12 +10,17 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
-/// The directory of the built user programs (built once per test binary).
+/// A directory of the built user programs (built once per test binary),
+/// as a `/bin`: a symbolic link per program and per name of the
+/// multi-call `tools` (`ls`, `cat`, ...: `src/multicall.rs`).
 fn programs() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        kestrel::builder::build_user_programs(&kestrel::builder::root())
-            .expect("the user programs build")
+        let root = kestrel::builder::root();
+        let built = kestrel::builder::build_user_programs(&root).expect("the user programs build");
+        let dir = kestrel::builder::target_dir(&root).join("user").join("bin");
+        kestrel::multicall::link_dir(&built, &dir).expect("links to the user programs");
+        dir
     })
 }
 
@@ -398,6 +403,36 @@ fn mkdir_mv_and_rm_change_the_tree() {
     expect(&run(d, "rm", &["x/g"], b""), 0, "", "");
     expect(&run(d, "rm", &["-rf", "x"], b""), 0, "", "");
     assert!(!d.join("x").exists());
+}
+
+#[test]
+fn the_tools_are_one_program_that_knows_the_runners_list_of_names() {
+    let dir = TempDir::new("tools");
+    let names: String = kestrel::multicall::links_of("tools")
+        .iter()
+        .map(|name| format!("{name}\n"))
+        .collect();
+    expect(&run(&dir.0, "tools", &["--list"], b""), 0, &names, "");
+    // By its own name, the tool is the first argument.
+    expect(
+        &run(&dir.0, "tools", &["echo", "-n", "hi"], b""),
+        0,
+        "hi",
+        "",
+    );
+    let usage = "usage: tools TOOL [ARGS...] | tools --list (or run it as TOOL: a link named after the tool)\n";
+    expect(
+        &run(&dir.0, "tools", &["nope"], b""),
+        2,
+        "",
+        &format!("tools: no tool named nope\n{usage}"),
+    );
+    expect(
+        &run(&dir.0, "tools", &[], b""),
+        2,
+        "",
+        &format!("tools: which tool?\n{usage}"),
+    );
 }
 
 #[test]

@@ -82,8 +82,11 @@ pub struct Entry<'a> {
     pub name: &'a str,
     /// Type and permission bits, as in `st_mode`.
     pub mode: u32,
-    /// The inode number the archive gives.
+    /// The inode number the archive gives. Entries with the same number are
+    /// hard links: one file under several names.
     pub inode: u32,
+    /// How many names the file has (`nlink`): more than 1 for a hard link.
+    pub links: u32,
     pub data: &'a [u8],
 }
 
@@ -119,15 +122,35 @@ impl<'a> Archive<'a> {
 
     /// The entry for `path`. A leading `/` or `./` on either side is ignored,
     /// so `/bin/hello`, `bin/hello` and `./bin/hello` name the same entry.
+    /// For a hard link stored without its data, the data comes from the
+    /// entry of the same inode that has it ([`Archive::with_link_data`]).
     pub fn find(&self, path: &str) -> Result<Entry<'a>, Error> {
         let wanted = normalize(path);
         for entry in self.entries() {
             let entry = entry?;
             if normalize(entry.name) == wanted {
-                return Ok(entry);
+                return self.with_link_data(entry);
             }
         }
         Err(Error::NotFound)
+    }
+
+    /// `entry` with its data when it is one name of a hard-linked file whose
+    /// data another entry carries. cpio stores such a file's data once, on
+    /// one of its entries (GNU cpio on the last, our writer on the first),
+    /// and the others are empty: they share the inode number.
+    pub fn with_link_data(&self, mut entry: Entry<'a>) -> Result<Entry<'a>, Error> {
+        if !entry.is_file() || entry.links < 2 || !entry.data.is_empty() {
+            return Ok(entry);
+        }
+        for other in self.entries() {
+            let other = other?;
+            if other.is_file() && other.inode == entry.inode && !other.data.is_empty() {
+                entry.data = other.data;
+                break;
+            }
+        }
+        Ok(entry)
     }
 }
 
@@ -196,6 +219,7 @@ impl<'a> Entries<'a> {
             return Err(Error::BadMagic);
         }
         let (inode, mode) = (field(header, 0)?, field(header, 1)?);
+        let links = field(header, 4)?;
         let file_size = field(header, 6)? as usize;
         let name_size = field(header, 11)? as usize;
         let name_end = HEADER_SIZE.checked_add(name_size).ok_or(Error::Truncated)?;
@@ -224,6 +248,7 @@ impl<'a> Entries<'a> {
             name,
             mode,
             inode,
+            links,
             data,
         }))
     }

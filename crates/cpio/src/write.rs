@@ -39,19 +39,45 @@ impl Writer {
         self.add_entry(path, mode, &[], (major, minor));
     }
 
-    fn add_entry(&mut self, path: &str, mode: u32, data: &[u8], (major, minor): (u32, u32)) {
+    /// Appends one file under several `paths`: hard links, as cpio stores
+    /// them. Every entry has the same inode number and the link count
+    /// `paths.len()`; the first carries the data, the others are empty (the
+    /// reader finds the data by the inode number, see [`crate::Archive::find`]).
+    pub fn add_linked(&mut self, paths: &[&str], mode: u32, data: &[u8]) {
         self.next_inode += 1;
+        let links = paths.len() as u32;
+        for (i, path) in paths.iter().enumerate() {
+            let data = if i == 0 { data } else { &[] };
+            self.write_entry(self.next_inode, links, path, mode, data, (0, 0));
+        }
+    }
+
+    fn add_entry(&mut self, path: &str, mode: u32, data: &[u8], device: (u32, u32)) {
+        self.next_inode += 1;
+        let links = if mode & super::TYPE_MASK == super::TYPE_DIRECTORY {
+            2
+        } else {
+            1
+        };
+        self.write_entry(self.next_inode, links, path, mode, data, device);
+    }
+
+    fn write_entry(
+        &mut self,
+        inode: u32,
+        links: u32,
+        path: &str,
+        mode: u32,
+        data: &[u8],
+        (major, minor): (u32, u32),
+    ) {
         let name_size = path.len() as u32 + 1;
         let fields = [
-            self.next_inode,
+            inode,
             mode,
             0, // uid
             0, // gid
-            if mode & super::TYPE_MASK == super::TYPE_DIRECTORY {
-                2
-            } else {
-                1
-            },
+            links,
             0, // mtime
             data.len() as u32,
             0, // devmajor: of the file system the file was on
@@ -92,6 +118,40 @@ mod tests {
     fn field(bytes: &[u8], at: usize, index: usize) -> u32 {
         let digits = &bytes[at + 6 + 8 * index..][..8];
         u32::from_str_radix(core::str::from_utf8(digits).unwrap(), 16).unwrap()
+    }
+
+    #[test]
+    fn hard_links_share_one_inode_and_one_copy_of_the_data() {
+        let mut writer = Writer::new();
+        writer.add("bin", DIRECTORY, &[]);
+        writer.add_linked(&["bin/tools", "bin/ls", "bin/cat"], EXECUTABLE, b"ELF!");
+        writer.add("bin/other", EXECUTABLE, b"x");
+        let bytes = writer.finish();
+        assert_eq!(bytes.windows(4).filter(|w| w == b"ELF!").count(), 1);
+        let archive = crate::Archive::new(&bytes);
+        let tools = archive.find("bin/tools").unwrap();
+        for name in ["bin/tools", "/bin/ls", "bin/cat"] {
+            let entry = archive.find(name).unwrap();
+            assert!(entry.is_file(), "{name}");
+            assert_eq!(entry.data, b"ELF!", "{name}");
+            assert_eq!((entry.inode, entry.links), (tools.inode, 3), "{name}");
+        }
+        let other = archive.find("bin/other").unwrap();
+        assert_ne!(other.inode, tools.inode);
+        assert_eq!((other.data, other.links), (&b"x"[..], 1));
+    }
+
+    #[test]
+    fn a_link_finds_its_data_on_a_later_entry_too() {
+        // GNU cpio's order: the data on the last name.
+        let mut writer = Writer::new();
+        writer.write_entry(9, 2, "a", EXECUTABLE, &[], (0, 0));
+        writer.write_entry(8, 1, "c", EXECUTABLE, &[], (0, 0));
+        writer.write_entry(9, 2, "b", EXECUTABLE, b"data", (0, 0));
+        let bytes = writer.finish();
+        let archive = crate::Archive::new(&bytes);
+        assert_eq!(archive.find("a").unwrap().data, b"data");
+        assert_eq!(archive.find("c").unwrap().data, b"", "not a link");
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! `crates/cpio` reading the archive and `crates/files` walking the path.
 //! [`copy_into`] copies every directory, file and symbolic link of the
 //! archive, modes kept, into a RAM file system: the root of the VFS when
-//! there is no disk (`fs::vfs`).
+//! there is no disk (`fs::vfs`). Hard links stay links: the names of one
+//! archive inode (`/bin/ls`, `/bin/cat`, ... of the multi-call `tools`) become
+//! names of one RAM file, its data copied once.
 
 use crate::println;
 use alloc::vec::Vec;
@@ -77,15 +79,20 @@ pub fn find(path: &[u8]) -> Option<&'static [u8]> {
 /// directories are made (mode 0o755). Says which entries could not be copied.
 pub fn copy_into(fs: &TmpFs) {
     let Some(archive) = archive() else { return };
+    let mut linked = Vec::new();
     for entry in archive.entries() {
         let Ok(entry) = entry else { break }; // (`init` said where)
-        if let Err(errno) = copy_entry(fs, &entry) {
+        if let Err(errno) = copy_entry(fs, &entry, &mut linked) {
             println!("ramdisk: cannot copy {} (error {errno})", entry.name);
         }
     }
 }
 
-fn copy_entry(fs: &TmpFs, entry: &cpio::Entry) -> Result<(), Errno> {
+/// The RAM files made so far for hard-linked archive entries, by their
+/// archive inode number.
+type Linked = Vec<(u32, Ino)>;
+
+fn copy_entry(fs: &TmpFs, entry: &cpio::Entry, linked: &mut Linked) -> Result<(), Errno> {
     let names: Vec<&[u8]> = entry
         .name
         .as_bytes()
@@ -106,12 +113,39 @@ fn copy_entry(fs: &TmpFs, entry: &cpio::Entry) -> Result<(), Errno> {
             fs.chmod(ino, perm)
         }
         Some(Kind::Symlink) => fs.symlink(dir, last, entry.data).map(drop),
-        Some(Kind::File) => {
-            let ino = fs.create(dir, last, Kind::File, perm, 0)?;
-            fs.write(ino, 0, entry.data).map(drop)
-        }
+        Some(Kind::File) => copy_file(fs, dir, last, entry, linked),
         _ => Err(linux_raw_sys::errno::EINVAL),
     }
+}
+
+/// A regular file: a new RAM file, or, for another name of a hard-linked
+/// archive inode already copied, a link to that file. The data goes in
+/// from whichever of the names carries it.
+fn copy_file(
+    fs: &TmpFs,
+    dir: Ino,
+    name: &[u8],
+    entry: &cpio::Entry,
+    linked: &mut Linked,
+) -> Result<(), Errno> {
+    let earlier = linked.iter().find(|(inode, _)| *inode == entry.inode);
+    let ino = match earlier {
+        Some(&(_, ino)) if entry.links > 1 => {
+            fs.link(ino, dir, name)?;
+            ino
+        }
+        _ => {
+            let ino = fs.create(dir, name, Kind::File, entry.mode & 0o7777, 0)?;
+            if entry.links > 1 {
+                linked.push((entry.inode, ino));
+            }
+            ino
+        }
+    };
+    if entry.data.is_empty() {
+        return Ok(());
+    }
+    fs.write(ino, 0, entry.data).map(drop)
 }
 
 /// The directory `name` in `dir`, made if missing.

@@ -34,11 +34,6 @@ pub fn options(tool: &str, usage: &str, args: &[String], known: &str) -> (Vec<ch
     (letters, operands)
 }
 
-/// The arguments after the program name.
-pub fn args() -> Vec<String> {
-    std::env::args().skip(1).collect()
-}
-
 /// Prints `tool: message` and the usage, and exits with status 2.
 pub fn usage_error(tool: &str, usage: &str, message: &str) -> ! {
     eprintln!("{tool}: {message}\nusage: {usage}");

@@ -6,8 +6,8 @@ use std::path::Path;
 
 const USAGE: &str = "mv SOURCE DEST | mv SOURCE... DIR";
 
-fn main() {
-    let (_, mut operands) = tools::options("mv", USAGE, &tools::args(), "");
+pub fn main(args: Vec<String>) {
+    let (_, mut operands) = tools::options("mv", USAGE, &args, "");
     if operands.len() < 2 {
         tools::usage_error("mv", USAGE, "needs a source and a destination");
     }

@@ -11,8 +11,8 @@ use std::path::Path;
 
 const USAGE: &str = "ls [-l] [-a] [PATH...]";
 
-fn main() {
-    let (flags, mut paths) = tools::options("ls", USAGE, &tools::args(), "la");
+pub fn main(args: Vec<String>) {
+    let (flags, mut paths) = tools::options("ls", USAGE, &args, "la");
     let long = flags.contains(&'l');
     let all = flags.contains(&'a');
     if paths.is_empty() {

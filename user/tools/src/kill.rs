@@ -41,8 +41,7 @@ fn signal(spec: &str) -> Option<i32> {
         .map(|&(_, number)| number)
 }
 
-fn main() {
-    let mut args = tools::args();
+pub fn main(mut args: Vec<String>) {
     if args.first().map(String::as_str) == Some("-l") {
         let names: Vec<String> = SIGNALS
             .iter()

@@ -3,8 +3,8 @@
 
 const USAGE: &str = "mkdir [-p] DIR...";
 
-fn main() {
-    let (flags, dirs) = tools::options("mkdir", USAGE, &tools::args(), "p");
+pub fn main(args: Vec<String>) {
+    let (flags, dirs) = tools::options("mkdir", USAGE, &args, "p");
     if dirs.is_empty() {
         tools::usage_error("mkdir", USAGE, "no directory given");
     }

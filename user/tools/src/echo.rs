@@ -3,8 +3,7 @@
 
 use std::io::Write;
 
-fn main() {
-    let args = tools::args();
+pub fn main(args: Vec<String>) {
     let (newline, words) = match args.split_first() {
         Some((flag, rest)) if flag == "-n" => (false, rest),
         _ => (true, &args[..]),

@@ -4,8 +4,8 @@
 
 use std::io::{self, Write};
 
-fn main() {
-    let mut files = tools::args();
+pub fn main(args: Vec<String>) {
+    let mut files = args;
     if files.is_empty() {
         files.push("-".into());
     }

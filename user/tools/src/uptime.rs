@@ -2,7 +2,7 @@
 //! format: seconds since boot and idle seconds, e.g. `350.72 321.45`),
 //! read with `open` and `read`. Prints `up 0:05:50`, with days if any.
 
-fn main() {
+pub fn main(_args: Vec<String>) {
     let text = match std::fs::read_to_string("/proc/uptime") {
         Ok(text) => text,
         Err(e) => {

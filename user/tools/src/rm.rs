@@ -7,8 +7,8 @@ use std::io::ErrorKind;
 
 const USAGE: &str = "rm [-r] [-f] PATH...";
 
-fn main() {
-    let (flags, paths) = tools::options("rm", USAGE, &tools::args(), "rfR");
+pub fn main(args: Vec<String>) {
+    let (flags, paths) = tools::options("rm", USAGE, &args, "rfR");
     let recursive = flags.iter().any(|&f| f == 'r' || f == 'R');
     let force = flags.contains(&'f');
     if paths.is_empty() && !force {

@@ -2,7 +2,7 @@
 //! `Name:   value kB` per line), read with `open` and `read`. Used memory
 //! is total minus available.
 
-fn main() {
+pub fn main(_args: Vec<String>) {
     let text = match std::fs::read_to_string("/proc/meminfo") {
         Ok(text) => text,
         Err(e) => {

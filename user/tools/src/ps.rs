@@ -4,7 +4,7 @@
 //! its `cmdline` the arguments separated by NUL bytes (empty for a process
 //! that has none, like a kernel thread: then the name is shown in brackets).
 
-fn main() {
+pub fn main(_args: Vec<String>) {
     let entries = match std::fs::read_dir("/proc") {
         Ok(entries) => entries,
         Err(e) => {

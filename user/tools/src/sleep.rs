@@ -5,8 +5,7 @@ use std::time::Duration;
 
 const USAGE: &str = "sleep SECONDS";
 
-fn main() {
-    let args = tools::args();
+pub fn main(args: Vec<String>) {
     let [seconds] = &args[..] else {
         tools::usage_error("sleep", USAGE, "needs one number of seconds");
     };
