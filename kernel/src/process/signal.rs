@@ -146,6 +146,9 @@ fn post(process: &mut Process, signal: u8, info: Info) {
     }
     process.pending |= bit(signal);
     process.signals.infos[usize::from(signal) - 1] = info;
+    for link in &process.links {
+        link.raise_attention();
+    }
     SENT.fetch_add(1, Ordering::SeqCst);
     if let Some(id) = process.thread {
         thread::interrupt(id);
