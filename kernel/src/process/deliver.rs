@@ -50,6 +50,7 @@ use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall::{SYSCALL_VECTOR, USER_CODE, USER_DATA};
 use crate::arch::user_state::{self, FxArea};
 use crate::println;
+use crate::tasks::link::Link;
 use crate::tasks::scheduler;
 use fault::Fault;
 use sigframe::{Context, Detail, Info, Registers, Stack};
@@ -86,10 +87,13 @@ enum Next {
     Handle(Handler),
 }
 
-/// Takes the lowest pending, unblocked signal that is not ignored.
-fn next(p: &mut Process) -> Next {
+/// Takes the lowest pending, unblocked signal that is not ignored, of
+/// those sent to the process and those sent to the calling thread alone
+/// (`own`, its link).
+fn next(p: &mut Process, own: Option<&Link>) -> Next {
     loop {
-        let ready = p.pending & !p.signals.blocked;
+        let mine = own.map_or(0, |link| link.signals());
+        let ready = (p.pending | mine) & !p.signals.blocked;
         if ready == 0 {
             // (An `rt_sigsuspend` whose signal was dropped: its mask back.)
             if let Some(mask) = p.signals.saved_mask.take() {
@@ -98,7 +102,10 @@ fn next(p: &mut Process) -> Next {
             return Next::Nothing;
         }
         let signal = ready.trailing_zeros() as u8 + 1;
-        p.pending &= !bit(signal);
+        match own {
+            Some(link) if mine & bit(signal) != 0 => link.take_signal(bit(signal)),
+            _ => p.pending &= !bit(signal),
+        }
         let info = p.signals.infos[usize::from(signal) - 1];
         match p.signals.disposition(signal) {
             Disposition::Ignore => continue,
@@ -134,9 +141,20 @@ pub fn signal_may_wait() -> bool {
 /// [`next`] for the calling thread, then its attention lowered if its
 /// process has nothing pending any more.
 fn next_for_me(p: &mut Process) -> Next {
-    let next = next(p);
-    scheduler::with_link(|link| link.settle_attention(p.pending != 0));
-    next
+    match scheduler::with_link(|link| {
+        let next = next(p, Some(link));
+        settle(p, link);
+        next
+    }) {
+        Some(next) => next,
+        None => next(p, None),
+    }
+}
+
+/// Lowers `link`'s attention if neither its process nor its thread has a
+/// signal pending (the caller holds the table's lock).
+fn settle(p: &Process, link: &Link) {
+    link.settle_attention(p.pending | link.signals() != 0);
 }
 
 /// Called at the end of every system call with the frame it returns with
@@ -180,9 +198,10 @@ pub fn on_interrupt_return(frame: &mut InterruptFrame) {
         return; // (the common case, quickly)
     }
     let next = table::with_current(|_, p| {
-        if p.pending & !p.signals.blocked == 0 {
+        let mine = scheduler::with_link(|link| link.signals()).unwrap_or(0);
+        if (p.pending | mine) & !p.signals.blocked == 0 {
             // (Not `next`: an `rt_sigsuspend` of another thread keeps its mask.)
-            scheduler::with_link(|link| link.settle_attention(p.pending != 0));
+            scheduler::with_link(|link| settle(p, link));
             Next::Nothing
         } else {
             next_for_me(p)

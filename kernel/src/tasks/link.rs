@@ -17,7 +17,9 @@
 //! - `attention`: a signal may be waiting for the thread (one was sent to
 //!   its process or to it, and it has not seen the process with nothing
 //!   pending since). The way back to ring 3 tests this one word and looks
-//!   at the process's record (a lock and a lookup) only when it is set.
+//!   at the process's record (a lock and a lookup) only when it is set;
+//! - `signals`: the signals sent to this thread alone (`tkill`,
+//!   `tgkill`), one bit each, which this thread takes on its way out.
 //!
 //! The process's record holds the same `Arc` as the thread (so a killer
 //! finds the flags of each thread of the process), and the scheduler keeps
@@ -49,6 +51,7 @@ pub struct Link {
     in_kernel: AtomicBool,
     kill: AtomicU8,
     attention: AtomicBool,
+    signals: AtomicU64,
     /// Where 0 is stored when the thread ends (`CLONE_CHILD_CLEARTID`,
     /// `set_tid_address`) for threads other than the first (whose address
     /// is the process's `clear_child_tid`).
@@ -72,6 +75,7 @@ impl Link {
             in_kernel: AtomicBool::new(true),
             kill: AtomicU8::new(0),
             attention: AtomicBool::new(true),
+            signals: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
             futex_queue: WaitQueue::new(),
@@ -127,5 +131,22 @@ impl Link {
     /// pending for it (`waiting` false), or something (true).
     pub fn settle_attention(&self, waiting: bool) {
         self.attention.store(waiting, Ordering::Release);
+    }
+
+    /// Makes signal bit `bit` pending for this thread alone and raises its
+    /// attention. The sender holds the process table's lock.
+    pub fn post_signal(&self, bit: u64) {
+        self.signals.fetch_or(bit, Ordering::AcqRel);
+        self.raise_attention();
+    }
+
+    /// The signals pending for this thread alone (bit n-1 for signal n).
+    pub fn signals(&self) -> u64 {
+        self.signals.load(Ordering::Acquire)
+    }
+
+    /// Takes signal bit `bit` off this thread's own pending set.
+    pub fn take_signal(&self, bit: u64) {
+        self.signals.fetch_and(!bit, Ordering::AcqRel);
     }
 }

@@ -24,6 +24,7 @@ mod random;
 mod raw;
 mod signals;
 mod terminal;
+mod thread_signals;
 mod threads;
 mod time;
 mod vfs;
@@ -47,6 +48,7 @@ const AREAS: &[Area] = &[
     ("terminal", terminal::checks),
     ("fpu", fpu::checks),
     ("threads", threads::checks),
+    ("thread_signals", thread_signals::checks),
 ];
 
 fn main() {
