@@ -15,6 +15,7 @@
 
 mod check;
 mod console;
+mod fast_calls;
 mod files;
 mod fpu;
 mod identity;
@@ -49,6 +50,7 @@ const AREAS: &[Area] = &[
     ("fpu", fpu::checks),
     ("threads", threads::checks),
     ("thread_signals", thread_signals::checks),
+    ("fast_calls", fast_calls::checks),
 ];
 
 fn main() {
