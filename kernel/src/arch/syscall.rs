@@ -25,7 +25,10 @@
 //!
 //! **Back.** The handler (registered with [`set_handler`]) reads the number
 //! in `rax` and the arguments in `rdi`, `rsi`, `rdx`, `r10`, `r8`, `r9`, and
-//! leaves the result in the frame's `rax`. `sysretq` is the fast way back: it
+//! leaves the result in the frame's `rax`. It is called with interrupts
+//! still off, so a call that only reads a word can be answered without
+//! touching the interrupt flag at all; any other call turns them on (it
+//! may block) and off again before it returns. `sysretq` is the fast way back: it
 //! loads RIP from `rcx` and RFLAGS from `r11`. On Intel CPUs, `sysret` to a
 //! non-canonical RIP raises #GP *in ring 0 with the user's stack pointer*, a
 //! classic hole. So [`may_sysret`] allows it only for a return to the lower
@@ -66,7 +69,8 @@ pub const USER_END: u64 = 0x0000_8000_0000_0000;
 /// RFLAGS a program starts with: interrupts on (bit 1 is always set).
 const USER_RFLAGS: u64 = 0x202;
 
-/// What the kernel does with a system call (the frame's `rax` is the result).
+/// What the kernel does with a system call (the frame's `rax` is the
+/// result). Called with interrupts off; it must return with them off.
 pub type Handler = fn(&mut InterruptFrame);
 
 static HANDLER: Once<Handler> = Once::new();
@@ -151,14 +155,13 @@ pub fn is_canonical(address: u64) -> bool {
 /// Called by [`syscall_entry`] with the saved frame; returns whether the way
 /// back may be `sysretq` (then `rcx` and `r11` hold RIP and RFLAGS).
 extern "C" fn dispatch(frame: &mut InterruptFrame) -> bool {
-    // The frame is on this thread's own kernel stack: the handler may block
-    // or be preempted like any kernel code.
-    x86_64::instructions::interrupts::enable();
+    // Interrupts are still off (FMASK). The frame is on this thread's own
+    // kernel stack, so the handler may turn them on, block and be
+    // preempted like any kernel code; it returns with them off again.
     match HANDLER.get() {
         Some(handler) => handler(frame),
         None => frame.rax = (-38i64) as u64, // ENOSYS
     }
-    x86_64::instructions::interrupts::disable();
     let sysret = may_sysret(frame);
     if sysret {
         frame.rcx = frame.rip;

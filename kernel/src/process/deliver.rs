@@ -22,6 +22,13 @@
 //!   again. If the frame cannot be written (a bad stack, no restorer), the
 //!   process ends with SIGSEGV, as on Linux.
 //!
+//! **Nothing pending, quickly.** Most ways back have no signal to act on.
+//! Each thread's link (`tasks/link.rs`) has an *attention* word, raised
+//! whenever a signal is sent to its process and lowered here, under the
+//! table's lock, when the process has nothing pending; so while it is
+//! low, the way back tests that one word and takes no lock
+//! ([`signal_may_wait`]).
+//!
 //! **Interrupted system calls.** A blocking call that a signal interrupted
 //! returns `ERESTARTSYS` (or `ERESTARTNOHAND`, for calls Linux never
 //! restarts after a handler: `nanosleep`, `poll`, `pause`). Here, before the
@@ -43,6 +50,8 @@ use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall::{SYSCALL_VECTOR, USER_CODE, USER_DATA};
 use crate::arch::user_state::{self, FxArea};
 use crate::println;
+use crate::tasks::link::Link;
+use crate::tasks::scheduler;
 use fault::Fault;
 use sigframe::{Context, Detail, Info, Registers, Stack};
 
@@ -78,10 +87,13 @@ enum Next {
     Handle(Handler),
 }
 
-/// Takes the lowest pending, unblocked signal that is not ignored.
-fn next(p: &mut Process) -> Next {
+/// Takes the lowest pending, unblocked signal that is not ignored, of
+/// those sent to the process and those sent to the calling thread alone
+/// (`own`, its link).
+fn next(p: &mut Process, own: Option<&Link>) -> Next {
     loop {
-        let ready = p.pending & !p.signals.blocked;
+        let mine = own.map_or(0, |link| link.signals());
+        let ready = (p.pending | mine) & !p.signals.blocked;
         if ready == 0 {
             // (An `rt_sigsuspend` whose signal was dropped: its mask back.)
             if let Some(mask) = p.signals.saved_mask.take() {
@@ -90,7 +102,10 @@ fn next(p: &mut Process) -> Next {
             return Next::Nothing;
         }
         let signal = ready.trailing_zeros() as u8 + 1;
-        p.pending &= !bit(signal);
+        match own {
+            Some(link) if mine & bit(signal) != 0 => link.take_signal(bit(signal)),
+            _ => p.pending &= !bit(signal),
+        }
         let info = p.signals.infos[usize::from(signal) - 1];
         match p.signals.disposition(signal) {
             Disposition::Ignore => continue,
@@ -117,18 +132,46 @@ fn take_handler(p: &mut Process, signal: u8, action: Action, info: Info) -> Hand
     }
 }
 
+/// Whether a signal may be waiting for the calling thread: its link's
+/// attention word (see the module docs); true for a thread without one.
+pub fn signal_may_wait() -> bool {
+    scheduler::with_link(|link| link.attention()).unwrap_or(true)
+}
+
+/// [`next`] for the calling thread, then its attention lowered if its
+/// process has nothing pending any more.
+fn next_for_me(p: &mut Process) -> Next {
+    match scheduler::with_link(|link| {
+        let next = next(p, Some(link));
+        settle(p, link);
+        next
+    }) {
+        Some(next) => next,
+        None => next(p, None),
+    }
+}
+
+/// Lowers `link`'s attention if neither its process nor its thread has a
+/// signal pending (the caller holds the table's lock).
+fn settle(p: &Process, link: &Link) {
+    link.settle_attention(p.pending | link.signals() != 0);
+}
+
 /// Called at the end of every system call with the frame it returns with
 /// and the call's number (see the module docs).
 pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
     if frame.cs & 3 != 3 {
         return; // (already on its way to end)
     }
-    let next = table::with_current(|_, p| next(p)).unwrap_or(Next::Nothing);
     let result = (frame.rax as i64).unsigned_abs();
-    if number != RT_SIGRETURN
+    let interrupted = number != RT_SIGRETURN
         && (frame.rax as i64) < 0
-        && matches!(result, ERESTARTSYS | ERESTARTNOHAND)
-    {
+        && matches!(result, ERESTARTSYS | ERESTARTNOHAND);
+    if !interrupted && !signal_may_wait() {
+        return; // (the common case, quickly)
+    }
+    let next = table::with_current(|_, p| next_for_me(p)).unwrap_or(Next::Nothing);
+    if interrupted {
         let restart = match &next {
             Next::Handle(h) => result == ERESTARTSYS && h.action.flags & SA_RESTART != 0,
             Next::End { .. } => false,
@@ -151,11 +194,17 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
 
 /// The interrupt entry's hook on every way back to ring 3.
 pub fn on_interrupt_return(frame: &mut InterruptFrame) {
+    if !signal_may_wait() {
+        return; // (the common case, quickly)
+    }
     let next = table::with_current(|_, p| {
-        if p.pending & !p.signals.blocked == 0 {
-            Next::Nothing // (the common case, quickly)
+        let mine = scheduler::with_link(|link| link.signals()).unwrap_or(0);
+        if (p.pending | mine) & !p.signals.blocked == 0 {
+            // (Not `next`: an `rt_sigsuspend` of another thread keeps its mask.)
+            scheduler::with_link(|link| settle(p, link));
+            Next::Nothing
         } else {
-            next(p)
+            next_for_me(p)
         }
     });
     if let Some(next) = next {

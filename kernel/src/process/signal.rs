@@ -19,6 +19,13 @@
 //!   on its link (`link.rs`), it is woken, and it ends itself on its way
 //!   back to ring 3.
 //!
+//! **To one thread.** `tkill` and `tgkill` name a thread. A signal that
+//! ends the process ends it as above, whichever thread was named; any
+//! other is pending for that thread alone, in its link's own set
+//! (`link.rs`), and only that thread acts on it on its way out. (Standard
+//! signals do not queue: the process keeps one `siginfo` per signal, for
+//! the process and its threads alike.)
+//!
 //! **Blocking code** (a system call that sleeps until something happens)
 //! must let a signal interrupt it: it sleeps with [`wait_interruptible`]
 //! (or checks [`interrupted`] between sleeps), and when interrupted returns
@@ -136,6 +143,69 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     Ok(())
 }
 
+/// Sends `signal` (1 to 64, or 0 to ask) from the caller, with `si_code`
+/// `SI_TKILL`, to thread `tid` alone: of process `tgid` (`tgkill`), or of
+/// whichever process has it (`tkill`, `tgid` None).
+pub fn send_to_thread(tgid: Option<Pid>, tid: u32, signal: u64) -> Result<(), KillError> {
+    if signal > MAX_SIGNAL {
+        return Err(KillError::BadSignal);
+    }
+    let pid = match tgid {
+        Some(pid) => pid,
+        None => owner_of_thread(tid).ok_or(KillError::NoProcess)?,
+    };
+    let info = Info {
+        signal: signal as u32,
+        code: SI_TKILL,
+        detail: Detail::Sender {
+            pid: table::current_pid().map_or(0, |p| p.0),
+            uid: 0,
+        },
+    };
+    let mut processes = PROCESSES.lock();
+    let entry = processes.table.get_mut(pid).ok_or(KillError::NoProcess)?;
+    let process = &mut entry.data;
+    let link = process.links.iter().find(|link| link.tid == tid).cloned();
+    let Some(link) = link else {
+        // The first thread before it has started has no link yet.
+        let starting = tid == pid.0 && process.thread.is_none();
+        if starting {
+            drop(processes);
+            return send(pid, signal as u8, info);
+        }
+        return Err(KillError::NoProcess);
+    };
+    let signal = signal as u8;
+    let blocked = signal != 0 && process.signals.blocked & bit(signal) != 0;
+    let handled = signal != 0
+        && (blocked || matches!(process.signals.disposition(signal), Disposition::Handle(_)));
+    if !handled {
+        // Asked, ignored, or the end of the whole process: as `kill` does it.
+        drop(processes);
+        return send(pid, signal, info);
+    }
+    process.signals.infos[usize::from(signal) - 1] = info;
+    link.post_signal(bit(signal));
+    SENT.fetch_add(1, Ordering::SeqCst);
+    drop(processes);
+    thread::interrupt(link.thread);
+    wait::notify();
+    Ok(())
+}
+
+/// The process that has a thread with id `tid`.
+fn owner_of_thread(tid: u32) -> Option<Pid> {
+    let processes = PROCESSES.lock();
+    if processes.table.get(Pid(tid)).is_some() {
+        return Some(Pid(tid)); // a first thread's tid is its pid
+    }
+    processes
+        .table
+        .iter()
+        .find(|(_, e)| e.data.links.iter().any(|link| link.tid == tid))
+        .map(|(pid, _)| pid)
+}
+
 /// Makes `signal` pending for `process` with `info`, unless
 /// it ignores it, and wakes its thread. The caller holds the table's lock
 /// and calls `wait::notify` after.
@@ -146,6 +216,9 @@ fn post(process: &mut Process, signal: u8, info: Info) {
     }
     process.pending |= bit(signal);
     process.signals.infos[usize::from(signal) - 1] = info;
+    for link in &process.links {
+        link.raise_attention();
+    }
     SENT.fetch_add(1, Ordering::SeqCst);
     if let Some(id) = process.thread {
         thread::interrupt(id);
@@ -182,12 +255,26 @@ pub fn pending(pid: Pid) -> Option<u64> {
     processes.table.get(pid).map(|e| e.data.pending)
 }
 
+/// The signals pending for the calling thread: its process's and its own.
+pub fn pending_for_me() -> u64 {
+    let mine = own_signals();
+    table::current_pid()
+        .and_then(pending)
+        .map_or(mine, |p| p | mine)
+}
+
 /// Whether the calling process has a signal to act on (pending and not
 /// blocked, or a kill): blocking code stops waiting and returns
 /// `ERESTARTSYS`. False for a kernel thread.
 pub fn interrupted() -> bool {
-    table::with_current(|_, p| p.kill.is_some() || p.pending & !p.signals.blocked != 0)
+    let mine = own_signals();
+    table::with_current(|_, p| p.kill.is_some() || (p.pending | mine) & !p.signals.blocked != 0)
         .unwrap_or(false)
+}
+
+/// The signals sent to the calling thread alone (`tkill`, `tgkill`).
+pub fn own_signals() -> u64 {
+    crate::tasks::scheduler::with_link(|link| link.signals()).unwrap_or(0)
 }
 
 /// Why an interruptible wait ended early.

@@ -73,10 +73,11 @@ pub fn wait(target: Target, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, 
             }
             Wait::NotYet if no_hang => Some(Ok(None)),
             Wait::NotYet => {
+                let mine = super::signal::own_signals();
                 let signaled = processes
                     .table
                     .get(me)
-                    .is_some_and(|e| e.data.pending & !e.data.signals.blocked != 0);
+                    .is_some_and(|e| (e.data.pending | mine) & !e.data.signals.blocked != 0);
                 signaled.then_some(Err(WaitError::Interrupted))
             }
             Wait::NoChild => Some(Err(WaitError::NoChild)),

@@ -6,7 +6,9 @@
 //! `rax`. Kestrel follows Linux's x86_64 ABI, so a result in
 //! `-4095..=-1` is an error number negated (`-EFAULT` = -14).
 //!
-//! [`handle`] looks the number up in [`TABLE`] (a binary search: the table
+//! [`handle`] first offers the call to the fast path (`fast.rs`: a few
+//! calls that only read a word, answered with interrupts off). Otherwise it
+//! looks the number up in [`TABLE`] (a binary search: the table
 //! is sorted by number, which the build checks), one line per implemented call,
 //! pointing at the file of its area (`io.rs`, `exit.rs`, `memory.rs`,
 //! `cpu_state.rs`, `setup.rs`, ...). An unknown
@@ -20,6 +22,7 @@ mod cpu_state;
 mod descriptors;
 mod directories;
 mod exit;
+mod fast;
 mod files;
 mod futex;
 mod identity;
@@ -64,7 +67,8 @@ impl Errno {
 
 type Call = fn(&Args) -> Result<u64, Errno>;
 
-/// The implemented system calls: number, name, function.
+/// The implemented system calls: number, name, function. (Those of
+/// `fast::call`, answered with interrupts off, are not here.)
 const TABLE: &[(u64, &str, Call)] = &[
     (0, "read", io::read),
     (1, "write", io::write),
@@ -94,7 +98,6 @@ const TABLE: &[(u64, &str, Call)] = &[
     (33, "dup2", descriptors::dup2),
     (34, "pause", signals::pause),
     (35, "nanosleep", time::nanosleep),
-    (39, "getpid", process::getpid),
     (60, "exit", exit::exit),
     (61, "wait4", process::wait4),
     (62, "kill", process::kill),
@@ -118,10 +121,6 @@ const TABLE: &[(u64, &str, Call)] = &[
     (91, "fchmod", attributes::fchmod),
     (95, "umask", files::umask),
     (96, "gettimeofday", time::gettimeofday),
-    (102, "getuid", identity::root_id),
-    (104, "getgid", identity::root_id),
-    (107, "geteuid", identity::root_id),
-    (108, "getegid", identity::root_id),
     (109, "setpgid", job_control::setpgid),
     (110, "getppid", process::getppid),
     (111, "getpgrp", job_control::getpgrp),
@@ -134,7 +133,6 @@ const TABLE: &[(u64, &str, Call)] = &[
     (138, "fstatfs", attributes::fstatfs),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (162, "sync", attributes::sync),
-    (186, "gettid", process::gettid),
     (200, "tkill", signals::tkill),
     (202, "futex", futex::futex),
     (217, "getdents64", files::getdents64),
@@ -220,30 +218,54 @@ pub fn init() {
     crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
 }
 
-/// Answers the system call saved in `frame` (see the module docs).
+/// Answers the system call saved in `frame` (see the module docs). Called
+/// with interrupts off (as `syscall` leaves them), returns with them off.
 pub fn handle(frame: &mut InterruptFrame) {
+    if fast::answer(frame) {
+        return;
+    }
+    // The general path may block or be preempted like any kernel code.
+    x86_64::instructions::interrupts::enable();
+    general(frame);
+    x86_64::instructions::interrupts::disable();
+}
+
+/// Answers any call, with interrupts on.
+fn general(frame: &mut InterruptFrame) {
     let args = [
         frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
     ];
     crate::process::syscall_entered();
     let number = frame.rax;
-    let result = match TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
-        Ok(i) => (TABLE[i].2)(&args),
-        Err(_) => match FRAME_TABLE.binary_search_by_key(&number, |&(n, _, _)| n) {
-            Ok(i) => (FRAME_TABLE[i].2)(frame),
-            Err(_) => {
+    let result = match find(TABLE, number) {
+        Some(call) => call(&args),
+        None => match (fast::call(number, &args), find(FRAME_TABLE, number)) {
+            (Some(result), _) => result,
+            (None, Some(call)) => call(frame),
+            (None, None) => {
                 report_unknown_once(number);
                 Err(Errno::ENOSYS)
             }
         },
     };
-    frame.rax = match result {
-        Ok(value) => value,
-        Err(Errno(errno)) => (-i64::from(errno)) as u64,
-    };
+    frame.rax = result_word(result);
     // A pending signal is acted on here, and a process killed meanwhile
     // ends here instead of returning.
     crate::process::syscall_leaving(frame, number);
+}
+
+/// A call's result as `rax` holds it: the value, or the error negated.
+fn result_word(result: Result<u64, Errno>) -> u64 {
+    match result {
+        Ok(value) => value,
+        Err(Errno(errno)) => (-i64::from(errno)) as u64,
+    }
+}
+
+/// The function of call `number` in `table` (sorted by number).
+fn find<T: Copy>(table: &[(u64, &str, T)], number: u64) -> Option<T> {
+    let i = table.binary_search_by_key(&number, |&(n, _, _)| n).ok()?;
+    Some(table[i].2)
 }
 
 /// Numbers below this are remembered one bit each; higher ones share the last bit.

@@ -15,7 +15,7 @@ use super::{Args, Errno, user_memory};
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall::{self as arch_syscall, USER_CODE, USER_DATA};
 use crate::arch::user_state::{self, FxArea};
-use crate::process::signal::{self, KillError, SI_TKILL};
+use crate::process::signal::{self, KillError};
 use crate::process::{self, Pid, deliver, signals};
 use linux_raw_sys::errno;
 
@@ -78,8 +78,8 @@ pub fn rt_sigpending(args: &Args) -> Result<u64, Errno> {
     if size > SIGSET_SIZE {
         return Err(Errno(errno::EINVAL));
     }
-    let me = process::current_pid().ok_or(Errno::ENOSYS)?;
-    let pending = signal::pending(me).unwrap_or(0);
+    process::current_pid().ok_or(Errno::ENOSYS)?;
+    let pending = signal::pending_for_me();
     let blocked = process::with_signals(|s| s.blocked).unwrap_or(0);
     let bytes = (pending & blocked).to_le_bytes();
     user_memory::copy_to_user(set, &bytes[..size as usize])?;
@@ -110,32 +110,29 @@ pub fn pause(_: &Args) -> Result<u64, Errno> {
     Err(Errno::ERESTARTNOHAND)
 }
 
-/// `tkill(tid, signal)`: one thread per process, so the tid is a pid.
+/// `tkill(tid, signal)`: to thread `tid` alone, of whichever process.
 pub fn tkill(args: &Args) -> Result<u64, Errno> {
     let [tid, sig, ..] = *args;
-    send_to_thread(tid, sig)
+    send_to_thread(None, tid, sig)
 }
 
-/// `tgkill(tgid, tid, signal)`: thread `tid` of process `tgid`; with one
-/// thread per process, `tid` must be `tgid` (`ESRCH` otherwise).
+/// `tgkill(tgid, tid, signal)`: to thread `tid` of process `tgid` alone
+/// (`ESRCH` if that process has no such thread).
 pub fn tgkill(args: &Args) -> Result<u64, Errno> {
     let [tgid, tid, sig, ..] = *args;
     if tgid as i32 <= 0 {
         return Err(Errno(errno::EINVAL));
     }
-    if tgid as i32 != tid as i32 {
-        return Err(Errno(errno::ESRCH));
-    }
-    send_to_thread(tid, sig)
+    send_to_thread(Some(Pid(tgid as u32)), tid, sig)
 }
 
-fn send_to_thread(tid: u64, sig: u64) -> Result<u64, Errno> {
+fn send_to_thread(tgid: Option<Pid>, tid: u64, sig: u64) -> Result<u64, Errno> {
     let tid = tid as i32;
     let sig = u64::try_from(sig as i32).map_err(|_| Errno(errno::EINVAL))?;
     if tid <= 0 {
         return Err(Errno(errno::EINVAL));
     }
-    signal::send_with_code(Pid(tid as u32), sig, SI_TKILL).map_err(|e| match e {
+    signal::send_to_thread(tgid, tid as u32, sig).map_err(|e| match e {
         KillError::NoProcess => Errno(errno::ESRCH),
         KillError::BadSignal => Errno(errno::EINVAL),
     })?;

@@ -13,7 +13,13 @@
 //! - `in_kernel`: the thread is in kernel code that may hold resources (a
 //!   system call, the end after a fault), so a killer only posts the kill;
 //! - `kill`: the terminating signal posted for it (0: none), which the
-//!   thread acts on at its next way back to ring 3.
+//!   thread acts on at its next way back to ring 3;
+//! - `attention`: a signal may be waiting for the thread (one was sent to
+//!   its process or to it, and it has not seen the process with nothing
+//!   pending since). The way back to ring 3 tests this one word and looks
+//!   at the process's record (a lock and a lookup) only when it is set;
+//! - `signals`: the signals sent to this thread alone (`tkill`,
+//!   `tgkill`), one bit each, which this thread takes on its way out.
 //!
 //! The process's record holds the same `Arc` as the thread (so a killer
 //! finds the flags of each thread of the process), and the scheduler keeps
@@ -44,6 +50,8 @@ pub struct Link {
     pub thread: ThreadId,
     in_kernel: AtomicBool,
     kill: AtomicU8,
+    attention: AtomicBool,
+    signals: AtomicU64,
     /// Where 0 is stored when the thread ends (`CLONE_CHILD_CLEARTID`,
     /// `set_tid_address`) for threads other than the first (whose address
     /// is the process's `clear_child_tid`).
@@ -57,7 +65,8 @@ pub struct Link {
 impl Link {
     /// The link of thread `tid` of process `pid`: in the kernel (it is
     /// starting; it leaves with [`leave`](Self::leave) right before its
-    /// first entry into ring 3) and not killed.
+    /// first entry into ring 3), not killed, and with its attention raised
+    /// (its process may already have signals pending).
     pub fn new(pid: Pid, tid: u32, thread: ThreadId) -> Link {
         Link {
             pid,
@@ -65,6 +74,8 @@ impl Link {
             thread,
             in_kernel: AtomicBool::new(true),
             kill: AtomicU8::new(0),
+            attention: AtomicBool::new(true),
+            signals: AtomicU64::new(0),
             clear_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
             futex_queue: WaitQueue::new(),
@@ -103,5 +114,39 @@ impl Link {
             0 => None,
             signal => Some(signal),
         }
+    }
+
+    /// Notes that a signal may be waiting for the thread (see the module
+    /// docs). The sender holds the process table's lock.
+    pub fn raise_attention(&self) {
+        self.attention.store(true, Ordering::Release);
+    }
+
+    /// Whether a signal may be waiting for the thread: one load, no lock.
+    pub fn attention(&self) -> bool {
+        self.attention.load(Ordering::Acquire)
+    }
+
+    /// The thread itself, holding the process table's lock, found nothing
+    /// pending for it (`waiting` false), or something (true).
+    pub fn settle_attention(&self, waiting: bool) {
+        self.attention.store(waiting, Ordering::Release);
+    }
+
+    /// Makes signal bit `bit` pending for this thread alone and raises its
+    /// attention. The sender holds the process table's lock.
+    pub fn post_signal(&self, bit: u64) {
+        self.signals.fetch_or(bit, Ordering::AcqRel);
+        self.raise_attention();
+    }
+
+    /// The signals pending for this thread alone (bit n-1 for signal n).
+    pub fn signals(&self) -> u64 {
+        self.signals.load(Ordering::Acquire)
+    }
+
+    /// Takes signal bit `bit` off this thread's own pending set.
+    pub fn take_signal(&self, bit: u64) {
+        self.signals.fetch_and(!bit, Ordering::AcqRel);
     }
 }

@@ -15,6 +15,7 @@
 
 mod check;
 mod console;
+mod fast_calls;
 mod files;
 mod fpu;
 mod identity;
@@ -24,6 +25,7 @@ mod random;
 mod raw;
 mod signals;
 mod terminal;
+mod thread_signals;
 mod threads;
 mod time;
 mod vfs;
@@ -47,6 +49,8 @@ const AREAS: &[Area] = &[
     ("terminal", terminal::checks),
     ("fpu", fpu::checks),
     ("threads", threads::checks),
+    ("thread_signals", thread_signals::checks),
+    ("fast_calls", fast_calls::checks),
 ];
 
 fn main() {
