@@ -19,6 +19,15 @@
 //! - **scratch** files and directory trees in `/work` are created, appended
 //!   to, renamed and deleted, and trees built and removed; they are never
 //!   reported, they only make the journal busy.
+//!
+//! The disk is mounted through a [`Watched`] device that announces each
+//! flush the file system asks for (`powercut: flush F`), and which flushes
+//! made a transaction durable (`(commit)`: its commit record is on the disk,
+//! its blocks not yet all home) or let the log be reused (`(log free)`: the
+//! journal superblock moved on). Between those two lines a cut leaves a
+//! committed transaction for the next mount to replay; the host aims some of
+//! its cuts there, and names each cut by the operation and the number of
+//! flushes it had completed.
 #![no_std]
 #![no_main]
 
@@ -28,10 +37,13 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use ext2::{BlockDevice, Ext2, Fs};
 use kernel::arch::{acpi, gdt, idt, interrupts, irq};
-use kernel::block::{self, Found};
+use kernel::block::ext2_disk::CachedDisk;
+use kernel::block::{self, Found, cache, disk};
 use kernel::drivers::pci;
-use kernel::fs::ext2_mount::{self, DiskFs};
+use kernel::fs::ext2_mount::SleepLock;
 use kernel::{println, tasks, test, time};
 use spin::Once;
 use vfs::{FileSystem, Ino, Kind};
@@ -43,10 +55,91 @@ kernel::test_kernel![
     test!(workload),
 ];
 
-static FS: Once<Arc<DiskFs>> = Once::new();
+/// The disk as the workload uses it: the kernel's cached disk, watched.
+type WatchedFs = Ext2<Watched, SleepLock<Fs<Watched>>>;
 
-fn fs() -> &'static DiskFs {
+static FS: Once<Arc<WatchedFs>> = Once::new();
+
+fn fs() -> &'static WatchedFs {
     FS.get().expect("mounted by the first test")
+}
+
+/// The JBD2 block header: magic, then the block type (big-endian).
+const JBD2_MAGIC: u32 = 0xC03B_3998;
+const JBD2_COMMIT: u32 = 2;
+const JBD2_SUPERBLOCK_V2: u32 = 4;
+
+/// Flushes completed so far.
+static FLUSHES: AtomicU64 = AtomicU64::new(0);
+
+/// The kernel's cached disk, announcing on serial each flush, and whether a
+/// commit record or the journal superblock was among the writes it made
+/// durable.
+struct Watched {
+    disk: CachedDisk,
+    commit: bool,
+    log_free: bool,
+}
+
+impl BlockDevice for Watched {
+    fn sectors(&self) -> u64 {
+        self.disk.sectors()
+    }
+
+    fn read(&mut self, sector: u64, buf: &mut [u8]) -> ext2::Result<()> {
+        self.disk.read(sector, buf)
+    }
+
+    fn write(&mut self, sector: u64, data: &[u8]) -> ext2::Result<()> {
+        let be = |at: usize| {
+            data.get(at..at + 4)
+                .map(|b| u32::from_be_bytes(b.try_into().unwrap()))
+        };
+        if be(0) == Some(JBD2_MAGIC) {
+            match be(4) {
+                Some(JBD2_COMMIT) => self.commit = true,
+                Some(JBD2_SUPERBLOCK_V2) => self.log_free = true,
+                _ => {}
+            }
+        }
+        self.disk.write(sector, data)
+    }
+
+    fn flush(&mut self) -> ext2::Result<()> {
+        self.disk.flush()?;
+        let n = FLUSHES.fetch_add(1, Ordering::Relaxed) + 1;
+        let what = match (
+            core::mem::take(&mut self.commit),
+            core::mem::take(&mut self.log_free),
+        ) {
+            (true, _) => " (commit)",
+            (false, true) => " (log free)",
+            _ => "",
+        };
+        println!("powercut: flush {n}{what}");
+        Ok(())
+    }
+}
+
+/// A fixed clock for inode times: the workload does not look at them.
+fn clock() -> u64 {
+    1_700_000_000
+}
+
+/// Mounts the disk's ext2 file system through [`Watched`] (replaying the
+/// journal a cut left behind).
+fn mount() -> WatchedFs {
+    let mut sb = [0u8; 1024];
+    disk::read(2, &mut sb).expect("the superblock's sectors");
+    assert_eq!(u16::from_le_bytes([sb[56], sb[57]]), 0xEF53, "ext2 magic");
+    cache::configure(1024usize << sb[24].min(2)).expect("the file system's block size");
+    let watched = Watched {
+        disk: CachedDisk,
+        commit: false,
+        log_free: false,
+    };
+    let fs = Fs::mount(watched).expect("the disk's ext2 mounts");
+    Ext2::new(fs, clock)
 }
 
 fn boot_steps_and_the_mount() {
@@ -59,10 +152,12 @@ fn boot_steps_and_the_mount() {
     tasks::init();
     interrupts::enable();
     assert!(matches!(block::init(&pci::scan()), Found::Disk { .. }));
-    let fs = ext2_mount::mount().expect("the disk's ext2 mounts");
+    let started = time::now_ns();
+    let fs = mount();
     let replayed = fs.with_fs(|fs| fs.replayed());
-    println!("powercut: mounted, {replayed} transactions replayed");
-    FS.call_once(|| fs);
+    let ms = (time::now_ns() - started) / 1_000_000;
+    println!("powercut: mounted, {replayed} transactions replayed ({ms} ms)");
+    FS.call_once(|| Arc::new(fs));
 }
 
 /// FNV-1a, 64 bits: the kept files' content hash.
@@ -98,6 +193,7 @@ fn parse_kept(name: &str) -> Option<(usize, u64)> {
 }
 
 fn kept_files_of_earlier_rounds_are_intact() {
+    let started = time::now_ns();
     let kept = dir(b"kept");
     let mut cursor = 0;
     let mut count = 0;
@@ -112,7 +208,8 @@ fn kept_files_of_earlier_rounds_are_intact() {
         assert_eq!((data.len(), fnv(&data)), (len, hash), "/kept/{name}");
         count += 1;
     }
-    println!("powercut: {count} kept files intact");
+    let ms = (time::now_ns() - started) / 1_000_000;
+    println!("powercut: {count} kept files intact ({ms} ms)");
 }
 
 /// The workload's state: the scratch names in `/work` that exist.

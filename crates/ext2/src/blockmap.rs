@@ -23,6 +23,7 @@ use crate::fs::Fs;
 use crate::inode::{DIRECT, Inode};
 use crate::raw::{le32, set_le32};
 use alloc::vec;
+use alloc::vec::Vec;
 
 /// Where a file block's pointer is: the inode slot, then the index at each
 /// indirect level (`depth` of them).
@@ -69,6 +70,32 @@ impl<D: BlockDevice> Fs<D> {
         } else {
             Err(corrupt("block pointer out of range"))
         }
+    }
+
+    /// The disk blocks of file blocks `0..n` (0 for a hole), like `bmap` of
+    /// each, but reading each pointer block once instead of once per entry
+    /// (the journal's 4096 blocks took 7,700 reads, seconds in a debug
+    /// kernel under TCG).
+    pub(crate) fn bmap_all(&mut self, inode: &Inode, n: u64) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        // The pointer block last read at each level: (number, contents).
+        let mut last: [Option<(u32, Vec<u8>)>; 3] = [None, None, None];
+        for i in 0..n {
+            let path = self.path(i)?;
+            let mut b = self.checked(inode.block(path.slot))?;
+            for (level, &index) in path.index[..path.depth].iter().enumerate() {
+                if b == 0 {
+                    break;
+                }
+                if last[level].as_ref().is_none_or(|(held, _)| *held != b) {
+                    last[level] = Some((b, self.io.read_vec(b)?));
+                }
+                let (_, block) = last[level].as_ref().expect("read above");
+                b = self.checked(le32(block, index * 4))?;
+            }
+            out.push(b);
+        }
+        Ok(out)
     }
 
     /// The disk block of file block `n`, or 0 for a hole.

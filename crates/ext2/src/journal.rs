@@ -102,12 +102,9 @@ impl Journal {
         if n < 2 || n > u64::from(fs.geo.blocks_count) {
             return Err(corrupt("journal size out of range"));
         }
-        let mut blocks = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            match fs.bmap(&inode, i)? {
-                0 => return Err(corrupt("hole in the journal")),
-                b => blocks.push(b),
-            }
+        let mut blocks = fs.bmap_all(&inode, n)?;
+        if blocks.contains(&0) {
+            return Err(corrupt("hole in the journal"));
         }
         let mut sb = vec![0; fs.io.bs];
         fs.io.read_disk(blocks[0], &mut sb)?;
