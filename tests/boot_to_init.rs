@@ -4,8 +4,9 @@
 //! pipelines, redirection into /tmp, variables, `cd`, job control and ^C,
 //! `sh -c` and exit statuses, our tools, and `exit`, after which init
 //! starts a new shell. (Natively on Linux the shell and tools are tested
-//! in `tests/userland.rs`.) A second boot with `init=/bin/echo` shows what happens when init
-//! ends: the kernel says so and starts the kernel monitor.
+//! in `tests/userland.rs`.) A second boot, with `init=/bin/echo`, shows
+//! what happens when init ends: the kernel says so and starts the kernel
+//! monitor. A third shows that Esc held at boot picks the monitor.
 
 mod common;
 
@@ -158,4 +159,24 @@ fn when_init_ends_the_kernel_says_so_and_starts_the_monitor() {
     let at = wait_after(&mut session, at, "[sh exited with status 7]");
     wait_after(&mut session, at, PROMPT);
     println!("--- serial ---\n{}", session.serial());
+}
+
+/// Esc pressed while the machine boots (here sent on serial the moment QEMU
+/// starts: it waits in the UART's FIFO, see `tests/robustness.rs`; the first
+/// byte is lost there) picks the monitor instead of init.
+#[test]
+fn esc_held_at_boot_picks_the_monitor() {
+    let (mut session, _) = boot(&KernelOptions::init(), false);
+    session.write_serial(b"\x1b\x1b\x1b").unwrap();
+    let at = wait_after(&mut session, 0, kestrel::bench::IDLE_LINE);
+    let at = wait_after(
+        &mut session,
+        at,
+        "Esc held at boot: starting the kernel monitor",
+    );
+    let at = wait_after(&mut session, at, PROMPT);
+    // The Esc bytes were taken: the monitor's first line is ours.
+    session.write_serial(b"echo monitor here\r").unwrap();
+    wait_after(&mut session, at, "\nmonitor here");
+    assert!(!session.serial().contains("init:"), "{}", session.serial());
 }
