@@ -12,7 +12,8 @@ Kestrel runner: builds the kernel into BIOS and UEFI disk images and boots them 
 usage: cargo run -- [COMMAND] [OPTIONS] [-- QEMU-ARGS...]
 
 commands:
-  (none)           build, then boot the kernel in QEMU
+  (none)           build, then boot the kernel in QEMU: it starts /sbin/init,
+                   which starts the user shell (/bin/sh) on screen and serial
   inspect [ELF]    show the kernel ELF's entry point, sections and size
                    (default: the kernel this command builds)
   test [NAME...]   build and boot the kernel test binaries (kernel/tests/*.rs),
@@ -35,6 +36,9 @@ options:
                    (chosen automatically when there is no DISPLAY/WAYLAND_DISPLAY)
   --images         build only, print `bios: PATH` and `uefi: PATH` and exit
   --gdb            start QEMU halted with a GDB stub on localhost:1234
+  --monitor        boot to the kernel monitor (the kernel shell, `kestrel>`)
+                   instead of init and the user shell (also: hold Esc while
+                   it boots; or end init: the monitor follows)
   --release        build an optimized kernel
   --loader NAME    the bootloader in the images: `kestrel`, our own (the
                    default), or `bootloader-crate` (the `bootloader` crate
@@ -89,6 +93,8 @@ pub struct Cli {
     /// `--no-disk`: attach no disk at all.
     pub no_disk: bool,
     pub quick: bool,
+    /// `--monitor`: boot to the kernel monitor, not to init.
+    pub monitor: bool,
     pub qemu_args: Vec<String>,
 }
 
@@ -108,6 +114,7 @@ impl Default for Cli {
             fresh_disk: false,
             no_disk: false,
             quick: false,
+            monitor: false,
             qemu_args: Vec::new(),
         }
     }
@@ -133,6 +140,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
             "--runs" => cli.runs = number(&arg, args.next())?,
             "--quick" => cli.quick = true,
+            "--monitor" => cli.monitor = true,
             "--loader" => cli.loader = loader(args.next())?,
             "--disk" => {
                 cli.disk = Some(
@@ -241,6 +249,12 @@ mod tests {
         assert_eq!(cli, Cli::default());
         assert_eq!(cli.command, Command::Run);
         assert_eq!(cli.firmware, Firmware::Bios);
+    }
+
+    #[test]
+    fn monitor_is_a_flag() {
+        assert!(parse_str("--monitor").unwrap().monitor);
+        assert!(!parse_str("--headless").unwrap().monitor);
     }
 
     #[test]

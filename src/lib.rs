@@ -13,6 +13,7 @@ pub mod events;
 pub mod floors;
 pub mod image;
 pub mod inspect;
+pub mod kernel_options;
 pub mod multicall;
 pub mod outcome;
 pub mod ppm;
@@ -27,6 +28,7 @@ pub mod testlog;
 pub mod toolchain;
 
 use builder::{Images, KernelTargets, Loader, Profile};
+use kernel_options::KernelOptions;
 use qemu::{Boot, Firmware, Serial, Session, Watch, tempdir::TempDir};
 use std::path::{Path, PathBuf};
 
@@ -175,13 +177,28 @@ pub struct CaptureOptions {
     pub extra: Vec<String>,
 }
 
-/// Boots `image` headless with the serial port captured. Returns the session and
-/// the QMP socket path if one was asked for.
+/// Boots `image` headless with the serial port captured, to the kernel
+/// monitor (the boot option `monitor`: tests and runner commands drive the
+/// kernel shell). Returns the session and the QMP socket path if one was
+/// asked for.
 pub fn boot_captured(
     firmware: Firmware,
     image: &Path,
     options: &CaptureOptions,
 ) -> Result<(Session, Option<PathBuf>), String> {
+    boot_captured_to(firmware, image, options, &KernelOptions::monitor())
+}
+
+/// [`boot_captured`] with the kernel's boot options `kernel`
+/// ([`KernelOptions::init`]: to init and the user shell, as `cargo run`).
+pub fn boot_captured_to(
+    firmware: Firmware,
+    image: &Path,
+    options: &CaptureOptions,
+    kernel: &KernelOptions,
+) -> Result<(Session, Option<PathBuf>), String> {
+    let mut extra = kernel.qemu_args();
+    extra.extend(options.extra.iter().cloned());
     let qemu = setup::qemu()?;
     let (scratch, ovmf) = scratch_for(firmware)?;
     let qmp = options.qmp.then(|| scratch.path().join("qmp.sock"));
@@ -194,7 +211,7 @@ pub fn boot_captured(
         gdb: false,
         qmp: qmp.clone(),
         watch: Watch::in_dir(scratch.path()),
-        extra: options.extra.clone(),
+        extra,
     };
     let session = Session::start(&qemu, &boot, Some(scratch))?;
     Ok((session, qmp))

@@ -5,6 +5,7 @@
 use kestrel::builder::{KernelTargets, Profile};
 use kestrel::cli::{self, Cli, Command};
 use kestrel::events::Watcher;
+use kestrel::kernel_options::KernelOptions;
 use kestrel::outcome::{Outcome, unasked_triple_fault};
 use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch, tempdir::TempDir};
 use kestrel::qmp::Qmp;
@@ -122,6 +123,12 @@ fn boot_interactive(cli: &Cli) -> Result<u8, String> {
         disk::check(&file)?;
         extra.extend(disk::qemu_args(&file));
     }
+    let kernel_options = if cli.monitor {
+        KernelOptions::monitor()
+    } else {
+        KernelOptions::init()
+    };
+    extra.extend(kernel_options.qemu_args());
     extra.extend(cli.qemu_args.iter().cloned());
     let boot = Boot {
         firmware: cli.firmware,

@@ -297,11 +297,13 @@ impl Drop for Interactive {
 }
 
 /// `cargo run -- --headless` boots the kernel with its serial console on the
-/// terminal; Ctrl-A X ends QEMU, and the runner with success.
+/// terminal, to init and the user shell's prompt; Ctrl-A X ends QEMU, and
+/// the runner with success.
 #[test]
 fn headless_run_shows_the_kernel_on_the_terminal() {
     let mut run = Interactive::start(&[]);
     run.wait_for("Boot complete", 1);
+    run.wait_for("/ $ ", 1);
     let seen = run.stdout();
     assert!(seen.contains("Hello World!"), "{seen}");
     assert!(seen.contains("Firmware:     BIOS"), "{seen}");
@@ -319,7 +321,7 @@ fn headless_run_shows_the_kernel_on_the_terminal() {
 /// stays readable) and the user ends it with Ctrl-A X.
 #[test]
 fn a_kernel_panic_fails_the_run() {
-    let mut run = Interactive::start(&[]);
+    let mut run = Interactive::start(&["--monitor"]);
     run.wait_for("kestrel>", 1);
     run.type_text(b"panic\r");
     run.wait_for("KERNEL PANIC", 1);
@@ -333,7 +335,7 @@ fn a_kernel_panic_fails_the_run() {
 /// quitting afterwards is a clean end.
 #[test]
 fn reboot_restarts_an_interactive_run() {
-    let mut run = Interactive::start(&[]);
+    let mut run = Interactive::start(&["--monitor"]);
     run.wait_for("kestrel>", 1);
     run.type_text(b"reboot\r");
     run.wait_for("Hello World!", 2);

@@ -121,6 +121,12 @@ pub fn is_waiting() -> bool {
     !is_empty()
 }
 
+/// The oldest input byte, left in the queue (`None`: nothing, or lost
+/// input comes first).
+pub fn peek() -> Option<u8> {
+    interrupts::without_interrupts(|| QUEUE.lock().bytes.peek())
+}
+
 /// Takes the oldest input, if any.
 pub fn try_next() -> Option<Input> {
     interrupts::without_interrupts(|| {

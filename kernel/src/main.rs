@@ -11,8 +11,8 @@
 
 use bootloader_api::BootInfo;
 use kernel::{
-    arch, block, boot, boot_report, drivers, fault_policy, fs, input, logger, memory, output,
-    println, shell, syscall, tasks, time,
+    arch, block, boot, boot_options, boot_report, drivers, fault_policy, first_process, fs, input,
+    logger, memory, output, println, syscall, tasks, time,
 };
 
 // Tell the bootloader where to jump and how we want memory mapped; the macro stores
@@ -49,6 +49,8 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     arch::acpi::init(boot_info).expect("the APIC setup needs the ACPI tables");
     // 9. Report what the bootloader handed us: firmware, screen, memory, CPUs.
     boot_report::print(boot_info);
+    // 9b. The runner's boot options (QEMU's fw_cfg), a bad word reported.
+    boot_options::get();
     fs::ramdisk::init(boot_info);
     // 10. Interrupt controllers: 8259s remapped and masked, local and I/O APIC on.
     arch::irq::init();
@@ -74,6 +76,9 @@ fn kernel_main(boot_info: &'static mut BootInfo) -> ! {
     fs::ext2_mount::mount_at_boot();
     // 17. Tell the user (and the runner, which waits for this line) we are up.
     boot_report::print_boot_complete();
-    // 18. The shell, in thread `main`, reads commands from keyboard and serial.
-    shell::run(boot_info)
+    // 18. The first process, init (pid 1), from /sbin/init; thread `main`
+    //     waits for it. The kernel shell (the monitor) runs if init ends, or
+    //     instead of it with the boot option `monitor` (fw_cfg, see
+    //     `boot_options.rs`).
+    first_process::run(boot_info)
 }

@@ -108,6 +108,12 @@ impl<const N: usize> RingBuf<N> {
         Some(Entry::Byte(byte))
     }
 
+    /// The oldest byte, left in the queue (`None`: empty, or the gap is
+    /// next).
+    pub fn peek(&self) -> Option<u8> {
+        (self.len > 0).then(|| self.slots[self.head])
+    }
+
     /// Throws away every byte and the gap.
     pub fn clear(&mut self) {
         (self.head, self.len, self.gap) = (0, 0, 0);

@@ -116,3 +116,19 @@ fn random_operations_match_a_model() {
     random_against_model::<7>(0x1234_5678);
     random_against_model::<256>(0xdead_beef);
 }
+
+#[test]
+fn peek_shows_the_next_byte_and_takes_nothing() {
+    let mut q = RingBuf::<2>::new();
+    assert_eq!(q.peek(), None);
+    assert!(q.push(7) && q.push(8));
+    assert!(!q.push(9));
+    assert_eq!(q.peek(), Some(7));
+    assert_eq!(q.peek(), Some(7));
+    assert_eq!(q.pop(), Some(Entry::Byte(7)));
+    assert_eq!(q.peek(), Some(8));
+    assert_eq!(q.pop(), Some(Entry::Byte(8)));
+    // The gap is next: no byte to show, and it is still there.
+    assert_eq!(q.peek(), None);
+    assert_eq!(q.pop(), Some(Entry::Gap(1)));
+}

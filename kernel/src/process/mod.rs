@@ -53,6 +53,7 @@ pub mod futex;
 pub mod groups;
 pub use crate::tasks::link;
 pub mod memory;
+pub mod pid1;
 pub mod programs;
 pub mod signal;
 pub mod signals;
@@ -551,6 +552,7 @@ fn end(pid: Pid, status: WaitStatus) {
             processes.by_thread.remove(&thread);
         }
         let gone = processes.table.exit(pid, status);
+        pid1::note_end(pid, status);
         let parent = parent.and_then(|p| processes.table.get_mut(p));
         if let Some(parent) = parent.filter(|e| e.state == ptable::State::Alive) {
             signal::child_ended(&mut parent.data, pid, status);

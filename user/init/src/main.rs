@@ -1,15 +1,21 @@
 //! `/sbin/init`: the first user process. It has three jobs:
 //!
 //! 1. **Standard descriptors.** A program expects fds 0, 1 and 2 to be
-//!    open. Any of them that is not (`fcntl(F_GETFD)` says EBADF) is opened
-//!    on `/dev/console`.
+//!    open. The kernel starts process 1 with none, so init, as process 1,
+//!    opens `/dev/console` on all three. (It cannot just look for closed
+//!    ones: Rust's runtime, before `main`, has put `/dev/null` on any
+//!    standard descriptor that was closed.) Run as another process (a
+//!    test), it opens the console only on those that are closed.
 //! 2. **A shell, always.** It forks a child that starts a new session
 //!    (`setsid`: the shell leads it, with the console as its controlling
 //!    terminal, `ioctl(TIOCSCTTY)`, so that it can do job control) and
 //!    `execve`s `/bin/sh`. When the shell ends, init says so and starts it
-//!    again after a short delay (so a shell that fails at once does not
-//!    spin). If `/bin/sh` does not exist, init says so and checks again
-//!    every few seconds.
+//!    again at once; a shell that keeps ending at once (several times in a
+//!    row, each within a second) is started only once a second, with a
+//!    word about it, so that it does not spin. If `/bin/sh` does not exist,
+//!    init says so and checks again every few seconds. (The console may
+//!    still belong to the last shell's session: the new one takes it,
+//!    `TIOCSCTTY` with 1, as root may.)
 //! 3. **Reaping.** A process whose parent ended becomes init's child (on
 //!    Linux only for process 1, or a "subreaper": `prctl`, which init also
 //!    asks for, so that it can be tested as an ordinary process). Init waits
@@ -22,13 +28,16 @@ use std::ffi::CString;
 use std::io;
 use std::time::Duration;
 
-/// How long init waits before starting the shell again.
+/// How long init waits before starting again a shell that keeps ending at
+/// once; and how long a shell must live not to count as ending at once.
 const RESTART_DELAY: Duration = Duration::from_secs(1);
+/// After this many quick ends in a row, init waits between attempts.
+const QUICK_ENDS: u32 = 3;
 /// How often init looks for a missing shell.
 const MISSING_DELAY: Duration = Duration::from_secs(5);
 
 fn main() {
-    open_standard_descriptors();
+    open_standard_descriptors(std::process::id() == 1);
     // Become a session leader ourselves too (fails harmlessly if we are).
     // SAFETY: plain calls without pointers.
     unsafe {
@@ -39,6 +48,7 @@ fn main() {
     if std::process::id() != 1 {
         eprintln!("init: running as process {}, not 1", std::process::id());
     }
+    let mut quick_ends = 0;
     loop {
         if std::fs::metadata(&shell).is_err() {
             eprintln!(
@@ -48,22 +58,39 @@ fn main() {
             reap_for(MISSING_DELAY);
             continue;
         }
+        let started = std::time::Instant::now();
         match start(&shell) {
             Ok(pid) => {
                 let status = reap_until(pid);
-                eprintln!(
-                    "init: {shell} {status}; starting it again in {} s",
-                    RESTART_DELAY.as_secs()
-                );
+                eprintln!("init: {shell} {status}; starting it again");
             }
             Err(e) => eprintln!("init: cannot start {shell}: {e}"),
         }
-        reap_for(RESTART_DELAY);
+        quick_ends = if started.elapsed() < RESTART_DELAY {
+            quick_ends + 1
+        } else {
+            0
+        };
+        if quick_ends >= QUICK_ENDS {
+            eprintln!(
+                "init: {shell} ended at once {quick_ends} times in a row; \
+                 waiting {} s between attempts",
+                RESTART_DELAY.as_secs()
+            );
+            reap_for(RESTART_DELAY);
+        }
     }
 }
 
-/// Opens `/dev/console` on each of fds 0, 1, 2 that is closed.
-fn open_standard_descriptors() {
+/// Opens `/dev/console` on each of fds 0, 1, 2 that is closed, or on all
+/// three if `all`.
+fn open_standard_descriptors(all: bool) {
+    if all {
+        for fd in 0..3 {
+            // SAFETY: closing a descriptor number (maybe not open) is harmless.
+            unsafe { libc::close(fd) };
+        }
+    }
     for fd in 0..3 {
         // SAFETY: F_GETFD only reads the descriptor's flags.
         if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
@@ -98,11 +125,12 @@ fn start(shell: &str) -> io::Result<i32> {
         -1 => Err(io::Error::last_os_error()),
         0 => {
             // SAFETY: setsid and ioctl take no memory of ours (TIOCSCTTY's
-            // argument is a number); argv and env are null-terminated arrays
+            // argument is a number: 1 takes the console from another
+            // session, the last shell's); argv and env are null-terminated arrays
             // of NUL-terminated strings that live until execve.
             unsafe {
                 libc::setsid();
-                libc::ioctl(0, libc::TIOCSCTTY, 0);
+                libc::ioctl(0, libc::TIOCSCTTY, 1);
                 libc::execve(path.as_ptr(), argv.as_ptr(), env.as_ptr());
             }
             eprintln!("init: execve {shell}: {}", io::Error::last_os_error());
