@@ -74,12 +74,22 @@ struct Handler {
 /// What the next pending signal does.
 enum Next {
     Nothing,
-    End { signal: u8, core: bool },
+    /// Stop the process with this signal (`stop.rs`).
+    Stop(u8),
+    /// The process is stopped: wait for SIGCONT.
+    Stopped,
+    End {
+        signal: u8,
+        core: bool,
+    },
     Handle(Handler),
 }
 
 /// Takes the lowest pending, unblocked signal that is not ignored.
 fn next(p: &mut Process) -> Next {
+    if super::stop::is_stopped(p) {
+        return Next::Stopped;
+    }
     loop {
         let ready = p.pending & !p.signals.blocked;
         if ready == 0 {
@@ -95,6 +105,7 @@ fn next(p: &mut Process) -> Next {
         match p.signals.disposition(signal) {
             Disposition::Ignore => continue,
             Disposition::End { core } => return Next::End { signal, core },
+            Disposition::Stop => return Next::Stop(signal),
             Disposition::Handle(action) => {
                 return Next::Handle(take_handler(p, signal, action, info));
             }
@@ -132,7 +143,7 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
         let restart = match &next {
             Next::Handle(h) => result == ERESTARTSYS && h.action.flags & SA_RESTART != 0,
             Next::End { .. } => false,
-            Next::Nothing => true,
+            Next::Nothing | Next::Stop(_) | Next::Stopped => true,
         };
         if restart {
             frame.rax = number;
@@ -152,7 +163,7 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
 /// The interrupt entry's hook on every way back to ring 3.
 pub fn on_interrupt_return(frame: &mut InterruptFrame) {
     let next = table::with_current(|_, p| {
-        if p.pending & !p.signals.blocked == 0 {
+        if p.pending & !p.signals.blocked == 0 && !super::stop::is_stopped(p) {
             Next::Nothing // (the common case, quickly)
         } else {
             next(p)
@@ -167,6 +178,8 @@ pub fn on_interrupt_return(frame: &mut InterruptFrame) {
 fn act(frame: &mut InterruptFrame, next: Next, fault: Option<&Fault>) {
     match next {
         Next::Nothing => {}
+        Next::Stop(signal) => super::stop::stop_here(frame, signal),
+        Next::Stopped => super::stop::wait_while_stopped(frame),
         Next::End { signal, core } => {
             if core {
                 report(signal, format_args!("at rip {:#x}", frame.rip));

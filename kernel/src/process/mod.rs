@@ -56,6 +56,7 @@ pub mod memory;
 pub mod programs;
 pub mod signal;
 pub mod signals;
+pub mod stop;
 mod table;
 pub mod threads;
 pub mod wait;
@@ -196,6 +197,9 @@ struct Process {
     clear_child_tid: u64,
     /// Its parent waits in `vfork` until this goes false (exec or end).
     vfork_hold: bool,
+    /// Stopped or not, and the change its parent's `wait4` has not taken
+    /// yet (`stop.rs`).
+    job: stop::JobState,
 }
 
 impl Process {
@@ -217,6 +221,7 @@ impl Process {
             dump_core: false,
             clear_child_tid: 0,
             vfork_hold: false,
+            job: stop::JobState::default(),
         }
     }
 }

@@ -26,6 +26,7 @@ mod random;
 mod raw;
 mod signals;
 mod soak;
+mod stop;
 mod terminal;
 mod threads;
 mod time;
@@ -50,6 +51,7 @@ const AREAS: &[Area] = &[
     ("terminal", terminal::checks),
     ("fpu", fpu::checks),
     ("threads", threads::checks),
+    ("stop", stop::checks),
 ];
 
 fn main() {
