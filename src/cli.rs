@@ -24,6 +24,10 @@ commands:
   bench-user       the user benchmark (user/bench) on Linux (Debian's cloud
                    kernel, fetched with apt-get) and on Kestrel, in the same
                    QEMU; prints both and the ratio per figure
+  soak             (with --release) boot Kestrel and loop fork, exec and pipe
+                   work for --minutes N (default 10), sampling the kernel's
+                   frame and heap counts; exit 0 if they stayed flat, 1 if
+                   they grew
   setup            check for (and where possible install) everything the
                    runner needs: the toolchain's targets and components,
                    QEMU and OVMF; every other command does this too
@@ -52,6 +56,7 @@ options:
                    so files written in Kestrel stay; no e2fsprogs needed)
   --fresh-disk     build target/disk/kestrel.img again before booting
   --no-disk        boot without a disk
+  --minutes N      (soak) how long to soak; a decimal, e.g. 0.25 for 15 s
   --quick          (bench-user) small batches: checks the path, not figures
   -h, --help       this text
   -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
@@ -69,6 +74,7 @@ pub enum Command {
     Test { names: Vec<String> },
     BenchBoot,
     BenchUser,
+    Soak,
     Screenshot { file: String },
     Setup,
     Help,
@@ -95,6 +101,8 @@ pub struct Cli {
     pub quick: bool,
     /// `--monitor`: boot to the kernel monitor, not to init.
     pub monitor: bool,
+    /// `--minutes N` of `soak`, in seconds.
+    pub soak_seconds: u64,
     pub qemu_args: Vec<String>,
 }
 
@@ -115,6 +123,7 @@ impl Default for Cli {
             no_disk: false,
             quick: false,
             monitor: false,
+            soak_seconds: 600,
             qemu_args: Vec::new(),
         }
     }
@@ -141,6 +150,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--runs" => cli.runs = number(&arg, args.next())?,
             "--quick" => cli.quick = true,
             "--monitor" => cli.monitor = true,
+            "--minutes" => cli.soak_seconds = minutes(args.next())?,
             "--loader" => cli.loader = loader(args.next())?,
             "--disk" => {
                 cli.disk = Some(
@@ -212,20 +222,32 @@ fn command(mut positional: Vec<String>) -> Result<Command, String> {
             file: rest[0].clone(),
         },
         "screenshot" => return Err("`screenshot` takes one file name".into()),
-        "bench-boot" | "bench-user" | "setup" | "help" if !rest.is_empty() => {
+        "bench-boot" | "bench-user" | "soak" | "setup" | "help" if !rest.is_empty() => {
             return Err(format!("`{}` takes no arguments", positional[0]));
         }
         "bench-boot" => Command::BenchBoot,
         "bench-user" => Command::BenchUser,
+        "soak" => Command::Soak,
         "setup" => Command::Setup,
         "help" => Command::Help,
         other => {
             return Err(format!(
-                "unknown command `{other}` (commands: inspect, test, screenshot, bench-boot, bench-user, setup, help)"
+                "unknown command `{other}` (commands: inspect, test, screenshot, bench-boot, bench-user, soak, setup, help)"
             ));
         }
     };
     Ok(command)
+}
+
+/// `--minutes N` (a positive decimal) in whole seconds, at least 1.
+fn minutes(value: Option<String>) -> Result<u64, String> {
+    let value = value.ok_or("`--minutes` needs a number")?;
+    match value.parse::<f64>() {
+        Ok(m) if m > 0.0 && m <= 10_000.0 => Ok(((m * 60.0).round() as u64).max(1)),
+        _ => Err(format!(
+            "`--minutes` needs a positive number of minutes, not `{value}`"
+        )),
+    }
 }
 
 fn number<T: std::str::FromStr>(flag: &str, value: Option<String>) -> Result<T, String> {
@@ -315,6 +337,24 @@ mod tests {
         assert_eq!((user.command, user.quick), (Command::BenchUser, true));
         assert!(!parse_str("bench-user").unwrap().quick);
         assert!(parse_str("bench-user now").is_err());
+    }
+
+    #[test]
+    fn soak_lasts_ten_minutes_unless_told() {
+        let soak = parse_str("soak --release").unwrap();
+        assert_eq!((soak.command, soak.soak_seconds), (Command::Soak, 600));
+        assert_eq!(parse_str("soak --minutes 0.25").unwrap().soak_seconds, 15);
+        assert_eq!(parse_str("soak --minutes 2").unwrap().soak_seconds, 120);
+        for bad in [
+            "soak --minutes",
+            "soak --minutes 0",
+            "soak --minutes -1",
+            "soak --minutes x",
+        ] {
+            let error = parse_str(bad).unwrap_err();
+            assert!(error.contains("--minutes"), "{bad}: {error}");
+        }
+        assert!(parse_str("soak 10").is_err());
     }
 
     #[test]

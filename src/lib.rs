@@ -22,6 +22,7 @@ pub mod qmp;
 pub mod ramdisk;
 pub mod screenshot;
 pub mod setup;
+pub mod soak;
 pub mod strip;
 pub mod test_kernels;
 pub mod testlog;

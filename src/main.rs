@@ -66,6 +66,12 @@ fn run(cli: &Cli) -> Result<u8, String> {
         Command::Test { names } => run_tests(cli, names),
         Command::BenchBoot => bench::run(cli.runs, &cli.qemu_args).map(|()| 0),
         Command::BenchUser => kestrel::bench_user::run(cli.quick),
+        Command::Soak => {
+            let duration = std::time::Duration::from_secs(cli.soak_seconds);
+            // The release kernel, as for bench-user.
+            let soak = kestrel::soak::run(duration, Profile::Release, kestrel::soak::ROUNDS);
+            soak.map(|(verdict, _)| verdict.exit_code())
+        }
         Command::Screenshot { file } => screenshot(cli, file),
         Command::Setup => {
             setup::ensure_rust_parts(&kestrel::builder::root())?;

@@ -726,6 +726,35 @@ fn the_interactive_shell_edits_lines_and_survives_ctrl_c() {
     type_keys(b"echo fg $?\r");
     out.wait_for("fg 130", 1);
     out.wait_for(&prompt, 9);
+    // Ctrl-Z stops the foreground job (`sh -c` and its `sleep`, one group),
+    // which goes to the table; `bg` continues it in the background, `fg`
+    // brings it back, and Ctrl-C ends it. (The job prints "zed" a second
+    // after it starts: by then the shell has given it the terminal, so the
+    // Ctrl-Z reaches the job, not the shell.)
+    let job = "sh -c 'sleep 1; echo zed; sleep 100'";
+    type_keys(format!("{job}\r").as_bytes());
+    out.wait_for("zed", 2); // once in the echo of the line
+    type_keys(b"\x1a");
+    out.wait_for(&format!("[1] Stopped {job}"), 1);
+    out.wait_for(&prompt, 10);
+    type_keys(b"jobs\r");
+    out.wait_for(&format!("[1] Stopped {job}"), 2);
+    out.wait_for(&prompt, 11);
+    type_keys(b"bg\r");
+    out.wait_for(&format!("[1] {job} &"), 1);
+    out.wait_for(&prompt, 12);
+    type_keys(b"jobs\r");
+    out.wait_for(&format!("[1] Running {job}"), 1);
+    out.wait_for(&prompt, 13);
+    type_keys(b"fg\r");
+    // Typed, stopped, listed twice, and named by `fg`: then it has the
+    // terminal.
+    out.wait_for(&format!("{job}\r\n"), 5);
+    type_keys(b"\x03");
+    out.wait_for(&prompt, 14);
+    type_keys(b"echo zed $?\r");
+    out.wait_for("zed 130", 1);
+    out.wait_for(&prompt, 15);
     type_keys(b"\x04"); // Ctrl-D at an empty prompt: the end
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {

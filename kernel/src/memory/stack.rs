@@ -13,10 +13,17 @@
 //! its stretch of the window is remembered and handed to the next stack of the
 //! same size. Reusing addresses keeps the page tables of the window from
 //! growing with every thread ever started (they are not freed when empty).
+//!
+//! The list of freed stacks has a fixed size ([`REMEMBERED`] stacks, in a
+//! static: no heap). A list on the heap grew by one entry each time more
+//! threads than ever before had lived at once, so the heap bytes in use
+//! after a fork bomb depended on that bomb's peak, and leak checks could
+//! not ask for equal counts. A stack freed while the list is full is not
+//! remembered: its addresses are not used again (the window has room for
+//! millions).
 
 use super::paging::{self, MapError};
 use crate::sync::IrqMutex;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::VirtAddr;
 use x86_64::structures::paging::{Page, PageTableFlags as Flags};
@@ -28,8 +35,42 @@ pub const STACKS_SIZE: u64 = 512 << 30;
 
 static NEXT: AtomicU64 = AtomicU64::new(STACKS_START);
 
+/// How many freed stacks [`FREED`] remembers (more than a full process
+/// table's threads and the kernel's own).
+pub const REMEMBERED: usize = 256;
+
 /// Freed stacks, whose addresses the next stacks of the same size reuse.
-static FREED: IrqMutex<Vec<KernelStack>> = IrqMutex::new(Vec::new());
+static FREED: IrqMutex<Freed> = IrqMutex::new(Freed {
+    stacks: [KernelStack::NONE; REMEMBERED],
+    len: 0,
+});
+
+/// A list of at most [`REMEMBERED`] freed stacks (`stacks[..len]`).
+struct Freed {
+    stacks: [KernelStack; REMEMBERED],
+    len: usize,
+}
+
+impl Freed {
+    /// Takes the most recently freed stack of `pages` pages.
+    fn take(&mut self, pages: u64) -> Option<KernelStack> {
+        let found = self.stacks[..self.len]
+            .iter()
+            .rposition(|s| s.pages() == pages)?;
+        let stack = self.stacks[found];
+        self.len -= 1;
+        self.stacks[found] = self.stacks[self.len];
+        Some(stack)
+    }
+
+    /// Remembers `stack`, unless the list is full.
+    fn push(&mut self, stack: KernelStack) {
+        if let Some(slot) = self.stacks.get_mut(self.len) {
+            *slot = stack;
+            self.len += 1;
+        }
+    }
+}
 
 /// A mapped kernel stack with an unmapped guard page below it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +82,12 @@ pub struct KernelStack {
 }
 
 impl KernelStack {
+    /// No stack (an empty slot of the freed list).
+    const NONE: KernelStack = KernelStack {
+        bottom: VirtAddr::zero(),
+        top: VirtAddr::zero(),
+    };
+
     /// The unmapped page right below the stack.
     pub fn guard(&self) -> Page {
         Page::containing_address(self.bottom - 1u64)
@@ -57,11 +104,7 @@ impl KernelStack {
 /// Maps a new stack of `pages` 4 KiB pages (writable, not executable).
 /// On failure nothing stays mapped.
 pub fn allocate(pages: u64) -> Result<KernelStack, MapError> {
-    let reused = {
-        let mut freed = FREED.lock();
-        let found = freed.iter().rposition(|s| s.pages() == pages);
-        found.map(|i| freed.swap_remove(i))
-    };
+    let reused = FREED.lock().take(pages);
     let bottom = match reused {
         Some(stack) => stack.bottom,
         None => fresh_range(pages)?,
@@ -100,11 +143,6 @@ fn map_pages(bottom: VirtAddr, pages: u64) -> Result<(), MapError> {
         }
     }
     Ok(())
-}
-
-/// Gives back the memory of the list of freed stacks beyond what it holds.
-pub fn shrink_to_fit() {
-    FREED.lock().shrink_to_fit();
 }
 
 /// Unmaps `stack`, frees its frames and keeps its addresses for reuse.

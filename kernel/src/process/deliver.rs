@@ -83,7 +83,14 @@ struct Handler {
 /// What the next pending signal does.
 enum Next {
     Nothing,
-    End { signal: u8, core: bool },
+    /// Stop the process with this signal (`stop.rs`).
+    Stop(u8),
+    /// The process is stopped: wait for SIGCONT.
+    Stopped,
+    End {
+        signal: u8,
+        core: bool,
+    },
     Handle(Handler),
 }
 
@@ -91,6 +98,9 @@ enum Next {
 /// those sent to the process and those sent to the calling thread alone
 /// (`own`, its link).
 fn next(p: &mut Process, own: Option<&Link>) -> Next {
+    if super::stop::is_stopped(p) {
+        return Next::Stopped;
+    }
     loop {
         let mine = own.map_or(0, |link| link.signals());
         let ready = (p.pending | mine) & !p.signals.blocked;
@@ -110,6 +120,7 @@ fn next(p: &mut Process, own: Option<&Link>) -> Next {
         match p.signals.disposition(signal) {
             Disposition::Ignore => continue,
             Disposition::End { core } => return Next::End { signal, core },
+            Disposition::Stop => return Next::Stop(signal),
             Disposition::Handle(action) => {
                 return Next::Handle(take_handler(p, signal, action, info));
             }
@@ -152,9 +163,10 @@ fn next_for_me(p: &mut Process) -> Next {
 }
 
 /// Lowers `link`'s attention if neither its process nor its thread has a
-/// signal pending (the caller holds the table's lock).
+/// signal pending and the process is not stopped (the caller holds the
+/// table's lock).
 fn settle(p: &Process, link: &Link) {
-    link.settle_attention(p.pending | link.signals() != 0);
+    link.settle_attention(p.pending | link.signals() != 0 || super::stop::is_stopped(p));
 }
 
 /// Called at the end of every system call with the frame it returns with
@@ -175,7 +187,7 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
         let restart = match &next {
             Next::Handle(h) => result == ERESTARTSYS && h.action.flags & SA_RESTART != 0,
             Next::End { .. } => false,
-            Next::Nothing => true,
+            Next::Nothing | Next::Stop(_) | Next::Stopped => true,
         };
         if restart {
             frame.rax = number;
@@ -199,7 +211,7 @@ pub fn on_interrupt_return(frame: &mut InterruptFrame) {
     }
     let next = table::with_current(|_, p| {
         let mine = scheduler::with_link(|link| link.signals()).unwrap_or(0);
-        if (p.pending | mine) & !p.signals.blocked == 0 {
+        if (p.pending | mine) & !p.signals.blocked == 0 && !super::stop::is_stopped(p) {
             // (Not `next`: an `rt_sigsuspend` of another thread keeps its mask.)
             scheduler::with_link(|link| settle(p, link));
             Next::Nothing
@@ -216,6 +228,8 @@ pub fn on_interrupt_return(frame: &mut InterruptFrame) {
 fn act(frame: &mut InterruptFrame, next: Next, fault: Option<&Fault>) {
     match next {
         Next::Nothing => {}
+        Next::Stop(signal) => super::stop::stop_here(frame, signal),
+        Next::Stopped => super::stop::wait_while_stopped(frame),
         Next::End { signal, core } => {
             if core {
                 report(signal, format_args!("at rip {:#x}", frame.rip));

@@ -57,6 +57,7 @@ pub mod pid1;
 pub mod programs;
 pub mod signal;
 pub mod signals;
+pub mod stop;
 mod table;
 pub mod threads;
 pub mod wait;
@@ -197,6 +198,9 @@ struct Process {
     clear_child_tid: u64,
     /// Its parent waits in `vfork` until this goes false (exec or end).
     vfork_hold: bool,
+    /// Stopped or not, and the change its parent's `wait4` has not taken
+    /// yet (`stop.rs`).
+    job: stop::JobState,
 }
 
 impl Process {
@@ -218,6 +222,7 @@ impl Process {
             dump_core: false,
             clear_child_tid: 0,
             vfork_hold: false,
+            job: stop::JobState::default(),
         }
     }
 }

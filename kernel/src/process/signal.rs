@@ -97,10 +97,16 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     if entry.state != ptable::State::Alive || signal == 0 {
         return Ok(()); // a zombie exists, but nothing happens to it
     }
+    // SIGCONT continues at once; stop and continue cancel each other.
+    super::stop::on_send(&mut processes.table, pid, signal);
+    let entry = processes.table.get_mut(pid).ok_or(KillError::NoProcess)?;
     let process = &mut entry.data;
     let blocked = process.signals.blocked & bit(signal) != 0;
+    // A stopped process acts on fatal signals when continued; SIGKILL ends
+    // it at once.
+    let waits = super::stop::is_stopped(process) && signal != SIGKILL;
     let fatal = match process.signals.disposition(signal) {
-        Disposition::End { core } if !blocked => Some(core),
+        Disposition::End { core } if !blocked && !waits => Some(core),
         _ => None,
     };
     let Some(core) = fatal else {
@@ -209,7 +215,7 @@ fn owner_of_thread(tid: u32) -> Option<Pid> {
 /// Makes `signal` pending for `process` with `info`, unless
 /// it ignores it, and wakes its thread. The caller holds the table's lock
 /// and calls `wait::notify` after.
-fn post(process: &mut Process, signal: u8, info: Info) {
+pub(super) fn post(process: &mut Process, signal: u8, info: Info) {
     let blocked = process.signals.blocked & bit(signal) != 0;
     if !blocked && process.signals.disposition(signal) == Disposition::Ignore {
         return;

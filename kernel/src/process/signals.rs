@@ -39,17 +39,19 @@ pub enum DefaultAction {
     /// The process ends with the signal and the "core dumped" bit
     /// (Kestrel writes no core file; it prints one line).
     Core,
-    /// Nothing happens. The stop signals (SIGSTOP, SIGTSTP, SIGTTIN,
-    /// SIGTTOU) are here too: Kestrel does not stop processes yet, and
-    /// SIGCONT (continue) has nothing to continue.
+    /// Nothing happens. SIGCONT is here too: it continues a stopped
+    /// process when it is sent, not when it is delivered (`stop.rs`).
     Ignore,
+    /// The process stops (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU; `stop.rs`).
+    Stop,
 }
 
 /// The default action of signal `signal` (1 to 64).
 pub fn default_action(signal: u8) -> DefaultAction {
     match signal {
         3..=8 | 11 | 24 | 25 | 31 => DefaultAction::Core,
-        17..=23 | 28 => DefaultAction::Ignore,
+        19..=22 => DefaultAction::Stop,
+        17 | 18 | 23 | 28 => DefaultAction::Ignore,
         _ => DefaultAction::Terminate,
     }
 }
@@ -64,6 +66,8 @@ pub enum Disposition {
     },
     /// Runs the program's handler.
     Handle(Action),
+    /// Stops the process until SIGCONT.
+    Stop,
 }
 
 /// One signal's action, in the layout of Linux's `struct sigaction` for
@@ -134,6 +138,7 @@ impl Signals {
             DefaultAction::Terminate => Disposition::End { core: false },
             DefaultAction::Core => Disposition::End { core: true },
             DefaultAction::Ignore => Disposition::Ignore,
+            DefaultAction::Stop => Disposition::Stop,
         };
         match action.handler {
             _ if UNCATCHABLE & bit(signal) != 0 => by_default,

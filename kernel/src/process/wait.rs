@@ -55,6 +55,39 @@ pub enum WaitError {
 /// its pid and how it ended. With `no_hang`, `Ok(None)` if matching
 /// children exist but none has ended; otherwise sleeps until one ends.
 pub fn wait(target: Target, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, WaitError> {
+    let found = wait_for_change(target, no_hang, 0)?;
+    Ok(found.map(|(pid, found)| match found {
+        Found::Ended(status) => (pid, status),
+        Found::Changed(_) => unreachable!("no stop or continue was asked for"),
+    }))
+}
+
+/// What [`wait_for_change`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// The child ended (and is reaped).
+    Ended(WaitStatus),
+    /// The child stopped or continued (it stays).
+    Changed(super::stop::Change),
+}
+
+impl Found {
+    /// The `wait4` status word.
+    pub fn word(self) -> u32 {
+        match self {
+            Found::Ended(status) => status.word(),
+            Found::Changed(change) => change.word(),
+        }
+    }
+}
+
+/// [`wait`], also reporting children that stopped (`options` has
+/// `WUNTRACED`) or continued (`WCONTINUED`), as `wait4` does.
+pub fn wait_for_change(
+    target: Target,
+    no_hang: bool,
+    options: u64,
+) -> Result<Option<(Pid, Found)>, WaitError> {
     let me = table::current_pid().ok_or(WaitError::NotAProcess)?;
     wait_until(|| {
         let mut processes = PROCESSES.lock();
@@ -65,11 +98,15 @@ pub fn wait(target: Target, no_hang: bool) -> Result<Option<(Pid, WaitStatus)>, 
         {
             return Some(Err(WaitError::Killed));
         }
+        let changed = super::stop::take_change(&mut processes.table, me, target, options);
+        if let Some((pid, change)) = changed {
+            return Some(Ok(Some((pid, Found::Changed(change)))));
+        }
         match processes.table.wait(me, target) {
             Wait::Reaped(pid, status, record) => {
                 drop(processes);
                 drop(record); // (its memory went when it ended)
-                Some(Ok(Some((pid, status))))
+                Some(Ok(Some((pid, Found::Ended(status)))))
             }
             Wait::NotYet if no_hang => Some(Ok(None)),
             Wait::NotYet => {

@@ -44,8 +44,9 @@ const CLONE_SUPPORTED: u64 = CSIGNAL
     | CLONE_CHILD_CLEARTID
     | CLONE_CHILD_SETTID;
 
-// `wait4` options: WNOHANG, and the ones accepted and ignored (no stopped
-// children, no threads): WUNTRACED, WCONTINUED, __WNOTHREAD, __WALL, __WCLONE.
+// `wait4` options: WNOHANG, WUNTRACED and WCONTINUED (stopped and continued
+// children, `process::stop`), and the ones accepted and ignored (no
+// threads): __WNOTHREAD, __WALL, __WCLONE.
 const WNOHANG: u64 = 1;
 const WAIT_ACCEPTED: u64 = WNOHANG | 2 | 8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
 
@@ -282,7 +283,8 @@ pub fn wait4(args: &Args) -> Result<u64, Errno> {
         pid if pid < 0 => Target::Group(Pid(pid.unsigned_abs())),
         pid => Target::Child(Pid(pid as u32)),
     };
-    let found = process::wait::wait(target, options & WNOHANG != 0).map_err(|e| match e {
+    let no_hang = options & WNOHANG != 0;
+    let found = process::wait::wait_for_change(target, no_hang, options).map_err(|e| match e {
         WaitError::NoChild | WaitError::NotAProcess => Errno(errno::ECHILD),
         WaitError::Killed => Errno(errno::EINTR),
         WaitError::Interrupted => Errno::ERESTARTSYS,

@@ -295,11 +295,10 @@ pub fn free_dead_threads() {
     }
 }
 
-/// Gives back memory that the scheduler's queues and the list of freed
-/// stacks kept after growing (for reports and the memory tests).
+/// Gives back memory that the scheduler's queues kept after growing (for
+/// reports and the memory tests).
 pub fn shrink_to_fit() {
     with(|s| s.shrink_to_fit());
-    stack::shrink_to_fit();
 }
 
 /// Loads `root` into CR3 unless it is there already (a reload flushes the TLB).

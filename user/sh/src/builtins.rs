@@ -1,6 +1,6 @@
 //! The builtins: commands the shell runs itself, because they change the
 //! shell (`cd`, `exit`, `export`, `unset`), work on its jobs (`jobs`, `fg`,
-//! `wait`), or are too small to be worth a process (`pwd`, `echo`,
+//! `bg`, `wait`), or are too small to be worth a process (`pwd`, `echo`,
 //! `true`, `false`). Each returns its exit status and reports a bad
 //! argument as `sh: NAME: ...` with status 1 (2 for bad usage).
 
@@ -9,7 +9,7 @@ use crate::vars::{assignment, is_name};
 use std::io::{self, Write};
 
 const BUILTINS: &[&str] = &[
-    "cd", "echo", "exit", "export", "false", "fg", "jobs", "pwd", "true", "unset", "wait",
+    "bg", "cd", "echo", "exit", "export", "false", "fg", "jobs", "pwd", "true", "unset", "wait",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -20,6 +20,7 @@ pub fn is_builtin(name: &str) -> bool {
 pub fn run(shell: &mut Shell, argv: &[String]) -> i32 {
     let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
     let result = match argv[0].as_str() {
+        "bg" => bg(shell, &args),
         "cd" => cd(shell, &args),
         "echo" => echo(&args),
         "exit" => exit(shell, &args),
@@ -151,6 +152,19 @@ fn fg(shell: &mut Shell, args: &[&str]) -> Outcome {
     let job = shell.jobs.take(args.first().copied()).map_err(|e| (1, e))?;
     shell.foreground(job, true);
     Ok(shell.vars.status)
+}
+
+/// `bg [%N]`: continues a stopped job in the background (SIGCONT to its
+/// group); it stays in the table under its number.
+fn bg(shell: &mut Shell, args: &[&str]) -> Outcome {
+    let mut job = shell.jobs.take(args.first().copied()).map_err(|e| (1, e))?;
+    if job.stopped {
+        let _ = crate::sys::kill(-job.pgid, libc::SIGCONT);
+        job.stopped = false;
+    }
+    println!("[{}] {} &", job.id, job.text);
+    shell.jobs.put_back(job);
+    Ok(0)
 }
 
 /// `wait [%N...]`: waits for the named jobs, or all; the status is the last

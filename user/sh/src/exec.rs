@@ -141,7 +141,12 @@ impl Shell {
                 let _ = sys::kill(-job.pgid, libc::SIGCONT);
             }
         }
-        let status = job.wait();
+        let mut status = job.wait();
+        // Without job control (`sh -c`, scripts) a stopped job is not ours
+        // to put aside: whoever stopped our group continues it; wait on.
+        while job.stopped && !self.job_control {
+            status = job.wait();
+        }
         if self.job_control {
             let _ = sys::give_terminal(self.pgid);
         }

@@ -6,7 +6,7 @@
 //! and collects background ones with `waitpid(-1, WNOHANG)` before each
 //! prompt (which also reaps them, so no zombie stays). A job stopped by
 //! Ctrl-Z, or started with `&`, is kept in the table that `jobs` lists and
-//! `fg` and `wait` take jobs from.
+//! `fg`, `bg` and `wait` take jobs from.
 
 use crate::sys::{self, Change};
 
@@ -132,6 +132,12 @@ impl Jobs {
             }
         };
         Ok(self.jobs.remove(index))
+    }
+
+    /// Puts back a job that [`take`](Self::take) gave, under its number.
+    pub fn put_back(&mut self, job: Job) {
+        self.jobs.push(job);
+        self.jobs.sort_by_key(|j| j.id);
     }
 
     pub fn is_empty(&self) -> bool {

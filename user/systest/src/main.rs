@@ -9,6 +9,8 @@
 //! is `systest: N checks passed` (exit status 0) or `systest: F of N checks
 //! failed` (exit status 1).
 //!
+//! `systest --soak ROUNDS` does the runner's soak work instead (`soak.rs`).
+//!
 //! `DATA_DIR` (default `/etc`, the ramdisk's) must hold `motd`, a file that
 //! starts with "Welcome to Kestrel". The `vfs` area works in a directory of
 //! its own under the temporary directory (`/tmp` on Kestrel).
@@ -24,6 +26,8 @@ mod processes;
 mod random;
 mod raw;
 mod signals;
+mod soak;
+mod stop;
 mod terminal;
 mod thread_signals;
 mod threads;
@@ -51,9 +55,13 @@ const AREAS: &[Area] = &[
     ("threads", threads::checks),
     ("thread_signals", thread_signals::checks),
     ("fast_calls", fast_calls::checks),
+    ("stop", stop::checks),
 ];
 
 fn main() {
+    if let Some(rounds) = soak::rounds_asked(std::env::args()) {
+        std::process::exit(soak::run(rounds));
+    }
     let data_dir = std::env::args().nth(1).unwrap_or_else(|| "/etc".into());
     let mut checker = Checker::new(data_dir);
     for (name, checks) in AREAS {
