@@ -53,6 +53,7 @@ pub mod futex;
 pub mod groups;
 pub use crate::tasks::link;
 pub mod memory;
+mod program_cache;
 pub mod programs;
 pub mod signal;
 pub mod signals;

@@ -18,6 +18,7 @@ mod console;
 mod files;
 mod fpu;
 mod identity;
+mod limits_and_owners;
 mod pipes;
 mod processes;
 mod random;
@@ -47,6 +48,7 @@ const AREAS: &[Area] = &[
     ("terminal", terminal::checks),
     ("fpu", fpu::checks),
     ("threads", threads::checks),
+    ("limits and owners", limits_and_owners::checks),
 ];
 
 fn main() {
