@@ -2,23 +2,23 @@
 //!
 //! One boot under BIOS, with Kestrel's disk image built as the runner
 //! builds it (our programs, `/bin/busybox` and its applet links), plus the
-//! cases of [`CASES`] in `/cases`. In that boot the kernel shell runs
-//! busybox directly, through an applet link and as `sh -c`, then an
-//! interactive `busybox sh` session typed over serial, and then the
-//! differential test: `/cases/run.sh` runs every case with busybox's shell
-//! in a fresh `/tmp/case` and prints its stdout, stderr and exit status
-//! between markers. The host runs each case with the *same* busybox binary
-//! (`/bin/busybox`) the same way, in a fresh temporary directory, and the
-//! three must be equal, byte for byte.
+//! driver script `/cases/all.sh` made from [`CASES`]. In that boot the
+//! kernel shell runs busybox directly, through an applet link and as
+//! `sh -c`, then an interactive `busybox sh` session typed over serial, and
+//! then the differential test: the driver runs every case with busybox's
+//! shell in a fresh directory under `/tmp/case` and prints its stdout,
+//! stderr and exit status between markers. The host runs the same driver
+//! with the *same* busybox binary (`/bin/busybox`), in a temporary
+//! directory, with the environment the kernel shell gives its programs; the
+//! three must be equal, byte for byte, case by case.
 //!
-//! Both sides run `busybox env -i PATH=/bin:/sbin HOME=/ TZ=UTC LC_ALL=C
-//! busybox sh -c SCRIPT` with stdin from `/dev/null`, in an empty directory:
-//! the same program, arguments, environment and relative paths. To add a
-//! case, add a `(name, script)` line to [`CASES`]. Scripts must not print
-//! what differs between the two file systems for reasons that are not bugs:
-//! absolute paths of the case directory, directory sizes and block counts
-//! (`ls -l` of a directory, `du`), the current time (use `touch -d`), user
-//! names (`ls -ln`: Kestrel has no /etc/passwd).
+//! To add a case, add a `(name, script)` line to [`CASES`]. Scripts must
+//! not print what differs between the two systems for reasons that are not
+//! bugs: absolute paths of the case directory, directory sizes and block
+//! counts (`ls -l` of a directory, `du`), the current time (use `touch -d`),
+//! user names (use `ls -ln`: Kestrel has no /etc/passwd), and `$0` or error
+//! lines of the shell itself carry the driver's name and line numbers
+//! (the same on both sides, but they move when a case is added).
 
 mod common;
 
@@ -146,30 +146,33 @@ const CASES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The driver that runs every case on Kestrel (see the module docs).
-const DRIVER: &str = r#"for c in /cases/*.case; do
-  n=${c##*/}; n=${n%.case}
-  echo "@@@ $n begins"
-  rm -rf /tmp/case; mkdir /tmp/case; cd /tmp/case
-  /bin/busybox env -i PATH=/bin:/sbin HOME=/ TZ=UTC LC_ALL=C /bin/busybox sh -c "$(cat $c)" >/tmp/out 2>/tmp/err </dev/null
-  s=$?
-  cd /
-  echo "@@@ $n stdout"; cat /tmp/out; echo
-  echo "@@@ $n stderr"; cat /tmp/err; echo
-  echo "@@@ $n status $s"
-done
-echo "@@@ all done"
-"#;
+/// Prints a file as it is, then a newline (the parser takes it off again),
+/// with the shell's builtins only: no process per file.
+const SHOW: &str = r#"show() { while IFS= read -r l; do printf '%s\n' "$l"; done < "$1"; printf '%s' "$l"; echo; }"#;
 
-/// The image with `/cases/NAME.case` per case and `/cases/run.sh`.
+/// The driver, `all.sh`: run as `busybox sh ./all.sh WORK` from its own
+/// directory, on both systems. Every case runs in a subshell, in the new
+/// directory `WORK/NAME`, and its stdout, stderr and exit status are printed
+/// between markers. One script, so that a case costs one `fork` and no
+/// `execve` besides its own commands (Kestrel's `fork`+`execve` of
+/// busybox takes a third of a second in the test kernel).
+fn driver() -> String {
+    let mut script = format!("export TZ=UTC LC_ALL=C\nW=$1\nmkdir -p $W\n{SHOW}\n");
+    for (name, case) in CASES {
+        script.push_str(&format!(
+            "mkdir $W/{name} && cd $W/{name}\n(\n{case}\n) >$W/{name}.out 2>$W/{name}.err </dev/null\n\
+             s=$?\ncd /\necho '@@@ {name} stdout'; show $W/{name}.out\n\
+             echo '@@@ {name} stderr'; show $W/{name}.err\necho \"@@@ {name} status $s\"\n"
+        ));
+    }
+    script.push_str("echo '@@@ all done'\n");
+    script
+}
+
+/// The image with the driver at `/cases/all.sh`.
 fn with_cases(image: Vec<u8>) -> Vec<u8> {
     let mut fs = ext2::Fs::mount(ext2::MemDisk::from_bytes(image)).unwrap();
-    for (name, script) in CASES {
-        let path = format!("cases/{name}.case");
-        fs.put_file(path.as_bytes(), script.as_bytes(), 0o644)
-            .unwrap();
-    }
-    fs.put_file(b"cases/run.sh", DRIVER.as_bytes(), 0o755)
+    fs.put_file(b"cases/all.sh", driver().as_bytes(), 0o755)
         .unwrap();
     fs.unmount().unwrap().bytes
 }
@@ -182,41 +185,36 @@ struct Outcome {
     status: i32,
 }
 
-/// Runs `script` with the host's busybox, as the driver does on Kestrel.
-fn on_host(script: &str) -> Outcome {
-    let dir = TempDir::new(&std::env::temp_dir().join("kestrel-busybox-case")).unwrap();
+/// The driver's output on the host: the same busybox, run as on Kestrel
+/// (the environment the kernel shell's `run` gives, the same arguments).
+fn on_host() -> String {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel-busybox-cases")).unwrap();
+    std::fs::write(dir.path().join("all.sh"), driver()).unwrap();
+    let work = dir.path().join("case");
     let out = Command::new(HOST_PATH)
-        .args([
-            "env",
-            "-i",
-            "PATH=/bin:/sbin",
-            "HOME=/",
-            "TZ=UTC",
-            "LC_ALL=C",
-        ])
-        .args([HOST_PATH, "sh", "-c", script.trim_end_matches('\n')])
+        .args(["sh", "./all.sh"])
+        .arg(&work)
+        .env_clear()
+        .envs([("PATH", "/bin"), ("HOME", "/"), ("TERM", "linux")])
         .current_dir(dir.path())
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    Outcome {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        status: out.status.code().expect("the case ended by itself"),
-    }
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The outcome of case `name` in the driver's output `text` (lines end in
 /// `\n`; the driver adds one newline after each capture).
-fn on_kestrel(text: &str, name: &str) -> Outcome {
+fn outcome(text: &str, name: &str) -> Outcome {
     let between = |from: &str, to: &str| -> String {
         let start = text
-            .find(&from)
+            .find(from)
             .unwrap_or_else(|| panic!("no {from:?} in:\n{text}"))
             + from.len();
         let end = start
             + text[start..]
-                .find(&to)
+                .find(to)
                 .unwrap_or_else(|| panic!("no {to:?} in:\n{text}"));
         let captured = &text[start..end];
         captured.strip_suffix('\n').unwrap_or(captured).to_string()
@@ -288,16 +286,17 @@ fn busybox_on_kestrel_and_the_differential_cases() {
     let (_, _) = send(
         session,
         at,
-        "run /bin/busybox sh /cases/run.sh",
+        "run /bin/busybox sh -c \"cd /cases && exec /bin/busybox sh ./all.sh /tmp/case\"",
         "@@@ all done",
     );
     let serial = session.serial();
     println!("--- serial ---\n{serial}");
     let text = program_text(&serial[at..]);
+    let linux = on_host();
     let mut differ = Vec::new();
-    for (name, script) in CASES {
-        let host = on_host(script);
-        let kestrel = on_kestrel(&text, name);
+    for (name, _) in CASES {
+        let host = outcome(&linux, name);
+        let kestrel = outcome(&text, name);
         if host != kestrel {
             differ.push(format!(
                 "{name}:\n  Linux:   {host:?}\n  Kestrel: {kestrel:?}"
