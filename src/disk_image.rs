@@ -12,16 +12,20 @@
 //! /tmp, /dev   empty directories, where the VFS mounts its RAM and device
 //!              file systems
 //! lost+found   as mke2fs makes it
+//! /bin/busybox Debian's busybox-static, when the host has it, with a hard
+//!              link in /bin per applet we do not provide (`busybox.rs`)
 //! ```
 //!
 //! Later runs attach the same file, so what Kestrel writes to it stays;
 //! only the programs are brought up to date (a program rebuilt since is
-//! written over its old copy, and a multi-call program's names are made
-//! links to it again if they are not; nothing else is touched). `--fresh-disk`
+//! written over its old copy, a multi-call program's names are made links
+//! to it again if they are not, and busybox and its missing applet links
+//! are added; nothing else is touched). `--fresh-disk`
 //! builds it again, `--no-disk` boots without a disk. The
 //! image is written under a temporary name and renamed into place, so an
 //! interrupted build never leaves half an image behind.
 
+use crate::busybox::{self, Busybox};
 use crate::{multicall, ramdisk};
 use ext2::{Fs, MemDisk, Options};
 use std::path::{Path, PathBuf};
@@ -51,6 +55,43 @@ pub fn build_sized(
     programs: &[(String, Vec<u8>)],
     now: u32,
 ) -> Result<Vec<u8>, String> {
+    let fs = populate(size, programs, now)?;
+    Ok(fs
+        .unmount()
+        .map_err(|e| format!("building the disk image: unmount: {e}"))?
+        .bytes)
+}
+
+/// Like [`build`], with `busybox` and its applet links in `/bin` (see
+/// `busybox.rs`); without busybox, the same as [`build`].
+pub fn build_with_busybox(
+    programs: &[(String, Vec<u8>)],
+    busybox: Option<&Busybox>,
+    now: u32,
+) -> Result<Vec<u8>, String> {
+    let mut fs = populate(SIZE, programs, now)?;
+    if let Some(busybox) = busybox {
+        busybox::put_on(&mut fs, busybox, &names(programs))?;
+    }
+    Ok(fs
+        .unmount()
+        .map_err(|e| format!("building the disk image: unmount: {e}"))?
+        .bytes)
+}
+
+/// The programs' names, with the other names of multi-call programs.
+fn names(programs: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, _) in programs {
+        names.push(name.clone());
+        names.extend(multicall::links_of(name).iter().map(|l| l.to_string()));
+    }
+    names
+}
+
+/// A new file system of `size` bytes holding `programs`, the motd and the
+/// empty directories, still mounted.
+fn populate(size: usize, programs: &[(String, Vec<u8>)], now: u32) -> Result<Fs<MemDisk>, String> {
     let options = Options {
         block_size: BLOCK_SIZE,
         journal_blocks: JOURNAL_BLOCKS,
@@ -85,7 +126,7 @@ pub fn build_sized(
     }
     fs.put_file(b"etc/motd", ramdisk::MOTD.as_bytes(), 0o644)
         .map_err(ext2_err("etc/motd"))?;
-    Ok(fs.unmount().map_err(ext2_err("unmount"))?.bytes)
+    Ok(fs)
 }
 
 /// The default image for `programs_dir`'s programs: kept if it exists
@@ -105,9 +146,10 @@ pub fn ensure(
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
+    let busybox = busybox::on_host();
     if path.is_file() && !fresh {
         let image = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        match refresh_programs(image, &programs, now) {
+        match refresh_programs(image, &programs, busybox.as_ref(), now) {
             Ok(Some(image)) => replace(&path, &image)?,
             Ok(None) => {}
             // Kestrel will say what is wrong with it when it boots.
@@ -115,7 +157,7 @@ pub fn ensure(
         }
         return Ok((path, false));
     }
-    let image = build(&programs, now)?;
+    let image = build_with_busybox(&programs, busybox.as_ref(), now)?;
     let dir = path.parent().expect("the image has a directory");
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     replace(&path, &image)?;
@@ -132,10 +174,12 @@ fn replace(path: &Path, image: &[u8]) -> Result<(), String> {
 
 /// The kept image with every program that differs from its copy on the
 /// disk written again (mounting replays the journal first, as Kestrel
-/// would); `None` when every program is already up to date.
+/// would), and `busybox` with its applet links added where missing; `None`
+/// when everything is already up to date.
 pub fn refresh_programs(
     image: Vec<u8>,
     programs: &[(String, Vec<u8>)],
+    busybox: Option<&Busybox>,
     now: u32,
 ) -> Result<Option<Vec<u8>>, String> {
     let mut fs = Fs::mount(MemDisk::from_bytes(image)).map_err(|e| format!("mount: {e}"))?;
@@ -152,6 +196,9 @@ pub fn refresh_programs(
             }
         };
         changed |= link_names(&mut fs, name, ino).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if let Some(busybox) = busybox {
+        changed |= busybox::put_on(&mut fs, busybox, &names(programs))?;
     }
     let image = fs.unmount().map_err(|e| format!("unmount: {e}"))?.bytes;
     Ok(changed.then_some(image))
@@ -178,7 +225,7 @@ fn link_names(fs: &mut Fs<MemDisk>, program: &str, ino: u32) -> Result<bool, ext
 }
 
 /// The inode at `path` (from the root), if there is one.
-fn lookup_path(fs: &mut Fs<MemDisk>, path: &str) -> Option<u32> {
+pub(crate) fn lookup_path(fs: &mut Fs<MemDisk>, path: &str) -> Option<u32> {
     let mut ino = ext2::ROOT;
     for name in path.split('/').filter(|n| !n.is_empty()) {
         ino = fs.lookup(ino, name.as_bytes()).ok()?;
@@ -187,7 +234,7 @@ fn lookup_path(fs: &mut Fs<MemDisk>, path: &str) -> Option<u32> {
 }
 
 /// The contents of file `ino`.
-fn file_bytes(fs: &mut Fs<MemDisk>, ino: u32) -> Option<Vec<u8>> {
+pub(crate) fn file_bytes(fs: &mut Fs<MemDisk>, ino: u32) -> Option<Vec<u8>> {
     let size = usize::try_from(fs.stat(ino).ok()?.size).ok()?;
     let mut buf = vec![0; size];
     (fs.read(ino, 0, &mut buf).ok()? == size).then_some(buf)
@@ -292,7 +339,9 @@ mod tests {
                 .unwrap();
         }
         let image = fs.unmount().unwrap().bytes;
-        let image = refresh_programs(image, &programs(), 2).unwrap().unwrap();
+        let image = refresh_programs(image, &programs(), None, 2)
+            .unwrap()
+            .unwrap();
         let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
         assert_eq!(read(&mut fs, "/bin/ls"), b"\x7fELF tools");
         let tools = lookup_path(&mut fs, "bin/tools").unwrap();
@@ -300,7 +349,7 @@ mod tests {
         assert_eq!(fs.stat(tools).unwrap().links, 12);
         // Up to date now: nothing more to change.
         let image = fs.unmount().unwrap().bytes;
-        assert_eq!(refresh_programs(image, &programs(), 3).unwrap(), None);
+        assert_eq!(refresh_programs(image, &programs(), None, 3).unwrap(), None);
     }
 
     #[test]
@@ -340,5 +389,91 @@ mod tests {
         // ...and --fresh-disk builds the image again.
         assert!(ensure(dir.path(), &programs_dir, true).unwrap().1);
         assert_eq!(std::fs::read(&path).unwrap()[SIZE - 1], 0);
+    }
+
+    fn fake_busybox() -> Busybox {
+        Busybox {
+            bytes: b"\x7fELF busybox".to_vec(),
+            applets: ["[", "hello", "init", "sed", "sh"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+
+    /// [`programs`] and an `init`, which goes to /sbin.
+    fn programs_and_init() -> Vec<(String, Vec<u8>)> {
+        let mut programs = programs();
+        programs.push(("init".into(), b"\x7fELF init".to_vec()));
+        programs
+    }
+
+    /// The applets that are free get hard links to /bin/busybox; our
+    /// programs (`hello` in /bin, `init` in /sbin) keep their names.
+    fn assert_busybox_on(fs: &mut Fs<MemDisk>) {
+        let bin = fs.lookup(ext2::ROOT, b"bin").unwrap();
+        let busybox = fs.lookup(bin, b"busybox").unwrap();
+        assert_eq!(read(fs, "/bin/busybox"), b"\x7fELF busybox");
+        for applet in ["[", "sed", "sh"] {
+            assert_eq!(
+                fs.lookup(bin, applet.as_bytes()).unwrap(),
+                busybox,
+                "{applet}"
+            );
+        }
+        assert_eq!(
+            fs.stat(busybox).unwrap().links,
+            4,
+            "busybox and three links"
+        );
+        assert_eq!(read(fs, "/bin/hello"), b"\x7fELF hello", "ours wins");
+        assert!(fs.lookup(bin, b"init").is_err(), "/sbin/init is ours");
+        assert_eq!(read(fs, "/sbin/init"), b"\x7fELF init");
+    }
+
+    #[test]
+    fn busybox_goes_on_a_new_image_with_links_for_the_free_applets() {
+        let image =
+            build_with_busybox(&programs_and_init(), Some(&fake_busybox()), 1_700_000_000).unwrap();
+        let mut fs = Fs::mount(MemDisk::from_bytes(image)).unwrap();
+        assert_busybox_on(&mut fs);
+        let without = build_with_busybox(&programs_and_init(), None, 1_700_000_000).unwrap();
+        let mut fs = Fs::mount(MemDisk::from_bytes(without)).unwrap();
+        let bin = fs.lookup(ext2::ROOT, b"bin").unwrap();
+        for name in ["busybox", "sed", "sh"] {
+            assert!(fs.lookup(bin, name.as_bytes()).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_kept_image_gets_busybox_once() {
+        let old = build(&programs_and_init(), 1_700_000_000).unwrap();
+        let image = refresh_programs(
+            old,
+            &programs_and_init(),
+            Some(&fake_busybox()),
+            1_700_000_001,
+        )
+        .unwrap()
+        .expect("busybox was added");
+        let mut fs = Fs::mount(MemDisk::from_bytes(image.clone())).unwrap();
+        assert_busybox_on(&mut fs);
+        let again = refresh_programs(
+            image,
+            &programs_and_init(),
+            Some(&fake_busybox()),
+            1_700_000_002,
+        );
+        assert!(again.unwrap().is_none(), "nothing left to add");
+    }
+
+    #[test]
+    fn the_image_with_busybox_passes_e2fsck() {
+        let dir = TempDir::new(&std::env::temp_dir().join("kestrel-test")).unwrap();
+        let file = dir.path().join("disk.img");
+        let image =
+            build_with_busybox(&programs_and_init(), Some(&fake_busybox()), 1_700_000_000).unwrap();
+        std::fs::write(&file, image).unwrap();
+        let (clean, text) = e2fsck(&file).unwrap();
+        assert!(clean, "e2fsck -fn:\n{text}");
     }
 }

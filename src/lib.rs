@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bench_user;
 pub mod builder;
+pub mod busybox;
 pub mod cli;
 pub mod disk;
 pub mod disk_image;

@@ -78,7 +78,10 @@ fn run(cli: &Cli) -> Result<u8, String> {
             setup::qemu()?;
             setup::ovmf()?;
             setup::e2fsprogs()?;
-            println!("setup: the toolchain's parts, QEMU, OVMF and e2fsprogs are all there");
+            setup::busybox()?;
+            println!(
+                "setup: the toolchain's parts, QEMU, OVMF, e2fsprogs and busybox-static are all there"
+            );
             Ok(0)
         }
     }

@@ -9,6 +9,9 @@
 //!   and print the exact command.
 //! - e2fsprogs (`mke2fs`, `e2fsck`, `debugfs`) is a Debian package too: the
 //!   `ext2` crate's tests check its disks with the real tools.
+//! - busybox-static (Debian's `/bin/busybox`, glibc-static) is a Debian
+//!   package too, installed with the others: the runner copies it onto
+//!   Kestrel's disk and `tests/busybox.rs` runs it on both systems.
 //! - Tools that only one command wants are found or installed the same way,
 //!   but their absence is not an error ([`optional_tool`]).
 
@@ -17,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Debian/Ubuntu packages the runner and the tests need.
-pub const PACKAGES: [&str; 3] = ["qemu-system-x86", "ovmf", "e2fsprogs"];
+pub const PACKAGES: [&str; 4] = ["qemu-system-x86", "ovmf", "e2fsprogs", "busybox-static"];
 
 /// The e2fsprogs tools the ext2 tests run (Debian puts them in /sbin).
 pub const E2FSPROGS: [&str; 3] = ["mke2fs", "e2fsck", "debugfs"];
@@ -205,6 +208,23 @@ pub fn e2fsprogs() -> Result<(), String> {
     }
 }
 
+/// Finds Debian's static busybox at [`crate::busybox::HOST_PATH`],
+/// installing the packages first if it is missing.
+pub fn busybox() -> Result<PathBuf, String> {
+    let path = PathBuf::from(crate::busybox::HOST_PATH);
+    if !path.is_file() {
+        install_packages()?;
+    }
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is still missing after installing {PACKAGES:?}",
+            path.display()
+        ))
+    }
+}
+
 /// Whether every e2fsprogs tool is on the PATH or in /sbin, /usr/sbin.
 fn has_e2fsprogs() -> bool {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
@@ -253,13 +273,13 @@ fn install_packages() -> Result<(), String> {
         &["sudo", "-n"]
     } else {
         return Err(format!(
-            "QEMU/OVMF/e2fsprogs are missing. Install them with:\n    {hint}"
+            "QEMU/OVMF/e2fsprogs/busybox-static are missing. Install them with:\n    {hint}"
         ));
     };
     if !on_path("apt-get") {
         return Err(format!(
-            "QEMU/OVMF/e2fsprogs are missing and this is not a Debian/Ubuntu system; install \
-             `qemu-system-x86_64`, OVMF and e2fsprogs with your package manager (on Debian/Ubuntu: {hint})"
+            "QEMU/OVMF/e2fsprogs/busybox-static are missing and this is not a Debian/Ubuntu \
+             system; install `qemu-system-x86_64`, OVMF, e2fsprogs and a static busybox with your package manager (on Debian/Ubuntu: {hint})"
         ));
     }
     eprintln!("[setup] installing {} with apt-get", PACKAGES.join(" "));
@@ -278,7 +298,7 @@ fn install_packages() -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "installing QEMU/OVMF/e2fsprogs failed. Try:\n    {hint}"
+            "installing QEMU/OVMF/e2fsprogs/busybox-static failed. Try:\n    {hint}"
         ))
     }
 }
@@ -330,7 +350,7 @@ mod tests {
     #[test]
     fn install_hint_names_every_package() {
         let hint = install_hint();
-        assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf e2fsprogs"));
+        assert!(hint.contains("apt-get install -y qemu-system-x86 ovmf e2fsprogs busybox-static"));
     }
 
     /// On this machine (as after `cargo run -- setup` on a new one) the
@@ -339,6 +359,13 @@ mod tests {
     fn e2fsprogs_is_found_or_installed() {
         e2fsprogs().unwrap();
         assert!(has_e2fsprogs());
+    }
+
+    /// The same for busybox-static: the disk image and tests/busybox.rs want it.
+    #[test]
+    fn busybox_is_found_or_installed() {
+        let path = busybox().unwrap();
+        assert!(crate::busybox::Busybox::load(&path).is_ok());
     }
 
     /// Runs the real check against this machine's rustup: afterwards the

@@ -54,6 +54,7 @@ pub mod groups;
 pub use crate::tasks::link;
 pub mod memory;
 pub mod pid1;
+mod program_cache;
 pub mod programs;
 pub mod signal;
 pub mod signals;

@@ -3,13 +3,15 @@
 //! The path is walked from the calling process's current directory (links
 //! followed, `/proc/self/exe` too); the file must be a regular file with an
 //! execute bit (else `EACCES`, as Linux says to root), and its bytes are
-//! read whole. A test kernel may also *register* programs of its own: a
+//! read whole (or taken from `program_cache.rs`, which keeps the last few
+//! programs read). A test kernel may also *register* programs of its own: a
 //! path and the program's bytes, which live as long as the kernel; a
 //! registered path is found first.
 
+use super::program_cache;
 use crate::sync::IrqMutex;
-use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use linux_raw_sys::errno::{EACCES, EFBIG, ENOMEM};
 use vfs::{Errno, Kind};
@@ -27,7 +29,24 @@ pub fn register(path: &'static [u8], bytes: &'static [u8]) {
 /// A program found: its absolute path (without links) and its bytes.
 pub struct Program {
     pub path: Vec<u8>,
-    pub bytes: Cow<'static, [u8]>,
+    pub bytes: Bytes,
+}
+
+/// A program's bytes: registered for the kernel's lifetime, or read from
+/// its file (and shared with the program cache).
+pub enum Bytes {
+    Registered(&'static [u8]),
+    Read(Arc<Vec<u8>>),
+}
+
+impl core::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Registered(bytes) => bytes,
+            Bytes::Read(bytes) => bytes,
+        }
+    }
 }
 
 /// The program at `path` (see the module docs).
@@ -35,7 +54,7 @@ pub fn find(path: &[u8]) -> Result<Program, Errno> {
     if let Some(bytes) = PROGRAMS.lock().get(path).copied() {
         return Ok(Program {
             path: path.to_vec(),
-            bytes: Cow::Borrowed(bytes),
+            bytes: Bytes::Registered(bytes),
         });
     }
     let mounts = crate::fs::vfs::mounts();
@@ -48,6 +67,12 @@ pub fn find(path: &[u8]) -> Result<Program, Errno> {
     }
     if meta.size > MAX_PROGRAM {
         return Err(EFBIG);
+    }
+    if let Some(bytes) = program_cache::get(at, &meta) {
+        return Ok(Program {
+            path: full,
+            bytes: Bytes::Read(bytes),
+        });
     }
     let mut bytes = Vec::new();
     bytes
@@ -62,8 +87,10 @@ pub fn find(path: &[u8]) -> Result<Program, Errno> {
         }
     }
     bytes.truncate(done);
+    let bytes = Arc::new(bytes);
+    program_cache::keep(at, &meta, bytes.clone());
     Ok(Program {
         path: full,
-        bytes: Cow::Owned(bytes),
+        bytes: Bytes::Read(bytes),
     })
 }

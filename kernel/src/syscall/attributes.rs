@@ -86,7 +86,7 @@ fn set_mode(found: &Found, mode: u64) -> Result<u64, Errno> {
 }
 
 /// The VFS file `fd` is open on (`EBADF` for others: the console, devices).
-fn descriptor(fd: u64) -> Result<Found, Errno> {
+pub(super) fn descriptor(fd: u64) -> Result<Found, Errno> {
     paths::of_descriptor(fd)?.ok_or(Errno(EBADF))
 }
 
@@ -122,7 +122,7 @@ fn access_at(dirfd: u64, path: u64, mode: u64, flags: u64) -> Result<u64, Errno>
 
 /// The file a `*at` call with `flags` (`AT_SYMLINK_NOFOLLOW`,
 /// `AT_EMPTY_PATH`) names.
-fn at_path(dirfd: u64, path: u64, flags: u64) -> Result<Found, Errno> {
+pub(super) fn at_path(dirfd: u64, path: u64, flags: u64) -> Result<Found, Errno> {
     let path = paths::path_arg(path)?;
     if path.is_empty() && flags & u64::from(AT_EMPTY_PATH) != 0 {
         return paths::of_descriptor(dirfd)?.ok_or(Errno(EBADF));

@@ -28,8 +28,10 @@ mod futex;
 mod identity;
 mod io;
 mod job_control;
+mod limits;
 mod memory;
 pub mod names;
+mod ownership;
 mod paths;
 mod pipes;
 mod poll;
@@ -119,8 +121,12 @@ const TABLE: &[(u64, &str, Call)] = &[
     (89, "readlink", directories::readlink),
     (90, "chmod", attributes::chmod),
     (91, "fchmod", attributes::fchmod),
+    (92, "chown", ownership::chown),
+    (93, "fchown", ownership::fchown),
+    (94, "lchown", ownership::lchown),
     (95, "umask", files::umask),
     (96, "gettimeofday", time::gettimeofday),
+    (97, "getrlimit", limits::getrlimit),
     (109, "setpgid", job_control::setpgid),
     (110, "getppid", process::getppid),
     (111, "getpgrp", job_control::getpgrp),
@@ -132,8 +138,10 @@ const TABLE: &[(u64, &str, Call)] = &[
     (137, "statfs", attributes::statfs),
     (138, "fstatfs", attributes::fstatfs),
     (158, "arch_prctl", cpu_state::arch_prctl),
+    (160, "setrlimit", limits::setrlimit),
     (162, "sync", attributes::sync),
     (200, "tkill", signals::tkill),
+    (201, "time", time::time),
     (202, "futex", futex::futex),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
@@ -144,6 +152,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (234, "tgkill", signals::tgkill),
     (257, "openat", files::openat),
     (258, "mkdirat", directories::mkdirat),
+    (260, "fchownat", ownership::fchownat),
     (262, "newfstatat", files::newfstatat),
     (263, "unlinkat", directories::unlinkat),
     (264, "renameat", directories::renameat),
@@ -157,6 +166,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (280, "utimensat", attributes::utimensat),
     (292, "dup3", descriptors::dup3),
     (293, "pipe2", pipes::pipe2),
+    (302, "prlimit64", limits::prlimit64),
     (306, "syncfs", attributes::syncfs),
     (316, "renameat2", directories::renameat2),
     (318, "getrandom", random::getrandom),

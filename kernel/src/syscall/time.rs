@@ -1,5 +1,5 @@
 //! Time and scheduling calls: `clock_gettime`, `clock_getres`,
-//! `gettimeofday`, `nanosleep`, `clock_nanosleep`, `sched_yield`.
+//! `gettimeofday`, `time`, `nanosleep`, `clock_nanosleep`, `sched_yield`.
 //!
 //! Two clocks underlie every clock id:
 //! - *monotonic*: nanoseconds since the kernel started, from the TSC
@@ -8,7 +8,7 @@
 //!   monotonic time agree);
 //! - *real* (wall-clock) time: the CMOS real-time clock's reading, taken the
 //!   first time it is asked for, plus the monotonic time since.
-//!   `CLOCK_REALTIME`, `_COARSE` and `gettimeofday` read it.
+//!   `CLOCK_REALTIME`, `_COARSE`, `gettimeofday` and `time` read it.
 //!
 //! Other ids (the CPU-time clocks, the alarm clocks, numbers Linux does not
 //! have) are `-EINVAL`. A `timespec` whose nanoseconds are outside
@@ -124,6 +124,17 @@ pub fn gettimeofday(args: &Args) -> Result<u64, Errno> {
         user_memory::copy_to_user(tz, &[0u8; 8])?;
     }
     Ok(0)
+}
+
+/// `time(tloc)`: the real time in whole seconds, also stored at `tloc`
+/// unless it is NULL (glibc calls it when the program has no vDSO, as on
+/// Kestrel; busybox's `ls -l` compares file times with it).
+pub fn time(args: &Args) -> Result<u64, Errno> {
+    let seconds = read(Clock::Real) / NS_PER_S;
+    if args[0] != 0 {
+        user_memory::copy_to_user(args[0], &seconds.to_le_bytes())?;
+    }
+    Ok(seconds)
 }
 
 /// `nanosleep(req, rem)`.

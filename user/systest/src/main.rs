@@ -21,6 +21,7 @@ mod fast_calls;
 mod files;
 mod fpu;
 mod identity;
+mod limits_and_owners;
 mod pipes;
 mod processes;
 mod random;
@@ -56,6 +57,7 @@ const AREAS: &[Area] = &[
     ("thread_signals", thread_signals::checks),
     ("fast_calls", fast_calls::checks),
     ("stop", stop::checks),
+    ("limits and owners", limits_and_owners::checks),
 ];
 
 fn main() {
