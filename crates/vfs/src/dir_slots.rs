@@ -175,7 +175,7 @@ mod tests {
         let mut most = 0;
         for _ in 0..20_000 {
             let n = name(rng.next() % 300);
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 assert_eq!(dir.remove(&n), model.remove(&n));
             } else {
                 let ino = rng.next();
@@ -216,11 +216,11 @@ mod tests {
                 cursor = slot + 1;
                 // Between two entries, some creates and unlinks.
                 for _ in 0..rng.next() % 3 {
-                    if rng.next() % 2 == 0 {
+                    if rng.next().is_multiple_of(2) {
                         dir.insert(&name(next), next);
                         ever.insert(name(next));
                         next += 1;
-                    } else if dir.len() > 0 {
+                    } else if !dir.is_empty() {
                         let victim = dir.iter().nth((rng.next() as usize) % dir.len());
                         let victim = victim.map(|(n, _)| n.to_vec()).unwrap();
                         dir.remove(&victim);
