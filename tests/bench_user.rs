@@ -123,7 +123,7 @@ fn linux_runs_the_benchmark_as_init() {
             boot.serial
         );
     }
-    assert!(boot.serial.contains("bench: files in /mnt") || !with_disk);
+    assert!(boot.serial.contains("bench: files in /mnt fs=ext4") || !with_disk);
     assert!(
         boot.serial.contains("reboot: Power down"),
         "it powered off: {}",
@@ -131,14 +131,19 @@ fn linux_runs_the_benchmark_as_init() {
     );
 }
 
-/// Kestrel's side: the shell runs the benchmark, or the command says why it
-/// could not, with the shell's whole answer (not the end of the boot report,
-/// which the runner took for an answer when it typed before the prompt).
+/// Kestrel's side: the shell runs the benchmark, with the file measures on
+/// the scratch ext2 disk, or the command says why it could not, with the
+/// shell's whole answer (not the end of the boot report, which the runner
+/// took for an answer when it typed before the prompt).
 #[test]
 fn kestrel_runs_the_benchmark_or_says_why_not() {
-    let (side, output) = run_on_kestrel(true, Profile::Debug, Duration::from_secs(300));
+    let (side, output) =
+        run_on_kestrel(true, Profile::Debug, &programs(), Duration::from_secs(300));
     match side {
-        KestrelSide::Ran(run) => assert!(run.started(), "{output}"),
+        KestrelSide::Ran(run) => {
+            assert!(run.started(), "{output}");
+            assert_eq!(run.files.as_deref(), Some("/ fs=ext2"), "{output}");
+        }
         KestrelSide::NotRunnable(why) => {
             assert!(
                 !why.is_empty() && !why.contains("Type `help`"),

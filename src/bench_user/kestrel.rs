@@ -9,12 +9,19 @@
 //! call that a Rust `std` program needs before `main` may be missing), this
 //! side reports "not yet runnable" with what the shell said, instead of
 //! failing the whole command.
+//!
+//! The file measures run on Kestrel's ext2 disk, as Linux's run on ext4: the
+//! runner makes a fresh scratch image for each run (never the user's
+//! `target/disk/kestrel.img`), as large as Linux's and with the programs in
+//! `/bin`, and attaches it with the same QEMU options as Linux's disk
+//! (`disk::qemu_args`). Kestrel mounts it at `/`, where the measures run.
 
 use super::report::{self, KestrelSide};
 use crate::CaptureOptions;
 use crate::bench::IDLE_LINE;
 use crate::builder::{KernelTargets, Loader, Profile};
 use crate::qemu::Firmware;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// What the kernel's shell shows when it waits for a command.
@@ -23,19 +30,25 @@ const PROMPT: &str = "kestrel>";
 /// How long the benchmark may take to print its first line once typed.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The shell command that runs the benchmark: the file measures in `/`
-/// (the disk's root once Kestrel has one).
+/// The shell command that runs the benchmark: the file measures in `/`,
+/// the root of the scratch ext2 disk.
 pub fn command(quick: bool) -> String {
     let quick = if quick { " --quick" } else { "" };
     format!("run bench{quick} --exec /bin/exit0 --fs /")
 }
 
 /// Builds and boots Kestrel (`profile`: the benchmark uses the release
-/// kernel; BIOS, 512 MiB like Linux) and runs the benchmark there; `timeout`
-/// bounds the benchmark's run. Also returns the serial output from the typed
-/// command on.
-pub fn run(quick: bool, profile: Profile, timeout: Duration) -> (KestrelSide, String) {
-    match boot_and_run(quick, profile, timeout) {
+/// kernel; BIOS, 512 MiB like Linux) with a scratch disk holding the user
+/// programs of `programs` and runs the benchmark there; `timeout` bounds the
+/// benchmark's run. Also returns the serial output from the typed command
+/// on.
+pub fn run(
+    quick: bool,
+    profile: Profile,
+    programs: &Path,
+    timeout: Duration,
+) -> (KestrelSide, String) {
+    match boot_and_run(quick, profile, programs, timeout) {
         Ok((serial, typed_at)) => {
             let output = serial.get(typed_at..).unwrap_or("").to_string();
             let run = report::parse(&output);
@@ -53,14 +66,15 @@ pub fn run(quick: bool, profile: Profile, timeout: Duration) -> (KestrelSide, St
 fn boot_and_run(
     quick: bool,
     profile: Profile,
+    programs: &Path,
     timeout: Duration,
 ) -> Result<(String, usize), String> {
     let kernel =
         crate::build_with(Loader::BootloaderCrate, profile, KernelTargets::Main)?.remove(0);
-    let options = CaptureOptions {
-        qmp: false,
-        extra: vec!["-m".into(), "512M".into()],
-    };
+    let disk = scratch_disk(programs)?;
+    let mut extra = vec!["-m".to_string(), "512M".to_string()];
+    extra.extend(crate::disk::qemu_args(&disk));
+    let options = CaptureOptions { qmp: false, extra };
     let image = crate::image_for(&kernel.images, Firmware::Bios);
     let (mut session, _) = crate::boot_captured(Firmware::Bios, image, &options)?;
     // The prompt comes after the boot report's last lines: type only then.
@@ -92,6 +106,24 @@ fn boot_and_run(
     let serial = session.serial();
     session.kill();
     Ok((serial, typed_at))
+}
+
+/// Writes a fresh ext2 image for the run ([`super::linux::DISK_MIB`] like
+/// Linux's disk, the user programs of `programs` in `/bin`) beside Linux's
+/// disk in `target/linux/`, and returns its path.
+fn scratch_disk(programs: &Path) -> Result<PathBuf, String> {
+    let dir = crate::builder::target_dir(&crate::builder::root()).join("linux");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for (name, file) in crate::ramdisk::programs_in(programs)? {
+        let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        files.push((name, bytes));
+    }
+    let size = usize::try_from(super::linux::DISK_MIB << 20).expect("the disk fits in memory");
+    let image = crate::disk_image::build_sized(size, &files, 1_700_000_000)?;
+    let path = dir.join("kestrel-disk.img");
+    std::fs::write(&path, image).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// What Kestrel said instead of running the benchmark: its output after the

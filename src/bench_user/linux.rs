@@ -293,7 +293,9 @@ pub fn append(init_args: &[String]) -> String {
 
 /// QEMU's arguments for booting `vmlinuz` with `initrd`, as Linux's
 /// reference figures were measured (TCG, one vCPU, 512 MiB), and the disk
-/// as a virtio-blk device if there is one.
+/// as a virtio-blk device if there is one, with the very options Kestrel's
+/// disk gets (`disk::qemu_args`: modern virtio only, QEMU's default cache
+/// mode), so that both file systems sit on the same emulated disk.
 pub fn qemu_args(
     vmlinuz: &Path,
     initrd: &Path,
@@ -314,8 +316,7 @@ pub fn qemu_args(
         "-no-reboot".into(),
     ];
     if let Some(disk) = disk {
-        args.push("-drive".into());
-        args.push(format!("file={},format=raw,if=virtio", disk.display()));
+        args.extend(crate::disk::qemu_args(disk));
     }
     args
 }
@@ -440,8 +441,8 @@ mod tests {
         );
         assert!(line.contains("-nographic -m 512M"), "{line}");
         assert!(
-            line.contains("-drive file=/t/disk.img,format=raw,if=virtio"),
-            "{line}"
+            line.contains(&crate::disk::qemu_args(Path::new("/t/disk.img")).join(" ")),
+            "the same disk options as Kestrel's: {line}"
         );
         assert!(
             !line.contains("-smp") && !line.contains("kvm"),

@@ -6,8 +6,9 @@
 //!    whose `/init` is `bench`, and an ext4 disk made by `mke2fs` (if
 //!    e2fsprogs is there) for the file measures. The benchmark prints its
 //!    figures on the serial console and switches the machine off.
-//! 3. Kestrel: the release kernel boots and its shell runs the same binary
-//!    (see `kestrel.rs`).
+//! 3. Kestrel: the release kernel boots with a fresh ext2 scratch disk of
+//!    the same size, attached the same way, and its shell runs the same
+//!    binary, with the file measures on that disk (see `kestrel.rs`).
 //! 4. Both runs are parsed and compared (see `report.rs`).
 //!
 //! `--quick` runs small batches (a smoke test of the whole path, not
@@ -50,7 +51,7 @@ pub fn run(quick: bool) -> Result<u8, String> {
             Run::default()
         }
     };
-    let (kestrel, output) = kestrel::run(quick, Profile::Release, timeout(quick));
+    let (kestrel, output) = kestrel::run(quick, Profile::Release, &programs, timeout(quick));
     if let report::KestrelSide::Ran(run) = &kestrel
         && !run.done
     {

@@ -39,6 +39,8 @@ pub struct Run {
     pub results: Vec<(String, Outcome)>,
     /// The TSC's rate the benchmark measured, in MHz.
     pub tsc_mhz: Option<f64>,
+    /// Where the file measures ran: `DIR fs=KIND` from `bench: files in`.
+    pub files: Option<String>,
     /// Whether the last line, `bench: done`, came.
     pub done: bool,
 }
@@ -64,6 +66,8 @@ pub fn parse(log: &str) -> Run {
         };
         if rest == "done" {
             run.done = true;
+        } else if let Some(files) = rest.strip_prefix("files in ") {
+            run.files = Some(files.to_string());
         } else if let Some(mhz) = rest.strip_prefix("tsc mhz=") {
             run.tsc_mhz = mhz.parse().ok();
         } else if let Some((name, outcome)) = parse_result(rest) {
@@ -219,6 +223,7 @@ pub fn table(linux: &Run, kestrel: &KestrelSide) -> String {
             let _ = writeln!(out, "{row}");
         }
     }
+    let _ = write!(out, "{}", files_line(linux, kestrel_run));
     let _ = write!(out, "{}", reasons("Linux", linux));
     match kestrel {
         KestrelSide::Ran(run) => {
@@ -229,6 +234,23 @@ pub fn table(linux: &Run, kestrel: &KestrelSide) -> String {
         }
     }
     out
+}
+
+/// Which directory and file system each side's file measures used, when
+/// either ran them.
+fn files_line(linux: &Run, kestrel: Option<&Run>) -> String {
+    let side = |run: Option<&Run>| {
+        run.and_then(|r| r.files.clone())
+            .map_or("no file measures".to_string(), |f| format!("in {f}"))
+    };
+    if linux.files.is_none() && kestrel.and_then(|r| r.files.as_ref()).is_none() {
+        return String::new();
+    }
+    format!(
+        "files: Linux {}; Kestrel {}\n",
+        side(Some(linux)),
+        side(kestrel)
+    )
 }
 
 /// The table's row for `name`, if either run printed it.
@@ -304,7 +326,7 @@ bench: start pid=1 quick=0 os=Linux\r
 bench: tsc mhz=2596.1\r
 bench: getpid median=1509 min=1239 max=4055 unit=cycles batches=7\r
 bench: pipe_throughput median=345.2 min=216.0 max=424.0 unit=MB/s batches=7\r
-bench: files in /mnt\r
+bench: files in /mnt fs=ext4\r
 bench: small_files skipped: no writable fs (/tmp: ENOENT from open)\r
 bench: done\r
 [    9.1] reboot: Power down\r
@@ -324,6 +346,7 @@ bench: done\r
         let run = parse(LINUX);
         assert!(run.done && run.started());
         assert_eq!(run.tsc_mhz, Some(2596.1));
+        assert_eq!(run.files.as_deref(), Some("/mnt fs=ext4"));
         assert_eq!(run.results.len(), 3, "{run:?}");
         assert_eq!(
             run.get("getpid"),
@@ -408,6 +431,16 @@ bench: done\r
         );
         assert!(table.contains("Linux: small_files skipped: no writable fs"));
         assert!(table.contains("Kestrel: small_files unsupported (ENOSYS from open)"));
+        assert!(
+            table.contains("files: Linux in /mnt fs=ext4; Kestrel no file measures\n"),
+            "{table}"
+        );
+        let both = parse("bench: files in / fs=ext2\nbench: done\n");
+        let table = super::table(&linux, &KestrelSide::Ran(both));
+        assert!(
+            table.contains("files: Linux in /mnt fs=ext4; Kestrel in / fs=ext2\n"),
+            "{table}"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! File contents: read and write at an offset, truncate.
 //!
 //! A read walks the file block by block through the block map; holes (blocks
-//! never written) read as zeros. A write allocates blocks as it goes, one
+//! never written) read as zeros, and consecutive blocks on the disk are read
+//! in one request (up to `runs::MAX_RUN` blocks). A write allocates blocks as it goes, one
 //! block per step; each step is all-or-nothing, so a write that runs out of
 //! space stops after the last whole step and reports how much it wrote (a
 //! short write), as POSIX says. The bytes after the end of the file in its
@@ -11,6 +12,7 @@ use crate::device::BlockDevice;
 use crate::error::{Errno, Error, Result};
 use crate::fs::Fs;
 use crate::inode::{self, Inode, S_IFREG};
+use crate::runs::MAX_RUN;
 use alloc::vec;
 
 impl<D: BlockDevice> Fs<D> {
@@ -44,6 +46,13 @@ impl<D: BlockDevice> Fs<D> {
         while done < n {
             let pos = offset + done as u64;
             let within = (pos % bs) as usize;
+            if within == 0 && n - done >= 2 * self.io.bs {
+                let whole = (n - done) / self.io.bs;
+                if let Some(len) = self.read_run(&i, pos / bs, whole, &mut buf[done..])? {
+                    done += len;
+                    continue;
+                }
+            }
             let step = (self.io.bs - within).min(n - done);
             match self.bmap(&i, pos / bs)? {
                 0 => buf[done..done + step].fill(0),
@@ -55,6 +64,37 @@ impl<D: BlockDevice> Fs<D> {
             done += step;
         }
         Ok(n)
+    }
+
+    /// Reads file blocks `n..` straight into `out` as one device request
+    /// when at least two of them (and at most `most`, or [`MAX_RUN`]) lie
+    /// in consecutive disk blocks that the running transaction has not
+    /// changed; returns the bytes read, or `None` when there is no such run.
+    fn read_run(
+        &mut self,
+        i: &Inode,
+        n: u64,
+        most: usize,
+        out: &mut [u8],
+    ) -> Result<Option<usize>> {
+        let first = self.bmap(i, n)?;
+        if first == 0 || self.io.dirty.contains_key(&first) {
+            return Ok(None);
+        }
+        let mut len = 1;
+        while len < most.min(MAX_RUN) {
+            let next = first.wrapping_add(len as u32);
+            if self.bmap(i, n + len as u64)? != next || self.io.dirty.contains_key(&next) {
+                break;
+            }
+            len += 1;
+        }
+        if len < 2 {
+            return Ok(None);
+        }
+        let bytes = len * self.io.bs;
+        self.io.read_disk(first, &mut out[..bytes])?;
+        Ok(Some(bytes))
     }
 
     /// Writes `data` at `offset`, growing the file as needed; returns the

@@ -20,7 +20,8 @@
 //! Kestrel's protocol journals every changed block, file data included (full
 //! data journaling), one transaction at a time:
 //!
-//! 1. write the descriptor(s) and block copies at the log's start; flush;
+//! 1. write the descriptor(s) and block copies at the log's start; flush
+//!    (each step's blocks go out as runs of consecutive blocks, `runs`);
 //! 2. write the commit block; flush (from here the transaction is durable);
 //! 3. write every block to its home location (checkpoint); flush;
 //! 4. advance the journal superblock's sequence to the next transaction; flush.
@@ -35,8 +36,10 @@ use crate::device::BlockDevice;
 use crate::error::{Errno, Error, Result, corrupt};
 use crate::fs::Fs;
 use crate::raw::{be16, be32, set_be16, set_be32};
+use crate::runs::write_runs;
 use crate::superblock::Geometry;
 use crate::txn::Txn;
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -319,6 +322,8 @@ impl Journal {
         }
         let mut pos = self.first;
         let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");
+        // The log's blocks, gathered to go out as runs (see `runs`).
+        let mut log: Vec<(u32, Cow<[u8]>)> = Vec::new();
         for chunk in list.chunks(per) {
             let mut desc = vec![0; bs];
             header(&mut desc, DESCRIPTOR, self.seq);
@@ -340,27 +345,29 @@ impl Journal {
                     at += 16;
                 }
             }
-            self.write_log(io, pos, &desc)?;
+            log.push((self.blocks[pos as usize], Cow::Owned(desc)));
             pos += 1;
             for (_, data) in chunk {
-                if be32(data, 0) == MAGIC {
+                let copy = if be32(data, 0) == MAGIC {
                     let mut copy = (*data).clone();
                     copy[..4].fill(0);
-                    self.write_log(io, pos, &copy)?;
+                    Cow::Owned(copy)
                 } else {
-                    self.write_log(io, pos, data)?;
-                }
+                    Cow::Borrowed(data.as_slice())
+                };
+                log.push((self.blocks[pos as usize], copy));
                 pos += 1;
             }
         }
+        let log: Vec<(u32, &[u8])> = log.iter().map(|(b, d)| (*b, d.as_ref())).collect();
+        write_runs(io, &log)?;
         io.dev.flush()?;
         let mut commit = vec![0; bs];
         header(&mut commit, COMMIT, self.seq);
         self.write_log(io, pos, &commit)?;
         io.dev.flush()?;
-        for (home, data) in &list {
-            io.write_disk(**home, data)?;
-        }
+        let homes: Vec<(u32, &[u8])> = list.iter().map(|(h, d)| (**h, d.as_slice())).collect();
+        write_runs(io, &homes)?;
         io.dev.flush()?;
         self.seq = self.seq.wrapping_add(1);
         self.write_super(io)

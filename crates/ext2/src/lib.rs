@@ -16,6 +16,7 @@
 //! - `dir`: directory entries; `file`: contents; `names`: create, rename, ...;
 //!   `xattr`: Linux's attribute blocks, freed with their inode;
 //! - `txn`: the running transaction; `journal`: JBD2 commit and replay;
+//!   `runs`: many blocks written as few device requests;
 //! - `fs`: mount and unmount; `mkfs`: the formatter; `populate`: files by
 //!   path, for building images;
 //! - `vfs`: the adapter that makes a mounted `Fs` a `vfs::FileSystem`
@@ -43,6 +44,7 @@ pub mod mkfs;
 mod names;
 mod populate;
 mod raw;
+mod runs;
 pub mod superblock;
 mod txn;
 pub mod vfs;

@@ -25,6 +25,7 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use alloc::vec;
+use alloc::vec::Vec;
 
 /// How many bytes a pipe holds (Linux's default is 64 KiB too).
 pub const CAPACITY: usize = 64 * 1024;
@@ -77,6 +78,19 @@ impl PipeBuffer {
         self.slots[end..end + first].copy_from_slice(&bytes[..first]);
         self.slots[..n - first].copy_from_slice(&bytes[first..n]);
         self.len += n;
+        n
+    }
+
+    /// Appends the oldest bytes, at most `most`, to `out` (which need not be
+    /// filled with zeros first, unlike [`read`](Self::read)'s buffer); how
+    /// many.
+    pub fn read_append(&mut self, out: &mut Vec<u8>, most: usize) -> usize {
+        let n = most.min(self.len);
+        let first = n.min(CAPACITY - self.start);
+        out.extend_from_slice(&self.slots[self.start..self.start + first]);
+        out.extend_from_slice(&self.slots[..n - first]);
+        self.start = (self.start + n) % CAPACITY;
+        self.len -= n;
         n
     }
 
@@ -208,7 +222,8 @@ mod tests {
                 1 => rng.below(PIPE_BUF),
                 _ => rng.below(CAPACITY + 100),
             };
-            if rng.below(2) == 0 {
+            let action = rng.below(3);
+            if action == 0 {
                 let bytes: Vec<u8> = (0..size)
                     .map(|_| {
                         next = next.wrapping_add(1);
@@ -220,12 +235,18 @@ mod tests {
                 let n = pipe.write(&bytes);
                 assert_eq!(n, size.min(room));
                 model.extend(&bytes[..n]);
-            } else {
+            } else if action == 1 {
                 let mut out = vec![0; size];
                 let n = pipe.read(&mut out);
                 assert_eq!(n, size.min(model.len()));
                 let expected: Vec<u8> = model.drain(..n).collect();
                 assert_eq!(&out[..n], &expected[..]);
+            } else {
+                let mut out = vec![7u8; 3];
+                let n = pipe.read_append(&mut out, size);
+                assert_eq!(n, size.min(model.len()));
+                let expected: Vec<u8> = [7u8; 3].into_iter().chain(model.drain(..n)).collect();
+                assert_eq!(out, expected, "appended after what was there");
             }
             assert_eq!(pipe.len(), model.len());
         }

@@ -13,6 +13,7 @@
 //!
 //! - `filesystem`: the trait;
 //! - `tmpfs`: a file system in RAM (`/tmp`, and `/` when there is no disk);
+//! - `dir_slots`: a tmpfs directory's names, in slots a listing resumes from;
 //! - `mounts`: the table of mounted file systems, and [`Location`], a place
 //!   in the whole tree (which mount, which inode);
 //! - `walk`: path resolution (`.`, `..`, mounts, symbolic links) and back.
@@ -21,6 +22,7 @@
 
 extern crate alloc;
 
+pub mod dir_slots;
 pub mod filesystem;
 pub mod mounts;
 pub mod tmpfs;

@@ -4,7 +4,10 @@
 //! [`Node`]. A node is its metadata (mode, owner, times, link count) and
 //! its contents: the bytes of a file, the names of a directory (and its
 //! parent, for `..`), the target of a symbolic link. A directory's names
-//! are sorted (a `BTreeMap`), so a listing is stable while nothing changes.
+//! sit in numbered slots ([`DirSlots`]): `readdir`'s cursor is a slot
+//! number (plus 2, for `.` and `..`), so resuming a listing costs O(1) per
+//! slot, and a name present for the whole listing is listed exactly once
+//! however names come and go meanwhile.
 //!
 //! Link counts follow Unix: a file has one link per name; a directory has
 //! two (its name and its own `.`) plus one per subdirectory (their `..`).
@@ -19,6 +22,7 @@
 //! so every operation is atomic. Times come from a clock given at creation
 //! (seconds since the epoch), or are 0.
 
+use crate::dir_slots::DirSlots;
 use crate::filesystem::{DirEntry, FileSystem, Ino, Kind, Metadata, StatFs};
 use crate::{Errno, NAME_MAX};
 use alloc::collections::BTreeMap;
@@ -40,7 +44,7 @@ enum Content {
     File(Vec<u8>),
     Directory {
         parent: Ino,
-        names: BTreeMap<Vec<u8>, Ino>,
+        names: DirSlots,
     },
     Symlink(Vec<u8>),
     /// Devices, fifos and sockets: only their metadata.
@@ -94,7 +98,7 @@ impl TmpFs {
             },
             content: Content::Directory {
                 parent: ROOT,
-                names: BTreeMap::new(),
+                names: DirSlots::new(),
             },
         };
         let mut nodes = BTreeMap::new();
@@ -126,7 +130,7 @@ impl TmpFs {
         let now = (self.clock)();
         let mut inner = self.inner.lock();
         let names = inner.dir_names(dir)?;
-        if names.contains_key(name) {
+        if names.contains(name) {
             return Err(EEXIST);
         }
         let ino = inner.next_ino;
@@ -142,7 +146,7 @@ impl TmpFs {
             ..Metadata::default()
         };
         inner.nodes.insert(ino, Node { meta, content });
-        inner.dir_names_mut(dir)?.insert(name.to_vec(), ino);
+        inner.dir_names_mut(dir)?.insert(name, ino);
         let parent = inner.node_mut(dir)?;
         parent.meta.mtime = now;
         parent.meta.ctime = now;
@@ -162,14 +166,14 @@ impl Inner {
         self.nodes.get_mut(&ino).ok_or(ENOENT)
     }
 
-    fn dir_names(&self, dir: Ino) -> Result<&BTreeMap<Vec<u8>, Ino>, Errno> {
+    fn dir_names(&self, dir: Ino) -> Result<&DirSlots, Errno> {
         match &self.node(dir)?.content {
             Content::Directory { names, .. } => Ok(names),
             _ => Err(ENOTDIR),
         }
     }
 
-    fn dir_names_mut(&mut self, dir: Ino) -> Result<&mut BTreeMap<Vec<u8>, Ino>, Errno> {
+    fn dir_names_mut(&mut self, dir: Ino) -> Result<&mut DirSlots, Errno> {
         match &mut self.node_mut(dir)?.content {
             Content::Directory { names, .. } => Ok(names),
             _ => Err(ENOTDIR),
@@ -261,7 +265,7 @@ impl FileSystem for TmpFs {
         match &inner.node(dir)?.content {
             Content::Directory { .. } if name == b"." => Ok(dir),
             Content::Directory { parent, .. } if name == b".." => Ok(*parent),
-            Content::Directory { names, .. } => names.get(name).copied().ok_or(ENOENT),
+            Content::Directory { names, .. } => names.get(name).ok_or(ENOENT),
             _ => Err(ENOTDIR),
         }
     }
@@ -347,7 +351,7 @@ impl FileSystem for TmpFs {
     fn mkdir(&self, dir: Ino, name: &[u8], perm: u32) -> Result<Ino, Errno> {
         let content = Content::Directory {
             parent: dir,
-            names: BTreeMap::new(),
+            names: DirSlots::new(),
         };
         self.add(dir, name, Kind::Directory, perm, content)
     }
@@ -376,10 +380,10 @@ impl FileSystem for TmpFs {
         }
         inner.node(ino)?;
         let names = inner.dir_names_mut(dir)?;
-        if names.contains_key(name) {
+        if names.contains(name) {
             return Err(EEXIST);
         }
-        names.insert(name.to_vec(), ino);
+        names.insert(name, ino);
         let meta = &mut inner.node_mut(ino)?.meta;
         meta.links += 1;
         meta.ctime = now;
@@ -390,7 +394,7 @@ impl FileSystem for TmpFs {
     fn unlink(&self, dir: Ino, name: &[u8]) -> Result<(), Errno> {
         let now = (self.clock)();
         let mut inner = self.inner.lock();
-        let ino = *inner.dir_names(dir)?.get(name).ok_or(ENOENT)?;
+        let ino = inner.dir_names(dir)?.get(name).ok_or(ENOENT)?;
         if inner.is_dir(ino) {
             return Err(EISDIR);
         }
@@ -403,7 +407,7 @@ impl FileSystem for TmpFs {
     fn rmdir(&self, dir: Ino, name: &[u8]) -> Result<(), Errno> {
         let now = (self.clock)();
         let mut inner = self.inner.lock();
-        let ino = *inner.dir_names(dir)?.get(name).ok_or(ENOENT)?;
+        let ino = inner.dir_names(dir)?.get(name).ok_or(ENOENT)?;
         if !inner.dir_names(ino)?.is_empty() {
             return Err(ENOTEMPTY);
         }
@@ -424,8 +428,8 @@ impl FileSystem for TmpFs {
         check_name(new_name)?;
         let now = (self.clock)();
         let mut inner = self.inner.lock();
-        let ino = *inner.dir_names(old_dir)?.get(old_name).ok_or(ENOENT)?;
-        let target = inner.dir_names(new_dir)?.get(new_name).copied();
+        let ino = inner.dir_names(old_dir)?.get(old_name).ok_or(ENOENT)?;
+        let target = inner.dir_names(new_dir)?.get(new_name);
         let moving_dir = inner.is_dir(ino);
         if moving_dir && inner.is_ancestor(ino, new_dir) {
             return Err(EINVAL);
@@ -452,7 +456,7 @@ impl FileSystem for TmpFs {
             }
         }
         inner.dir_names_mut(old_dir)?.remove(old_name);
-        inner.dir_names_mut(new_dir)?.insert(new_name.to_vec(), ino);
+        inner.dir_names_mut(new_dir)?.insert(new_name, ino);
         if moving_dir && old_dir != new_dir {
             if let Content::Directory { parent, .. } = &mut inner.node_mut(ino)?.content {
                 *parent = new_dir;
@@ -477,15 +481,17 @@ impl FileSystem for TmpFs {
             kind: inner.nodes.get(&ino).map(kind_of).unwrap_or(Kind::File),
             name: name.to_vec(),
         };
-        let found = match cursor {
-            0 => entry(dir, b"."),
-            1 => entry(parent, b".."),
-            n => match names.iter().nth((n - 2) as usize) {
-                Some((name, &ino)) => entry(ino, name),
-                None => return Ok(None),
-            },
-        };
-        Ok(Some((found, cursor + 1)))
+        // Cursors 0 and 1 are `.` and `..`; cursor n >= 2 is slot n - 2.
+        match cursor {
+            0 => Ok(Some((entry(dir, b"."), 1))),
+            1 => Ok(Some((entry(parent, b".."), 2))),
+            n => {
+                let from = usize::try_from(n - 2).unwrap_or(usize::MAX);
+                Ok(names
+                    .next_from(from)
+                    .map(|(slot, name, ino)| (entry(ino, name), slot as u64 + 3)))
+            }
+        }
     }
 
     fn chmod(&self, ino: Ino, perm: u32) -> Result<(), Errno> {

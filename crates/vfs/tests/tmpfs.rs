@@ -342,3 +342,48 @@ fn check_tree(fs: &TmpFs, mounts: &Mounts, model: &BTreeMap<String, Model>) {
     }
     assert_eq!(fs.inode_count(), model.len() + 1);
 }
+
+/// A listing resumed from its cursor while names before and after it are
+/// unlinked and created lists every name present throughout exactly once
+/// (the cursor used to count names, so each unlink behind it skipped one).
+#[test]
+fn a_listing_survives_unlinks_and_creates_between_calls() {
+    let fs = TmpFs::new();
+    let root = vfs::tmpfs::ROOT;
+    let dir = fs.mkdir(root, b"big", 0o755).unwrap();
+    let name = |i: usize| format!("f{i:04}");
+    for i in 0..1000 {
+        fs.create(dir, name(i).as_bytes(), Kind::File, 0o644, 0)
+            .unwrap();
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor = 0;
+    let mut created = 0;
+    while let Some((entry, next)) = fs.readdir(dir, cursor).unwrap() {
+        let listed = String::from_utf8(entry.name).unwrap();
+        cursor = next;
+        // Every 10th listed name goes, and a new name comes.
+        if seen.len() % 10 == 5 && listed.starts_with('f') {
+            fs.unlink(dir, listed.as_bytes()).unwrap();
+            fs.create(
+                dir,
+                format!("new{created}").as_bytes(),
+                Kind::File,
+                0o644,
+                0,
+            )
+            .unwrap();
+            created += 1;
+        }
+        seen.push(listed);
+    }
+    for i in 0..1000 {
+        let times = seen.iter().filter(|s| **s == name(i)).count();
+        assert_eq!(times, 1, "{} listed {times} times", name(i));
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no name twice");
+    assert!(seen.starts_with(&[".".to_string(), "..".to_string()]));
+}

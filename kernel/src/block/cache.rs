@@ -8,7 +8,10 @@
 //! disk layer below takes requests from many threads at once).
 //!
 //! Dirty blocks reach the disk when they are evicted or at [`sync`], which
-//! writes them all and then flushes the device's write cache. `mem` shows
+//! writes them all and then flushes the device's write cache. Runs of
+//! several blocks ([`read_run`], [`write_run`]: a journal commit, a file
+//! read sequentially) go to the disk in as few requests as the driver
+//! allows, past the cache, which keeps its copies of them right. `mem` shows
 //! the cache's [`stats`].
 
 use super::disk;
@@ -50,6 +53,12 @@ impl BlockDevice for Blocks {
     }
     fn flush(&mut self) -> Result<(), DiskError> {
         disk::flush()
+    }
+    fn read_run(&mut self, first: u64, _: usize, buf: &mut [u8]) -> Result<(), DiskError> {
+        disk::read(self.sector(first)?, buf)
+    }
+    fn write_run(&mut self, first: u64, _: usize, data: &[u8]) -> Result<(), DiskError> {
+        disk::write(self.sector(first)?, data)
     }
 }
 
@@ -132,6 +141,44 @@ pub fn write(block: u64, data: &[u8]) -> Result<(), CacheError> {
         }
         Ok(cache.write(blocks, block, data)?)
     })
+}
+
+/// Reads the whole blocks from `first` into `buf` in as few disk requests
+/// as the driver allows, past the cache (its newer copies win).
+pub fn read_run(first: u64, buf: &mut [u8]) -> Result<(), CacheError> {
+    with(|cache, blocks| {
+        check_run(cache, blocks, first, buf.len())?;
+        Ok(cache.read_run(blocks, first, buf)?)
+    })
+}
+
+/// Writes the whole blocks of `data` from `first` straight to the disk,
+/// in as few requests as the driver allows (cached copies follow).
+pub fn write_run(first: u64, data: &[u8]) -> Result<(), CacheError> {
+    with(|cache, blocks| {
+        check_run(cache, blocks, first, data.len())?;
+        Ok(cache.write_run(blocks, first, data)?)
+    })
+}
+
+/// A run is whole blocks, inside the disk.
+fn check_run(cache: &Cache, blocks: &Blocks, first: u64, len: usize) -> Result<(), CacheError> {
+    if len == 0 || !len.is_multiple_of(cache.block_size()) {
+        return Err(CacheError::WrongSize {
+            expected: cache.block_size(),
+            got: len,
+        });
+    }
+    let end = blocks.sector(first)?.checked_add((len / SECTOR) as u64);
+    let capacity = disk::capacity().ok_or(DiskError::NoDisk)?;
+    if end.is_none_or(|end| end > capacity) {
+        return Err(CacheError::Disk(DiskError::OutOfRange {
+            sector: blocks.sector(first)?,
+            sectors: len / SECTOR,
+            capacity,
+        }));
+    }
+    Ok(())
 }
 
 /// Writes every dirty block, then flushes the disk.

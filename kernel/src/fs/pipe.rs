@@ -24,6 +24,7 @@ use crate::fs::readiness;
 use crate::sync::IrqMutex;
 use crate::tasks::wait_queue::WaitQueue;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use files::Errno;
 use linux_raw_sys::errno::EPIPE;
@@ -104,16 +105,17 @@ impl PipeEnd {
         Arc::as_ptr(&self.pipe) as u64
     }
 
-    /// Moves bytes into `out` (not empty) if the pipe has some: how many
+    /// Moves bytes into `out` if the pipe has some: how many
     /// (0 at the end of file), or `None` if the reader must wait (on
     /// [`read_queue`](Self::read_queue), while [`must_wait`](Self::must_wait)).
-    pub fn try_read(&self, out: &mut [u8]) -> Option<usize> {
+    /// The bytes are appended to `out`, at most `most` (not 0) of them.
+    pub fn try_read(&self, out: &mut Vec<u8>, most: usize) -> Option<usize> {
         let pipe = &*self.pipe;
         let outcome = {
             let mut state = pipe.state.lock();
-            let outcome = read_outcome(out.len(), state.buffer.len(), state.writers);
+            let outcome = read_outcome(most, state.buffer.len(), state.writers);
             if let ReadOutcome::Take(n) = outcome {
-                state.buffer.read(&mut out[..n]);
+                state.buffer.read_append(out, n);
             }
             outcome
         };

@@ -7,7 +7,8 @@
 //! (Linux's packet mode, `O_DIRECT`, is not offered).
 //!
 //! `read` and `write` on an end come here (`io.rs`). Bytes go through a
-//! kernel buffer: a read takes what is there (up to 64 KiB), waiting only
+//! kernel buffer, filled without being zeroed first (each copy is a pass
+//! over up to 64 KiB under emulation; a zeroed buffer was one more): a read takes what is there (up to 64 KiB), waiting only
 //! while the pipe is empty; a write copies in pieces of up to 64 KiB and
 //! puts each in as room appears, so it returns once everything is in,
 //! unless the readers are gone. As on Linux, that is `-EPIPE` (or the count
@@ -21,7 +22,7 @@ use crate::fs::file::OpenFile;
 use crate::fs::pipe::{PipeEnd, new_pipe};
 use crate::process::{self, files, signal};
 use crate::tasks::wait_queue::WaitQueue;
-use alloc::vec;
+use alloc::vec::Vec;
 use linux_raw_sys::errno::{EAGAIN, EBADF, EINVAL, EPIPE};
 use linux_raw_sys::general::{O_CLOEXEC, O_NONBLOCK};
 use pipe::CAPACITY;
@@ -74,9 +75,10 @@ pub fn read(end: &PipeEnd, buf: u64, count: u64) -> Result<u64, Errno> {
     if count == 0 {
         return Ok(0);
     }
-    let mut chunk = vec![0u8; (count as usize).min(CAPACITY)];
+    let most = (count as usize).min(CAPACITY);
+    let mut chunk = Vec::with_capacity(most);
     let n = loop {
-        if let Some(n) = end.try_read(&mut chunk) {
+        if let Some(n) = end.try_read(&mut chunk, most) {
             break n;
         }
         wait(end, end.read_queue(), 0, 0)?;
@@ -102,11 +104,12 @@ pub fn write(end: &PipeEnd, buf: u64, count: u64) -> Result<u64, Errno> {
         return Err(Errno(EBADF));
     }
     let total = count as usize;
-    let mut chunk = vec![0u8; total.min(CAPACITY)];
+    let mut chunk = Vec::with_capacity(total.min(CAPACITY));
     let mut done = 0;
     while done < total {
-        let piece = (total - done).min(chunk.len());
-        if let Err(e) = user_memory::copy_from_user(&mut chunk[..piece], buf + done as u64) {
+        let piece = (total - done).min(CAPACITY);
+        chunk.clear();
+        if let Err(e) = user_memory::append_from_user(&mut chunk, buf + done as u64, piece) {
             return if done > 0 { Ok(done as u64) } else { Err(e) };
         }
         let mut put = 0;

@@ -23,6 +23,7 @@ use super::Errno;
 use crate::arch::syscall::USER_END;
 use crate::memory::address_space::translate_active;
 use crate::memory::phys_to_virt;
+use alloc::vec::Vec;
 use x86_64::VirtAddr;
 use x86_64::structures::paging::PageTableFlags as Flags;
 
@@ -81,6 +82,20 @@ pub fn copy_from_user(buffer: &mut [u8], from: u64) -> Result<(), Errno> {
         // through the physical-memory window (checked above); `buffer` is
         // kernel memory that cannot overlap it.
         unsafe { core::ptr::copy_nonoverlapping(window, buffer[at..].as_mut_ptr(), piece) };
+    })
+}
+
+/// Appends `len` bytes from user address `from` to `buffer` (no zeroed
+/// buffer needed first, so a pipe's 64 KiB pass over memory is saved). On
+/// `-EFAULT` the bytes before the bad page may have been appended.
+pub fn append_from_user(buffer: &mut Vec<u8>, from: u64, len: usize) -> Result<(), Errno> {
+    buffer.reserve(len);
+    for_each_piece(from, len, Flags::empty(), |window, _, piece| {
+        // SAFETY: `window` is `piece` bytes of a present user page, seen
+        // through the physical-memory window (checked by `for_each_piece`),
+        // readable for as long as this call runs.
+        let bytes = unsafe { core::slice::from_raw_parts(window.cast_const(), piece) };
+        buffer.extend_from_slice(bytes);
     })
 }
 

@@ -21,6 +21,26 @@ pub fn probe(dir: &str) -> Result<(), String> {
     }
 }
 
+/// The name of the file system `dir` is on, from the type number `statfs`
+/// gives, or the number itself. ext2, ext3 and ext4 share theirs; on
+/// Kestrel (`os`) it can only be ext2.
+pub fn kind_of(dir: &str, os: &str) -> String {
+    match sys::statfs_type(dir) {
+        Ok(magic) => fs_name(magic, os),
+        Err(e) => format!("unknown ({e})"),
+    }
+}
+
+fn fs_name(magic: i64, os: &str) -> String {
+    match magic {
+        0xEF53 if os == "Kestrel" => "ext2".into(),
+        0xEF53 => "ext2/3/4".into(),
+        0x0102_1994 => "tmpfs".into(),
+        0x8584_58f6 => "ramfs".into(),
+        other => format!("magic {other:#x}"),
+    }
+}
+
 /// The bytes each small file gets: one 4 KiB block.
 const SMALL_FILE: usize = 4096;
 
@@ -161,6 +181,14 @@ fn count_entries(mut bytes: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_systems_are_named_by_their_magic() {
+        assert_eq!(fs_name(0xEF53, "Kestrel"), "ext2");
+        assert_eq!(fs_name(0xEF53, "Linux"), "ext2/3/4");
+        assert_eq!(fs_name(0x0102_1994, "Kestrel"), "tmpfs");
+        assert_eq!(fs_name(0x1234, "Linux"), "magic 0x1234");
+    }
 
     #[test]
     fn records_are_counted_by_their_lengths() {

@@ -21,9 +21,9 @@ pub const MOUNT_POINT: &str = "/mnt";
 /// loaded (it is probed asynchronously).
 const DISK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Makes `disk` usable and mounts it on [`MOUNT_POINT`]; the error says what
-/// failed.
-pub fn mount_disk(disk: &str) -> Result<(), String> {
+/// Makes `disk` usable and mounts it on [`MOUNT_POINT`]: returns the kind
+/// of file system that mounted it (`ext4` first), or says what failed.
+pub fn mount_disk(disk: &str) -> Result<&'static str, String> {
     match sys::mount("devtmpfs", "/dev", "devtmpfs") {
         Err(e) if e.errno != libc::EBUSY => return Err(format!("mounting /dev: {e}")),
         _ => {}
@@ -40,7 +40,7 @@ pub fn mount_disk(disk: &str) -> Result<(), String> {
     let mut last = None;
     for kind in ["ext4", "ext3", "ext2"] {
         match sys::mount(disk, MOUNT_POINT, kind) {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(kind),
             Err(e) => last = Some(e),
         }
     }

@@ -91,7 +91,7 @@ fn main() {
         u8::from(quick)
     ));
     let _ = sys::pin_to_cpu0();
-    let fs = file_system(&options);
+    let fs = file_system(&options, &os);
     run_all(&options, fs);
     emit("bench: done");
     // Linux's first process must not exit (the kernel would panic); on
@@ -101,21 +101,33 @@ fn main() {
     }
 }
 
-/// The directory for the file measures, or why there is none.
-fn file_system(options: &Options) -> Result<String, String> {
-    let dir = match (&options.disk, &options.fs) {
-        (Some(disk), fs) => {
-            linux_init::mount_disk(disk)?;
-            fs.clone().unwrap_or_else(|| linux_init::MOUNT_POINT.into())
-        }
-        (None, Some(fs)) => fs.clone(),
-        (None, None) => "/tmp".into(),
-    };
-    files::probe(&dir).map_err(|why| format!("{dir}: {why}"))?;
-    Ok(dir)
+/// Where the file measures run: the directory and the kind of file system
+/// it is on.
+struct FileSystem {
+    dir: String,
+    kind: String,
 }
 
-fn run_all(options: &Options, fs: Result<String, String>) {
+/// The directory for the file measures, or why there is none.
+fn file_system(options: &Options, os: &str) -> Result<FileSystem, String> {
+    let (dir, mounted) = match (&options.disk, &options.fs) {
+        (Some(disk), fs) => {
+            let kind = linux_init::mount_disk(disk)?;
+            let dir = fs.clone().unwrap_or_else(|| linux_init::MOUNT_POINT.into());
+            (dir, Some(kind))
+        }
+        (None, Some(fs)) => (fs.clone(), None),
+        (None, None) => ("/tmp".into(), None),
+    };
+    files::probe(&dir).map_err(|why| format!("{dir}: {why}"))?;
+    let kind = match mounted {
+        Some(kind) => kind.to_string(),
+        None => files::kind_of(&dir, os),
+    };
+    Ok(FileSystem { dir, kind })
+}
+
+fn run_all(options: &Options, fs: Result<FileSystem, String>) {
     let s = options.sizes;
     let plan = Plan {
         warmups: s.warmups,
@@ -158,12 +170,15 @@ fn run_all(options: &Options, fs: Result<String, String>) {
 }
 
 /// The file measures (issue 12), or a "skipped" line for each.
-fn file_measures(plan: Plan, s: Sizes, fs: Result<String, String>, rate: WithRate) {
+fn file_measures(plan: Plan, s: Sizes, fs: Result<FileSystem, String>, rate: WithRate) {
     let small = [figure("small_files", "files/s")];
     let sequential = [figure("seq_write", "MB/s"), figure("seq_read", "MB/s")];
     let listing = [figure("getdents", "cycles/entry")];
     let dir = match fs {
-        Ok(dir) => dir,
+        Ok(FileSystem { dir, kind }) => {
+            emit(&format!("bench: files in {dir} fs={kind}"));
+            dir
+        }
         Err(why) => {
             let failure = Failure::Skipped(format!("no writable fs ({why})"));
             for f in small.iter().chain(&sequential).chain(&listing) {
@@ -172,7 +187,6 @@ fn file_measures(plan: Plan, s: Sizes, fs: Result<String, String>, rate: WithRat
             return;
         }
     };
-    emit(&format!("bench: files in {dir}"));
     measure::run(plan, &small, || {
         rate(&|hz| files::small_files(&dir, s.small_files, hz))
     });

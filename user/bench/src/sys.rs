@@ -409,3 +409,15 @@ pub fn load_module(path: &str) -> Result<()> {
         unsafe { libc::syscall(libc::SYS_finit_module, file.raw(), no_options.as_ptr(), 0) };
     check("finit_module", result).map(drop)
 }
+
+/// The file-system type number (`f_type`, a magic such as `0xEF53`) that
+/// `statfs` gives for `path`.
+pub fn statfs_type(path: &str) -> Result<i64> {
+    let path = c_path(path);
+    // SAFETY: an all-zero statfs is a valid value for the kernel to fill.
+    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `info` a valid statfs; both
+    // outlive the call.
+    check("statfs", unsafe { libc::statfs(path.as_ptr(), &mut info) })?;
+    Ok(info.f_type as i64)
+}

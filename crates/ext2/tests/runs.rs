@@ -1,0 +1,89 @@
+//! Consecutive blocks go to and from the disk as runs: a commit writes its
+//! log and its home blocks in few requests, and a large read of a file
+//! whose blocks are consecutive reads them in few requests, while still
+//! seeing the blocks the running transaction changed and reading holes as
+//! zeros.
+
+mod common;
+
+use common::{NOW, own_image};
+use ext2::{BlockDevice, Fs, MemDisk, ROOT};
+
+/// A disk that counts its requests, and the bytes of its multi-block reads.
+struct Counting {
+    disk: MemDisk,
+    reads: usize,
+    run_bytes: usize,
+    writes: usize,
+}
+
+impl BlockDevice for Counting {
+    fn sectors(&self) -> u64 {
+        self.disk.sectors()
+    }
+    fn read(&mut self, sector: u64, buf: &mut [u8]) -> ext2::Result<()> {
+        self.reads += 1;
+        if buf.len() > 1024 {
+            self.run_bytes += buf.len();
+        }
+        self.disk.read(sector, buf)
+    }
+    fn write(&mut self, sector: u64, data: &[u8]) -> ext2::Result<()> {
+        self.writes += 1;
+        self.disk.write(sector, data)
+    }
+    fn flush(&mut self) -> ext2::Result<()> {
+        Ok(())
+    }
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i / 1000) as u8 ^ seed).collect()
+}
+
+#[test]
+fn a_commit_and_a_large_read_take_few_requests() {
+    let disk = Counting {
+        disk: own_image(8 << 20, 1024, 2048),
+        reads: 0,
+        run_bytes: 0,
+        writes: 0,
+    };
+    let mut fs = Fs::mount(disk).unwrap();
+    fs.set_time(NOW);
+    let ino = fs.create(ROOT, b"big", 0o644).unwrap();
+    let data = pattern(256 * 1024, 0);
+    assert_eq!(fs.write(ino, 0, &data).unwrap(), data.len());
+    let before = fs.device().writes;
+    fs.sync().unwrap();
+    let commit = fs.device().writes - before;
+    // 256 data blocks and a few metadata blocks, logged and written home:
+    // one block per request would be over 500.
+    assert!(commit < 40, "the commit took {commit} write requests");
+
+    // Change two blocks in the running transaction and leave a hole at the
+    // end: the read must see both and zeros.
+    let changed = pattern(1024, 0x55);
+    fs.write(ino, 10 * 1024, &changed).unwrap();
+    fs.write(ino, 100 * 1024 + 7, &changed).unwrap();
+    fs.truncate(ino, 300 * 1024).unwrap();
+    let mut expected = data.clone();
+    expected[10 * 1024..11 * 1024].copy_from_slice(&changed);
+    expected[100 * 1024 + 7..101 * 1024 + 7].copy_from_slice(&changed);
+    expected.resize(300 * 1024, 0);
+    let (reads, run_bytes) = (fs.device().reads, fs.device().run_bytes);
+    let mut back = vec![0xffu8; 300 * 1024];
+    assert_eq!(fs.read(ino, 0, &mut back).unwrap(), back.len());
+    assert!(back == expected, "the read differs from what was written");
+    // Nearly every data block comes in a run: not the three changed ones,
+    // nor one alone between a changed block and the indirect block. The
+    // other requests are the block map's (cached in the kernel).
+    let run_bytes = fs.device().run_bytes - run_bytes;
+    assert!(run_bytes >= 250 * 1024, "{run_bytes} bytes read in runs");
+    let reads = fs.device().reads - reads;
+    assert!(reads < 300, "the read took {reads} requests");
+    // An unaligned read gives the same bytes.
+    let mut part = vec![0u8; 5000];
+    fs.read(ino, 9 * 1024 + 3, &mut part).unwrap();
+    assert_eq!(part, expected[9 * 1024 + 3..9 * 1024 + 5003]);
+}
