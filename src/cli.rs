@@ -30,7 +30,8 @@ commands:
                    they grew
   setup            check for (and where possible install) everything the
                    runner needs: the toolchain's targets and components,
-                   QEMU and OVMF; every other command does this too
+                   QEMU, OVMF, e2fsprogs and busybox-static; every other
+                   command does this too (for QEMU and OVMF)
   help             this text
 
 options:

@@ -59,6 +59,27 @@ fn cargo_run_boots_to_the_user_shell() {
     let (out, at) = command(session, at, "kill -0 1; echo $?", ROOT_PROMPT);
     assert!(has_line(&out, "0"), "{out}");
     assert!(!session.serial().contains("not 1"), "{}", session.serial());
+    // And `ps` (our tool, reading /proc/<pid>/stat and cmdline) shows it,
+    // the shell it started (its child, leading its own group) and itself.
+    let (out, at) = command(session, at, "ps", ROOT_PROMPT);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        rows.contains(&vec!["1", "0", "1", "S", "/sbin/init"]),
+        "{out}"
+    );
+    let shell = rows
+        .iter()
+        .find(|r| r.len() == 5 && r[1] == "1" && r[4] == "/bin/sh")
+        .unwrap_or_else(|| panic!("no shell, child of init: {out}"));
+    assert_eq!(shell[0], shell[2], "the shell leads its group: {out}");
+    assert!(
+        rows.iter()
+            .any(|r| r.len() == 5 && r[1] == shell[0] && r[3] == "R" && r[4] == "ps"),
+        "{out}"
+    );
 
     // A pipeline; redirection into a file under /tmp, read back.
     let (out, at) = command(session, at, "ls /bin | cat", ROOT_PROMPT);

@@ -7,9 +7,12 @@
 //! - The *umask* takes permission bits away from every file and directory
 //!   the process makes (`open` with `O_CREAT`, `mkdir`): the usual `0o022`
 //!   leaves others without write permission.
-//! - The program's path is what `/proc/self/exe` points to (`fs::procfs`).
+//! - The program's path is what `/proc/self/exe` points to (`fs::procfs`),
+//!   and its arguments (each ended by a NUL byte, at most [`MAX_CMDLINE`]
+//!   bytes kept) are what `/proc/<pid>/cmdline` shows.
 //!
-//! A forked child gets a copy; `execve` changes only the program's path.
+//! A forked child gets a copy; `execve` changes only the program's path
+//! and arguments.
 
 use alloc::vec::Vec;
 use vfs::Location;
@@ -17,11 +20,15 @@ use vfs::Location;
 /// The umask a first process starts with.
 pub const DEFAULT_UMASK: u32 = 0o022;
 
+/// How many bytes of a program's arguments `/proc/<pid>/cmdline` keeps.
+pub const MAX_CMDLINE: usize = 4096;
+
 #[derive(Clone, Debug)]
 pub struct FsContext {
     pub cwd: Option<Location>,
     pub umask: u32,
     pub exe: Option<Vec<u8>>,
+    pub cmdline: Vec<u8>,
 }
 
 impl FsContext {
@@ -30,6 +37,21 @@ impl FsContext {
             cwd: None,
             umask: DEFAULT_UMASK,
             exe: None,
+            cmdline: Vec::new(),
+        }
+    }
+}
+
+impl FsContext {
+    /// Records `args` as the program's arguments (see [`MAX_CMDLINE`]).
+    pub fn set_cmdline(&mut self, args: &[&[u8]]) {
+        self.cmdline.clear();
+        for arg in args {
+            if self.cmdline.len() + arg.len() + 1 > MAX_CMDLINE {
+                break;
+            }
+            self.cmdline.extend_from_slice(arg);
+            self.cmdline.push(0);
         }
     }
 }

@@ -36,6 +36,7 @@ pub fn exec(
     }
     let (old, closed) = table::with_current(move |_, p| {
         p.name = name;
+        p.fs.set_cmdline(args);
         p.clear_child_tid = 0;
         p.vfork_hold = false;
         *p.signals = p.signals.after_exec();

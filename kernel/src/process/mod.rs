@@ -54,6 +54,7 @@ pub mod groups;
 pub use crate::tasks::link;
 pub mod memory;
 pub mod pid1;
+pub mod proc_files;
 mod program_cache;
 pub mod programs;
 pub mod signal;
@@ -278,6 +279,7 @@ pub fn spawn_elf_then(
         .first()
         .filter(|a| a.starts_with(b"/"))
         .map(|a| a.to_vec());
+    process.fs.set_cmdline(args);
     start_thread_then(name, process, None, before_start)
 }
 

@@ -30,6 +30,7 @@ pub fn start(path: &str, file: &[u8]) -> Result<(Pid, JoinHandle<()>), Error> {
     let mut process = Process::new(name, share(memory), Start::Fresh { entry, rsp });
     process.files = FileTable::new(MAX_FILES);
     process.fs.exe = Some(path.as_bytes().to_vec());
+    process.fs.set_cmdline(&argv);
     start_thread(name, process, None)
 }
 

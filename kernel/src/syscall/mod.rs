@@ -226,6 +226,11 @@ pub fn init() {
     });
     crate::arch::interrupts::set_user_return_hook(crate::process::deliver::on_interrupt_return);
     crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
+    crate::fs::procfs::set_process_source(crate::fs::procfs::ProcessSource {
+        pids: crate::process::proc_files::pids,
+        stat: crate::process::proc_files::stat,
+        cmdline: crate::process::proc_files::cmdline,
+    });
 }
 
 /// Answers the system call saved in `frame` (see the module docs). Called
