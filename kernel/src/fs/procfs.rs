@@ -1,4 +1,5 @@
-//! `/proc`: a tiny file system with one link, `/proc/self/exe`, and one
+//! `/proc`: a tiny file system with one link, `/proc/self/exe`, two files
+//! about the whole system, `/proc/uptime` and `/proc/meminfo`, and one
 //! directory per process, `/proc/<pid>`, with its `stat` and `cmdline`.
 //!
 //! Programs find their own file through `/proc/self/exe` (busybox's shell
@@ -10,10 +11,13 @@
 //! [`set_exe_path_source`]). Walking, `open` and `execve` follow the
 //! link like any other, so they all reach the program's file.
 //!
-//! A process's directory and files are made up when they are looked at:
+//! The files' contents are made up at each read, by the layers that know
+//! (`syscall::system_info`, `process::proc_files`), asked through
+//! [`set_proc_source`]. A process's directory and files are made up when
+//! they are looked at:
 //! their inode numbers encode the pid and the file (`pid * 4 + k`, above
 //! the fixed ones), and their contents come from the process layer
-//! (`process::proc_files`, through [`set_process_source`]) at each read, so
+//! (`process::proc_files`, through [`set_proc_source`]) at each read, so
 //! `ps` sees the processes as they are. The root lists the pids in
 //! increasing order, its cursor being the next pid to look for, so a
 //! process that ends during a listing never makes another one skipped.
@@ -27,12 +31,15 @@ use vfs::{DirEntry, Errno, FileSystem, Ino, Kind, Metadata, StatFs};
 const ROOT: Ino = 1;
 const SELF: Ino = 2;
 const EXE: Ino = 3;
+const UPTIME: Ino = 4;
+const MEMINFO: Ino = 5;
 /// `/proc/<pid>` is `PIDS + pid * 4`; its `stat` and `cmdline` follow it.
 const PIDS: Ino = 1 << 16;
 const STAT: u64 = 1;
 const CMDLINE: u64 = 2;
-/// The root's fixed entries before the pids: `.`, `..`, `self`.
-const FIXED_ENTRIES: u64 = 3;
+/// The root's fixed entries before the pids: `.`, `..`, `self`, `uptime`,
+/// `meminfo`.
+const FIXED_ENTRIES: u64 = 5;
 /// `f_type` of Linux's procfs.
 const PROC_MAGIC: u64 = 0x9fa0;
 
@@ -48,21 +55,25 @@ pub fn set_exe_path_source(source: fn() -> Option<Vec<u8>>) {
     EXE_PATH.call_once(|| source);
 }
 
-/// What `/proc/<pid>` asks the process layer (see [`set_process_source`]).
+/// What `/proc/<pid>` asks the process layer (see [`set_proc_source`]).
 #[derive(Clone, Copy)]
-pub struct ProcessSource {
+pub struct ProcSource {
     /// Every pid, in increasing order.
     pub pids: fn() -> Vec<u32>,
     /// `/proc/<pid>/stat`, `None` if there is no such process.
     pub stat: fn(u32) -> Option<Vec<u8>>,
     /// `/proc/<pid>/cmdline`, `None` if there is no such process.
     pub cmdline: fn(u32) -> Option<Vec<u8>>,
+    /// `/proc/uptime`.
+    pub uptime: fn() -> Vec<u8>,
+    /// `/proc/meminfo`.
+    pub meminfo: fn() -> Vec<u8>,
 }
 
-static PROCESSES: Once<ProcessSource> = Once::new();
+static PROCESSES: Once<ProcSource> = Once::new();
 
 /// Tells `/proc/<pid>` where to find the processes.
-pub fn set_process_source(source: ProcessSource) {
+pub fn set_proc_source(source: ProcSource) {
     PROCESSES.call_once(|| source);
 }
 
@@ -79,6 +90,16 @@ fn exists(pid: u32) -> bool {
         .is_some_and(|source| (source.stat)(pid).is_some())
 }
 
+/// The contents of the system file `ino` (`None`: not one).
+fn system_file(ino: Ino) -> Option<Vec<u8>> {
+    let source = PROCESSES.get()?;
+    match ino {
+        UPTIME => Some((source.uptime)()),
+        MEMINFO => Some((source.meminfo)()),
+        _ => None,
+    }
+}
+
 /// The contents of `/proc/<pid>/`'s file `file`.
 fn contents(pid: u32, file: u64) -> Option<Vec<u8>> {
     let source = PROCESSES.get()?;
@@ -90,7 +111,12 @@ fn contents(pid: u32, file: u64) -> Option<Vec<u8>> {
 }
 
 /// The names in each directory: (directory, name, inode).
-const NAMES: [(Ino, &[u8], Ino); 2] = [(ROOT, b"self", SELF), (SELF, b"exe", EXE)];
+const NAMES: [(Ino, &[u8], Ino); 4] = [
+    (ROOT, b"self", SELF),
+    (SELF, b"exe", EXE),
+    (ROOT, b"uptime", UPTIME),
+    (ROOT, b"meminfo", MEMINFO),
+];
 
 impl FileSystem for ProcFs {
     fn root(&self) -> Ino {
@@ -117,7 +143,7 @@ impl FileSystem for ProcFs {
             }
         }
         match (dir, name) {
-            (EXE, _) => Err(ENOTDIR),
+            (EXE | UPTIME | MEMINFO, _) => Err(ENOTDIR),
             (_, b".") => Ok(dir),
             (_, b"..") => Ok(ROOT),
             _ => NAMES
@@ -132,6 +158,7 @@ impl FileSystem for ProcFs {
         let (mode, links, size) = match (ino, pid_file(ino)) {
             (ROOT | SELF, _) => (Kind::Directory.mode_bits() | 0o555, 3, 0),
             (EXE, _) => (Kind::Symlink.mode_bits() | 0o777, 1, 0),
+            (UPTIME | MEMINFO, _) => (Kind::File.mode_bits() | 0o444, 1, 0),
             (_, Some((pid, 0))) if exists(pid) => (Kind::Directory.mode_bits() | 0o555, 2, 0),
             // (Size 0, as Linux says for its made-up files: read to the end.)
             (_, Some((pid, STAT | CMDLINE))) if exists(pid) => {
@@ -153,9 +180,12 @@ impl FileSystem for ProcFs {
     }
 
     fn read(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        match pid_file(ino) {
-            Some((pid, file @ (STAT | CMDLINE))) => {
-                let bytes = contents(pid, file).ok_or(ENOENT)?;
+        let bytes = match pid_file(ino) {
+            Some((pid, file @ (STAT | CMDLINE))) => contents(pid, file),
+            _ => system_file(ino),
+        };
+        match bytes {
+            Some(bytes) => {
                 let from = usize::try_from(offset)
                     .unwrap_or(usize::MAX)
                     .min(bytes.len());
@@ -163,7 +193,9 @@ impl FileSystem for ProcFs {
                 buf[..n].copy_from_slice(&bytes[from..from + n]);
                 Ok(n)
             }
-            _ => Err(if ino == EXE { EINVAL } else { EISDIR }),
+            // (A process that ended since its file was opened.)
+            None if matches!(pid_file(ino), Some((_, STAT | CMDLINE))) => Err(ENOENT),
+            None => Err(if ino == EXE { EINVAL } else { EISDIR }),
         }
     }
 
@@ -211,7 +243,7 @@ impl FileSystem for ProcFs {
     }
 
     fn readdir(&self, dir: Ino, cursor: u64) -> Result<Option<(DirEntry, u64)>, Errno> {
-        if dir == EXE {
+        if matches!(dir, EXE | UPTIME | MEMINFO) {
             return Err(ENOTDIR);
         }
         let entry = |ino, kind, name: &[u8]| DirEntry {
@@ -256,6 +288,8 @@ impl FileSystem for ProcFs {
             0 => entry(dir, Kind::Directory, b"."),
             1 => entry(ROOT, Kind::Directory, b".."),
             2 if dir == ROOT => entry(SELF, Kind::Directory, b"self"),
+            3 if dir == ROOT => entry(UPTIME, Kind::File, b"uptime"),
+            4 if dir == ROOT => entry(MEMINFO, Kind::File, b"meminfo"),
             2 => entry(EXE, Kind::Symlink, b"exe"),
             _ => return Ok(None),
         };

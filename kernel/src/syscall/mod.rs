@@ -40,6 +40,7 @@ mod random;
 mod select;
 mod setup;
 mod signals;
+mod system_info;
 mod time;
 pub mod user_memory;
 pub mod user_string;
@@ -127,6 +128,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (95, "umask", files::umask),
     (96, "gettimeofday", time::gettimeofday),
     (97, "getrlimit", limits::getrlimit),
+    (99, "sysinfo", system_info::sysinfo),
     (109, "setpgid", job_control::setpgid),
     (110, "getppid", process::getppid),
     (111, "getpgrp", job_control::getpgrp),
@@ -226,10 +228,12 @@ pub fn init() {
     });
     crate::arch::interrupts::set_user_return_hook(crate::process::deliver::on_interrupt_return);
     crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
-    crate::fs::procfs::set_process_source(crate::fs::procfs::ProcessSource {
+    crate::fs::procfs::set_proc_source(crate::fs::procfs::ProcSource {
         pids: crate::process::proc_files::pids,
         stat: crate::process::proc_files::stat,
         cmdline: crate::process::proc_files::cmdline,
+        uptime: system_info::proc_uptime,
+        meminfo: system_info::proc_meminfo,
     });
 }
 

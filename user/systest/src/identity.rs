@@ -2,7 +2,9 @@
 
 use crate::check::Checker;
 use crate::raw::{KERNEL, NULL, mut_ptr, sys};
-use libc::{EFAULT, ENOSYS, SYS_getegid, SYS_geteuid, SYS_getgid, SYS_getuid, SYS_uname};
+use libc::{
+    EFAULT, ENOSYS, SYS_getegid, SYS_geteuid, SYS_getgid, SYS_getuid, SYS_sysinfo, SYS_uname,
+};
 
 pub fn checks(c: &mut Checker) {
     let mut buf = [0u8; 6 * 65];
@@ -24,4 +26,20 @@ pub fn checks(c: &mut Checker) {
         c.equal("everything runs as root", ids, [Ok(0); 4]);
     }
     c.fails("system call 999", sys(999, &[]), ENOSYS);
+    sysinfo(c);
+}
+
+/// `sysinfo`: the RAM is there and some of it is free, at least this
+/// process runs, and a bad pointer is `EFAULT`.
+fn sysinfo(c: &mut Checker) {
+    // SAFETY: `sysinfo` is plain data; all zeros is a valid value.
+    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+    let ptr = std::ptr::addr_of_mut!(info);
+    c.equal("sysinfo", sys(SYS_sysinfo, &[mut_ptr(ptr)]), Ok(0));
+    let unit = u64::from(info.mem_unit.max(1));
+    let (total, free) = (info.totalram * unit, info.freeram * unit);
+    c.check("sysinfo: RAM", total >= 1 << 20 && free > 0 && free <= total, (total, free));
+    c.check("sysinfo: processes", info.procs >= 1, info.procs);
+    c.fails("sysinfo(NULL)", sys(SYS_sysinfo, &[NULL]), EFAULT);
+    c.fails("sysinfo(kernel address)", sys(SYS_sysinfo, &[KERNEL]), EFAULT);
 }
