@@ -81,21 +81,23 @@ fn cargo_run_boots_to_the_user_shell() {
         "{out}"
     );
 
-    // `uptime` and `free` read /proc/uptime and /proc/meminfo; busybox's
-    // `free` asks `sysinfo` instead: both see the same RAM.
+    // `uptime` and `free` read /proc/uptime and /proc/meminfo (busybox's
+    // `free` asks `sysinfo` instead: systest's identity area checks that).
     let (out, at) = command(session, at, "uptime; free", ROOT_PROMPT);
     assert!(out.lines().any(|l| l.trim().starts_with("up 0:")), "{out}");
     let mem = |out: &str| -> Vec<u64> {
         out.lines()
             .find(|l| l.trim_start().starts_with("Mem:"))
-            .map(|l| l.split_whitespace().skip(1).filter_map(|n| n.parse().ok()).collect())
+            .map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let ours = mem(&out);
     assert!(ours.len() == 4 && ours[0] > ours[2] && ours[2] > 0, "{out}");
-    let (out, at) = command(session, at, "busybox free", ROOT_PROMPT);
-    let theirs = mem(&out);
-    assert_eq!(theirs.first(), ours.first(), "total KiB: {out}");
 
     // A pipeline; redirection into a file under /tmp, read back.
     let (out, at) = command(session, at, "ls /bin | cat", ROOT_PROMPT);

@@ -38,8 +38,16 @@ fn sysinfo(c: &mut Checker) {
     c.equal("sysinfo", sys(SYS_sysinfo, &[mut_ptr(ptr)]), Ok(0));
     let unit = u64::from(info.mem_unit.max(1));
     let (total, free) = (info.totalram * unit, info.freeram * unit);
-    c.check("sysinfo: RAM", total >= 1 << 20 && free > 0 && free <= total, (total, free));
+    c.check(
+        "sysinfo: RAM",
+        total >= 1 << 20 && free > 0 && free <= total,
+        (total, free),
+    );
     c.check("sysinfo: processes", info.procs >= 1, info.procs);
     c.fails("sysinfo(NULL)", sys(SYS_sysinfo, &[NULL]), EFAULT);
-    c.fails("sysinfo(kernel address)", sys(SYS_sysinfo, &[KERNEL]), EFAULT);
+    c.fails(
+        "sysinfo(kernel address)",
+        sys(SYS_sysinfo, &[KERNEL]),
+        EFAULT,
+    );
 }
