@@ -173,8 +173,36 @@ fn cargo_run_boots_to_the_user_shell() {
         "init: /bin/sh exited with status 5; starting it again",
     );
     let at = wait_after(session, at, ROOT_PROMPT);
-    let (out, _) = command(session, at, "echo second shell", ROOT_PROMPT);
+    let (out, at) = command(session, at, "echo second shell", ROOT_PROMPT);
     assert!(has_line(&out, "second shell"), "{out}");
+
+    // History on the arrow keys: Up brings the last line back, Enter runs it.
+    let (_, at) = command(session, at, "echo from history", ROOT_PROMPT);
+    session.write_serial(b"\x1b[A\r").unwrap();
+    let at = wait_after(session, at, "from history\r\n");
+    let at = wait_after(session, at, ROOT_PROMPT);
+
+    // Garbage on the line (control bytes, a stray escape sequence, bytes that
+    // are not UTF-8), then ^C: the line is dropped and the shell goes on.
+    session
+        .write_serial(b"qw\x01\x02e\x1b[Z\x1b[99~\xff\xfe\x05rty")
+        .unwrap();
+    session.write_serial(b"\x03").unwrap();
+    let at = wait_after(session, at, ROOT_PROMPT);
+    let (out, at) = command(session, at, "echo clean $?", ROOT_PROMPT);
+    assert!(out.lines().any(|l| l.starts_with("clean")), "{out}");
+
+    // ^D on an empty line ends the shell's input: it exits, and init starts
+    // another.
+    session.write_serial(b"\x04").unwrap();
+    let at = wait_after(
+        session,
+        at,
+        "init: /bin/sh exited with status 0; starting it again",
+    );
+    let at = wait_after(session, at, ROOT_PROMPT);
+    let (out, _) = command(session, at, "echo third shell", ROOT_PROMPT);
+    assert!(has_line(&out, "third shell"), "{out}");
     let serial = session.serial();
     assert!(!serial.contains(PROMPT), "the monitor ran:\n{serial}");
     assert!(!serial.contains("panicked"), "{serial}");
