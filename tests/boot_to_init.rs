@@ -81,6 +81,31 @@ fn cargo_run_boots_to_the_user_shell() {
         "{out}"
     );
 
+    // An orphan: the `sh -c` that started `sleep` in the background ends at
+    // once, so the sleep is re-parented to init, which reaps it when it ends:
+    // `ps` soon shows no sleep, and never a zombie.
+    let (_, mut at) = command(session, at, "sh -c \"sleep 0.3 &\"", ROOT_PROMPT);
+    let mut seen_orphan = false;
+    for round in 0.. {
+        let (out, after) = command(session, at, "ps", ROOT_PROMPT);
+        at = after;
+        let rows: Vec<Vec<&str>> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert!(
+            !rows.iter().any(|r| r.get(3) == Some(&"Z")),
+            "a zombie: {out}"
+        );
+        let sleeps: Vec<_> = rows.iter().filter(|r| r.get(4) == Some(&"sleep")).collect();
+        seen_orphan |= sleeps.iter().any(|r| r[1] == "1");
+        if sleeps.is_empty() {
+            break;
+        }
+        assert!(round < 200, "the orphan never ended: {out}");
+    }
+    println!("orphan seen as init's child: {seen_orphan}");
+
     // `uptime` and `free` read /proc/uptime and /proc/meminfo (busybox's
     // `free` asks `sysinfo` instead: systest's identity area checks that).
     let (out, at) = command(session, at, "uptime; free", ROOT_PROMPT);
