@@ -9,7 +9,7 @@ use crate::check::Checker;
 use crate::raw::{self, NULL, mut_ptr, sys};
 use libc::{
     SIG_SETMASK, SIGCONT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SYS_kill, SYS_rt_sigprocmask,
-    SYS_wait4, WCONTINUED, WNOHANG, WUNTRACED,
+    SYS_setpgid, SYS_wait4, WCONTINUED, WNOHANG, WUNTRACED,
 };
 
 /// `wait4(pid, &status, options)`: the pid it returned and the status word.
@@ -27,9 +27,17 @@ fn kill(pid: u64, signal: i32) -> raw::Answer {
 }
 
 /// A child that unblocks every signal (it inherits its parent's mask) and
-/// spins until it is killed.
+/// spins until it is killed, in a process group of its own.
+///
+/// The group matters on Linux: SIGTSTP to a process of an *orphaned*
+/// group (no member has a parent in another group of the same session,
+/// as when the tests run under a non-interactive shell in CI) is thrown
+/// away, so the stop would never come. A group of its own, whose parent
+/// (this program) is in another group of the same session, is not
+/// orphaned. Both sides set it, so it holds before the first `kill`.
 fn spinner() -> Option<u64> {
-    raw::spawn(|| {
+    let child = raw::spawn(|| {
+        let _ = sys(SYS_setpgid, &[0, 0]);
         let none = 0u64;
         let _ = sys(
             SYS_rt_sigprocmask,
@@ -39,7 +47,9 @@ fn spinner() -> Option<u64> {
             std::hint::spin_loop();
         }
     })
-    .ok()
+    .ok()?;
+    let _ = sys(SYS_setpgid, &[child, child]);
+    Some(child)
 }
 
 pub fn checks(c: &mut Checker) {
