@@ -533,6 +533,10 @@ fn dies_of(signal: c_int) -> i32 {
         };
         // SAFETY: a valid rlimit.
         unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) };
+        // The default action, whatever was inherited: a shell starts a
+        // background job with SIGINT and SIGQUIT ignored (so under CI).
+        // SAFETY: SIG_DFL for a catchable signal.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
         let _ = sys(SYS_kill, &[me(), signal as u64]);
         1
     });
