@@ -65,7 +65,9 @@ pub mod threads;
 pub mod wait;
 
 pub use ptable::{Pid, WaitStatus};
-pub use table::{MAX_PROCESSES, ProcessInfo, current_pid, list, parent_of, set_user_writer};
+pub use table::{
+    MAX_PROCESSES, ProcessInfo, current_name, current_pid, list, parent_of, rename, set_user_writer,
+};
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::user_state::UserState;

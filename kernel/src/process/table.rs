@@ -124,3 +124,14 @@ pub fn set_user_writer(writer: fn(u64, &[u8]) -> bool) {
 pub(super) fn write_user(address: u64, bytes: &[u8]) -> bool {
     USER_WRITER.get().is_some_and(|write| write(address, bytes))
 }
+
+/// Renames the calling process (what `ps` and `/proc/<pid>/stat` show);
+/// false if it runs no process.
+pub fn rename(name: &str) -> bool {
+    with_current(|_, p| p.name = String::from(name)).is_some()
+}
+
+/// The calling process's name.
+pub fn current_name() -> Option<String> {
+    with_current(|_, p| p.name.clone())
+}

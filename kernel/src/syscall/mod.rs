@@ -35,6 +35,7 @@ mod ownership;
 mod paths;
 mod pipes;
 mod poll;
+mod prctl;
 mod process;
 mod random;
 mod select;
@@ -139,6 +140,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (130, "rt_sigsuspend", signals::rt_sigsuspend),
     (137, "statfs", attributes::statfs),
     (138, "fstatfs", attributes::fstatfs),
+    (157, "prctl", prctl::prctl),
     (158, "arch_prctl", cpu_state::arch_prctl),
     (160, "setrlimit", limits::setrlimit),
     (162, "sync", attributes::sync),

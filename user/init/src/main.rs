@@ -38,11 +38,15 @@ const MISSING_DELAY: Duration = Duration::from_secs(5);
 
 fn main() {
     open_standard_descriptors(std::process::id() == 1);
-    // Become a session leader ourselves too (fails harmlessly if we are).
+    // Become a session leader ourselves too (fails harmlessly if we are);
+    // as an ordinary process (tests on Linux), adopt orphans as pid 1 does.
+    let pid1 = std::process::id() == 1;
     // SAFETY: plain calls without pointers.
     unsafe {
         libc::setsid();
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        if !pid1 {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
     }
     let shell = std::env::args().nth(1).unwrap_or_else(|| "/bin/sh".into());
     if std::process::id() != 1 {

@@ -23,6 +23,7 @@ mod fpu;
 mod identity;
 mod limits_and_owners;
 mod pipes;
+mod prctl;
 mod processes;
 mod random;
 mod raw;
@@ -47,6 +48,7 @@ const AREAS: &[Area] = &[
     ("time", time::checks),
     ("random", random::checks),
     ("identity", identity::checks),
+    ("prctl", prctl::checks),
     ("processes", processes::checks),
     ("vfs", vfs::checks),
     ("pipes", pipes::checks),
