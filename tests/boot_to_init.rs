@@ -6,7 +6,8 @@
 //! starts a new shell. (Natively on Linux the shell and tools are tested
 //! in `tests/userland.rs`.) A second boot, with `init=/bin/echo`, shows
 //! what happens when init ends: the kernel says so and starts the kernel
-//! monitor. A third shows that Esc held at boot picks the monitor.
+//! monitor; a third, whose init dies of a fault, that the kernel names the
+//! signal. A fourth shows that Esc held at boot picks the monitor.
 
 mod common;
 
@@ -251,6 +252,30 @@ fn when_init_ends_the_kernel_says_so_and_starts_the_monitor() {
     let at = wait_after(&mut session, at, "[sh exited with status 7]");
     wait_after(&mut session, at, PROMPT);
     println!("--- serial ---\n{}", session.serial());
+}
+
+/// init killed by a signal: here a fault (`memtest use-after-munmap`, its
+/// argument given after `--`, writes to a page it has just unmapped). The
+/// kernel names the signal and starts the monitor, which works.
+#[test]
+fn when_init_is_killed_by_a_signal_the_kernel_names_it() {
+    let options = KernelOptions("init=/bin/memtest -- use-after-munmap".into());
+    let (mut session, _) = boot(&options, false);
+    let at = wait_after(&mut session, 0, kestrel::bench::IDLE_LINE);
+    let at = wait_after(
+        &mut session,
+        at,
+        "init (pid 1) was killed by signal SIGSEGV; starting the kernel monitor",
+    );
+    let at = wait_after(&mut session, at, PROMPT);
+    session.write_serial(b"run echo monitor here\r").unwrap();
+    let at = wait_after(&mut session, at, "\nmonitor here");
+    let at = wait_after(&mut session, at, "[echo exited with status 0]");
+    wait_after(&mut session, at, PROMPT);
+    let serial = session.serial();
+    // It died of the fault: it never reached the line after the write.
+    assert!(!serial.contains("wrote to an unmapped page"), "{serial}");
+    println!("--- serial ---\n{serial}");
 }
 
 /// Esc pressed while the machine boots (here sent on serial the moment QEMU

@@ -2,14 +2,15 @@
 //!
 //! The runner may hand the kernel one line of options through QEMU's
 //! fw_cfg file `opt/org.kestrel/cmdline` (`drivers/fw_cfg.rs`): `monitor`
-//! to boot to the kernel monitor, `init=/path` for another first program
-//! (the `bootopts` crate reads them). Without the device or the file (a
+//! to boot to the kernel monitor, `init=/path` for another first program,
+//! `-- ARGS` for init's arguments (the `bootopts` crate reads them). Without the device or the file (a
 //! real PC, a plain QEMU) every option has its default. A word the kernel
 //! does not understand is reported on the boot log and ignored.
 
 use crate::drivers::fw_cfg;
 use crate::println;
 use alloc::string::String;
+use alloc::vec::Vec;
 use spin::Once;
 
 /// The fw_cfg file the runner writes the options into.
@@ -24,6 +25,8 @@ pub struct BootOptions {
     pub monitor: bool,
     /// The first process's program.
     pub init: String,
+    /// Its arguments after its path (the words after `--`).
+    pub init_args: Vec<String>,
 }
 
 static OPTIONS: Once<BootOptions> = Once::new();
@@ -45,6 +48,7 @@ pub fn get() -> &'static BootOptions {
         BootOptions {
             monitor: options.monitor,
             init: String::from(options.init.unwrap_or(DEFAULT_INIT)),
+            init_args: options.init_args().map(String::from).collect(),
         }
     })
 }

@@ -36,16 +36,16 @@ pub fn run(boot_info: &'static BootInfo) -> ! {
     } else if escape_held() {
         println!("Esc held at boot: starting the kernel monitor");
     } else {
-        run_init(&options.init);
+        run_init(&options.init, &options.init_args);
         // The console goes back to the kernel: no session owns it now.
         terminal::take_back();
     }
     shell::run(boot_info)
 }
 
-/// Starts init from `path` and waits until it ends, saying how it ended;
-/// or says why it could not start.
-fn run_init(path: &str) {
+/// Starts init from `path` with the arguments `args` and waits until it
+/// ends, saying how it ended; or says why it could not start.
+fn run_init(path: &str, args: &[String]) {
     let program = match process::programs::find(path.as_bytes()) {
         Ok(program) => program,
         Err(ENOENT) if ramdisk::archive().is_none() => {
@@ -56,7 +56,7 @@ fn run_init(path: &str) {
             return println!("cannot read {path} (errno {errno}): starting the kernel monitor");
         }
     };
-    let (pid, handle) = match pid1::start(path, &program.bytes) {
+    let (pid, handle) = match pid1::start(path, args, &program.bytes) {
         Ok(started) => started,
         Err(e) => return println!("cannot start {path}: {e}: starting the kernel monitor"),
     };

@@ -987,7 +987,7 @@ fn a_fork_bomb_ends_with_every_process_and_address_space_gone() {
     // Lazily made kernel structures exist after these, and the stack window
     // has room for as many threads as a bomb has at once.
     fork_bomb();
-    let before = settled_in_use();
+    let before = in_use();
     for _ in 0..BOMBS {
         fork_bomb();
         // (`in_use` waits until no address space is left.)
@@ -996,42 +996,14 @@ fn a_fork_bomb_ends_with_every_process_and_address_space_gone() {
         assert_eq!(address_space::live_count(), 0, "address spaces alive");
         assert_eq!(sharing::shared_frames(), 0, "frames still shared");
     }
-    // No growth (see `assert_no_growth`). The list of freed kernel stacks
-    // was a heap vector that grew by 16 bytes whenever a bomb had more
-    // threads at once than any before: now it has a fixed size (see
-    // `memory::stack`).
-    assert_no_growth(before, "fork bombs");
-}
-
-/// `in_use` once two looks in a row agree (see the fork bomb test).
-fn settled_in_use() -> (usize, usize) {
-    let mut last = in_use();
-    wait_for("the counts settle", || {
-        let now = in_use();
-        let same = now == last;
-        last = now;
-        same.then_some(now)
-    })
-}
-
-/// For runs with fork bombs: waits (up to 20 s) until neither count is
-/// above `before`, and fails if one stays above. Not equality: after a bomb
-/// a kernel stack (8 frames) and one thread's record (about 570 heap bytes)
-/// are sometimes held and given back only by a later bomb (measured under
-/// UEFI: (24, 15207) right after the warm-up bomb, (16, 14635) after the
-/// next), a late release not found yet; if it lands in `before`, the counts
-/// after are lower.
-fn assert_no_growth(before: (usize, usize), what: &str) {
-    let mut after = in_use();
-    let _ = wait_until_deadline(|| {
-        after = in_use();
-        (after.0 <= before.0 && after.1 <= before.1).then_some(())
-    });
-    println!("(frames, heap bytes) in use: {before:?} before {what}, {after:?} after");
-    assert!(
-        after.0 <= before.0 && after.1 <= before.1,
-        "(frames, heap bytes) in use grew over {what}: {before:?} -> {after:?}"
-    );
+    // Equal counts. Two causes once made a bomb's counts vary: the list of
+    // freed kernel stacks was a heap vector that grew by 16 bytes whenever
+    // a bomb had more threads at once than any before (now it has a fixed
+    // size, see `memory::stack`); and the idle thread, preempted between
+    // taking a dead bomb thread's record and freeing it, held a stack and a
+    // record that `in_use` could not see (now both happen with interrupts
+    // off, see `tasks::scheduler::release`).
+    assert_back_to(before, "fork bombs");
 }
 
 /// Polls `check` like [`wait_for`], but gives `None` after 20 s instead of failing.
@@ -1142,7 +1114,7 @@ fn a_thousand_bad_runs_leak_nothing() {
         assert_eq!(run("bad", code), ThreadError::Exited(*status));
     }
     // (The fork bomb test, before this one, grew what a bomb grows.)
-    let before = settled_in_use();
+    let before = in_use();
     // 1,000 runs: every 500th a fork bomb (forking until the table is full,
     // then killed), the others the bad programs in turn.
     for i in 0..1000 {
@@ -1157,7 +1129,7 @@ fn a_thousand_bad_runs_leak_nothing() {
         let (code, status) = forged[i % forged.len()];
         assert_eq!(run("bad", code), ThreadError::Exited(status), "forged {i}");
     }
-    assert_no_growth(before, "1009 bad runs (2 of them fork bombs)");
+    assert_back_to(before, "1009 bad runs (2 of them fork bombs)");
 }
 
 global_asm!(

@@ -7,7 +7,10 @@
 //! are separated by spaces, tabs or newlines:
 //!
 //! - `monitor`: boot to the kernel monitor (the kernel shell), not to init;
-//! - `init=/path`: the first process is `/path` instead of `/sbin/init`.
+//! - `init=/path`: the first process is `/path` instead of `/sbin/init`;
+//! - `--`: the words after it are init's arguments, not options (as on
+//!   Linux): `init=/bin/memtest -- use-after-munmap` runs init as
+//!   `["/bin/memtest", "use-after-munmap"]`.
 //!
 //! Anything else is a [`Problem`] handed to the caller to report; the word
 //! is ignored and the others still count. A line that is not text at all
@@ -28,6 +31,16 @@ pub struct Options<'a> {
     pub monitor: bool,
     /// The first process's program, if not `/sbin/init`.
     pub init: Option<&'a str>,
+    /// The text after `--` (empty without one): init's arguments, see
+    /// [`Options::init_args`].
+    pub init_text: &'a str,
+}
+
+impl<'a> Options<'a> {
+    /// The arguments init gets after its path: the words after `--`.
+    pub fn init_args(&self) -> impl Iterator<Item = &'a str> + 'a {
+        words(self.init_text)
+    }
 }
 
 /// A word that was ignored, and why.
@@ -51,7 +64,7 @@ impl fmt::Display for Problem<'_> {
             Problem::NotText => f.write_str("the boot options are not text; all are ignored"),
             Problem::Unknown(word) => write!(
                 f,
-                "unknown boot option `{}` ignored (known: monitor, init=/path)",
+                "unknown boot option `{}` ignored (known: monitor, init=/path, -- ARGS)",
                 Shown(word)
             ),
             Problem::BadInit(word) => write!(
@@ -96,9 +109,10 @@ pub fn parse<'a>(text: &'a [u8], mut report: impl FnMut(Problem<'a>)) -> Options
         report(Problem::NotText);
         return options;
     };
-    for word in text.split(|c: char| c.is_ascii_whitespace()) {
+    let (text, init_text) = split_at_dashes(text);
+    options.init_text = init_text;
+    for word in words(text) {
         match word.split_once('=') {
-            None if word.is_empty() => {}
             None if word == "monitor" => options.monitor = true,
             Some(("monitor", _)) => report(Problem::MonitorTakesNoValue(word)),
             Some(("init", path)) if is_absolute_path(path) => {
@@ -112,6 +126,26 @@ pub fn parse<'a>(text: &'a [u8], mut report: impl FnMut(Problem<'a>)) -> Options
         }
     }
     options
+}
+
+/// The words of `text` (separated by ASCII white space).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_ascii_whitespace())
+        .filter(|word| !word.is_empty())
+}
+
+/// `text` before the first word `--`, and the text after it (empty if
+/// there is none).
+fn split_at_dashes(text: &str) -> (&str, &str) {
+    for word in words(text) {
+        if word == "--" {
+            // `word` is a slice of `text`: its offset there is the
+            // distance between their starts.
+            let at = word.as_ptr() as usize - text.as_ptr() as usize;
+            return (&text[..at], &text[at + 2..]);
+        }
+    }
+    (text, "")
 }
 
 /// Starts with `/`, holds no NUL byte and fits in [`MAX_PATH`].
@@ -160,6 +194,24 @@ mod tests {
         assert!(problems[1].contains("`init=bin/sh` ignored"));
         assert!(problems[2].contains("monitor takes no value"));
         assert!(problems[3].contains("`init=` ignored"));
+    }
+
+    #[test]
+    fn the_words_after_dashes_are_inits_arguments() {
+        let (options, problems) = run(b"init=/bin/memtest -- use-after-munmap  x=1 monitor\0");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(options.init, Some("/bin/memtest"));
+        assert!(!options.monitor, "`monitor` after `--` is an argument");
+        let args: Vec<&str> = options.init_args().collect();
+        assert_eq!(args, ["use-after-munmap", "x=1", "monitor"]);
+        // Only a whole word `--` counts, and only the first one.
+        let (options, problems) = run(b"--x monitor -- -- a");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(options.monitor);
+        assert_eq!(options.init_args().collect::<Vec<_>>(), ["--", "a"]);
+        let (options, _) = run(b"monitor --");
+        assert_eq!(options.init_args().count(), 0);
+        assert_eq!(run(b"monitor").0.init_args().count(), 0);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub fn set_exe_path_source(source: fn() -> Option<Vec<u8>>) {
 pub struct ProcSource {
     /// Every pid, in increasing order.
     pub pids: fn() -> Vec<u32>,
+    /// Whether process `pid` exists (zombies too): one look, nothing made.
+    pub exists: fn(u32) -> bool,
     /// `/proc/<pid>/stat`, `None` if there is no such process.
     pub stat: fn(u32) -> Option<Vec<u8>>,
     /// `/proc/<pid>/cmdline`, `None` if there is no such process.
@@ -85,9 +87,7 @@ fn pid_file(ino: Ino) -> Option<(u32, u64)> {
 
 /// Whether process `pid` exists.
 fn exists(pid: u32) -> bool {
-    PROCESSES
-        .get()
-        .is_some_and(|source| (source.stat)(pid).is_some())
+    PROCESSES.get().is_some_and(|source| (source.exists)(pid))
 }
 
 /// The contents of the system file `ino` (`None`: not one).

@@ -13,6 +13,8 @@ use super::{Error, Pid, Process, Start, WaitStatus, share, start_thread};
 use crate::fs::table::{FileTable, MAX_FILES};
 use crate::sync::IrqMutex;
 use crate::tasks::thread::JoinHandle;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// init's environment (it gives its shell its own).
 const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin:/sbin", b"HOME=/", b"TERM=linux"];
@@ -20,11 +22,15 @@ const ENVIRONMENT: &[&[u8]] = &[b"PATH=/bin:/sbin", b"HOME=/", b"TERM=linux"];
 /// How process 1 ended, once it has.
 static ENDED: IrqMutex<Option<WaitStatus>> = IrqMutex::new(None);
 
-/// Starts the program `file` (found at `path`) as a process with no parent
-/// and no open files; its pid (1 if it is the first process of this boot)
-/// and its thread, which ends when the process does.
-pub fn start(path: &str, file: &[u8]) -> Result<(Pid, JoinHandle<()>), Error> {
-    let argv = [path.as_bytes()];
+/// Starts the program `file` (found at `path`) with the arguments `args`
+/// after its path, as a process with no parent and no open files; its pid
+/// (1 if it is the first process of this boot) and its thread, which ends
+/// when the process does.
+pub fn start(path: &str, args: &[String], file: &[u8]) -> Result<(Pid, JoinHandle<()>), Error> {
+    let argv: Vec<&[u8]> = core::iter::once(path)
+        .chain(args.iter().map(String::as_str))
+        .map(str::as_bytes)
+        .collect();
     let (memory, entry, rsp) = super::load_elf(file, &argv, ENVIRONMENT)?;
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut process = Process::new(name, share(memory), Start::Fresh { entry, rsp });

@@ -29,6 +29,11 @@ pub fn pids() -> Vec<u32> {
     pids
 }
 
+/// Whether process `pid` is in the table (zombies included).
+pub fn exists(pid: u32) -> bool {
+    PROCESSES.lock().table.get(Pid(pid)).is_some()
+}
+
 /// `/proc/<pid>/stat`, or `None` if there is no such process.
 pub fn stat(pid: u32) -> Option<Vec<u8>> {
     let me = table::current_pid();

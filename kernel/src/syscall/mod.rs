@@ -232,6 +232,7 @@ pub fn init() {
     crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
     crate::fs::procfs::set_proc_source(crate::fs::procfs::ProcSource {
         pids: crate::process::proc_files::pids,
+        exists: crate::process::proc_files::exists,
         stat: crate::process::proc_files::stat,
         cmdline: crate::process::proc_files::cmdline,
         uptime: system_info::proc_uptime,

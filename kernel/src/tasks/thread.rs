@@ -145,7 +145,7 @@ impl<T> JoinHandle<T> {
             }
         };
         let status = reaped.status;
-        drop(reaped); // frees the stack, outside the scheduler's lock
+        scheduler::release(reaped); // outside the scheduler's lock
         match status {
             ExitStatus::Returned(_) => match self.result.lock().take() {
                 Some(value) => Ok(value),
@@ -172,7 +172,9 @@ impl<T> Drop for JoinHandle<T> {
         }
         // Reaped at once if it has already ended (dropped outside the lock).
         let reaped = with(|s| s.detach(self.id).ok().flatten()).flatten();
-        drop(reaped);
+        if let Some(reaped) = reaped {
+            scheduler::release(reaped);
+        }
     }
 }
 
