@@ -22,6 +22,7 @@ mod files;
 mod fpu;
 mod identity;
 mod limits_and_owners;
+mod masks;
 mod pipes;
 mod processes;
 mod random;
@@ -55,6 +56,7 @@ const AREAS: &[Area] = &[
     ("fpu", fpu::checks),
     ("threads", threads::checks),
     ("thread_signals", thread_signals::checks),
+    ("masks", masks::checks),
     ("fast_calls", fast_calls::checks),
     ("stop", stop::checks),
     ("limits and owners", limits_and_owners::checks),
