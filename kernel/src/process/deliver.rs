@@ -22,10 +22,16 @@
 //!   again. If the frame cannot be written (a bad stack, no restorer), the
 //!   process ends with SIGSEGV, as on Linux.
 //!
+//! Each thread has its own mask (`tasks/thread_signals.rs`): a signal is
+//! taken by a thread that does not block it, and a handler's `sa_mask` is
+//! added to the mask of the thread that runs it (`rt_sigreturn` puts that
+//! thread's mask back).
+//!
 //! **Nothing pending, quickly.** Most ways back have no signal to act on.
 //! Each thread's link (`tasks/link.rs`) has an *attention* word, raised
-//! whenever a signal is sent to its process and lowered here, under the
-//! table's lock, when the process has nothing pending; so while it is
+//! whenever a signal is sent to its process or to it, and whenever it
+//! changes its mask, and lowered here, under the table's lock, when
+//! nothing is ready for it (pending and not blocked by it); so while it is
 //! low, the way back tests that one word and takes no lock
 //! ([`signal_may_wait`]).
 //!
@@ -94,27 +100,34 @@ enum Next {
     Handle(Handler),
 }
 
-/// Takes the lowest pending, unblocked signal that is not ignored, of
-/// those sent to the process and those sent to the calling thread alone
-/// (`own`, its link).
-fn next(p: &mut Process, own: Option<&Link>) -> Next {
+/// The signals ready for the thread of `link`: pending for its process or
+/// for it alone, and not blocked by it.
+fn ready(p: &Process, link: &Link) -> u64 {
+    (p.pending | link.signals()) & !link.blocked()
+}
+
+/// Takes the lowest signal ready for the calling thread (`own`, its link)
+/// that is not ignored.
+fn next(p: &mut Process, own: &Link) -> Next {
     if super::stop::is_stopped(p) {
         return Next::Stopped;
     }
     loop {
-        let mine = own.map_or(0, |link| link.signals());
-        let ready = (p.pending | mine) & !p.signals.blocked;
+        let ready = ready(p, own);
         if ready == 0 {
             // (An `rt_sigsuspend` whose signal was dropped: its mask back.)
-            if let Some(mask) = p.signals.saved_mask.take() {
-                p.signals.blocked = mask;
-            }
+            own.with_own(|t| {
+                if let Some(mask) = t.saved_mask.take() {
+                    t.blocked = mask;
+                }
+            });
             return Next::Nothing;
         }
         let signal = ready.trailing_zeros() as u8 + 1;
-        match own {
-            Some(link) if mine & bit(signal) != 0 => link.take_signal(bit(signal)),
-            _ => p.pending &= !bit(signal),
+        if own.signals() & bit(signal) != 0 {
+            own.take_signal(bit(signal));
+        } else {
+            p.pending &= !bit(signal);
         }
         let info = p.signals.infos[usize::from(signal) - 1];
         match p.signals.disposition(signal) {
@@ -122,15 +135,16 @@ fn next(p: &mut Process, own: Option<&Link>) -> Next {
             Disposition::End { core } => return Next::End { signal, core },
             Disposition::Stop => return Next::Stop(signal),
             Disposition::Handle(action) => {
-                return Next::Handle(take_handler(p, signal, action, info));
+                return Next::Handle(take_handler(p, own, signal, action, info));
             }
         }
     }
 }
 
-/// The handler of `signal` for `p`, applying `SA_RESETHAND`.
-fn take_handler(p: &mut Process, signal: u8, action: Action, info: Info) -> Handler {
-    let mask = p.signals.saved_mask.take().unwrap_or(p.signals.blocked);
+/// The handler of `signal` for `p`, to run on the thread of `own`,
+/// applying `SA_RESETHAND`.
+fn take_handler(p: &mut Process, own: &Link, signal: u8, action: Action, info: Info) -> Handler {
+    let (mask, alt) = own.with_own(|t| (t.saved_mask.take().unwrap_or(t.blocked), t.alt_stack));
     if action.flags & SA_RESETHAND != 0 {
         p.signals.actions[usize::from(signal) - 1] = Action::default();
     }
@@ -139,7 +153,7 @@ fn take_handler(p: &mut Process, signal: u8, action: Action, info: Info) -> Hand
         action,
         info,
         mask,
-        alt: p.signals.alt_stack,
+        alt,
     }
 }
 
@@ -149,24 +163,23 @@ pub fn signal_may_wait() -> bool {
     scheduler::with_link(|link| link.attention()).unwrap_or(true)
 }
 
-/// [`next`] for the calling thread, then its attention lowered if its
-/// process has nothing pending any more.
+/// [`next`] for the calling thread, then its attention lowered if nothing
+/// is ready for it any more (nothing for a thread without a link).
 fn next_for_me(p: &mut Process) -> Next {
-    match scheduler::with_link(|link| {
-        let next = next(p, Some(link));
+    scheduler::with_link(|link| {
+        let next = next(p, link);
         settle(p, link);
         next
-    }) {
-        Some(next) => next,
-        None => next(p, None),
-    }
+    })
+    .unwrap_or(Next::Nothing)
 }
 
-/// Lowers `link`'s attention if neither its process nor its thread has a
-/// signal pending and the process is not stopped (the caller holds the
-/// table's lock).
+/// Lowers `link`'s attention if no signal is ready for its thread and the
+/// process is not stopped (the caller holds the table's lock). A signal
+/// pending but blocked by the thread leaves it low: a change of the mask
+/// raises it again (`with_own_signals`).
 fn settle(p: &Process, link: &Link) {
-    link.settle_attention(p.pending | link.signals() != 0 || super::stop::is_stopped(p));
+    link.settle_attention(ready(p, link) != 0 || super::stop::is_stopped(p));
 }
 
 /// Called at the end of every system call with the frame it returns with
@@ -210,9 +223,10 @@ pub fn on_interrupt_return(frame: &mut InterruptFrame) {
         return; // (the common case, quickly)
     }
     let next = table::with_current(|_, p| {
-        let mine = scheduler::with_link(|link| link.signals()).unwrap_or(0);
-        if (p.pending | mine) & !p.signals.blocked == 0 && !super::stop::is_stopped(p) {
-            // (Not `next`: an `rt_sigsuspend` of another thread keeps its mask.)
+        let quiet = scheduler::with_link(|link| ready(p, link) == 0).unwrap_or(true);
+        if quiet && !super::stop::is_stopped(p) {
+            // (Not `next`: an interrupt between the two halves of an
+            // `rt_sigsuspend` must leave its mask as it is.)
             scheduler::with_link(|link| settle(p, link));
             Next::Nothing
         } else {
@@ -336,11 +350,16 @@ fn run_handler(
     } else {
         bit(h.signal)
     };
-    table::with_current(|_, p| {
-        p.signals.blocked |= (h.action.mask | also) & !UNCATCHABLE;
-        if switch && h.alt.autodisarm {
-            p.signals.alt_stack = AltStack::default();
-        }
+    // The running thread's mask, under the table's lock (see `link.rs`).
+    table::with_current(|_, _| {
+        scheduler::with_link(|link| {
+            link.with_own(|t| {
+                t.blocked |= (h.action.mask | also) & !UNCATCHABLE;
+                if switch && h.alt.autodisarm {
+                    t.alt_stack = AltStack::default();
+                }
+            })
+        })
     });
     Ok(())
 }
@@ -374,10 +393,10 @@ fn registers_of(f: &InterruptFrame) -> Registers {
 /// disarmed it (`SS_AUTODISARM`).
 pub fn restore(frame: &mut InterruptFrame, registers: &Registers, mask: u64, stack: Stack) {
     restore_registers(frame, registers);
-    table::with_current(|_, p| {
-        p.signals.blocked = mask & !UNCATCHABLE;
+    super::with_own_signals(|t| {
+        t.blocked = mask & !UNCATCHABLE;
         if stack.flags & SS_AUTODISARM != 0 {
-            p.signals.alt_stack = if stack.flags & SS_DISABLE != 0 || stack.size == 0 {
+            t.alt_stack = if stack.flags & SS_DISABLE != 0 || stack.size == 0 {
                 AltStack::default()
             } else {
                 AltStack {
@@ -390,9 +409,9 @@ pub fn restore(frame: &mut InterruptFrame, registers: &Registers, mask: u64, sta
     });
 }
 
-/// Whether `sp` is on the calling process's alternate signal stack.
+/// Whether `sp` is on the calling thread's alternate signal stack.
 pub fn on_alt_stack(sp: u64) -> bool {
-    table::with_current(|_, p| on_stack(&p.signals.alt_stack, sp)).unwrap_or(false)
+    scheduler::with_link(|link| link.with_own(|t| on_stack(&t.alt_stack, sp))).unwrap_or(false)
 }
 
 /// Puts `registers` (checked by `sigframe::check`) into the frame.
@@ -447,14 +466,19 @@ pub fn on_fault(frame: &mut InterruptFrame, fault: &Fault) -> bool {
         code,
         detail: Detail::Fault { address },
     };
+    // The faulting thread's mask alone decides.
     let handler = table::with_current(|_, p| {
-        let blocked = p.signals.blocked & bit(signal) != 0;
-        match p.signals.disposition(signal) {
-            Disposition::Handle(action) if !blocked => Some(take_handler(p, signal, action, info)),
-            _ => None,
-        }
+        scheduler::with_link(|own| {
+            let blocked = own.blocked() & bit(signal) != 0;
+            match p.signals.disposition(signal) {
+                Disposition::Handle(action) if !blocked => {
+                    Some(take_handler(p, own, signal, action, info))
+                }
+                _ => None,
+            }
+        })
     });
-    match handler.flatten() {
+    match handler.flatten().flatten() {
         Some(h) => run_handler(frame, &h, Some(fault)).is_ok(),
         None => false,
     }

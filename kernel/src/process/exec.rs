@@ -40,6 +40,7 @@ pub fn exec(
         p.clear_child_tid = 0;
         p.vfork_hold = false;
         *p.signals = p.signals.after_exec();
+        scheduler::with_link(|link| link.with_own(|t| *t = t.after_exec()));
         let closed = close_on_exec(&mut p.files);
         (p.space.replace(space), closed)
     })

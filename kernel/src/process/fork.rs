@@ -11,7 +11,9 @@
 //! `rcx` and `r11` are what the parent sees after its `sysret` (the return
 //! address and flags), so every register matches; so do its FPU/SSE
 //! registers (x87, `xmm0`-`xmm15`, MXCSR), copied at the call. Its FS base
-//! is the parent's (or the one `CLONE_SETTLS` asks for).
+//! is the parent's (or the one `CLONE_SETTLS` asks for). Its signal
+//! handlers are the parent's, its mask and alternate stack those of the
+//! thread that called.
 
 use super::table::{self, PROCESSES};
 use super::{Error, Memory, Pid, Process, Start, share, start_thread, wait};
@@ -19,6 +21,7 @@ use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
 use crate::arch::user_state::UserState;
 use crate::memory::copy_on_write;
+use crate::tasks::scheduler;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::FsBase;
 use x86_64::structures::paging::Page;
@@ -57,12 +60,15 @@ pub enum ForkError {
 pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> {
     let (parent, name, space, files, signals, fs) = table::with_current(|pid, p| {
         let files = p.files.clone();
+        // The calling thread's mask and alternate stack, for the child's
+        // only thread.
+        let own = scheduler::with_link(|link| link.with_own(|t| t.for_fork()));
         (
             pid,
             p.name.clone(),
             p.space.clone(),
             files,
-            p.signals.clone(),
+            (p.signals.clone(), own.unwrap_or_default()),
             p.fs.clone(),
         )
     })
@@ -105,7 +111,7 @@ pub fn fork(frame: &InterruptFrame, options: Options) -> Result<Pid, ForkError> 
     // descriptor by the same number.
     process.files = files;
     process.fs = fs; // the current directory, umask, program path
-    process.signals = signals;
+    (process.signals, process.first_thread) = signals;
     process.clear_child_tid = options.clear_child_tid.unwrap_or(0);
     process.vfork_hold = options.vfork;
     let (pid, handle) = start_thread(&name, process, Some(parent)).map_err(|e| match e {

@@ -116,11 +116,12 @@ pub fn kill_all(signal: u64) -> Result<(), KillError> {
     }
 }
 
-/// Whether the calling process ignores or blocks `signal`.
+/// Whether the calling thread blocks `signal` or its process ignores it.
 pub fn ignores_or_blocks(signal: u8) -> bool {
+    let bit = 1u64 << (signal - 1);
+    let blocked = super::signal::blocked_by_me() & bit != 0;
     super::with_signals(|s: &mut Signals| {
-        let bit = 1u64 << (signal - 1);
-        s.blocked & bit != 0 || s.actions[usize::from(signal - 1)].handler == IGNORE
+        blocked || s.actions[usize::from(signal - 1)].handler == IGNORE
     })
     .unwrap_or(true)
 }

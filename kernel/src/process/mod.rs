@@ -175,6 +175,9 @@ struct Process {
     /// 2 KiB it would make every move of a record a large copy on the
     /// kernel stack (debug builds overflowed a 32 KiB stack in `fork`).
     signals: alloc::boxed::Box<signals::Signals>,
+    /// The signal state (mask, alternate stack) its first thread starts
+    /// with; from then on each thread's is in its link.
+    first_thread: signals::ThreadSignals,
     /// Taken by the thread when it starts.
     start: Option<Start>,
     /// Its threads' links (`link.rs`), each made when its thread starts:
@@ -216,6 +219,7 @@ impl Process {
             files: crate::fs::table::console_table(),
             fs: crate::fs::context::FsContext::new(),
             signals: alloc::boxed::Box::default(),
+            first_thread: signals::ThreadSignals::default(),
             start: Some(start),
             links: alloc::vec::Vec::new(),
             live: 1,
@@ -455,7 +459,8 @@ fn start(pid: Pid) -> ! {
             // Linked under the table's lock: a killer sees the link (in
             // the kernel) or ends the thread before it gets here. (Linked
             // before looking at `kill`: `finish` needs the link.)
-            let link = Arc::new(link::Link::new(pid, pid.0, thread::current()));
+            let own = p.first_thread;
+            let link = Arc::new(link::Link::new(pid, pid.0, thread::current(), own));
             p.links.push(link.clone());
             scheduler::set_link(Some(link));
             if let Some(signal) = p.kill {
@@ -591,6 +596,21 @@ pub(crate) fn with_memory<R>(f: impl FnOnce(&mut AddressSpace, &mut UserMemory) 
 /// Runs `f` on the calling thread's process's signal record.
 pub(crate) fn with_signals<R>(f: impl FnOnce(&mut signals::Signals) -> R) -> Option<R> {
     table::with_current(|_, p| f(&mut p.signals))
+}
+
+/// Runs `f` on the calling thread's own signal state (its mask, saved mask
+/// and alternate stack) under the table's lock, then raises the thread's
+/// attention, so that a signal it has just unblocked is acted on at its
+/// way out (see `deliver.rs`).
+pub(crate) fn with_own_signals<R>(f: impl FnOnce(&mut signals::ThreadSignals) -> R) -> Option<R> {
+    table::with_current(|_, _| {
+        scheduler::with_link(|link| {
+            let result = link.with_own(f);
+            link.raise_attention();
+            result
+        })
+    })
+    .flatten()
 }
 
 /// Fills in the calling process's page at `address` for `access` if its

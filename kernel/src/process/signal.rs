@@ -19,12 +19,22 @@
 //!   on its link (`link.rs`), it is woken, and it ends itself on its way
 //!   back to ring 3.
 //!
+//! **Which thread.** Each thread has its own mask (`tasks/thread_signals.rs`).
+//! A signal sent to the process (`kill`, the terminal's ^C, SIGCHLD) is
+//! pending for the process, and any thread that does not block it may
+//! take it: the sender wakes the first thread if it does not block it,
+//! else another that does not ([`taker`]), so that one's blocking call
+//! ends (`EINTR`, or a restart). If every thread blocks it, it stays
+//! pending until a thread unblocks it, and that thread takes it on its way
+//! out of `rt_sigprocmask`. Such a signal is fatal (see above) as soon as
+//! one thread does not block it.
+//!
 //! **To one thread.** `tkill` and `tgkill` name a thread. A signal that
 //! ends the process ends it as above, whichever thread was named; any
 //! other is pending for that thread alone, in its link's own set
-//! (`link.rs`), and only that thread acts on it on its way out. (Standard
-//! signals do not queue: the process keeps one `siginfo` per signal, for
-//! the process and its threads alike.)
+//! (`link.rs`), and only that thread acts on it on its way out, when its
+//! own mask lets it. (Standard signals do not queue: the process keeps one
+//! `siginfo` per signal, for the process and its threads alike.)
 //!
 //! **Blocking code** (a system call that sleeps until something happens)
 //! must let a signal interrupt it: it sleeps with [`wait_interruptible`]
@@ -32,11 +42,13 @@
 //! `ERESTARTSYS` (`-512`) up to the system-call layer, which turns it into
 //! `EINTR`, or restarts the call under `SA_RESTART` (see `deliver.rs`).
 
+use super::link::Link;
 use super::signals::{Disposition, bit};
 use super::table::{self, PROCESSES};
 use super::{Pid, Process, WaitStatus, end, wait};
 use crate::tasks::thread;
 use crate::tasks::wait_queue::WaitQueue;
+use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use sigframe::{Detail, Info};
 
@@ -101,7 +113,8 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     super::stop::on_send(&mut processes.table, pid, signal);
     let entry = processes.table.get_mut(pid).ok_or(KillError::NoProcess)?;
     let process = &mut entry.data;
-    let blocked = process.signals.blocked & bit(signal) != 0;
+    // Fatal if a thread takes it now (one that does not block it).
+    let blocked = every_thread_blocks(process, signal);
     // A stopped process acts on fatal signals when continued; SIGKILL ends
     // it at once.
     let waits = super::stop::is_stopped(process) && signal != SIGKILL;
@@ -150,9 +163,15 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
 }
 
 /// Sends `signal` (1 to 64, or 0 to ask) from the caller, with `si_code`
-/// `SI_TKILL`, to thread `tid` alone: of process `tgid` (`tgkill`), or of
-/// whichever process has it (`tkill`, `tgid` None).
-pub fn send_to_thread(tgid: Option<Pid>, tid: u32, signal: u64) -> Result<(), KillError> {
+/// `code` (`SI_TKILL` for `tkill` and `tgkill`), to thread `tid` alone: of
+/// process `tgid` (`tgkill`), or of whichever process has it (`tkill`,
+/// `tgid` None).
+pub fn send_to_thread(
+    tgid: Option<Pid>,
+    tid: u32,
+    signal: u64,
+    code: i32,
+) -> Result<(), KillError> {
     if signal > MAX_SIGNAL {
         return Err(KillError::BadSignal);
     }
@@ -162,7 +181,7 @@ pub fn send_to_thread(tgid: Option<Pid>, tid: u32, signal: u64) -> Result<(), Ki
     };
     let info = Info {
         signal: signal as u32,
-        code: SI_TKILL,
+        code,
         detail: Detail::Sender {
             pid: table::current_pid().map_or(0, |p| p.0),
             uid: 0,
@@ -182,7 +201,7 @@ pub fn send_to_thread(tgid: Option<Pid>, tid: u32, signal: u64) -> Result<(), Ki
         return Err(KillError::NoProcess);
     };
     let signal = signal as u8;
-    let blocked = signal != 0 && process.signals.blocked & bit(signal) != 0;
+    let blocked = signal != 0 && link.blocked() & bit(signal) != 0;
     let handled = signal != 0
         && (blocked || matches!(process.signals.disposition(signal), Disposition::Handle(_)));
     if !handled {
@@ -212,11 +231,12 @@ fn owner_of_thread(tid: u32) -> Option<Pid> {
         .map(|(pid, _)| pid)
 }
 
-/// Makes `signal` pending for `process` with `info`, unless
-/// it ignores it, and wakes its thread. The caller holds the table's lock
-/// and calls `wait::notify` after.
+/// Makes `signal` pending for `process` with `info`, unless it ignores it
+/// (and some thread does not block it), and wakes the thread that takes it
+/// ([`taker`]). The caller holds the table's lock and calls `wait::notify`
+/// after.
 pub(super) fn post(process: &mut Process, signal: u8, info: Info) {
-    let blocked = process.signals.blocked & bit(signal) != 0;
+    let blocked = every_thread_blocks(process, signal);
     if !blocked && process.signals.disposition(signal) == Disposition::Ignore {
         return;
     }
@@ -226,9 +246,43 @@ pub(super) fn post(process: &mut Process, signal: u8, info: Info) {
         link.raise_attention();
     }
     SENT.fetch_add(1, Ordering::SeqCst);
-    if let Some(id) = process.thread {
+    let woken = match taker(process, signal) {
+        Some(link) => Some(link.thread),
+        None if process.links.is_empty() => process.thread, // (starting)
+        None => None, // every thread blocks it: it waits, pending
+    };
+    if let Some(id) = woken {
         thread::interrupt(id);
     }
+}
+
+/// Whether `link`'s thread blocks `signal`.
+fn blocks(link: &Link, signal: u8) -> bool {
+    link.blocked() & bit(signal) != 0
+}
+
+/// The thread of `process` that takes a signal sent to the whole process:
+/// the first thread if it does not block `signal`, else any other that
+/// does not; `None` if every thread blocks it (it stays pending until one
+/// unblocks it, and that one takes it). The caller holds the table's lock.
+fn taker(process: &Process, signal: u8) -> Option<&Arc<Link>> {
+    let mut free = process.links.iter().filter(|link| !blocks(link, signal));
+    let first = free.clone().find(|link| link.tid == link.pid.0);
+    first.or_else(|| free.next())
+}
+
+/// Whether every thread of `process` blocks `signal` (before its first
+/// thread has a link: whether the mask it starts with does).
+fn every_thread_blocks(process: &Process, signal: u8) -> bool {
+    if process.links.is_empty() {
+        return process.first_thread.blocked & bit(signal) != 0;
+    }
+    process.links.iter().all(|link| blocks(link, signal))
+}
+
+/// The signals the calling thread blocks (none for a kernel thread).
+pub fn blocked_by_me() -> u64 {
+    crate::tasks::scheduler::with_link(|link| link.blocked()).unwrap_or(0)
 }
 
 /// Tells `parent` (its record, under the table's lock) that `child` ended
@@ -269,12 +323,13 @@ pub fn pending_for_me() -> u64 {
         .map_or(mine, |p| p | mine)
 }
 
-/// Whether the calling process has a signal to act on (pending and not
-/// blocked, or a kill): blocking code stops waiting and returns
-/// `ERESTARTSYS`. False for a kernel thread.
+/// Whether the calling thread has a signal to act on (pending for its
+/// process or for it, and not blocked by it; or a kill): blocking code
+/// stops waiting and returns `ERESTARTSYS`. False for a kernel thread.
 pub fn interrupted() -> bool {
     let mine = own_signals();
-    table::with_current(|_, p| p.kill.is_some() || (p.pending | mine) & !p.signals.blocked != 0)
+    let blocked = blocked_by_me();
+    table::with_current(|_, p| p.kill.is_some() || (p.pending | mine) & !blocked != 0)
         .unwrap_or(false)
 }
 

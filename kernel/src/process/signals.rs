@@ -3,11 +3,15 @@
 //! A program installs handlers (`rt_sigaction`), blocks signals
 //! (`rt_sigprocmask`) and gives an alternate stack for handlers
 //! (`sigaltstack`); Rust's runtime does all three at start-up to report
-//! stack overflows. This record keeps what was asked, and says what a
-//! signal does when it is delivered ([`Signals::disposition`]): ignored,
-//! the default action ([`default_action`]), or the program's handler.
+//! stack overflows. This record keeps the handlers, which the process's
+//! threads share, and says what a signal does when it is delivered
+//! ([`Signals::disposition`]): ignored, the default action
+//! ([`default_action`]), or the program's handler. The mask and the
+//! alternate stack are each thread's own (`tasks/thread_signals.rs`).
 //! Sending is `signal.rs`, delivery `deliver.rs`. Signal `n` is bit `n - 1`
 //! of a mask.
+
+pub use crate::tasks::thread_signals::{AltStack, ThreadSignals};
 
 /// Signals 1 to 64.
 pub const COUNT: usize = 64;
@@ -105,29 +109,14 @@ impl Action {
     }
 }
 
-/// The alternate signal stack (`stack_t`); size 0 means none.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AltStack {
-    pub sp: u64,
-    pub size: u64,
-    /// `SS_AUTODISARM`, if asked for.
-    pub autodisarm: bool,
-}
-
 /// A process's signal record (see the module docs). Cloned for a fork, as
-/// Linux's child inherits actions, mask and alternate stack.
+/// Linux's child inherits the actions.
 #[derive(Clone, Debug)]
 pub struct Signals {
     /// The action of signal `n` at index `n - 1`.
     pub actions: [Action; COUNT],
-    /// The blocked signals.
-    pub blocked: u64,
-    pub alt_stack: AltStack,
     /// Why each pending signal was sent (signal `n` at index `n - 1`).
     pub infos: [sigframe::Info; COUNT],
-    /// The mask to restore after the handler that ends an
-    /// `rt_sigsuspend` (which waits with another mask).
-    pub saved_mask: Option<u64>,
 }
 
 impl Signals {
@@ -150,14 +139,11 @@ impl Signals {
 
     /// What survives `execve`: handlers are gone with the old program, so a
     /// handled signal goes back to its default action; an ignored one
-    /// (`SIG_IGN`, handler 1) stays ignored, and the mask stays. The
-    /// alternate stack was in the old memory: none.
+    /// (`SIG_IGN`, handler 1) stays ignored. (The thread keeps its mask:
+    /// `ThreadSignals::after_exec`.)
     pub fn after_exec(&self) -> Signals {
         const IGNORE: u64 = 1;
-        let mut next = Signals {
-            blocked: self.blocked,
-            ..Signals::default()
-        };
+        let mut next = Signals::default();
         for (new, old) in next.actions.iter_mut().zip(&self.actions) {
             if old.handler == IGNORE {
                 new.handler = IGNORE;
@@ -171,10 +157,7 @@ impl Default for Signals {
     fn default() -> Signals {
         Signals {
             actions: [Action::default(); COUNT],
-            blocked: 0,
-            alt_stack: AltStack::default(),
             infos: [sigframe::Info::default(); COUNT],
-            saved_mask: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! A process may run several threads: kernel threads that share its record,
 //! so its address space, open files and signal actions, each with its own
 //! registers, kernel stack, FPU/SSE state, FS base (its thread-local
-//! storage) and [`Link`] (its tid and flag words). The C library makes one
+//! storage) and [`Link`] (its tid, flag words and signal mask: a new
+//! thread starts with its creator's mask and no alternate stack). The C library makes one
 //! with `clone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 //! CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
 //! CLONE_CHILD_CLEARTID)` on a stack it has mapped: [`spawn`] starts a
@@ -24,6 +25,7 @@
 //! last thread out ends the process with that status.
 
 use super::link::Link;
+use super::signals::ThreadSignals;
 use super::table::{self, PROCESSES};
 use super::{Pid, Process, WaitStatus, end, futex, wait};
 use crate::arch::entry::InterruptFrame;
@@ -73,6 +75,8 @@ struct Start {
     user_state: Box<UserState>,
     fs_base: u64,
     options: Options,
+    /// Its creator's mask (`ThreadSignals::for_new_thread`).
+    own: ThreadSignals,
 }
 
 /// The tid of kernel thread `id`.
@@ -94,11 +98,13 @@ pub fn spawn(frame: &InterruptFrame, options: Options) -> Result<u32, Error> {
     // The kernel is soft-float: the CPU's FPU/SSE registers are the caller's.
     let mut user_state = Box::new(UserState::new());
     user_state.save();
+    let own = scheduler::with_link(|link| link.with_own(|t| t.for_new_thread()));
     let start = Start {
         frame: child_frame,
         user_state,
         fs_base: options.tls.unwrap_or_else(|| FsBase::read().as_u64()),
         options,
+        own: own.unwrap_or_default(),
     };
     let name = {
         let mut processes = PROCESSES.lock();
@@ -125,7 +131,7 @@ pub fn spawn(frame: &InterruptFrame, options: Options) -> Result<u32, Error> {
 fn run(pid: Pid, start: Start) -> ! {
     let me = thread::current();
     let tid = tid_of(me);
-    let link = Arc::new(Link::new(pid, tid, me));
+    let link = Arc::new(Link::new(pid, tid, me, start.own));
     link.clear_tid
         .store(start.options.clear_tid.unwrap_or(0), Ordering::SeqCst);
     let root = PROCESSES.lock().table.get_mut(pid).map(|entry| {

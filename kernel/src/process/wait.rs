@@ -111,10 +111,11 @@ pub fn wait_for_change(
             Wait::NotYet if no_hang => Some(Ok(None)),
             Wait::NotYet => {
                 let mine = super::signal::own_signals();
+                let blocked = super::signal::blocked_by_me();
                 let signaled = processes
                     .table
                     .get(me)
-                    .is_some_and(|e| (e.data.pending | mine) & !e.data.signals.blocked != 0);
+                    .is_some_and(|e| (e.data.pending | mine) & !blocked != 0);
                 signaled.then_some(Err(WaitError::Interrupted))
             }
             Wait::NoChild => Some(Err(WaitError::NoChild)),

@@ -12,7 +12,7 @@
 //! while the pipe is empty; a write copies in pieces of up to 64 KiB and
 //! puts each in as room appears, so it returns once everything is in,
 //! unless the readers are gone. As on Linux, that is `-EPIPE` (or the count
-//! written before, if any) and SIGPIPE for the writer, recorded as pending
+//! written before, if any) and SIGPIPE for the writing thread, recorded as pending
 //! (`process::signal`); a nonblocking end gives `-EAGAIN` (or the count);
 //! a user buffer that faults gives `-EFAULT` (or the count), and the bytes
 //! a faulting read took are lost, as Linux loses them.
@@ -139,9 +139,10 @@ pub fn write(end: &PipeEnd, buf: u64, count: u64) -> Result<u64, Errno> {
     Ok(total as u64)
 }
 
-/// Records SIGPIPE as pending for the calling process.
+/// Records SIGPIPE as pending for the calling thread (as Linux, which
+/// sends it to the thread that wrote, not to the whole process).
 fn raise_sigpipe() {
-    if let Some(me) = process::current_pid() {
-        let _ = process::signal::kill(me, SIGPIPE);
+    if let (Some(me), Some(tid)) = (process::current_pid(), process::current_tid()) {
+        let _ = signal::send_to_thread(Some(me), tid, SIGPIPE, signal::SI_USER);
     }
 }

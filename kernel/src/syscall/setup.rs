@@ -1,7 +1,8 @@
 //! The signal set-up a program makes (at start-up, mostly):
-//! `rt_sigaction`, `rt_sigprocmask`, `sigaltstack`, recorded in the
-//! process (`process::signals`) and answered as Linux would; delivery
-//! follows what they say (`process::deliver`).
+//! `rt_sigaction`, recorded in the process (`process::signals`), and
+//! `rt_sigprocmask` and `sigaltstack`, recorded for the calling thread
+//! alone (`tasks/thread_signals.rs`); all answered as Linux would, and
+//! delivery follows what they say (`process::deliver`).
 //!
 //! The user pointers are copied in before the process record is locked, and
 //! the answers copied out after: a copy may have to fill in a page, which
@@ -22,6 +23,11 @@ const MIN_ALT_STACK: u64 = 2048;
 /// Runs `f` on the calling process's signal record.
 fn with_signals<R>(f: impl FnOnce(&mut signals::Signals) -> R) -> Result<R, Errno> {
     process::with_signals(f).ok_or(EINVAL)
+}
+
+/// Runs `f` on the calling thread's own signal state (mask, alternate stack).
+fn with_own<R>(f: impl FnOnce(&mut signals::ThreadSignals) -> R) -> Result<R, Errno> {
+    process::with_own_signals(f).ok_or(EINVAL)
 }
 
 /// `rt_sigaction(signal, new, old, set_size)`: records `new` (if given) as
@@ -57,8 +63,8 @@ pub fn rt_sigaction(args: &Args) -> Result<u64, Errno> {
 }
 
 /// `rt_sigprocmask(how, new, old, set_size)`: blocks (`SIG_BLOCK` 0),
-/// unblocks (`SIG_UNBLOCK` 1) or sets (`SIG_SETMASK` 2) the blocked signals
-/// and returns the previous mask in `old`. SIGKILL and SIGSTOP stay unblocked.
+/// unblocks (`SIG_UNBLOCK` 1) or sets (`SIG_SETMASK` 2) the signals the
+/// calling thread blocks (the other threads keep theirs) and returns the previous mask in `old`. SIGKILL and SIGSTOP stay unblocked.
 pub fn rt_sigprocmask(args: &Args) -> Result<u64, Errno> {
     let [how, new, old, set_size, ..] = *args;
     if set_size != SIGSET_SIZE {
@@ -73,7 +79,7 @@ pub fn rt_sigprocmask(args: &Args) -> Result<u64, Errno> {
         }
         change = Some(u64::from_le_bytes(bytes) & !signals::UNCATCHABLE);
     }
-    let previous = with_signals(|s| {
+    let previous = with_own(|s| {
         let previous = s.blocked;
         match (how, change) {
             (0, Some(set)) => s.blocked |= set,
@@ -118,7 +124,7 @@ pub fn sigaltstack(frame: &mut InterruptFrame) -> Result<u64, Errno> {
         }
         asked = Some(stack);
     }
-    let previous = with_signals(|s| {
+    let previous = with_own(|s| {
         let previous = s.alt_stack;
         if let Some(stack) = asked {
             s.alt_stack = stack;

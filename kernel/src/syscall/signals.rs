@@ -72,7 +72,8 @@ fn load(fpu: &FxArea) {
     unsafe { user_state::load_fpu(fpu) };
 }
 
-/// `rt_sigpending(set, size)`: the signals pending while blocked.
+/// `rt_sigpending(set, size)`: the signals pending for the calling thread
+/// (sent to its process or to it) that it blocks.
 pub fn rt_sigpending(args: &Args) -> Result<u64, Errno> {
     let [set, size, ..] = *args;
     if size > SIGSET_SIZE {
@@ -80,7 +81,7 @@ pub fn rt_sigpending(args: &Args) -> Result<u64, Errno> {
     }
     process::current_pid().ok_or(Errno::ENOSYS)?;
     let pending = signal::pending_for_me();
-    let blocked = process::with_signals(|s| s.blocked).unwrap_or(0);
+    let blocked = signal::blocked_by_me();
     let bytes = (pending & blocked).to_le_bytes();
     user_memory::copy_to_user(set, &bytes[..size as usize])?;
     Ok(0)
@@ -96,9 +97,9 @@ pub fn rt_sigsuspend(args: &Args) -> Result<u64, Errno> {
     let mut bytes = [0u8; 8];
     user_memory::copy_from_user(&mut bytes, mask)?;
     let mask = u64::from_le_bytes(bytes) & !signals::UNCATCHABLE;
-    process::with_signals(|s| {
-        s.saved_mask = Some(s.blocked);
-        s.blocked = mask;
+    process::with_own_signals(|t| {
+        t.saved_mask = Some(t.blocked);
+        t.blocked = mask;
     });
     signal::wait_for_signal();
     Err(Errno::ERESTARTNOHAND)
@@ -132,7 +133,7 @@ fn send_to_thread(tgid: Option<Pid>, tid: u64, sig: u64) -> Result<u64, Errno> {
     if tid <= 0 {
         return Err(Errno(errno::EINVAL));
     }
-    signal::send_to_thread(tgid, tid as u32, sig).map_err(|e| match e {
+    signal::send_to_thread(tgid, tid as u32, sig, signal::SI_TKILL).map_err(|e| match e {
         KillError::NoProcess => Errno(errno::ESRCH),
         KillError::BadSignal => Errno(errno::EINVAL),
     })?;

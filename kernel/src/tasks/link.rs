@@ -21,6 +21,10 @@
 //! - `signals`: the signals sent to this thread alone (`tkill`,
 //!   `tgkill`), one bit each, which this thread takes on its way out.
 //!
+//! It also holds the thread's own signal state, its mask above all
+//! (`thread_signals.rs`): the thread changes it and senders read it, both
+//! holding the process table's lock.
+//!
 //! The process's record holds the same `Arc` as the thread (so a killer
 //! finds the flags of each thread of the process), and the scheduler keeps
 //! a pointer to the running thread's link ([`scheduler::with_link`]), so the
@@ -36,7 +40,9 @@
 //! [`scheduler::with_link`]: crate::tasks::scheduler::with_link
 
 use super::thread::ThreadId;
+use super::thread_signals::ThreadSignals;
 use super::wait_queue::WaitQueue;
+use crate::sync::IrqMutex;
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use ptable::Pid;
 
@@ -60,14 +66,17 @@ pub struct Link {
     pub futex_woken: AtomicBool,
     /// Where the thread sleeps in `futex` waits.
     pub futex_queue: WaitQueue,
+    /// Its mask, saved mask and alternate stack (see the module docs).
+    own: IrqMutex<ThreadSignals>,
 }
 
 impl Link {
     /// The link of thread `tid` of process `pid`: in the kernel (it is
     /// starting; it leaves with [`leave`](Self::leave) right before its
     /// first entry into ring 3), not killed, and with its attention raised
-    /// (its process may already have signals pending).
-    pub fn new(pid: Pid, tid: u32, thread: ThreadId) -> Link {
+    /// (its process may already have signals pending), with signal state
+    /// `own`.
+    pub fn new(pid: Pid, tid: u32, thread: ThreadId, own: ThreadSignals) -> Link {
         Link {
             pid,
             tid,
@@ -79,7 +88,19 @@ impl Link {
             clear_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
             futex_queue: WaitQueue::new(),
+            own: IrqMutex::new(own),
         }
+    }
+
+    /// Runs `f` on the thread's own signal state. The caller holds the
+    /// process table's lock (see the module docs).
+    pub fn with_own<R>(&self, f: impl FnOnce(&mut ThreadSignals) -> R) -> R {
+        f(&mut self.own.lock())
+    }
+
+    /// The signals the thread blocks (bit n-1 for signal n).
+    pub fn blocked(&self) -> u64 {
+        self.own.lock().blocked
     }
 
     /// Notes that the thread entered the kernel.

@@ -27,6 +27,7 @@ pub mod scheduler;
 pub mod semaphore;
 pub mod switch;
 pub mod thread;
+pub mod thread_signals;
 pub mod wait_queue;
 
 pub use scheduler::init;

@@ -22,6 +22,7 @@ mod files;
 mod fpu;
 mod identity;
 mod limits_and_owners;
+mod masks;
 mod pipes;
 mod prctl;
 mod processes;
@@ -57,6 +58,7 @@ const AREAS: &[Area] = &[
     ("fpu", fpu::checks),
     ("threads", threads::checks),
     ("thread_signals", thread_signals::checks),
+    ("masks", masks::checks),
     ("fast_calls", fast_calls::checks),
     ("stop", stop::checks),
     ("limits and owners", limits_and_owners::checks),

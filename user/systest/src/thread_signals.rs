@@ -51,7 +51,6 @@ fn to_a_thread(c: &mut Checker, name: &str, send: impl Fn(u64, u64) -> Answer) {
         }
     });
     let tid = tid.recv().unwrap_or(0);
-    unblock(SIGUSR2);
     c.check(&format!("{name}: a thread of its own"), tid != pid, tid);
     c.equal(&format!("{name}(pid, tid, 0)"), send_zero(pid, tid), Ok(0));
     c.equal(&format!("{name} to the thread"), send(pid, tid), Ok(0));
@@ -62,23 +61,6 @@ fn to_a_thread(c: &mut Checker, name: &str, send: impl Fn(u64, u64) -> Answer) {
         HANDLED_BY.load(SeqCst),
         tid as i64,
     );
-}
-
-/// Unblocks `signal`. On Linux this changes the calling thread's mask
-/// only (the worker inherited an unblocked one). Kestrel keeps one mask per
-/// process, and musl blocks the application's signals in a thread that
-/// exits (`pthread_exit`), which there blocks them for the whole process:
-/// a known limitation (per-thread masks are still to do), so the sender
-/// unblocks the signal again after the earlier workers have ended.
-fn unblock(signal: c_int) {
-    // SAFETY: an empty set is valid, then one signal is added; the masks
-    // are passed by pointer to live locals.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, signal);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-    }
 }
 
 /// Signal 0 to thread `tid` of `pid`: only asks whether it is there.
