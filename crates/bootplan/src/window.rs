@@ -81,8 +81,10 @@ fn pages((start, end): (u64, u64)) -> (u64, u64) {
 /// Removes the pages `hole` touches from the first `count` ranges of `out`
 /// (a range that contains the hole becomes two); the new count. Ranges left
 /// empty stay until the next [`merge_ranges`] drops them.
-fn cut(out: &mut [(u64, u64)], mut count: usize, hole: (u64, u64)) -> Option<usize> {
+fn cut(out: &mut [(u64, u64)], count: usize, hole: (u64, u64)) -> Option<usize> {
     let (hole_start, hole_end) = pages(hole);
+    // Pieces appended after `count` lie outside the hole: not looked at.
+    let mut new_count = count;
     for i in 0..count {
         let (start, end) = out[i];
         if hole_end <= start || end <= hole_start {
@@ -90,10 +92,10 @@ fn cut(out: &mut [(u64, u64)], mut count: usize, hole: (u64, u64)) -> Option<usi
         }
         out[i] = (start, hole_start.max(start));
         if hole_end < end {
-            count = push(out, count, (hole_end, end))?;
+            new_count = push(out, new_count, (hole_end, end))?;
         }
     }
-    Some(count)
+    Some(new_count)
 }
 
 /// Sorts `ranges` (`[start, end)` pairs), rounds them outwards to pages and
@@ -347,7 +349,7 @@ mod tests {
     fn random_maps_match_the_model() {
         const UNIT: u64 = 1024;
         const UNITS: u64 = 256;
-        let mut rng = XorShift64(0x817d_0e5);
+        let mut rng = XorShift64(0x0817_d0e5);
         for _ in 0..3000 {
             let entry = |rng: &mut XorShift64| {
                 let start = rng.below_u64(UNITS);
