@@ -11,8 +11,9 @@
 //! - [`elf`]: the kernel file read and checked, and its loading plan
 //!   (segments, pages, rights); garbage gives an error, never a panic;
 //! - [`paging`]: a four-level page-table builder over any memory that can
-//!   hold tables, the physical-memory window with large pages, a guarded
-//!   stack;
+//!   hold tables, with 2 MiB and 1 GiB pages, and a guarded stack;
+//! - [`window`]: which physical ranges the physical-memory window maps
+//!   (memory and the framebuffer, never reserved holes or devices);
 //! - [`memmap`]: UEFI memory descriptors and E820 entries turned into the
 //!   `bootloader_api` memory regions the kernel reads (sorted, no overlaps);
 //! - [`config`]: the kernel's requests, read from its file;
@@ -30,6 +31,7 @@ pub mod memmap;
 pub mod paging;
 pub mod placement;
 pub mod rsdp;
+pub mod window;
 
 /// The size of a page (and of a frame): 4 KiB.
 pub const PAGE: u64 = 4096;

@@ -5,19 +5,19 @@
 //! entry of the level-4 table (whose physical address is in CR3), which
 //! points to a level-3 table, where bits 38-30 pick an entry, and so on down
 //! to level 1, whose entry holds the frame of a 4 KiB page. An entry at level
-//! 2 with the HUGE bit set maps a whole 2 MiB page instead: one entry where
-//! 512 would be needed, so mapping all of RAM costs a few tables, not
-//! thousands. An entry's low bits are rights: PRESENT, WRITABLE, and bit 63,
-//! NO_EXECUTE (honoured once EFER.NXE is on).
+//! 2 with the PS ("page size") bit set maps a whole 2 MiB page instead, and
+//! one at level 3 a whole 1 GiB page (on CPUs with CPUID's `pdpe1gb`): one
+//! entry where 512 or 262,144 would be needed, so mapping all of RAM costs a
+//! few tables, not thousands. An entry's low bits are rights: PRESENT,
+//! WRITABLE, and bit 63, NO_EXECUTE (honoured once EFER.NXE is on).
 //!
 //! The loader gives the kernel one address space with:
 //! - the kernel's segments at their linked higher-half addresses, 4 KiB
 //!   pages with each segment's rights ([`PageTables::map`]);
 //! - the *physical-memory window*: physical address `p` at `offset + p`,
-//!   writable, never executable, with 2 MiB pages wherever alignment allows
-//!   ([`PageTables::map_range`]). The loader maps the low 4 GiB (RAM, the
-//!   firmware's tables, the APICs' registers, usually the framebuffer) and
-//!   above that only what the memory map lists; holes stay unmapped;
+//!   writable, never executable, with the largest pages alignment allows
+//!   ([`PageTables::map_range`]), over the ranges [`crate::window`] picks
+//!   (memory and the framebuffer, never device registers or holes);
 //! - a stack with an unmapped *guard page* below it ([`Stack`]): running
 //!   off the stack's end faults instead of overwriting other memory.
 //!
@@ -29,12 +29,15 @@
 use crate::{PAGE, align_down, align_up};
 use core::fmt;
 
-/// A 2 MiB page.
+/// A 2 MiB page (a level-2 entry).
 pub const LARGE_PAGE: u64 = 2 * 1024 * 1024;
+/// A 1 GiB page (a level-3 entry), if the CPU has them.
+pub const HUGE_PAGE: u64 = 1024 * 1024 * 1024;
 
 const PRESENT: u64 = 1;
 const WRITABLE: u64 = 1 << 1;
-const HUGE: u64 = 1 << 7;
+/// In a level-2 or level-3 entry: the entry maps a page, not a table.
+const PAGE_SIZE_BIT: u64 = 1 << 7;
 const NO_EXECUTE: u64 = 1 << 63;
 const ADDRESS: u64 = 0x000f_ffff_ffff_f000;
 
@@ -88,6 +91,8 @@ pub enum MapError {
     AlreadyMapped(u64),
     Unaligned(u64),
     NotCanonical(u64),
+    /// Not 4 KiB, 2 MiB or 1 GiB, or 1 GiB without [`PageTables::with_huge_pages`].
+    PageSize(u64),
 }
 
 impl fmt::Display for MapError {
@@ -97,6 +102,7 @@ impl fmt::Display for MapError {
             MapError::AlreadyMapped(v) => write!(f, "{v:#x} is already mapped"),
             MapError::Unaligned(v) => write!(f, "{v:#x} is not aligned to its page size"),
             MapError::NotCanonical(v) => write!(f, "{v:#x} is not a canonical address"),
+            MapError::PageSize(size) => write!(f, "no pages of {size:#x} bytes"),
         }
     }
 }
@@ -120,11 +126,38 @@ pub fn is_canonical(virt: u64) -> bool {
     top == 0 || top == 0x1ffff
 }
 
+/// The level whose entries map pages of `page_size`.
+fn leaf_level(page_size: u64) -> Option<u32> {
+    match page_size {
+        PAGE => Some(1),
+        LARGE_PAGE => Some(2),
+        HUGE_PAGE => Some(3),
+        _ => None,
+    }
+}
+
+/// The size of a page that an entry at `level` maps.
+fn page_size_at(level: u32) -> u64 {
+    PAGE << (9 * (level - 1))
+}
+
+/// How many pages of each size a mapping used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageCount {
+    /// 4 KiB pages.
+    pub small: u64,
+    /// 2 MiB pages.
+    pub large: u64,
+    /// 1 GiB pages.
+    pub huge: u64,
+}
+
 /// A four-level page-table tree being built.
 pub struct PageTables<M: TableMemory> {
     memory: M,
     root: u64,
     no_execute: bool,
+    huge_pages: bool,
 }
 
 impl<M: TableMemory> PageTables<M> {
@@ -135,7 +168,15 @@ impl<M: TableMemory> PageTables<M> {
             memory,
             root,
             no_execute: true,
+            huge_pages: false,
         })
+    }
+
+    /// Lets [`PageTables::map_range`] use 1 GiB pages: only on a CPU that
+    /// has them (CPUID 0x8000_0001, EDX bit 26), else such an entry faults.
+    pub fn with_huge_pages(mut self) -> Self {
+        self.huge_pages = true;
+        self
     }
 
     /// On a CPU without NX, bit 63 is reserved and setting it faults: leave
@@ -154,7 +195,8 @@ impl<M: TableMemory> PageTables<M> {
         &self.memory
     }
 
-    /// Maps the page of `page_size` (4 KiB or 2 MiB) at `virt` to `phys`.
+    /// Maps the page of `page_size` (4 KiB, 2 MiB, or 1 GiB if allowed) at
+    /// `virt` to `phys`.
     pub fn map(
         &mut self,
         virt: u64,
@@ -165,12 +207,14 @@ impl<M: TableMemory> PageTables<M> {
         if !is_canonical(virt) {
             return Err(MapError::NotCanonical(virt));
         }
+        let leaf_level = leaf_level(page_size)
+            .filter(|&level| level < 3 || self.huge_pages)
+            .ok_or(MapError::PageSize(page_size))?;
         for addr in [virt, phys] {
             if addr % page_size != 0 {
                 return Err(MapError::Unaligned(addr));
             }
         }
-        let leaf_level = if page_size == LARGE_PAGE { 2 } else { 1 };
         let mut table = self.root;
         for level in (leaf_level + 1..=4).rev() {
             table = self.next_table(table, index(virt, level), virt)?;
@@ -179,12 +223,12 @@ impl<M: TableMemory> PageTables<M> {
         if self.memory.read(table, i) & PRESENT != 0 {
             return Err(MapError::AlreadyMapped(virt));
         }
-        let huge = if leaf_level == 2 { HUGE } else { 0 };
+        let size_bit = if leaf_level > 1 { PAGE_SIZE_BIT } else { 0 };
         let mut bits = rights.bits();
         if !self.no_execute {
             bits &= !NO_EXECUTE;
         }
-        self.memory.write(table, i, phys | bits | huge);
+        self.memory.write(table, i, phys | bits | size_bit);
         Ok(())
     }
 
@@ -197,44 +241,55 @@ impl<M: TableMemory> PageTables<M> {
             self.memory.write(table, i, next | PRESENT | WRITABLE);
             return Ok(next);
         }
-        if entry & HUGE != 0 {
+        if entry & PAGE_SIZE_BIT != 0 {
             return Err(MapError::AlreadyMapped(virt));
         }
         Ok(entry & ADDRESS)
     }
 
-    /// Maps `[phys, phys + len)` at `virt`, page-aligned outwards, with 2 MiB
-    /// pages where `virt` and `phys` are both aligned and enough is left, 4 KiB
-    /// pages elsewhere. Returns the number of pages of each size.
+    /// Maps `[phys, phys + len)` at `virt`, page-aligned outwards, each
+    /// piece with the largest page (1 GiB if allowed, 2 MiB, 4 KiB) for which
+    /// `virt` and `phys` are both aligned and enough is left. Returns how
+    /// many pages of each size it used.
     pub fn map_range(
         &mut self,
         virt: u64,
         phys: u64,
         len: u64,
         rights: Rights,
-    ) -> Result<(u64, u64), MapError> {
+    ) -> Result<PageCount, MapError> {
         let start = align_down(phys, PAGE);
         let end = phys
             .checked_add(len)
             .and_then(|e| align_up(e, PAGE))
             .ok_or(MapError::NotCanonical(virt))?;
         let shift = virt.wrapping_sub(phys);
-        let (mut small, mut large) = (0, 0);
+        let mut count = PageCount::default();
         let mut p = start;
         while p < end {
             let v = p.wrapping_add(shift);
-            if p.is_multiple_of(LARGE_PAGE) && v.is_multiple_of(LARGE_PAGE) && end - p >= LARGE_PAGE
-            {
-                self.map(v, p, LARGE_PAGE, rights)?;
-                large += 1;
-                p += LARGE_PAGE;
-            } else {
-                self.map(align_down(v, PAGE), p, PAGE, rights)?;
-                small += 1;
-                p += PAGE;
+            let size = self.largest_page(v, p, end - p);
+            self.map(v, p, size, rights)?;
+            match size {
+                HUGE_PAGE => count.huge += 1,
+                LARGE_PAGE => count.large += 1,
+                _ => count.small += 1,
             }
+            p += size;
         }
-        Ok((small, large))
+        Ok(count)
+    }
+
+    /// The largest page that can map `virt` to `phys` with `left` bytes to go.
+    fn largest_page(&self, virt: u64, phys: u64, left: u64) -> u64 {
+        let sizes = [HUGE_PAGE, LARGE_PAGE];
+        let fits = |&&size: &&u64| {
+            (size != HUGE_PAGE || self.huge_pages)
+                && virt.is_multiple_of(size)
+                && phys.is_multiple_of(size)
+                && left >= size
+        };
+        sizes.iter().find(fits).copied().unwrap_or(PAGE)
     }
 
     /// Where `virt` leads, if it is mapped.
@@ -248,9 +303,9 @@ impl<M: TableMemory> PageTables<M> {
             if entry & PRESENT == 0 {
                 return None;
             }
-            let leaf = level == 1 || (level == 2 && entry & HUGE != 0);
+            let leaf = level == 1 || (level <= 3 && entry & PAGE_SIZE_BIT != 0);
             if leaf {
-                let page_size = if level == 2 { LARGE_PAGE } else { PAGE };
+                let page_size = page_size_at(level);
                 return Some(Translation {
                     phys: (entry & ADDRESS & !(page_size - 1)) + virt % page_size,
                     rights: Rights::of(entry),
@@ -261,65 +316,6 @@ impl<M: TableMemory> PageTables<M> {
         }
         None
     }
-}
-
-/// Sorts `ranges` (`[start, end)` pairs), rounds them outwards to pages and
-/// merges those that overlap or touch; returns how many remain (at the front).
-/// The physical-memory window is mapped from this list, so no page is
-/// mapped twice even when firmware ranges share a page.
-pub fn merge_ranges(ranges: &mut [(u64, u64)]) -> usize {
-    for r in ranges.iter_mut() {
-        *r = (
-            align_down(r.0, PAGE),
-            align_up(r.1, PAGE).unwrap_or(align_down(u64::MAX, PAGE)),
-        );
-    }
-    ranges.sort_unstable();
-    let mut kept: usize = 0;
-    for i in 0..ranges.len() {
-        let (start, end) = ranges[i];
-        if start >= end {
-            continue;
-        }
-        match kept.checked_sub(1).map(|k| &mut ranges[k]) {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => {
-                ranges[kept] = (start, end);
-                kept += 1;
-            }
-        }
-    }
-    kept
-}
-
-/// The low 4 GiB, mapped whole in the physical-memory window: RAM, the
-/// firmware's tables, the APICs' registers and usually the framebuffer.
-pub const LOW_4G: (u64, u64) = (0, 1 << 32);
-
-/// The physical ranges the window maps, written to `out` (sorted, merged;
-/// returns how many): the low 4 GiB, the parts above it of the `memory`
-/// ranges (RAM and firmware data, never reserved holes or MMIO: the caller
-/// leaves those out), and `extra` ranges such as the framebuffer. `None` if
-/// `out` is too small.
-pub fn window_ranges(
-    memory: impl Iterator<Item = (u64, u64)>,
-    extra: &[(u64, u64)],
-    out: &mut [(u64, u64)],
-) -> Option<usize> {
-    let mut count = 0;
-    let mut add = |range: (u64, u64)| -> Option<()> {
-        *out.get_mut(count)? = range;
-        count += 1;
-        Some(())
-    };
-    add(LOW_4G)?;
-    for (start, end) in memory.filter(|&(_, end)| end > LOW_4G.1) {
-        add((start.max(LOW_4G.1), end))?;
-    }
-    for &range in extra {
-        add(range)?;
-    }
-    Some(merge_ranges(&mut out[..count]))
 }
 
 /// The kernel's stack: `size` bytes (rounded up to pages) above one unmapped
@@ -453,71 +449,77 @@ mod tests {
         assert_eq!(small.map(0, 0, PAGE, CODE), Err(MapError::OutOfMemory));
     }
 
-    /// The window over a QEMU-like 128 MiB machine plus the low 4 GiB:
-    /// large pages wherever aligned, nothing in the holes.
+    const OFFSET: u64 = 0x0000_4000_0000_0000;
+
+    /// A range over 1 GiB boundaries: 4 KiB pages up to the first 2 MiB
+    /// boundary, 2 MiB pages up to the first 1 GiB boundary, 1 GiB pages,
+    /// then the same downwards; nothing mapped past either end.
     #[test]
-    fn physical_window_uses_large_pages_and_skips_holes() {
-        const OFFSET: u64 = 0x0000_4000_0000_0000;
-        let mut ranges = [
-            (0x1_0000_0000, 0x1_4000_0000),     // 1 GiB above 4 GiB
-            (0x0, 0x1_0000_0000),               // the low 4 GiB
-            (0x100_0000_0000, 0x100_0000_1800), // odd end: one page and a half
-        ];
-        let n = merge_ranges(&mut ranges);
-        assert_eq!(n, 2);
+    fn map_range_uses_the_largest_pages_alignment_allows() {
+        let (start, end) = (0x3fe0_0000 - 0x3000, 0x1_8020_0000 + 0x1800);
+        let mut pt = tables(100).with_huge_pages();
+        let count = pt
+            .map_range(OFFSET + start, start, end - start, Rights::DATA)
+            .unwrap();
+        // 3 + 2 pages of 4 KiB (the end rounded up to a page), 1 + 1 of
+        // 2 MiB, and 1 GiB pages over the 5 GiB from 1 GiB to 6 GiB.
+        assert_eq!(
+            count,
+            PageCount {
+                small: 3 + 2,
+                large: 1 + 1,
+                huge: 5
+            }
+        );
+        let size = |phys: u64| pt.translate(OFFSET + phys).map(|t| t.page_size);
+        assert_eq!(size(start), Some(PAGE));
+        assert_eq!(size(0x3fe0_0000), Some(LARGE_PAGE));
+        assert_eq!(size(0x4000_0000), Some(HUGE_PAGE));
+        let t = pt.translate(OFFSET + 0x1_2345_6789).unwrap();
+        assert_eq!((t.phys, t.rights), (0x1_2345_6789, Rights::DATA));
+        assert_eq!(size(0x1_8000_0000), Some(LARGE_PAGE));
+        assert_eq!(size(0x1_8020_1fff), Some(PAGE));
+        assert_eq!(size(start - 1), None);
+        assert_eq!(size(0x1_8020_2000), None);
+        // Tables: L4, L3, an L2 each side of the 1 GiB pages, two L1s.
+        assert_eq!(pt.memory().0.len(), 1 + 1 + 2 + 2);
+    }
+
+    /// Without `with_huge_pages` (a CPU without `pdpe1gb`) the same range
+    /// takes 2 MiB pages, and a 1 GiB page is refused.
+    #[test]
+    fn huge_pages_only_when_allowed() {
         let mut pt = tables(100);
-        let mut pages = (0, 0);
-        for &(start, end) in &ranges[..n] {
-            let (s, l) = pt
-                .map_range(OFFSET + start, start, end - start, Rights::DATA)
-                .unwrap();
-            pages = (pages.0 + s, pages.1 + l);
-        }
-        assert_eq!(pages, (2, 5 * 512));
-        // Tables: L4, one L3 for the first 512 GiB, 5 L2; and L3/L2/L1 at 1 TiB.
-        assert_eq!(pt.memory().0.len(), 1 + 1 + 5 + 3);
-        let t = pt.translate(OFFSET + 0xfee0_0020).unwrap();
+        let count = pt
+            .map_range(OFFSET, 0, 2 * HUGE_PAGE, Rights::DATA)
+            .unwrap();
+        assert_eq!(count.huge, 0);
+        assert_eq!(count.large, 2 * 512);
         assert_eq!(
-            (t.phys, t.page_size, t.rights),
-            (0xfee0_0020, LARGE_PAGE, Rights::DATA)
+            pt.map(OFFSET + 4 * HUGE_PAGE, 0, HUGE_PAGE, Rights::DATA),
+            Err(MapError::PageSize(HUGE_PAGE))
         );
-        assert_eq!(pt.translate(OFFSET + 0x1_4000_0000), None, "the hole");
         assert_eq!(
-            pt.translate(OFFSET + 0x100_0000_1fff).unwrap().phys,
-            0x100_0000_1fff
+            pt.map(OFFSET, 0, 3 * PAGE, Rights::DATA),
+            Err(MapError::PageSize(3 * PAGE))
         );
-        assert_eq!(pt.translate(OFFSET + 0x100_0000_2000), None);
-    }
-
-    /// Like QEMU with the `qemu64` CPU and 8 GiB: RAM above 4 GiB, and a
-    /// 12 GiB reserved hole at 1 TiB that must not be mapped (the caller
-    /// leaves it out of `memory`); a framebuffer above 4 GiB is mapped.
-    #[test]
-    fn window_ranges_skip_what_is_not_memory() {
-        let ram = [(0, 0x8000_0000), (0x1_0000_0000, 0x2_8000_0000)];
-        let framebuffer = [(0x80_0000_0000, 0x80_0040_0000)];
-        let mut out = [(0, 0); 8];
-        let n = window_ranges(ram.iter().copied(), &framebuffer, &mut out).unwrap();
+        let mut pt = tables(100).with_huge_pages();
         assert_eq!(
-            &out[..n],
-            [(0, 0x2_8000_0000), (0x80_0000_0000, 0x80_0040_0000)]
+            pt.map(OFFSET, LARGE_PAGE, HUGE_PAGE, Rights::DATA),
+            Err(MapError::Unaligned(LARGE_PAGE))
         );
-        assert!(out[..n].iter().all(|&(_, end)| end <= 0x100_0000_0000));
-        let mut tiny = [(0, 0); 1];
-        assert_eq!(window_ranges(ram.iter().copied(), &[], &mut tiny), None);
-    }
-
-    #[test]
-    fn ranges_merge_and_round() {
-        let mut r = [
-            (0x3000, 0x2000),
-            (0x1800, 0x2100),
-            (0x0, 0x10),
-            (0x2fff, 0x3001),
-            (0x5000, 0x6000),
-        ];
-        let n = merge_ranges(&mut r);
-        assert_eq!(&r[..n], [(0, 0x4000), (0x5000, 0x6000)]);
+        pt.map(OFFSET, 0, HUGE_PAGE, Rights::DATA).unwrap();
+        assert_eq!(
+            pt.map(OFFSET + LARGE_PAGE, 0, PAGE, Rights::DATA),
+            Err(MapError::AlreadyMapped(OFFSET + LARGE_PAGE)),
+            "no table below a 1 GiB page"
+        );
+        // Virtual and physical addresses must both be aligned: shifted by
+        // 2 MiB, the same range takes 2 MiB pages only.
+        let count = pt
+            .map_range(OFFSET + 8 * HUGE_PAGE, LARGE_PAGE, HUGE_PAGE, Rights::DATA)
+            .unwrap();
+        assert_eq!((count.huge, count.large), (0, 512));
     }
 
     #[test]

@@ -13,19 +13,21 @@
 //!   3.579545 MHz that `time.rs` uses to measure the TSC precisely.
 //!
 //! The `acpi` crate (without its allocating parts) validates and walks the tables;
-//! it asks us, through [`Handler`], to make physical memory readable, which the
-//! bootloader's mapping of all physical memory already does
-//! (`memory::phys_to_virt`).
+//! it asks us, through [`Handler`], to make physical memory readable. The
+//! physical-memory window may not reach the tables (under a BIOS they lie in
+//! reserved ranges, which our loaders leave out of it), so each request maps
+//! its pages read-only in the kernel's own window (`memory::mmio`), until the
+//! crate is done with them. The DSDT, read again at power-off, stays mapped.
 
-use crate::memory::phys_to_virt;
+use crate::memory::mmio;
 use acpi::fadt::Fadt;
 use acpi::madt::{Madt, MadtEntry};
 use acpi::{AcpiHandler, AcpiTables, PhysicalMapping};
 use core::ptr::NonNull;
 use spin::Once;
-use x86_64::PhysAddr;
+use x86_64::{PhysAddr, VirtAddr};
 
-/// Maps physical addresses through the bootloader's physical-memory window.
+/// Maps firmware tables read-only while the `acpi` crate reads them.
 #[derive(Clone, Copy, Debug)]
 pub struct Handler;
 
@@ -35,10 +37,9 @@ impl AcpiHandler for Handler {
         physical: usize,
         size: usize,
     ) -> PhysicalMapping<Self, T> {
-        let virt = phys_to_virt(PhysAddr::new(physical as u64)).as_mut_ptr::<T>();
-        // SAFETY: all physical memory is mapped in the window, so the region
-        // is readable; the acpi crate only reads tables the firmware placed
-        // there.
+        let virt = map_table(PhysAddr::new(physical as u64), size as u64).as_mut_ptr::<T>();
+        // SAFETY: the region is mapped readable just above; the acpi crate
+        // only reads tables the firmware placed there.
         unsafe {
             PhysicalMapping::new(
                 physical,
@@ -50,7 +51,20 @@ impl AcpiHandler for Handler {
         }
     }
 
-    fn unmap_physical_region<T>(_region: &PhysicalMapping<Self, T>) {}
+    fn unmap_physical_region<T>(region: &PhysicalMapping<Self, T>) {
+        let virt = VirtAddr::from_ptr(region.virtual_start().as_ptr());
+        // SAFETY: `map_physical_region` mapped this, and the crate drops the
+        // mapping only when it is done with it.
+        unsafe { mmio::unmap(virt, region.mapped_length() as u64) }
+    }
+}
+
+/// Maps `length` bytes of firmware tables at `start`; the table's address.
+/// Only fails when the kernel has no memory left for page tables.
+fn map_table(start: PhysAddr, length: u64) -> VirtAddr {
+    mmio::map_firmware(start, length).unwrap_or_else(|e| {
+        panic!("cannot map the ACPI table at {start:#x} ({length} bytes): {e:?}")
+    })
 }
 
 /// An ISA IRQ's route to the I/O APIC.
@@ -83,6 +97,8 @@ pub struct Platform {
 }
 
 static PLATFORM: Once<Platform> = Once::new();
+/// The DSDT's bytes, mapped for good by [`init`].
+static DSDT: Once<&'static [u8]> = Once::new();
 
 /// Why ACPI could not be used.
 #[derive(Debug)]
@@ -157,7 +173,12 @@ pub fn init(boot_info: &bootloader_api::BootInfo) -> Result<&'static Platform, E
             .map(|b| (b.address as u16, bits));
     }
     if let Ok(dsdt) = tables.dsdt() {
-        platform.dsdt = Some((PhysAddr::new(dsdt.address as u64), dsdt.length));
+        let (address, length) = (PhysAddr::new(dsdt.address as u64), dsdt.length);
+        platform.dsdt = Some((address, length));
+        let start = map_table(address, u64::from(length)).as_ptr::<u8>();
+        // SAFETY: the DSDT is firmware memory, mapped just above and never
+        // unmapped or written.
+        DSDT.call_once(|| unsafe { core::slice::from_raw_parts(start, length as usize) });
     }
     Ok(PLATFORM.call_once(|| platform))
 }
@@ -187,8 +208,5 @@ pub fn platform() -> Option<&'static Platform> {
 
 /// The DSDT's AML bytes.
 pub fn dsdt_bytes() -> Option<&'static [u8]> {
-    let (address, length) = platform()?.dsdt?;
-    let start = phys_to_virt(address).as_ptr::<u8>();
-    // SAFETY: the DSDT is firmware memory, mapped and never written while we run.
-    Some(unsafe { core::slice::from_raw_parts(start, length as usize) })
+    DSDT.get().copied()
 }

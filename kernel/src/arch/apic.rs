@@ -23,6 +23,8 @@ use x86_64::VirtAddr;
 /// 1111 on old APICs, hence 0xFF).
 pub const SPURIOUS_VECTOR: u8 = 0xFF;
 
+/// The bytes of the register page.
+pub const REGISTERS_SIZE: u64 = 4096;
 const ID: usize = 0x20;
 const TASK_PRIORITY: usize = 0x80;
 const EOI: usize = 0xB0;
@@ -53,8 +55,8 @@ fn register(offset: usize) -> *mut u32 {
 }
 
 fn read(offset: usize) -> u32 {
-    // SAFETY: `register` points into the local APIC's register page, mapped by
-    // the bootloader's physical-memory window; registers are 32-bit aligned.
+    // SAFETY: `register` points into the local APIC's register page, mapped
+    // uncached by `irq::init` (`memory::mmio`); registers are 32-bit aligned.
     unsafe { register(offset).read_volatile() }
 }
 

@@ -12,6 +12,8 @@
 use super::acpi::IrqRoute;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+/// The bytes of the chip's registers: IOREGSEL and IOWIN, 16 bytes apart.
+pub const REGISTERS_SIZE: u64 = 0x20;
 const VERSION: u32 = 0x01;
 const REDIRECTION: u32 = 0x10;
 const MASKED: u32 = 1 << 16;

@@ -24,7 +24,8 @@
 //! | 0xFF      | local APIC spurious interrupt               |
 
 use super::{acpi, apic, ioapic, pic};
-use crate::memory::phys_to_virt;
+use crate::memory::mmio;
+use x86_64::{PhysAddr, VirtAddr};
 
 /// The vector of ISA IRQ `irq`.
 pub const fn isa_vector(irq: u8) -> u8 {
@@ -43,8 +44,18 @@ pub const DISK_VECTOR: u8 = 0x40;
 pub fn init() {
     let platform = acpi::platform().expect("acpi::init succeeded before irq::init");
     pic::remap_and_mask();
-    apic::init(phys_to_virt(platform.local_apic));
-    ioapic::init(phys_to_virt(platform.io_apic), platform.io_apic_gsi_base);
+    apic::init(registers(platform.local_apic, apic::REGISTERS_SIZE));
+    ioapic::init(
+        registers(platform.io_apic, ioapic::REGISTERS_SIZE),
+        platform.io_apic_gsi_base,
+    );
+}
+
+/// Maps an interrupt controller's registers (uncached, outside the
+/// physical-memory window, which maps only memory).
+fn registers(phys: PhysAddr, size: u64) -> VirtAddr {
+    mmio::map(phys, size)
+        .unwrap_or_else(|e| panic!("cannot map the APIC registers at {phys:#x}: {e:?}"))
 }
 
 /// Delivers ISA IRQ `irq` (1: keyboard, 4: COM1, ...) to this CPU as

@@ -1,9 +1,10 @@
 //! Memory: physical frames, page tables, hardening, kernel stacks and the heap.
 //!
 //! The bootloader hands us a memory map and page tables that map the kernel,
-//! a boot stack, the framebuffer, and all of physical memory at a virtual
-//! offset (the *physical-memory window*: physical address `p` is readable at
-//! `offset + p`). [`init`] builds on that, in order:
+//! a boot stack, the framebuffer, and physical memory at a virtual offset
+//! (the *physical-memory window*: physical address `p` is readable at
+//! `offset + p`). Our loaders map only memory there (RAM, ACPI memory, the
+//! framebuffer), never device registers: those go through [`mmio`]. [`init`] builds on that, in order:
 //!
 //! 1. `frames`: a frame allocator over the RAM the map calls usable;
 //! 2. `paging`: an API to map and unmap pages in the active tables;

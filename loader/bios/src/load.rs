@@ -10,7 +10,9 @@ use crate::frames::Frames;
 use crate::video::Screen;
 use bootplan::PAGE;
 use bootplan::elf::Kernel;
-use bootplan::paging::{MapError, PageTables, Rights, Stack, window_ranges};
+use bootplan::memmap::Entry;
+use bootplan::paging::{MapError, PageTables, Rights, Stack};
+use bootplan::window::window_ranges;
 use core::fmt;
 
 /// Why the address space could not be built.
@@ -37,14 +39,16 @@ pub struct AddressSpace<'a> {
 }
 
 impl<'a> AddressSpace<'a> {
-    pub fn new(frames: &'a Frames, nx: bool) -> Result<Self, LoadError> {
-        let tables =
+    /// `nx` and `huge_pages`: whether the CPU has no-execute and 1 GiB pages.
+    pub fn new(frames: &'a Frames, nx: bool, huge_pages: bool) -> Result<Self, LoadError> {
+        let mut tables =
             PageTables::new(frames).map_err(|e| LoadError::Mapping("the level-4 table", e))?;
-        let tables = if nx {
-            tables
-        } else {
-            tables.without_no_execute()
-        };
+        if !nx {
+            tables = tables.without_no_execute();
+        }
+        if huge_pages {
+            tables = tables.with_huge_pages();
+        }
         Ok(AddressSpace { tables, frames })
     }
 
@@ -95,19 +99,23 @@ impl<'a> AddressSpace<'a> {
         Ok(stack)
     }
 
-    /// Physical memory at `offset`: the low 4 GiB whole, above that only
-    /// what E820 calls memory (usable RAM, ACPI tables and NVS), and the
-    /// framebuffer (`bootplan::paging::window_ranges` decides).
+    /// Physical memory at `offset`: what E820 calls memory (usable RAM,
+    /// ACPI tables and NVS, never reserved ranges or holes), the RAM `used`
+    /// for the kernel file, ramdisk and frames, and the framebuffer
+    /// (`bootplan::window` decides).
     pub fn physical_window(
         &mut self,
         offset: u64,
-        memory: impl Iterator<Item = (u64, u64)>,
+        e820: impl Iterator<Item = Entry> + Clone,
+        used: (u64, u64),
         screen: Option<&Screen>,
     ) -> Result<(), LoadError> {
-        let screen = screen.map(|s| (s.phys, s.phys + s.info.byte_len as u64));
-        let mut ranges = [(0, 0); 80];
-        let count = window_ranges(memory, screen.as_slice(), &mut ranges)
-            .ok_or(LoadError::TooManyRanges)?;
+        // Without a screen, `used` twice (the window merges them).
+        let screen = screen.map_or(used, |s| (s.phys, s.phys + s.info.byte_len as u64));
+        // Each E820 entry (64 at most) may split a range in two.
+        let mut ranges = [(0, 0); 2 * 64 + 2];
+        let count =
+            window_ranges(e820, &[used, screen], &mut ranges).ok_or(LoadError::TooManyRanges)?;
         for &(start, end) in &ranges[..count] {
             self.tables
                 .map_range(offset + start, start, end - start, Rights::DATA)

@@ -68,19 +68,18 @@ extern "C" fn loader_main(handoff: &'static Handoff) -> ! {
         .unwrap_or_else(|e| fail::stop(&format_args!("kernel's dynamic range: {e}")));
     let phys_offset = config::phys_offset(&config, &place);
     let offset = phys_offset.unwrap_or(place.phys_offset);
-    let mut space = load::AddressSpace::new(&frames, nx).unwrap_or_else(|e| fail::stop(&e));
+    let huge_pages = loader_common::handover::cpu_has_huge_pages();
+    let mut space =
+        load::AddressSpace::new(&frames, nx, huge_pages).unwrap_or_else(|e| fail::stop(&e));
     space
         .load_kernel(&kernel)
         .unwrap_or_else(|e| fail::stop(&e));
     let stack = space
         .stack(place.stack_area, config.kernel_stack_size)
         .unwrap_or_else(|e| fail::stop(&e));
-    let memory = handoff
-        .e820()
-        .filter(|e| matches!(e.ty, 1 | 3 | 4))
-        .map(|e| (e.base, e.base.saturating_add(e.len)));
+    let used = (KERNEL_FILE, ram_end);
     space
-        .physical_window(offset, memory, screen.as_ref())
+        .physical_window(offset, handoff.memory_map(), used, screen.as_ref())
         .unwrap_or_else(|e| fail::stop(&e));
     let code = Rights {
         writable: false,

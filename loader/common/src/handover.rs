@@ -20,8 +20,19 @@ const CR0_WP: u64 = 1 << 16;
 
 /// Whether the CPU has NX: CPUID leaf 0x8000_0001, EDX bit 20.
 pub fn cpu_has_nx() -> bool {
+    extended_feature(20)
+}
+
+/// Whether the CPU has 1 GiB pages (`pdpe1gb`): CPUID leaf 0x8000_0001,
+/// EDX bit 26. QEMU's default `qemu64` CPU does not.
+pub fn cpu_has_huge_pages() -> bool {
+    extended_feature(26)
+}
+
+/// Bit `bit` of EDX in CPUID leaf 0x8000_0001, if the CPU has that leaf.
+fn extended_feature(bit: u32) -> bool {
     let highest = core::arch::x86_64::__cpuid(0x8000_0000).eax;
-    highest >= 0x8000_0001 && core::arch::x86_64::__cpuid(0x8000_0001).edx & (1 << 20) != 0
+    highest >= 0x8000_0001 && core::arch::x86_64::__cpuid(0x8000_0001).edx & (1 << bit) != 0
 }
 
 /// Switches to the kernel's tables and stack and jumps to its entry.

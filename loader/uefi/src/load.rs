@@ -15,8 +15,9 @@ use alloc::vec;
 use alloc::vec::Vec;
 use bootplan::PAGE;
 use bootplan::elf::Kernel;
-use bootplan::memmap::uefi_is_memory;
-use bootplan::paging::{PageTables, Rights, Stack, window_ranges};
+use bootplan::memmap::{Entry, uefi_kind};
+use bootplan::paging::{PageTables, Rights, Stack};
+use bootplan::window::window_ranges;
 use uefi::boot::{self, MemoryType};
 use uefi::mem::memory_map::MemoryMap;
 use uefi::proto::loaded_image::LoadedImage;
@@ -32,13 +33,15 @@ fn mapping(what: &'static str) -> impl Fn(bootplan::paging::MapError) -> String 
 }
 
 impl AddressSpace {
-    pub fn new(nx: bool) -> Result<Self, String> {
-        let tables = PageTables::new(UefiTables).map_err(mapping("the level-4 table"))?;
-        let tables = if nx {
-            tables
-        } else {
-            tables.without_no_execute()
-        };
+    /// `nx` and `huge_pages`: whether the CPU has no-execute and 1 GiB pages.
+    pub fn new(nx: bool, huge_pages: bool) -> Result<Self, String> {
+        let mut tables = PageTables::new(UefiTables).map_err(mapping("the level-4 table"))?;
+        if !nx {
+            tables = tables.without_no_execute();
+        }
+        if huge_pages {
+            tables = tables.with_huge_pages();
+        }
         Ok(AddressSpace { tables })
     }
 
@@ -92,25 +95,25 @@ impl AddressSpace {
         Ok(stack)
     }
 
-    /// Physical memory at `offset`: the low 4 GiB whole (RAM, firmware
-    /// tables, the APICs, usually the framebuffer), above that only what the
-    /// memory map lists as memory, and the framebuffer
-    /// (`bootplan::paging::window_ranges` decides).
+    /// Physical memory at `offset`: what the memory map calls memory (RAM
+    /// of every use, ACPI tables and NVS, runtime data; never reserved
+    /// ranges, MMIO or holes) and the framebuffer (`bootplan::window`
+    /// decides). Pages allocated later come from conventional memory,
+    /// which is in the window already.
     pub fn physical_window(&mut self, offset: u64, screen: Option<&Screen>) -> Result<(), String> {
         let map = boot::memory_map(MemoryType::LOADER_DATA)
             .map_err(|e| format!("cannot read the memory map: {e:?}"))?;
-        let memory = map.entries().filter(|d| uefi_is_memory(d.ty.0)).map(|d| {
-            (
-                d.phys_start,
-                d.phys_start
-                    .saturating_add(d.page_count.saturating_mul(PAGE)),
-            )
+        let memory = map.entries().map(|d| Entry {
+            start: d.phys_start,
+            len: d.page_count.saturating_mul(PAGE),
+            kind: uefi_kind(d.ty.0),
         });
         let screen: Vec<(u64, u64)> = screen
             .iter()
             .map(|s| (s.phys, s.phys + s.size as u64))
             .collect();
-        let mut ranges = vec![(0, 0); map.len() + 2];
+        // Each descriptor may split a range in two.
+        let mut ranges = vec![(0, 0); 2 * map.len() + 1];
         let count = window_ranges(memory, &screen, &mut ranges).ok_or("too many memory ranges")?;
         for &(start, end) in &ranges[..count] {
             self.tables

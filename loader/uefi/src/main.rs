@@ -50,7 +50,8 @@ fn main() -> Status {
     let place = config::placement(&config)
         .unwrap_or_else(|e| fail::stop(&format_args!("kernel's dynamic range: {e}")));
     let offset = config::phys_offset(&config, &place).unwrap_or(place.phys_offset);
-    let mut space = load::AddressSpace::new(nx).unwrap_or_else(|e| fail::stop(&e));
+    let mut space = load::AddressSpace::new(nx, loader_common::handover::cpu_has_huge_pages())
+        .unwrap_or_else(|e| fail::stop(&e));
     space
         .load_kernel(&kernel)
         .unwrap_or_else(|e| fail::stop(&e));
