@@ -387,3 +387,83 @@ fn a_listing_survives_unlinks_and_creates_between_calls() {
     assert_eq!(unique.len(), seen.len(), "no name twice");
     assert!(seen.starts_with(&[".".to_string(), "..".to_string()]));
 }
+
+#[test]
+fn a_held_file_outlives_its_last_name_until_the_last_release() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let before = fs.inode_count();
+    let f = fs.create(root, b"a", Kind::File, 0o644, 0).unwrap();
+    fs.write(f, 0, b"kept").unwrap();
+    fs.hold(f);
+    fs.hold(f);
+    fs.unlink(root, b"a").unwrap();
+    assert_eq!(
+        fs.lookup(root, b"a"),
+        Err(ENOENT),
+        "the name is gone at once"
+    );
+    assert_eq!(fs.metadata(f).unwrap().links, 0);
+    assert_eq!(fs.write(f, 4, b"+more").unwrap(), 5, "still writable");
+    let mut buf = [0u8; 16];
+    assert_eq!(fs.read(f, 0, &mut buf).unwrap(), 9);
+    assert_eq!(&buf[..9], b"kept+more");
+    assert_eq!(
+        fs.link(f, root, b"again"),
+        Err(ENOENT),
+        "no name for the nameless"
+    );
+    fs.release(f).unwrap();
+    assert!(fs.metadata(f).is_ok(), "one holder is left");
+    fs.release(f).unwrap();
+    assert_eq!(fs.metadata(f), Err(ENOENT), "freed at the last release");
+    assert_eq!(fs.inode_count(), before);
+    assert_eq!(fs.release(f), Err(ENOENT));
+}
+
+#[test]
+fn a_held_file_replaced_by_rename_stays_and_an_unheld_one_goes() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let old = fs.create(root, b"old", Kind::File, 0o644, 0).unwrap();
+    fs.write(old, 0, b"old").unwrap();
+    fs.hold(old);
+    let new = fs.create(root, b"new", Kind::File, 0o644, 0).unwrap();
+    fs.rename(root, b"new", root, b"old").unwrap();
+    assert_eq!(fs.lookup(root, b"old"), Ok(new));
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        fs.read(old, 0, &mut buf).unwrap(),
+        3,
+        "the held one is readable"
+    );
+    fs.release(old).unwrap();
+    assert_eq!(fs.metadata(old), Err(ENOENT));
+    let other = fs.create(root, b"other", Kind::File, 0o644, 0).unwrap();
+    fs.rename(root, b"old", root, b"other").unwrap();
+    assert_eq!(fs.metadata(other), Err(ENOENT), "not held: gone at once");
+}
+
+#[test]
+fn a_held_removed_directory_takes_no_names_and_gives_no_listing() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    let d = fs.mkdir(root, b"d", 0o755).unwrap();
+    fs.hold(d);
+    fs.rmdir(root, b"d").unwrap();
+    assert_eq!(
+        fs.metadata(root).unwrap().links,
+        2,
+        "the parent lost the `..`"
+    );
+    assert_eq!(fs.metadata(d).unwrap().links, 0);
+    assert_eq!(fs.readdir(d, 0), Err(ENOENT), "no listing, as Linux");
+    assert_eq!(fs.lookup(d, b".."), Ok(root), "`..` still leads up");
+    assert_eq!(fs.create(d, b"f", Kind::File, 0o644, 0), Err(ENOENT));
+    assert_eq!(fs.mkdir(d, b"e", 0o755), Err(ENOENT));
+    let f = fs.create(root, b"f", Kind::File, 0o644, 0).unwrap();
+    assert_eq!(fs.link(f, d, b"g"), Err(ENOENT));
+    assert_eq!(fs.rename(root, b"f", d, b"f"), Err(ENOENT));
+    fs.release(d).unwrap();
+    assert_eq!(fs.metadata(d), Err(ENOENT));
+}

@@ -18,6 +18,7 @@
 mod check;
 mod console;
 mod fast_calls;
+mod file_semantics;
 mod files;
 mod fpu;
 mod identity;
@@ -49,6 +50,7 @@ const AREAS: &[Area] = &[
     ("identity", identity::checks),
     ("processes", processes::checks),
     ("vfs", vfs::checks),
+    ("file semantics", file_semantics::checks),
     ("pipes", pipes::checks),
     ("signals", signals::checks),
     ("terminal", terminal::checks),
