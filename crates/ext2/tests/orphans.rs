@@ -122,7 +122,7 @@ fn a_crash_with_open_orphans_is_repaired_by_our_mount_and_by_e2fsck() {
     let kept_now = free_counts(&mut fs);
     fs.unlink(ROOT, b"kept").unwrap();
     assert_eq!(free_counts(&mut fs), before, "{kept_now:?}");
-    let mut fs = Fs::mount(fs.unmount().unwrap()).unwrap();
+    let fs = Fs::mount(fs.unmount().unwrap()).unwrap();
     assert_eq!(fs.orphans_freed(), 0);
     let image = fs.unmount().unwrap().bytes;
     assert_eq!(last_orphan(&image), 0);

@@ -44,6 +44,28 @@ pub fn checks(c: &mut Checker) {
     }
 }
 
+/// The path of `systest --hold-orphan PATH`, if asked.
+pub fn hold_orphan_asked(mut args: impl Iterator<Item = String>) -> Option<String> {
+    match (args.nth(1).as_deref(), args.next()) {
+        (Some("--hold-orphan"), Some(path)) => Some(path),
+        _ => None,
+    }
+}
+
+/// Makes `path` (64 KiB), removes its name while holding it open, syncs,
+/// says so, and sleeps until killed: the file is then an orphan on disk.
+pub fn hold_orphan(path: &str) -> ! {
+    let fd = fd_of(open(path, O_CREAT | O_RDWR, 0o644));
+    let block: Vec<u8> = (0..65536u32).map(|i| (i % 251) as u8).collect();
+    let written = write(fd, &block);
+    let unlinked = call1(SYS_UNLINK, path, &[]);
+    let _ = sys(162, &[]); // sync
+    println!("systest: orphan held ({written:?}, unlink {unlinked:?})");
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+    }
+}
+
 fn pread(fd: u64, len: usize, offset: u64) -> Vec<u8> {
     let mut buf = vec![0u8; len];
     let n = sys(
@@ -317,13 +339,9 @@ fn root_permissions(c: &mut Checker, dir: &str) {
         "root: access(X_OK) of a mode 000 directory",
         access(&locked, X_OK),
     );
-    c.ok(
-        "root: a new file in a mode 000 directory",
-        open(&format!("{locked}/new"), O_CREAT | O_WRONLY, 0o644).map(|fd| {
-            close(fd as u64);
-            fd
-        }),
-    );
+    let made = open(&format!("{locked}/new"), O_CREAT | O_WRONLY, 0o644);
+    c.ok("root: a new file in a mode 000 directory", made);
+    close(fd_of(made));
     c.equal(
         "root: execve through a mode 000 directory",
         run(&inner),
