@@ -2,11 +2,14 @@
 //! Kestrel's own disk image (`src/disk_image.rs`) mounts it (boot line),
 //! `df` and `sync` answer, and the image is still clean for `e2fsck`
 //! afterwards; a disk without ext2, and a damaged one, give a clear boot
-//! line and the shell still comes up.
+//! line and the shell still comes up; systest's `file_semantics` checks
+//! pass with their directory on the disk, and a file held open without a
+//! name when the power goes is freed at the next mount (the orphan list),
+//! leaving `e2fsck` nothing to fix.
 
 mod common;
 
-use common::{AtPrompt, PROMPT, boot_to_prompt, wait_after};
+use common::{AtPrompt, PROMPT, boot_to_prompt, main_kernel, wait_after};
 use kestrel::CaptureOptions;
 use kestrel::qemu::tempdir::TempDir;
 use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS};
@@ -18,6 +21,25 @@ fn image(dir: &Path) -> PathBuf {
         ("hello".to_string(), b"hello program".to_vec()),
         ("big".to_string(), vec![7u8; 200_000]),
     ];
+    let path = dir.join("kestrel.img");
+    std::fs::write(
+        &path,
+        kestrel::disk_image::build(&programs, 1_700_000_000).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+/// Kestrel's disk image with our real user programs (systest among them).
+fn image_with_programs(dir: &Path) -> PathBuf {
+    main_kernel(); // builds the user programs too
+    let root = kestrel::builder::root();
+    let programs_dir = kestrel::builder::user_programs_dir(&root);
+    let programs: Vec<(String, Vec<u8>)> = kestrel::ramdisk::programs_in(&programs_dir)
+        .unwrap()
+        .into_iter()
+        .map(|(name, path)| (name, std::fs::read(path).unwrap()))
+        .collect();
     let path = dir.join("kestrel.img");
     std::fs::write(
         &path,
@@ -128,4 +150,62 @@ fn journal_first_block(image: &[u8]) -> u32 {
     let inode_size = u16::from_le_bytes([image[1024 + 88], image[1024 + 89]]) as usize;
     let inode8 = inode_table * 1024 + 7 * inode_size;
     le32(inode8 + 0x28)
+}
+
+#[test]
+fn file_semantics_hold_on_the_disk_and_an_open_orphan_survives_a_power_cut() {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
+    let path = image_with_programs(dir.path());
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    // The data directory `/etc` is on the disk's ext2.
+    session
+        .write_serial(b"run systest /etc file_semantics\r")
+        .unwrap();
+    let end = wait_after(&mut session, at, "[systest exited");
+    let at = wait_after(&mut session, end, PROMPT);
+    let answer = session.serial()[..at].to_string();
+    let answer = &answer[answer.rfind("run systest /etc").unwrap()..];
+    println!("--- systest on the disk ---\n{answer}");
+    assert!(answer.contains(" checks passed"), "{answer}");
+    assert!(!answer.contains("FAIL"), "{answer}");
+    assert!(
+        answer.contains("[systest exited with status 0]"),
+        "{answer}"
+    );
+
+    // A 64 KiB file open without a name, synced; then the power goes.
+    session
+        .write_serial(b"run systest --hold-orphan /orphan &\r")
+        .unwrap();
+    wait_after(
+        &mut session,
+        at,
+        "systest: orphan held (Ok(65536), unlink Ok(0))",
+    );
+    drop(session);
+    let (clean, text) = kestrel::disk_image::e2fsck(&path).unwrap();
+    println!("--- e2fsck -fn after the power cut ---\n{text}");
+    assert!(!clean, "the orphan is on the disk, e2fsck -fn:\n{text}");
+
+    // The next mount frees it; e2fsck then has nothing to fix.
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    let serial = session.serial();
+    assert!(
+        serial.contains("File system:  freed 1 files left open without a name (the orphan list)"),
+        "{serial}"
+    );
+    session.write_serial(b"ls /\r").unwrap();
+    let listed = wait_after(&mut session, at, PROMPT);
+    let listing = session.serial()[at..listed].to_string();
+    assert!(!listing.contains("orphan"), "{listing}");
+    session.write_serial(b"shutdown\r").unwrap();
+    assert_eq!(
+        session.wait(common::TIMEOUT),
+        Ending::Exited(Some(QEMU_SUCCESS))
+    );
+    e2fsck_clean(&path);
 }

@@ -298,6 +298,10 @@ impl<D: BlockDevice> Fs<D> {
     /// the entry after it; `None` at the end. Start with cursor 0.
     pub fn readdir(&mut self, dir: u32, cursor: u64) -> Result<Option<(DirEntry, u64)>> {
         let inode = self.dir_inode(dir)?;
+        if inode.links() == 0 {
+            // Removed but held: Linux's `getdents64` says ENOENT.
+            return Err(Error::new(Errno::ENOENT, "directory was removed"));
+        }
         let bs = u64::from(self.geo.block_size);
         let mut n = cursor / bs;
         while n < inode.size() / bs {

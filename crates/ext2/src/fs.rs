@@ -1,8 +1,9 @@
 //! A mounted file system: `Fs<D>` over a [`BlockDevice`].
 //!
 //! Mounting reads and checks the superblock and group descriptors, replays the
-//! journal if the disk was not unmounted cleanly, and marks the journal in use
-//! (the `needs_recovery` feature, as ext3 does). Every operation then runs
+//! journal if the disk was not unmounted cleanly, marks the journal in use
+//! (the `needs_recovery` feature, as ext3 does), and frees the inodes left on
+//! the orphan list (`orphans`). Every operation then runs
 //! inside the running transaction (`txn`): it either completes or changes
 //! nothing. `sync` commits the transaction through the journal; `unmount`
 //! commits and marks the disk clean.
@@ -17,6 +18,7 @@ use crate::inode::Inode;
 use crate::journal::Journal;
 use crate::superblock::{self as sbk, Geometry, Superblock};
 use crate::txn::Txn;
+use alloc::collections::BTreeMap;
 
 /// The root directory's inode number.
 pub const ROOT: u32 = 2;
@@ -64,6 +66,10 @@ pub struct Fs<D: BlockDevice> {
     pub(crate) soft_limit: usize,
     /// Committed transactions the mount replayed from the journal.
     pub(crate) replayed: usize,
+    /// Holds per inode (`orphans`): inodes kept while in use.
+    pub(crate) held: BTreeMap<u32, u32>,
+    /// Inodes the mount freed from the orphan list.
+    pub(crate) orphans_freed: usize,
 }
 
 /// Reads the superblock straight from the disk.
@@ -89,6 +95,8 @@ impl<D: BlockDevice> Fs<D> {
             // Without a journal, still write back now and then (memory).
             soft_limit: 2048,
             replayed: 0,
+            held: BTreeMap::new(),
+            orphans_freed: 0,
         };
         fs.check_groups()?;
         if sb.has_compat(sbk::COMPAT_HAS_JOURNAL) {
@@ -114,6 +122,7 @@ impl<D: BlockDevice> Fs<D> {
                 "needs recovery from a journal that is not on this disk",
             ));
         }
+        fs.orphans_freed = fs.free_orphans()?;
         Ok(fs)
     }
 
@@ -148,6 +157,12 @@ impl<D: BlockDevice> Fs<D> {
     /// How many committed transactions the mount replayed from the journal.
     pub fn replayed(&self) -> usize {
         self.replayed
+    }
+
+    /// How many inodes the mount freed from the orphan list (files that
+    /// were open without a name when the disk was last in use).
+    pub fn orphans_freed(&self) -> usize {
+        self.orphans_freed
     }
 
     /// Commits the running transaction: afterwards every completed operation
@@ -311,10 +326,10 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// An inode that must be in use (links > 0).
+    /// An inode that must be in use (links > 0, or held: `orphans`).
     pub(crate) fn live_inode(&mut self, ino: u32) -> Result<Inode> {
         let i = self.read_inode(ino)?;
-        if i.links() == 0 || i.mode() == 0 {
+        if (i.links() == 0 && !self.is_held(ino)) || i.mode() == 0 {
             return Err(corrupt("directory entry names a free inode"));
         }
         Ok(i)

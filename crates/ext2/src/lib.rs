@@ -14,6 +14,7 @@
 //! - `superblock`, `group`, `inode`: the fixed structures;
 //! - `alloc_bitmap`: free blocks and inodes; `blockmap`: a file's blocks;
 //! - `dir`: directory entries; `file`: contents; `names`: create, rename, ...;
+//!   `orphans`: open files without names, kept until closed and across a crash;
 //!   `xattr`: Linux's attribute blocks, freed with their inode;
 //! - `txn`: the running transaction; `journal`: JBD2 commit and replay;
 //!   `runs`: many blocks written as few device requests;
@@ -42,6 +43,7 @@ pub mod inode;
 mod journal;
 pub mod mkfs;
 mod names;
+mod orphans;
 mod populate;
 mod raw;
 mod runs;

@@ -3,8 +3,11 @@
 //! Each one runs as a single all-or-nothing operation (`Fs::op`). Link counts
 //! follow ext2's rules: a file has one link per name; a directory has two
 //! (its name and its own `.`) plus one per subdirectory (their `..`). When a
-//! count reaches zero the inode and its blocks are freed at once (keeping an
-//! unlinked but open file alive is the VFS's business).
+//! count reaches zero the inode and its blocks are freed at once, unless the
+//! inode is held open: then it goes on the orphan list (`orphans`) and is
+//! freed at its last release. A removed directory that is held (someone's
+//! current directory) is kept the same way (its `..` still leads up), but
+//! refuses listing and new names (`ENOENT`).
 
 use crate::device::BlockDevice;
 use crate::dir::{check_name, is_dot};
@@ -24,10 +27,21 @@ impl<D: BlockDevice> Fs<D> {
     /// Checks that `name` may be created in `dir`.
     fn check_new(&mut self, dir: u32, name: &[u8]) -> Result<()> {
         check_name(name)?;
+        self.named_dir(dir)?;
         if is_dot(name) || self.find(dir, name)?.is_some() {
             return Err(exists());
         }
         Ok(())
+    }
+
+    /// Directory `dir`, refused with `ENOENT` if it was removed (held
+    /// without a name: Linux makes no new names there).
+    fn named_dir(&mut self, dir: u32) -> Result<Inode> {
+        let i = self.dir_inode(dir)?;
+        if i.links() == 0 {
+            return Err(Error::new(Errno::ENOENT, "directory was removed"));
+        }
+        Ok(i)
     }
 
     /// Allocates and writes a new inode, and names it in `dir`.
@@ -145,6 +159,9 @@ impl<D: BlockDevice> Fs<D> {
             if i.is_dir() {
                 return Err(Error::new(Errno::EPERM, "hard link to a directory"));
             }
+            if i.links() == 0 {
+                return Err(Error::new(Errno::ENOENT, "file was removed"));
+            }
             if i.links() >= LINK_MAX {
                 return Err(Error::new(Errno::EMLINK, "too many links"));
             }
@@ -156,11 +173,16 @@ impl<D: BlockDevice> Fs<D> {
         })
     }
 
-    /// Drops one link of a non-directory; frees it when none is left.
+    /// Drops one link of a non-directory; frees it when none is left,
+    /// or lists it as an orphan while it is held.
     fn drop_link(&mut self, ino: u32) -> Result<()> {
         let mut i = self.live_inode(ino)?;
         i.set_links(i.links() - 1);
         if i.links() == 0 {
+            i.set_time(inode::CTIME, self.now);
+            if self.is_held(ino) {
+                return self.list_orphan(ino, i);
+            }
             return self.destroy(ino, i);
         }
         i.set_time(inode::CTIME, self.now);
@@ -168,7 +190,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Frees an inode and all its blocks.
-    fn destroy(&mut self, ino: u32, mut i: Inode) -> Result<()> {
+    pub(crate) fn destroy(&mut self, ino: u32, mut i: Inode) -> Result<()> {
         self.drop_xattr_block(&mut i)?;
         if i.owns_blocks(self.geo.block_size) {
             self.free_from(&mut i, 0)?;
@@ -213,7 +235,15 @@ impl<D: BlockDevice> Fs<D> {
             return Err(Error::new(Errno::ENOTEMPTY, "directory not empty"));
         }
         self.remove_entry(dir, name)?;
-        self.destroy(ino, i)?;
+        if self.is_held(ino) {
+            // Its block (only `.` and `..`) stays until the release.
+            let mut i = i;
+            i.set_links(0);
+            i.set_time(inode::CTIME, self.now);
+            self.list_orphan(ino, i)?;
+        } else {
+            self.destroy(ino, i)?;
+        }
         let mut parent = self.dir_inode(dir)?;
         parent.set_links(parent.links().saturating_sub(1).max(2));
         self.write_inode(dir, &parent)
@@ -243,7 +273,7 @@ impl<D: BlockDevice> Fs<D> {
                 return Err(Error::new(Errno::EINVAL, "cannot rename '.' or '..'"));
             }
             let ino = fs.lookup(old_dir, old)?;
-            fs.dir_inode(new_dir)?;
+            fs.named_dir(new_dir)?;
             let moving = fs.live_inode(ino)?;
             let is_dir = moving.is_dir();
             if is_dir && fs.is_below(new_dir, ino)? {

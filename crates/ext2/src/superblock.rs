@@ -51,6 +51,8 @@ pub(crate) const FEATURE_RO_COMPAT: usize = 0x64;
 pub(crate) const UUID: usize = 0x68;
 pub(crate) const VOLUME_NAME: usize = 0x78;
 pub(crate) const JOURNAL_INUM: usize = 0xE0;
+/// `s_last_orphan`: the first inode of the orphan list (`orphans`), 0 if none.
+pub(crate) const LAST_ORPHAN: usize = 0xE8;
 pub(crate) const JNL_BACKUP_TYPE: usize = 0xFD;
 pub(crate) const MKFS_TIME: usize = 0x108;
 pub(crate) const JNL_BLOCKS: usize = 0x10C;

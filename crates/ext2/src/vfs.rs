@@ -18,7 +18,9 @@
 //! - `stat`: mode, links, owner, size, 512-byte blocks, the three times;
 //! - `readdir`: the crate's cursor (a byte offset in the directory) is the
 //!   VFS cursor, and entries without a type byte get their inode's type;
-//! - `statfs`: ext2's magic `0xEF53` and the block and inode counts.
+//! - `statfs`: ext2's magic `0xEF53` and the block and inode counts;
+//! - `hold`/`release`: `Fs::hold`/`Fs::drop_hold` (open files kept after
+//!   their last name, on the orphan list).
 //!
 //! Inode times come from a clock the owner passes in (seconds since 1970):
 //! the kernel's real-time clock, a fixed value in tests.
@@ -272,5 +274,16 @@ impl<D: BlockDevice, L: Lock<Fs<D>>> FileSystem for Ext2<D, L> {
             free_files: u64::from(s.free_inodes),
             name_max: u64::from(s.name_max),
         })
+    }
+
+    fn hold(&self, ino: Ino) {
+        if let Ok(ino) = ino32(ino) {
+            self.fs.with(|fs| fs.hold(ino));
+        }
+    }
+
+    fn release(&self, ino: Ino) -> Result<(), Errno> {
+        let ino = ino32(ino)?;
+        self.run(|fs| fs.drop_hold(ino))
     }
 }

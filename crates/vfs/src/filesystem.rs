@@ -3,7 +3,8 @@
 //! The trait is shaped like a Unix file system on disk: files and
 //! directories are *inodes*, named by number; a directory maps names to
 //! inode numbers; one inode may have several names (hard links) and lives
-//! until its last name is gone. Methods take `&self`, because a mounted
+//! until its last name is gone and nobody holds it open
+//! ([`FileSystem::hold`]). Methods take `&self`, because a mounted
 //! file system is shared by every process (`Arc<dyn FileSystem>`): each
 //! implementation locks what it must inside.
 //!
@@ -187,4 +188,16 @@ pub trait FileSystem: Send + Sync {
 
     /// Sizes and counts for `statfs`.
     fn statfs(&self) -> Result<StatFs, Errno>;
+
+    /// Someone uses inode `ino` beyond its names (an open file, a current
+    /// directory): it stays, readable and writable, even after its last
+    /// name is removed, until the matching [`release`](Self::release).
+    /// Holds nest. A file system whose inodes never go may ignore them.
+    fn hold(&self, _ino: Ino) {}
+
+    /// Ends one [`hold`](Self::hold): an inode without names and without
+    /// holders is freed now.
+    fn release(&self, _ino: Ino) -> Result<(), Errno> {
+        Ok(())
+    }
 }

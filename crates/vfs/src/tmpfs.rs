@@ -11,9 +11,12 @@
 //!
 //! Link counts follow Unix: a file has one link per name; a directory has
 //! two (its name and its own `.`) plus one per subdirectory (their `..`).
-//! An inode lives while it has names: when the last one goes, so does the
-//! node and its memory. (An open file whose last name is removed is gone
-//! with it here; Linux keeps it until the last close.)
+//! An inode lives while it has names or holders (open files, current
+//! directories: `hold`/`release`): an open file whose last name is removed
+//! stays readable and writable, and goes with its memory at the last
+//! `release`, as on Linux. A removed directory that is still held stays
+//! too (its `..` still leads up), but refuses new names and listing
+//! (`ENOENT`).
 //!
 //! A file's bytes are one `Vec`; growing it asks the allocator first, so
 //! running out of memory is `ENOSPC` for the caller, not a kernel abort.
@@ -54,6 +57,8 @@ enum Content {
 struct Node {
     meta: Metadata,
     content: Content,
+    /// Holders (`FileSystem::hold`): open files, current directories.
+    holds: u32,
 }
 
 struct Inner {
@@ -100,6 +105,7 @@ impl TmpFs {
                 parent: ROOT,
                 names: DirSlots::new(),
             },
+            holds: 0,
         };
         let mut nodes = BTreeMap::new();
         nodes.insert(ROOT, root);
@@ -129,8 +135,7 @@ impl TmpFs {
         check_name(name)?;
         let now = (self.clock)();
         let mut inner = self.inner.lock();
-        let names = inner.dir_names(dir)?;
-        if names.contains(name) {
+        if inner.live_dir_names_mut(dir)?.contains(name) {
             return Err(EEXIST);
         }
         let ino = inner.next_ino;
@@ -145,7 +150,14 @@ impl TmpFs {
             ctime: now,
             ..Metadata::default()
         };
-        inner.nodes.insert(ino, Node { meta, content });
+        inner.nodes.insert(
+            ino,
+            Node {
+                meta,
+                content,
+                holds: 0,
+            },
+        );
         inner.dir_names_mut(dir)?.insert(name, ino);
         let parent = inner.node_mut(dir)?;
         parent.meta.mtime = now;
@@ -180,6 +192,35 @@ impl Inner {
         }
     }
 
+    /// A directory's names, to add one: `ENOENT` if it was removed (a
+    /// held directory without a name takes no new ones, as on Linux).
+    fn live_dir_names_mut(&mut self, dir: Ino) -> Result<&mut DirSlots, Errno> {
+        if self.node(dir)?.meta.links == 0 {
+            return Err(ENOENT);
+        }
+        self.dir_names_mut(dir)
+    }
+
+    /// Frees `ino` if nothing names or holds it any more.
+    fn free_if_unused(&mut self, ino: Ino) {
+        if let Some(node) = self.nodes.get(&ino)
+            && node.meta.links == 0
+            && node.holds == 0
+        {
+            self.nodes.remove(&ino);
+        }
+    }
+
+    /// Removes directory `ino`'s last name (its `.` goes with it): it is
+    /// freed, or kept empty and nameless while it is held.
+    fn drop_dir(&mut self, ino: Ino, now: u64) {
+        if let Some(node) = self.nodes.get_mut(&ino) {
+            node.meta.links = 0;
+            node.meta.ctime = now;
+        }
+        self.free_if_unused(ino);
+    }
+
     fn is_dir(&self, ino: Ino) -> bool {
         matches!(
             self.nodes.get(&ino).map(|n| &n.content),
@@ -195,15 +236,13 @@ impl Inner {
         }
     }
 
-    /// Drops one link of `ino`; the node goes with its last.
+    /// Drops one link of `ino`; the node goes with its last, unless held.
     fn drop_link(&mut self, ino: Ino, now: u64) {
         if let Some(node) = self.nodes.get_mut(&ino) {
             node.meta.links = node.meta.links.saturating_sub(1);
             node.meta.ctime = now;
-            if node.meta.links == 0 {
-                self.nodes.remove(&ino);
-            }
         }
+        self.free_if_unused(ino);
     }
 
     /// Whether `ancestor` is `ino` or one of the directories above it.
@@ -378,8 +417,10 @@ impl FileSystem for TmpFs {
         if inner.is_dir(ino) {
             return Err(EPERM);
         }
-        inner.node(ino)?;
-        let names = inner.dir_names_mut(dir)?;
+        if inner.node(ino)?.meta.links == 0 {
+            return Err(ENOENT); // Linux: an unlinked open file gets no new name
+        }
+        let names = inner.live_dir_names_mut(dir)?;
         if names.contains(name) {
             return Err(EEXIST);
         }
@@ -412,7 +453,7 @@ impl FileSystem for TmpFs {
             return Err(ENOTEMPTY);
         }
         inner.dir_names_mut(dir)?.remove(name);
-        inner.nodes.remove(&ino);
+        inner.drop_dir(ino, now);
         inner.drop_link(dir, now); // the child's `..`
         inner.touch_dir(dir, now);
         Ok(())
@@ -429,6 +470,7 @@ impl FileSystem for TmpFs {
         let now = (self.clock)();
         let mut inner = self.inner.lock();
         let ino = inner.dir_names(old_dir)?.get(old_name).ok_or(ENOENT)?;
+        inner.live_dir_names_mut(new_dir)?;
         let target = inner.dir_names(new_dir)?.get(new_name);
         let moving_dir = inner.is_dir(ino);
         if moving_dir && inner.is_ancestor(ino, new_dir) {
@@ -449,7 +491,7 @@ impl FileSystem for TmpFs {
         if let Some(target) = target {
             inner.dir_names_mut(new_dir)?.remove(new_name);
             if inner.is_dir(target) {
-                inner.nodes.remove(&target);
+                inner.drop_dir(target, now);
                 inner.drop_link(new_dir, now);
             } else {
                 inner.drop_link(target, now);
@@ -472,10 +514,14 @@ impl FileSystem for TmpFs {
 
     fn readdir(&self, dir: Ino, cursor: u64) -> Result<Option<(DirEntry, u64)>, Errno> {
         let inner = self.inner.lock();
-        let (parent, names) = match &inner.node(dir)?.content {
+        let node = inner.node(dir)?;
+        let (parent, names) = match &node.content {
             Content::Directory { parent, names } => (*parent, names),
             _ => return Err(ENOTDIR),
         };
+        if node.meta.links == 0 {
+            return Err(ENOENT); // removed: Linux's `getdents64` says so
+        }
         let entry = |ino: Ino, name: &[u8]| DirEntry {
             ino,
             kind: inner.nodes.get(&ino).map(kind_of).unwrap_or(Kind::File),
@@ -519,6 +565,20 @@ impl FileSystem for TmpFs {
 
     fn sync(&self) -> Result<(), Errno> {
         Ok(()) // nothing is anywhere but in memory
+    }
+
+    fn hold(&self, ino: Ino) {
+        if let Some(node) = self.inner.lock().nodes.get_mut(&ino) {
+            node.holds += 1;
+        }
+    }
+
+    fn release(&self, ino: Ino) -> Result<(), Errno> {
+        let mut inner = self.inner.lock();
+        let node = inner.node_mut(ino)?;
+        node.holds = node.holds.checked_sub(1).ok_or(EINVAL)?;
+        inner.free_if_unused(ino);
+        Ok(())
     }
 
     fn statfs(&self) -> Result<StatFs, Errno> {

@@ -3,7 +3,10 @@
 //!
 //! - The current directory is where relative paths start (`chdir` moves
 //!   it, `getcwd` tells it). `None` stands for `/`, whatever file system is
-//!   at `/` when it is used.
+//!   at `/` when it is used. Another directory is held (`fs::held`): if it
+//!   is removed meanwhile, it stays usable (empty, taking no new names, and
+//!   `getcwd` says `ENOENT`) until the process leaves it, as on Linux. A
+//!   forked child shares the hold.
 //! - The *umask* takes permission bits away from every file and directory
 //!   the process makes (`open` with `O_CREAT`, `mkdir`): the usual `0o022`
 //!   leaves others without write permission.
@@ -14,8 +17,9 @@
 //! A forked child gets a copy; `execve` changes only the program's path
 //! and arguments.
 
+use crate::fs::held::Held;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use vfs::Location;
 
 /// The umask a first process starts with.
 pub const DEFAULT_UMASK: u32 = 0o022;
@@ -25,7 +29,7 @@ pub const MAX_CMDLINE: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub struct FsContext {
-    pub cwd: Option<Location>,
+    pub cwd: Option<Arc<Held>>,
     pub umask: u32,
     pub exe: Option<Vec<u8>>,
     pub cmdline: Vec<u8>,

@@ -124,6 +124,10 @@ fn print_mounted(fs: &DiskFs) {
         bytes >> 20,
         free >> 20,
     );
+    let orphans = fs.with_fs(|fs| fs.orphans_freed());
+    if orphans > 0 {
+        println!("File system:  freed {orphans} files left open without a name (the orphan list)");
+    }
 }
 
 fn print_not_mounted(why: NotMounted) {

@@ -9,17 +9,25 @@
 //! shares positions with the original, as on Linux.
 //!
 //! Access is checked here, as Linux does: reading a file opened `O_WRONLY`,
-//! or writing one opened `O_RDONLY`, is `EBADF`. With `O_APPEND`, every
-//! write goes to the end of the file. A directory's position is the file
-//! system's `readdir` cursor.
+//! or writing one opened `O_RDONLY`, is `EBADF`. With `O_APPEND` (set at
+//! `open` or by `fcntl(F_SETFL)`), every write goes to the end of the file,
+//! `pwrite64`'s too, as on Linux; appends are serialised by one lock, so
+//! two descriptors appending never overwrite each other. A directory's
+//! position is the file system's `readdir` cursor.
+//!
+//! An open VFS file holds its inode (`FileSystem::hold`) from `open` until
+//! the open file is dropped (its last descriptor closed): removing its last
+//! name meanwhile does not free it (`fs::held`).
 
 use crate::fs::devices::Device;
+use crate::fs::held;
 use crate::fs::pipe::{PIPE_MODE, PipeEnd};
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, Ordering};
 use files::Errno;
 use files::stat::Stat;
 use linux_raw_sys::errno::{EBADF, EINVAL, EISDIR, ENOTDIR, ESPIPE};
-use linux_raw_sys::general::{O_ACCMODE, O_APPEND, O_RDONLY, O_WRONLY};
+use linux_raw_sys::general::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY};
 use spin::Mutex;
 use vfs::{FileSystem, Kind, Location, Metadata};
 
@@ -38,33 +46,67 @@ pub enum OpenFile {
     Pipe(PipeEnd),
 }
 
+/// The status flags `fcntl(F_SETFL)` may change on a VFS file.
+pub const SETTABLE_FLAGS: u32 = O_APPEND | O_NONBLOCK;
+
+/// One append at a time, system-wide: finding the end and writing there is
+/// one step for every `O_APPEND` writer. It sleeps (a disk write may).
+static APPENDS: crate::tasks::mutex::Mutex<()> = crate::tasks::mutex::Mutex::new(());
+
 /// A file of the VFS, open.
 pub struct NodeFile {
     pub fs: Arc<dyn FileSystem>,
     pub at: Location,
     pub kind: Kind,
     /// The `open` flags that stay: the access mode, `O_APPEND`, ...
-    pub flags: u32,
+    flags: AtomicU32,
     position: Mutex<u64>,
 }
 
 impl NodeFile {
+    /// An open file of inode `at`, holding it until dropped.
     pub fn new(fs: Arc<dyn FileSystem>, at: Location, kind: Kind, flags: u32) -> NodeFile {
+        fs.hold(at.ino);
         NodeFile {
             fs,
             at,
             kind,
-            flags,
+            flags: AtomicU32::new(flags),
             position: Mutex::new(0),
         }
     }
 
+    /// The flags it was opened with, as `F_SETFL` changed them since.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// `fcntl(F_SETFL)`: sets [`SETTABLE_FLAGS`] as `flags` says, keeps the rest.
+    pub fn set_status_flags(&self, flags: u32) {
+        let kept = self.flags() & !SETTABLE_FLAGS;
+        let set = flags & SETTABLE_FLAGS;
+        self.flags.store(kept | set, Ordering::Relaxed);
+    }
+
     fn readable(&self) -> bool {
-        self.flags & O_ACCMODE != O_WRONLY
+        self.flags() & O_ACCMODE != O_WRONLY
     }
 
     fn writable(&self) -> bool {
-        self.flags & O_ACCMODE != O_RDONLY
+        self.flags() & O_ACCMODE != O_RDONLY
+    }
+
+    fn appends(&self) -> bool {
+        self.flags() & O_APPEND != 0
+    }
+
+    /// Writes `data` at the end of the file, under the append lock: the
+    /// bytes written and the offset after them.
+    fn append(&self, data: &[u8]) -> Result<(usize, u64), Errno> {
+        let _one_at_a_time = APPENDS.lock();
+        let end = self.metadata()?.size;
+        let n = self.fs.write(self.at.ino, end, data)?;
+        Ok((n, end + n as u64))
     }
 
     pub fn metadata(&self) -> Result<Metadata, Errno> {
@@ -77,6 +119,12 @@ impl NodeFile {
             Kind::File => Ok(()),
             _ => Err(EINVAL),
         }
+    }
+}
+
+impl Drop for NodeFile {
+    fn drop(&mut self) {
+        held::release(&*self.fs, self.at);
     }
 }
 
@@ -139,8 +187,11 @@ impl OpenFile {
         match self {
             OpenFile::Node(file) => {
                 let mut position = file.position.lock();
-                if file.flags & O_APPEND != 0 && file.writable() {
-                    *position = file.metadata()?.size;
+                if file.appends() && file.writable() {
+                    file.check_file()?;
+                    let (n, end) = file.append(data)?;
+                    *position = end;
+                    return Ok(n);
                 }
                 let n = self.write_at(data, *position)?;
                 *position += n as u64;
@@ -150,7 +201,8 @@ impl OpenFile {
         }
     }
 
-    /// Writes at `offset`, leaving the position (`pwrite64`).
+    /// Writes at `offset`, leaving the position (`pwrite64`); with
+    /// `O_APPEND`, at the end whatever the offset, as Linux does.
     pub fn write_at(&self, data: &[u8], offset: u64) -> Result<usize, Errno> {
         match self {
             OpenFile::Node(file) => {
@@ -158,6 +210,9 @@ impl OpenFile {
                     return Err(EBADF);
                 }
                 file.check_file()?;
+                if file.appends() {
+                    return Ok(file.append(data)?.0);
+                }
                 file.fs.write(file.at.ino, offset, data)
             }
             OpenFile::Device { flags, .. } if flags & O_ACCMODE != O_RDONLY => Ok(data.len()),

@@ -6,6 +6,7 @@
 //! - `devices`: `/dev` and its device files; `procfs`: `/proc/self/exe`;
 //! - `file`: an *open* file, the thing a file descriptor stands for (the
 //!   console, a file or directory of the VFS, a device), with its position;
+//! - `held`: a hold that keeps an inode alive without names while in use;
 //! - `table`: a process's table of descriptors, and the one it starts with;
 //! - `context`: a process's current directory, umask and program path;
 //! - `ext2_mount`: the disk's ext2 file system, mounted at `/` at boot;
@@ -19,6 +20,7 @@ pub mod context;
 pub mod devices;
 pub mod ext2_mount;
 pub mod file;
+pub mod held;
 pub mod pipe;
 pub mod procfs;
 pub mod ramdisk;

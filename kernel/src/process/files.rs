@@ -55,13 +55,18 @@ pub fn count() -> Result<usize, Errno> {
 
 /// The calling process's current directory (`/` for a kernel thread).
 pub fn cwd() -> vfs::Location {
-    let cwd = table::with_current(|_, process| process.fs.cwd).flatten();
-    cwd.unwrap_or_else(|| crate::fs::vfs::mounts().root())
+    let cwd = table::with_current(|_, process| process.fs.cwd.as_ref().map(|held| held.at()));
+    cwd.flatten()
+        .unwrap_or_else(|| crate::fs::vfs::mounts().root())
 }
 
-/// Moves the calling process's current directory to `at`.
+/// Moves the calling process's current directory to `at`, holding it.
 pub fn set_cwd(at: vfs::Location) {
-    table::with_current(|_, process| process.fs.cwd = Some(at));
+    let fs = crate::fs::vfs::mounts().fs(at.mount).clone();
+    let held = alloc::sync::Arc::new(crate::fs::held::Held::new(fs, at));
+    let old = table::with_current(|_, process| process.fs.cwd.replace(held));
+    // Dropped outside the table's lock: a release may free an inode on disk.
+    drop(old);
 }
 
 /// The calling process's umask (`0o022` for a kernel thread).

@@ -548,13 +548,14 @@ fn finish(status: WaitStatus) -> ! {
 }
 
 /// Ends process `pid` in the table with `status`: its memory is freed (or
-/// its share of it given up), its files are closed (a pipe's reader sees
+/// its share of it given up), its files are closed and its current
+/// directory let go (a pipe's reader sees
 /// the end of file now, not when the zombie is reaped), it becomes a zombie for its parent (or goes
 /// at once), its children are re-parented, and every waiting parent looks
 /// again. Its thread must not run in its address space any more (it has
 /// ended or left it).
 fn end(pid: Pid, status: WaitStatus) {
-    let (space, files, gone) = {
+    let (space, files, cwd, gone) = {
         let mut processes = PROCESSES.lock();
         let Some(entry) = processes.table.get_mut(pid) else {
             return;
@@ -562,6 +563,7 @@ fn end(pid: Pid, status: WaitStatus) {
         let parent = entry.parent;
         let space = entry.data.space.take();
         let files = core::mem::replace(&mut entry.data.files, FileTable::new(0));
+        let cwd = entry.data.fs.cwd.take();
         entry.data.vfork_hold = false;
         if let Some(thread) = entry.data.thread {
             processes.by_thread.remove(&thread);
@@ -572,13 +574,14 @@ fn end(pid: Pid, status: WaitStatus) {
         if let Some(parent) = parent.filter(|e| e.state == ptable::State::Alive) {
             signal::child_ended(&mut parent.data, pid, status);
         }
-        (space, files, gone)
+        (space, files, cwd, gone)
     };
     // Dropped outside the lock: freeing frames takes other locks.
     if let Some(space) = space {
         table::release_space(space);
     }
     drop(files);
+    drop(cwd);
     drop(gone);
     wait::notify();
 }

@@ -33,7 +33,7 @@ pub fn truncate(args: &Args) -> Result<u64, Errno> {
 pub fn ftruncate(args: &Args) -> Result<u64, Errno> {
     let file = fds::get(args[0]).map_err(Errno)?;
     let node = file.node().ok_or(Errno(EINVAL))?;
-    if node.flags & O_ACCMODE == O_RDONLY {
+    if node.flags() & O_ACCMODE == O_RDONLY {
         return Err(Errno(EINVAL));
     }
     let found = Found {

@@ -16,9 +16,10 @@
 //! | `fcntl(F_GETFL / F_SETFL)` | the open file's access mode and status flags | `EBADF` |
 //!
 //! `F_SETFL` may change `O_APPEND`, `O_NONBLOCK`, `O_ASYNC`, `O_DIRECT` and
-//! `O_NOATIME` and ignores other bits, as Linux; only a pipe's `O_NONBLOCK`
-//! changes anything so far (a file's flags stay those it was opened with,
-//! and the console's reads always wait). Other
+//! `O_NOATIME` and ignores other bits, as Linux; a file's `O_APPEND` and
+//! `O_NONBLOCK` and a pipe's `O_NONBLOCK` are kept and reported by
+//! `F_GETFL` (the others are ignored, a device's flags stay those it was
+//! opened with, and the console's reads always wait). Other
 //! commands are `-EINVAL`.
 
 use super::{Args, Errno};
@@ -80,6 +81,9 @@ pub fn fcntl(args: &Args) -> Result<u64, Errno> {
             if let Some(end) = file.as_pipe() {
                 end.set_nonblocking(arg & u64::from(O_NONBLOCK) != 0);
             }
+            if let Some(node) = file.node() {
+                node.set_status_flags(arg as u32);
+            }
             Ok(0)
         }
         _ => Err(Errno(EINVAL)),
@@ -97,7 +101,7 @@ fn status_flags(file: &OpenFile) -> u32 {
         }
         // The access mode and status flags it was opened with (`O_APPEND`,
         // ...); not the creation flags, which `open` used up.
-        OpenFile::Node(file) => file.flags & KEPT_BY_OPEN,
+        OpenFile::Node(file) => file.flags() & KEPT_BY_OPEN,
         OpenFile::Device { flags, .. } => flags & KEPT_BY_OPEN,
     }
 }

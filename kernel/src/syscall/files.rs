@@ -18,8 +18,9 @@
 //! | `O_TMPFILE` | `EOPNOTSUPP` |
 //!
 //! `O_CLOEXEC` is recorded in the descriptor (execve honours it);
-//! `O_APPEND` stays with the open file (every write goes to the end); other
-//! flags (`O_NONBLOCK`, `O_NOCTTY`, ...) change nothing here.
+//! `O_APPEND` stays with the open file (every write goes to the end, and
+//! `fcntl` may change it); other flags (`O_NONBLOCK`, `O_NOCTTY`, ...)
+//! change nothing here.
 
 use super::paths::{self, Found};
 use super::{Args, Errno, user_memory};
@@ -130,8 +131,8 @@ pub fn pread64(args: &Args) -> Result<u64, Errno> {
     Ok(n as u64)
 }
 
-/// `pwrite64(fd, buf, count, offset)`: a write at `offset` (even with
-/// `O_APPEND`, unlike Linux, which appends); the position stays.
+/// `pwrite64(fd, buf, count, offset)`: a write at `offset` (with
+/// `O_APPEND`, at the end whatever the offset, as Linux); the position stays.
 pub fn pwrite64(args: &Args) -> Result<u64, Errno> {
     let [fd, buf, count, offset, ..] = *args;
     let file = positioned(fd, offset)?;

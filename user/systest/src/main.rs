@@ -9,7 +9,13 @@
 //! is `systest: N checks passed` (exit status 0) or `systest: F of N checks
 //! failed` (exit status 1).
 //!
-//! `systest --soak ROUNDS` does the runner's soak work instead (`soak.rs`).
+//! `systest DATA_DIR AREA` runs only that area's checks (`tests/ext2_root.rs`
+//! runs `file_semantics` with the data directory on Kestrel's ext2 disk).
+//!
+//! `systest --soak ROUNDS` does the runner's soak work instead (`soak.rs`);
+//! `systest --hold-orphan PATH` makes PATH, removes its name while holding
+//! it open, syncs, says `orphan held` and sleeps (for a power cut in
+//! `tests/ext2_root.rs`).
 //!
 //! `DATA_DIR` (default `/etc`, the ramdisk's) must hold `motd`, a file that
 //! starts with "Welcome to Kestrel". The `vfs` area works in a directory of
@@ -18,6 +24,7 @@
 mod check;
 mod console;
 mod fast_calls;
+mod file_semantics;
 mod files;
 mod fpu;
 mod identity;
@@ -52,6 +59,7 @@ const AREAS: &[Area] = &[
     ("prctl", prctl::checks),
     ("processes", processes::checks),
     ("vfs", vfs::checks),
+    ("file_semantics", file_semantics::checks),
     ("pipes", pipes::checks),
     ("signals", signals::checks),
     ("terminal", terminal::checks),
@@ -68,9 +76,22 @@ fn main() {
     if let Some(rounds) = soak::rounds_asked(std::env::args()) {
         std::process::exit(soak::run(rounds));
     }
+    if let Some(path) = file_semantics::hold_orphan_asked(std::env::args()) {
+        file_semantics::hold_orphan(&path);
+    }
     let data_dir = std::env::args().nth(1).unwrap_or_else(|| "/etc".into());
+    let only = std::env::args().nth(2);
+    if let Some(area) = &only
+        && !AREAS.iter().any(|(name, _)| name == area)
+    {
+        println!("systest: no area named {area:?}");
+        std::process::exit(2);
+    }
     let mut checker = Checker::new(data_dir);
-    for (name, checks) in AREAS {
+    let chosen = AREAS
+        .iter()
+        .filter(|(name, _)| only.as_ref().is_none_or(|area| area == name));
+    for (name, checks) in chosen {
         checker.area = name;
         checks(&mut checker);
     }

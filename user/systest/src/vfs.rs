@@ -19,38 +19,38 @@ const SYS_READ: i64 = 0;
 const SYS_WRITE: i64 = 1;
 const SYS_OPEN: i64 = 2;
 const SYS_CLOSE: i64 = 3;
-const SYS_STAT: i64 = 4;
+pub(crate) const SYS_STAT: i64 = 4;
 const SYS_FSTAT: i64 = 5;
 const SYS_LSTAT: i64 = 6;
-const SYS_LSEEK: i64 = 8;
-const SYS_PREAD64: i64 = 17;
-const SYS_PWRITE64: i64 = 18;
-const SYS_ACCESS: i64 = 21;
-const SYS_FORK: i64 = 57;
+pub(crate) const SYS_LSEEK: i64 = 8;
+pub(crate) const SYS_PREAD64: i64 = 17;
+pub(crate) const SYS_PWRITE64: i64 = 18;
+pub(crate) const SYS_ACCESS: i64 = 21;
+pub(crate) const SYS_FORK: i64 = 57;
 const SYS_EXECVE: i64 = 59;
-const SYS_EXIT_GROUP: i64 = 231;
-const SYS_WAIT4: i64 = 61;
+pub(crate) const SYS_EXIT_GROUP: i64 = 231;
+pub(crate) const SYS_WAIT4: i64 = 61;
 const SYS_FSYNC: i64 = 74;
 const SYS_FDATASYNC: i64 = 75;
 const SYS_TRUNCATE: i64 = 76;
 const SYS_FTRUNCATE: i64 = 77;
 const SYS_GETCWD: i64 = 79;
-const SYS_CHDIR: i64 = 80;
+pub(crate) const SYS_CHDIR: i64 = 80;
 const SYS_FCHDIR: i64 = 81;
-const SYS_RENAME: i64 = 82;
-const SYS_MKDIR: i64 = 83;
-const SYS_RMDIR: i64 = 84;
+pub(crate) const SYS_RENAME: i64 = 82;
+pub(crate) const SYS_MKDIR: i64 = 83;
+pub(crate) const SYS_RMDIR: i64 = 84;
 const SYS_LINK: i64 = 86;
-const SYS_UNLINK: i64 = 87;
+pub(crate) const SYS_UNLINK: i64 = 87;
 const SYS_SYMLINK: i64 = 88;
 const SYS_READLINK: i64 = 89;
-const SYS_CHMOD: i64 = 90;
+pub(crate) const SYS_CHMOD: i64 = 90;
 const SYS_FCHMOD: i64 = 91;
 const SYS_UMASK: i64 = 95;
 const SYS_STATFS: i64 = 137;
 const SYS_FSTATFS: i64 = 138;
 const SYS_SYNC: i64 = 162;
-const SYS_GETDENTS64: i64 = 217;
+pub(crate) const SYS_GETDENTS64: i64 = 217;
 const SYS_MKDIRAT: i64 = 258;
 const SYS_NEWFSTATAT: i64 = 262;
 const SYS_UNLINKAT: i64 = 263;
@@ -79,7 +79,7 @@ impl Path {
     }
 }
 
-fn call1(number: i64, path: &str, rest: &[u64]) -> Answer {
+pub(crate) fn call1(number: i64, path: &str, rest: &[u64]) -> Answer {
     let path = Path::new(path);
     let mut args = vec![path.arg()];
     args.extend_from_slice(rest);
@@ -91,39 +91,39 @@ fn call2(number: i64, a: &str, b: &str) -> Answer {
     sys(number, &[a.arg(), b.arg()])
 }
 
-fn open(path: &str, flags: i32, mode: u32) -> Answer {
+pub(crate) fn open(path: &str, flags: i32, mode: u32) -> Answer {
     call1(SYS_OPEN, path, &[flags as u64, u64::from(mode)])
 }
 
-fn write(fd: u64, data: &[u8]) -> Answer {
+pub(crate) fn write(fd: u64, data: &[u8]) -> Answer {
     sys(SYS_WRITE, &[fd, ptr(data.as_ptr()), data.len() as u64])
 }
 
-fn read(fd: u64, len: usize) -> Vec<u8> {
+pub(crate) fn read(fd: u64, len: usize) -> Vec<u8> {
     let mut buf = vec![0u8; len];
     let n = sys(SYS_READ, &[fd, mut_ptr(buf.as_mut_ptr()), len as u64]).unwrap_or(0);
     buf.truncate(n.max(0) as usize);
     buf
 }
 
-fn close(fd: u64) {
+pub(crate) fn close(fd: u64) {
     let _ = sys(SYS_CLOSE, &[fd]);
 }
 
-fn stat(number: i64, path: &str) -> Result<libc::stat, i32> {
+pub(crate) fn stat(number: i64, path: &str) -> Result<libc::stat, i32> {
     // SAFETY: all zeros is a valid `struct stat` (integers only).
     let mut buf: libc::stat = unsafe { std::mem::zeroed() };
     call1(number, path, &[mut_ptr(&mut buf)]).map(|_| buf)
 }
 
-fn fstat(fd: u64) -> libc::stat {
+pub(crate) fn fstat(fd: u64) -> libc::stat {
     // SAFETY: as in `stat`.
     let mut buf: libc::stat = unsafe { std::mem::zeroed() };
     let _ = sys(SYS_FSTAT, &[fd, mut_ptr(&mut buf)]);
     buf
 }
 
-fn file_contents(path: &str) -> Vec<u8> {
+pub(crate) fn file_contents(path: &str) -> Vec<u8> {
     match open(path, O_RDONLY, 0) {
         Ok(fd) => {
             let bytes = read(fd as u64, 4096);
@@ -134,7 +134,7 @@ fn file_contents(path: &str) -> Vec<u8> {
     }
 }
 
-fn getcwd() -> String {
+pub(crate) fn getcwd() -> String {
     let mut buf = [0u8; 4096];
     match sys(SYS_GETCWD, &[mut_ptr(buf.as_mut_ptr()), 4096]) {
         Ok(n) if n > 0 => String::from_utf8_lossy(&buf[..n as usize - 1]).into_owned(),
@@ -153,7 +153,7 @@ fn strings(names: &[&str]) -> Vec<String> {
 }
 
 /// The names a `getdents64` of the open directory `fd` gives.
-fn list(fd: u64) -> Vec<String> {
+pub(crate) fn list(fd: u64) -> Vec<String> {
     let mut names = Vec::new();
     let mut buf = [0u8; 1024];
     while let Ok(n) = sys(SYS_GETDENTS64, &[fd, mut_ptr(buf.as_mut_ptr()), 1024]) {
@@ -202,7 +202,7 @@ pub fn checks(c: &mut Checker) {
     );
 }
 
-fn remove_tree(path: &str) {
+pub(crate) fn remove_tree(path: &str) {
     if let Ok(fd) = open(path, O_RDONLY | O_DIRECTORY, 0) {
         for name in list(fd as u64) {
             if name != "." && name != ".." {
@@ -594,7 +594,7 @@ fn devices(c: &mut Checker) {
 
 /// A tiny static x86_64 program: `exit(42)`. One loadable segment (the
 /// whole file, read + execute, at 0x400000); code at byte 120.
-fn exit_42_program() -> Vec<u8> {
+pub(crate) fn exit_42_program() -> Vec<u8> {
     let mut elf = Vec::new();
     let code: [u8; 12] = [
         0xbf, 42, 0, 0, 0, // mov edi, 42
@@ -623,7 +623,7 @@ fn exit_42_program() -> Vec<u8> {
 }
 
 /// Forks a child that executes `path`; its wait status, or `None`.
-fn run(path: &str) -> Option<i32> {
+pub(crate) fn run(path: &str) -> Option<i32> {
     let program = Path::new(path);
     let argv = [program.arg(), 0];
     match sys(SYS_FORK, &[]) {
@@ -641,7 +641,7 @@ fn run(path: &str) -> Option<i32> {
     }
 }
 
-fn execve_fails(path: &str) -> Answer {
+pub(crate) fn execve_fails(path: &str) -> Answer {
     let program = Path::new(path);
     let argv = [program.arg(), 0];
     sys(SYS_EXECVE, &[program.arg(), ptr(argv.as_ptr()), NULL])
