@@ -12,8 +12,9 @@ use crate::error::{Errno, Error, Result, corrupt};
 use crate::fs::Fs;
 use crate::inode::Inode;
 
-/// Finds a clear bit in `bits[..n]`, starting at `from` and wrapping around.
-fn find_clear(bits: &[u8], n: u32, from: u32) -> Option<u32> {
+/// Finds a clear bit in `bits[..n]` that is `usable`, starting at `from` and
+/// wrapping around.
+fn find_clear(bits: &[u8], n: u32, from: u32, usable: impl Fn(u32) -> bool) -> Option<u32> {
     let clear = |i: u32| bits[(i / 8) as usize] & (1 << (i % 8)) == 0;
     let mut i = from;
     for _ in 0..n {
@@ -24,7 +25,7 @@ fn find_clear(bits: &[u8], n: u32, from: u32) -> Option<u32> {
             i += 8;
             continue;
         }
-        if clear(i) {
+        if clear(i) && usable(i) {
             return Some(i);
         }
         i += 1;
@@ -41,8 +42,20 @@ fn flip_bit(bits: &mut [u8], i: u32) {
 }
 
 impl<D: BlockDevice> Fs<D> {
-    /// Allocates a block, as close after `goal` as possible.
+    /// Allocates a block, as close after `goal` as possible. A block freed
+    /// in the running transaction is taken only when no other is free: the
+    /// committed state may still use it, so new data could not go straight
+    /// to it (`txn`).
     pub(crate) fn alloc_block(&mut self, goal: u32) -> Result<u32> {
+        match self.alloc_block_from(goal, true) {
+            Err(e) if e.errno == Errno::ENOSPC => self.alloc_block_from(goal, false),
+            found => found,
+        }
+    }
+
+    /// Allocates a block near `goal`; with `fresh_only`, none freed in the
+    /// running transaction.
+    fn alloc_block_from(&mut self, goal: u32, fresh_only: bool) -> Result<u32> {
         let geo = self.geo;
         let goal = if geo.valid_block(goal) {
             goal
@@ -59,7 +72,9 @@ impl<D: BlockDevice> Fs<D> {
             let n = geo.group_blocks(g);
             let from = if k == 0 { goal - geo.group_start(g) } else { 0 };
             let bits = self.io.read_vec(d.block_bitmap)?;
-            if let Some(bit) = find_clear(&bits, n, from) {
+            let start = geo.group_start(g);
+            let usable = |bit: u32| !fresh_only || !self.io.is_freed(start + bit);
+            if let Some(bit) = find_clear(&bits, n, from, usable) {
                 flip_bit(self.io.modify(d.block_bitmap)?, bit);
                 self.count(g, -1, 0, 0)?;
                 return Ok(geo.group_start(g) + bit);
@@ -81,6 +96,7 @@ impl<D: BlockDevice> Fs<D> {
             return Err(corrupt("freeing a block that is already free"));
         }
         flip_bit(bits, bit);
+        self.io.freed(b);
         self.count(g, 1, 0, 0)
     }
 
@@ -103,7 +119,7 @@ impl<D: BlockDevice> Fs<D> {
                     flip_bit(&mut bits, i);
                 }
             }
-            if let Some(bit) = find_clear(&bits, ipg, first) {
+            if let Some(bit) = find_clear(&bits, ipg, first, |_| true) {
                 flip_bit(self.io.modify(d.inode_bitmap)?, bit);
                 self.count(g, 0, -1, i32::from(dir))?;
                 return Ok(g * ipg + bit + 1);

@@ -77,10 +77,17 @@ impl<D: BlockDevice> Fs<D> {
     /// (the journal's 4096 blocks took 7,700 reads, seconds in a debug
     /// kernel under TCG).
     pub(crate) fn bmap_all(&mut self, inode: &Inode, n: u64) -> Result<Vec<u32>> {
+        self.bmap_range(inode, 0, n)
+    }
+
+    /// The disk blocks of file blocks `start..start + n` (0 for a hole),
+    /// each pointer block read once (a sequential read maps 64 blocks at a
+    /// time so, instead of reading the indirect blocks again per block).
+    pub(crate) fn bmap_range(&mut self, inode: &Inode, start: u64, n: u64) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
         // The pointer block last read at each level: (number, contents).
         let mut last: [Option<(u32, Vec<u8>)>; 3] = [None, None, None];
-        for i in 0..n {
+        for i in start..start.saturating_add(n) {
             let path = self.path(i)?;
             let mut b = self.checked(inode.block(path.slot))?;
             for (level, &index) in path.index[..path.depth].iter().enumerate() {

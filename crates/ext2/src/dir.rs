@@ -310,22 +310,48 @@ impl<D: BlockDevice> Fs<D> {
             for s in self.slots(&block)? {
                 let at = n * bs + s.pos as u64;
                 if at >= cursor && s.ino != 0 {
-                    let kind = if self.geo.filetype {
-                        block[s.pos + 7]
-                    } else {
-                        0
-                    };
-                    let e = DirEntry {
-                        ino: s.ino,
-                        kind,
-                        name: s.name(&block).to_vec(),
-                    };
-                    return Ok(Some((e, at + s.rec_len as u64)));
+                    return Ok(Some((self.entry_at(&block, &s), at + s.rec_len as u64)));
                 }
             }
             n += 1;
         }
         Ok(None)
+    }
+
+    /// The entries from byte `cursor` of `dir` to the end of the first
+    /// directory block holding one, each with the cursor of the entry after
+    /// it: what [`readdir`](Self::readdir) returns one by one, from one read
+    /// and parse of the block. Empty at the end.
+    pub fn readdir_block(&mut self, dir: u32, cursor: u64) -> Result<Vec<(DirEntry, u64)>> {
+        let inode = self.dir_inode(dir)?;
+        let bs = u64::from(self.geo.block_size);
+        let mut out = Vec::new();
+        let mut n = cursor / bs;
+        while out.is_empty() && n < inode.size() / bs {
+            let b = self.dir_block(&inode, n)?;
+            let block = self.io.read_vec(b)?;
+            for s in self.slots(&block)? {
+                let at = n * bs + s.pos as u64;
+                if at >= cursor && s.ino != 0 {
+                    out.push((self.entry_at(&block, &s), at + s.rec_len as u64));
+                }
+            }
+            n += 1;
+        }
+        Ok(out)
+    }
+
+    /// The entry that slot `s` of `block` holds.
+    fn entry_at(&self, block: &[u8], s: &Slot) -> DirEntry {
+        DirEntry {
+            ino: s.ino,
+            kind: if self.geo.filetype {
+                block[s.pos + 7]
+            } else {
+                0
+            },
+            name: s.name(block).to_vec(),
+        }
     }
 
     /// A new directory's first block: `.` and `..`.

@@ -2,18 +2,23 @@
 //!
 //! A read walks the file block by block through the block map; holes (blocks
 //! never written) read as zeros, and consecutive blocks on the disk are read
-//! in one request (up to `runs::MAX_RUN` blocks). A write allocates blocks as it goes, one
-//! block per step; each step is all-or-nothing, so a write that runs out of
-//! space stops after the last whole step and reports how much it wrote (a
-//! short write), as POSIX says. The bytes after the end of the file in its
-//! last block are kept zero, so growing a file with `truncate` exposes zeros.
+//! in one request (up to `runs::MAX_RUN` blocks), mapped together (each
+//! indirect block read once). A write allocates blocks as it goes, up to
+//! `MAX_RUN` blocks per step; each step is all-or-nothing, and when one
+//! fails it is undone and retried a block at a time, so a write that runs
+//! out of space stops after the last whole block and reports how much it
+//! wrote (a short write), as POSIX says. Newly allocated blocks go straight
+//! to the disk as runs, the rest through the transaction (`txn`). The bytes
+//! after the end of the file in its last block are kept zero, so growing a
+//! file with `truncate` exposes zeros.
 
 use crate::device::BlockDevice;
 use crate::error::{Errno, Error, Result};
 use crate::fs::Fs;
 use crate::inode::{self, Inode, S_IFREG};
-use crate::runs::MAX_RUN;
+use crate::runs::{MAX_RUN, write_runs};
 use alloc::vec;
+use alloc::vec::Vec;
 
 impl<D: BlockDevice> Fs<D> {
     fn file_inode(&mut self, ino: u32) -> Result<Inode> {
@@ -77,18 +82,16 @@ impl<D: BlockDevice> Fs<D> {
         most: usize,
         out: &mut [u8],
     ) -> Result<Option<usize>> {
-        let first = self.bmap(i, n)?;
-        if first == 0 || self.io.dirty.contains_key(&first) {
-            return Ok(None);
-        }
-        let mut len = 1;
-        while len < most.min(MAX_RUN) {
-            let next = first.wrapping_add(len as u32);
-            if self.bmap(i, n + len as u64)? != next || self.io.dirty.contains_key(&next) {
-                break;
-            }
-            len += 1;
-        }
+        let map = self.bmap_range(i, n, most.min(MAX_RUN) as u64)?;
+        let first = map[0];
+        let in_run = |k: usize, b: u32| {
+            b != 0 && b == first.wrapping_add(k as u32) && !self.io.dirty.contains_key(&b)
+        };
+        let len = map
+            .iter()
+            .enumerate()
+            .take_while(|&(k, &b)| in_run(k, b))
+            .count();
         if len < 2 {
             return Ok(None);
         }
@@ -108,10 +111,11 @@ impl<D: BlockDevice> Fs<D> {
             self.file_inode(ino)?;
             return Ok(0);
         }
-        let mut done = self.op(|fs| fs.write_step(ino, offset, data))?;
+        let mut most = MAX_RUN;
+        let mut done = self.op(|fs| fs.write_some(ino, offset, data, &mut most))?;
         while (offset + done as u64) < end {
             self.checkpoint_if_large()?;
-            match self.write_step(ino, offset + done as u64, &data[done..]) {
+            match self.write_some(ino, offset + done as u64, &data[done..], &mut most) {
                 Ok(n) => done += n,
                 Err(_) => {
                     self.io.rollback();
@@ -122,33 +126,70 @@ impl<D: BlockDevice> Fs<D> {
         Ok(done)
     }
 
-    /// Writes the part of `data` that falls into one block.
-    fn write_step(&mut self, ino: u32, pos: u64, data: &[u8]) -> Result<usize> {
+    /// One all-or-nothing step of a write: up to `most` blocks at once. If
+    /// that fails (the disk filled up midway), it is undone and the write
+    /// goes on one block per step, so that a short write stops exactly where
+    /// the space ran out.
+    fn write_some(&mut self, ino: u32, pos: u64, data: &[u8], most: &mut usize) -> Result<usize> {
+        match self.write_step(ino, pos, data, *most) {
+            Err(_) if *most > 1 => {
+                self.io.rollback();
+                *most = 1;
+                self.write_step(ino, pos, data, 1)
+            }
+            done => done,
+        }
+    }
+
+    /// Writes the part of `data` that falls into the next `most` blocks:
+    /// new blocks that may go straight home (`txn`) go there as runs, the
+    /// others into the transaction; then the inode once. Returns the bytes
+    /// written.
+    fn write_step(&mut self, ino: u32, pos: u64, data: &[u8], most: usize) -> Result<usize> {
         let mut i = self.file_inode(ino)?;
         let bs = self.io.bs;
-        let n = pos / bs as u64;
-        let within = (pos % bs as u64) as usize;
-        let step = (bs - within).min(data.len());
-        let goal = if n > 0 {
-            self.bmap(&i, n - 1)?.saturating_add(1)
+        let first = pos / bs as u64;
+        let mut goal = if first > 0 {
+            self.bmap(&i, first - 1)?.saturating_add(1)
         } else {
             0
         };
-        let (b, fresh) = self.bmap_alloc(&mut i, n, goal)?;
-        let mut block = if fresh || step == bs {
-            vec![0; bs]
-        } else {
-            self.io.read_vec(b)?
-        };
-        block[within..within + step].copy_from_slice(&data[..step]);
-        self.io.write(b, &block);
-        if pos + step as u64 > i.size() {
-            i.set_size(pos + step as u64);
+        let mut home: Vec<(u32, Vec<u8>)> = Vec::new();
+        let mut done = 0;
+        for n in first..first + most as u64 {
+            if done == data.len() {
+                break;
+            }
+            let within = ((pos + done as u64) % bs as u64) as usize;
+            let step = (bs - within).min(data.len() - done);
+            let (b, fresh) = self.bmap_alloc(&mut i, n, goal)?;
+            let mut block = if fresh || step == bs {
+                vec![0; bs]
+            } else {
+                self.io.read_vec(b)?
+            };
+            block[within..within + step].copy_from_slice(&data[done..done + step]);
+            if fresh && self.io.may_write_home(b) {
+                home.push((b, block));
+            } else {
+                self.io.write(b, &block);
+            }
+            goal = b.saturating_add(1);
+            done += step;
+        }
+        if !home.is_empty() {
+            let runs: Vec<(u32, &[u8])> = home.iter().map(|(b, d)| (*b, d.as_slice())).collect();
+            write_runs(&mut self.io, &runs)?;
+            self.io.wrote_home = true;
+        }
+        let end = pos + done as u64;
+        if end > i.size() {
+            i.set_size(end);
         }
         i.set_time(inode::MTIME, self.now);
         i.set_time(inode::CTIME, self.now);
         self.write_inode(ino, &i)?;
-        Ok(step)
+        Ok(done)
     }
 
     /// Sets the file's size: frees the blocks past a new, smaller end (and

@@ -169,8 +169,14 @@ impl<D: BlockDevice> Fs<D> {
     /// survives a crash (this is `sync`, and `fsync` of any file).
     pub fn sync(&mut self) -> Result<()> {
         let blocks = self.io.take();
+        let wrote_home = core::mem::take(&mut self.io.wrote_home);
         if blocks.is_empty() {
-            return Ok(());
+            // Data written straight home still has to be durable.
+            return if wrote_home {
+                self.io.dev.flush()
+            } else {
+                Ok(())
+            };
         }
         match &mut self.journal {
             Some(j) => j.commit(&mut self.io, &blocks),

@@ -10,10 +10,20 @@
 //! `rollback` puts every such block back. An operation that fails halfway
 //! (no space for its second block, a corrupted entry) therefore leaves the
 //! file system exactly as it found it.
+//!
+//! One kind of block skips the map: a file's data block newly allocated in
+//! this transaction, which was free when the last transaction committed
+//! (not freed since), may be written straight home ([`Txn::may_write_home`]).
+//! Nothing committed points at it, so a crash before the commit leaves it
+//! free with whatever it holds, and the commit's first flush makes it
+//! durable before the commit block that makes a file point at it (data
+//! first, then the metadata: ext3's "ordered" mode, for new blocks only).
+//! The allocator takes blocks freed in this transaction only when no other
+//! block is free (`alloc_bitmap`); those are journaled.
 
 use crate::device::BlockDevice;
 use crate::error::Result;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -26,6 +36,10 @@ pub(crate) struct Txn<D> {
     /// Each block's state before its first change since the savepoint (None: it
     /// was not in `dirty`).
     undo: BTreeMap<u32, Option<Vec<u8>>>,
+    /// Blocks freed in this transaction (the last commit may still use them).
+    freed: BTreeSet<u32>,
+    /// Whether blocks went straight home since the last commit.
+    pub wrote_home: bool,
 }
 
 impl<D: BlockDevice> Txn<D> {
@@ -35,6 +49,8 @@ impl<D: BlockDevice> Txn<D> {
             bs,
             dirty: BTreeMap::new(),
             undo: BTreeMap::new(),
+            freed: BTreeSet::new(),
+            wrote_home: false,
         }
     }
 
@@ -101,6 +117,24 @@ impl<D: BlockDevice> Txn<D> {
         self.dirty.insert(b, data.to_vec());
     }
 
+    /// Notes that block `b` was freed: until the commit, it is not free on
+    /// the disk's committed state, so it must not be written home.
+    pub fn freed(&mut self, b: u32) {
+        self.freed.insert(b);
+    }
+
+    /// Whether block `b` was freed in this transaction.
+    pub fn is_freed(&self, b: u32) -> bool {
+        self.freed.contains(&b)
+    }
+
+    /// Whether block `b`, just allocated for a file's data, may be written
+    /// straight home (see the module docs): not freed in this transaction,
+    /// and no copy of it in the map that would hide the write.
+    pub fn may_write_home(&self, b: u32) -> bool {
+        !self.freed.contains(&b) && !self.dirty.contains_key(&b)
+    }
+
     /// Starts a new all-or-nothing step.
     pub fn savepoint(&mut self) {
         self.undo.clear();
@@ -123,6 +157,7 @@ impl<D: BlockDevice> Txn<D> {
     /// Takes the transaction's blocks (for commit), leaving it empty.
     pub fn take(&mut self) -> BTreeMap<u32, Vec<u8>> {
         self.undo.clear();
+        self.freed.clear();
         core::mem::take(&mut self.dirty)
     }
 }

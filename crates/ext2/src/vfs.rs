@@ -18,6 +18,7 @@
 //! - `stat`: mode, links, owner, size, 512-byte blocks, the three times;
 //! - `readdir`: the crate's cursor (a byte offset in the directory) is the
 //!   VFS cursor, and entries without a type byte get their inode's type;
+//!   `readdir_batch` lists the rest of a directory block from one parse;
 //! - `statfs`: ext2's magic `0xEF53` and the block and inode counts;
 //! - `hold`/`release`: `Fs::hold`/`Fs::drop_hold` (open files kept after
 //!   their last name, on the orphan list).
@@ -85,6 +86,20 @@ fn kind_of_type_byte(t: u8) -> Option<Kind> {
         6 => Kind::Socket,
         7 => Kind::Symlink,
         _ => return None,
+    })
+}
+
+/// A crate entry as the VFS lists it; an entry without a type byte gets
+/// its inode's type.
+fn vfs_entry<D: BlockDevice>(fs: &mut Fs<D>, e: crate::dir::DirEntry) -> crate::Result<DirEntry> {
+    let kind = match kind_of_type_byte(e.kind) {
+        Some(kind) => kind,
+        None => Kind::from_mode(u32::from(fs.stat(e.ino)?.mode & S_IFMT)).unwrap_or(Kind::File),
+    };
+    Ok(DirEntry {
+        ino: Ino::from(e.ino),
+        kind,
+        name: e.name,
     })
 }
 
@@ -229,18 +244,22 @@ impl<D: BlockDevice, L: Lock<Fs<D>>> FileSystem for Ext2<D, L> {
             let Some((e, next)) = fs.readdir(dir, cursor)? else {
                 return Ok(None);
             };
-            let kind = match kind_of_type_byte(e.kind) {
-                Some(kind) => kind,
-                None => {
-                    Kind::from_mode(u32::from(fs.stat(e.ino)?.mode & S_IFMT)).unwrap_or(Kind::File)
-                }
-            };
-            let entry = DirEntry {
-                ino: Ino::from(e.ino),
-                kind,
-                name: e.name,
-            };
-            Ok(Some((entry, next)))
+            Ok(Some((vfs_entry(fs, e)?, next)))
+        })
+    }
+
+    fn readdir_batch(
+        &self,
+        dir: Ino,
+        cursor: u64,
+        out: &mut Vec<(DirEntry, u64)>,
+    ) -> Result<(), Errno> {
+        let dir = ino32(dir)?;
+        self.run(|fs| {
+            for (e, next) in fs.readdir_block(dir, cursor)? {
+                out.push((vfs_entry(fs, e)?, next));
+            }
+            Ok(())
         })
     }
 

@@ -156,15 +156,36 @@ fn random_data(rng: &mut XorShift64) -> Vec<u8> {
     (0..len).map(|i| byte.wrapping_add(i as u8)).collect()
 }
 
+/// `readdir_batch` lists what `readdir` does, from the start and resumed
+/// after every entry.
+fn check_batches(fs: &Adapter, ino: Ino, one_by_one: &[(vfs::DirEntry, u64)]) {
+    for k in 0..=one_by_one.len() {
+        let start = if k == 0 { 0 } else { one_by_one[k - 1].1 };
+        let (mut batched, mut cursor) = (Vec::new(), start);
+        loop {
+            let before = batched.len();
+            fs.readdir_batch(ino, cursor, &mut batched).unwrap();
+            match batched.last() {
+                Some((_, next)) if batched.len() > before => cursor = *next,
+                _ => break,
+            }
+        }
+        assert_eq!(batched, one_by_one[k..], "listed in batches from {start}");
+    }
+}
+
 /// Compares one directory's listing with the model.
 fn check_dir(fs: &Adapter, m: &Model, dir: &str) {
     let ino = resolve_vfs(fs, dir);
     let mut listed = BTreeMap::new();
+    let mut one_by_one = Vec::new();
     let mut cursor = 0;
     while let Some((e, next)) = fs.readdir(ino, cursor).unwrap() {
         cursor = next;
+        one_by_one.push((e.clone(), next));
         listed.insert(String::from_utf8(e.name).unwrap(), e.kind);
     }
+    check_batches(fs, ino, &one_by_one);
     assert_eq!(listed.remove("."), Some(Kind::Directory));
     assert_eq!(listed.remove(".."), Some(Kind::Directory));
     if dir.is_empty() {
@@ -513,4 +534,39 @@ fn a_mount_after_a_crash_counts_the_transactions_it_replays() {
     assert_eq!(clean.replayed(), 0, "nothing to replay after an unmount");
     let tree = read_tree(&mut clean);
     assert_eq!(tree.get("/one"), Some(&Node::File(b"one".to_vec())));
+}
+
+#[test]
+fn a_listing_in_batches_spans_blocks_and_gaps() {
+    let fs: Adapter = Ext2::new(Fs::mount(own_image(4 << 20, 1024, 1024)).unwrap(), clock);
+    let dir = fs.mkdir(fs.root(), b"many", 0o755).unwrap();
+    for i in 0..300 {
+        let name = format!("a-name-long-enough-to-fill-blocks-{i:03}");
+        fs.create(dir, name.as_bytes(), Kind::File, 0o644, 0)
+            .unwrap();
+    }
+    // Gaps: removed entries, and a whole block's worth in the middle.
+    for i in (0..300).filter(|i| i % 7 == 0 || (100..130).contains(i)) {
+        let name = format!("a-name-long-enough-to-fill-blocks-{i:03}");
+        fs.unlink(dir, name.as_bytes()).unwrap();
+    }
+    let mut one_by_one = Vec::new();
+    let mut cursor = 0;
+    while let Some((e, next)) = fs.readdir(dir, cursor).unwrap() {
+        one_by_one.push((e, next));
+        cursor = next;
+    }
+    assert_eq!(
+        one_by_one.len(),
+        2 + 300 - 43 - 30 + 4,
+        ". and .. and the rest"
+    );
+    let mut first = Vec::new();
+    fs.readdir_batch(dir, 0, &mut first).unwrap();
+    assert!(
+        first.len() > 2 && first.len() < one_by_one.len(),
+        "one batch is one block: {}",
+        first.len()
+    );
+    check_batches(&fs, dir, &one_by_one);
 }

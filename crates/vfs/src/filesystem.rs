@@ -177,6 +177,25 @@ pub trait FileSystem: Send + Sync {
     /// the next one, or `None` past the last. `.` and `..` are listed.
     fn readdir(&self, dir: Ino, cursor: u64) -> Result<Option<(DirEntry, u64)>, Errno>;
 
+    /// Directory listing in bulk: appends to `out` the entries from
+    /// `cursor` on, each with the cursor of the entry after it, as many as
+    /// the file system finds in one go (an ext2 directory block); at least
+    /// one unless the listing is over. The same entries, in the same order,
+    /// as calls of [`readdir`](Self::readdir) would give: a caller may stop
+    /// after any of them and resume from its cursor. The default is one
+    /// `readdir` call.
+    fn readdir_batch(
+        &self,
+        dir: Ino,
+        cursor: u64,
+        out: &mut Vec<(DirEntry, u64)>,
+    ) -> Result<(), Errno> {
+        if let Some(found) = self.readdir(dir, cursor)? {
+            out.push(found);
+        }
+        Ok(())
+    }
+
     /// Sets the permission bits (the low 12 bits of the mode).
     fn chmod(&self, ino: Ino, perm: u32) -> Result<(), Errno>;
 

@@ -570,3 +570,25 @@ fn random_names_and_holds_match_a_model() {
         );
     }
 }
+
+/// The trait's default `readdir_batch` (tmpfs keeps it): one entry per
+/// call, the same as `readdir`, then nothing at the end.
+#[test]
+fn the_default_batch_is_one_readdir() {
+    let fs = TmpFs::new();
+    let root = fs.root();
+    for name in [&b"a"[..], b"b", b"c"] {
+        fs.create(root, name, Kind::File, 0o644, 0).unwrap();
+    }
+    let mut cursor = 0;
+    while let Some(one) = fs.readdir(root, cursor).unwrap() {
+        let mut batch = Vec::new();
+        fs.readdir_batch(root, cursor, &mut batch).unwrap();
+        assert_eq!(batch, std::slice::from_ref(&one));
+        cursor = one.1;
+    }
+    let mut batch = Vec::new();
+    fs.readdir_batch(root, cursor, &mut batch).unwrap();
+    assert!(batch.is_empty(), "nothing past the end");
+    assert_eq!(names(&fs, root), [".", "..", "a", "b", "c"]);
+}

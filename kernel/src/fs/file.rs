@@ -280,25 +280,35 @@ impl OpenFile {
         }
         let mut position = file.position.lock();
         let mut written = 0;
-        while let Some((entry, next)) = file.fs.readdir(file.at.ino, *position)? {
-            let kind = entry.kind.dirent_type();
-            let put = files::dirent::put(
-                &mut out[written..],
-                entry.ino,
-                next as i64,
-                kind,
-                &entry.name,
-            );
-            let Some(len) = put else {
-                if written == 0 {
-                    return Err(EINVAL);
-                }
-                break;
-            };
-            written += len;
-            *position = next;
+        // A batch at a time (an ext2 directory block from one parse); the
+        // position moves entry by entry, so one that does not fit comes next.
+        let mut batch = alloc::vec::Vec::new();
+        loop {
+            batch.clear();
+            file.fs.readdir_batch(file.at.ino, *position, &mut batch)?;
+            if batch.is_empty() {
+                return Ok(written);
+            }
+            for (entry, next) in &batch {
+                let kind = entry.kind.dirent_type();
+                let put = files::dirent::put(
+                    &mut out[written..],
+                    entry.ino,
+                    *next as i64,
+                    kind,
+                    &entry.name,
+                );
+                let Some(len) = put else {
+                    return if written == 0 {
+                        Err(EINVAL)
+                    } else {
+                        Ok(written)
+                    };
+                };
+                written += len;
+                *position = *next;
+            }
         }
-        Ok(written)
     }
 
     /// Whether this is the console (readable by line, writable, a terminal).
