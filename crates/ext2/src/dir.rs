@@ -294,14 +294,21 @@ impl<D: BlockDevice> Fs<D> {
         Ok(true)
     }
 
+    /// Directory `dir`'s inode, for listing: a removed directory that is
+    /// still held (someone's current directory) lists as `ENOENT`, as
+    /// Linux's `getdents64` says.
+    fn listable_dir_inode(&mut self, dir: u32) -> Result<Inode> {
+        let inode = self.dir_inode(dir)?;
+        if inode.links() == 0 {
+            return Err(Error::new(Errno::ENOENT, "directory was removed"));
+        }
+        Ok(inode)
+    }
+
     /// The first entry at or after byte `cursor` of `dir`, and the cursor of
     /// the entry after it; `None` at the end. Start with cursor 0.
     pub fn readdir(&mut self, dir: u32, cursor: u64) -> Result<Option<(DirEntry, u64)>> {
-        let inode = self.dir_inode(dir)?;
-        if inode.links() == 0 {
-            // Removed but held: Linux's `getdents64` says ENOENT.
-            return Err(Error::new(Errno::ENOENT, "directory was removed"));
-        }
+        let inode = self.listable_dir_inode(dir)?;
         let bs = u64::from(self.geo.block_size);
         let mut n = cursor / bs;
         while n < inode.size() / bs {
@@ -323,7 +330,7 @@ impl<D: BlockDevice> Fs<D> {
     /// it: what [`readdir`](Self::readdir) returns one by one, from one read
     /// and parse of the block. Empty at the end.
     pub fn readdir_block(&mut self, dir: u32, cursor: u64) -> Result<Vec<(DirEntry, u64)>> {
-        let inode = self.dir_inode(dir)?;
+        let inode = self.listable_dir_inode(dir)?;
         let bs = u64::from(self.geo.block_size);
         let mut out = Vec::new();
         let mut n = cursor / bs;

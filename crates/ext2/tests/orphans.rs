@@ -165,6 +165,11 @@ fn a_held_removed_directory_takes_no_names_and_gives_no_listing() {
         Errno::ENOENT,
         "no listing"
     );
+    assert_eq!(
+        fs.readdir_block(d, 0).unwrap_err().errno,
+        Errno::ENOENT,
+        "no listing by blocks either (getdents64's way)"
+    );
     let refused = fs.create(d, b"x", 0o644).unwrap_err();
     assert_eq!(refused.errno, Errno::ENOENT);
     assert_eq!(fs.mkdir(d, b"e", 0o755).unwrap_err().errno, Errno::ENOENT);
