@@ -346,14 +346,15 @@ impl Stack {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
     use std::vec::Vec;
     use xorshift::XorShift64;
 
     /// Tables in a vector; table `i` has the physical address `BASE + i * 4096`.
-    struct Tables(Vec<[u64; 512]>, usize);
+    /// (At most `.1` of them: `new_table` fails after that.)
+    pub(crate) struct Tables(Vec<[u64; 512]>, usize);
     const BASE: u64 = 0x7000_0000;
 
     impl TableMemory for Tables {
@@ -372,7 +373,7 @@ mod tests {
         }
     }
 
-    fn tables(limit: usize) -> PageTables<Tables> {
+    pub(crate) fn tables(limit: usize) -> PageTables<Tables> {
         PageTables::new(Tables(Vec::new(), limit)).unwrap()
     }
 

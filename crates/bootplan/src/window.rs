@@ -128,7 +128,8 @@ pub fn merge_ranges(ranges: &mut [(u64, u64)]) -> usize {
 mod tests {
     use super::*;
     use crate::memmap::{e820_kind, uefi_kind};
-    use crate::paging::{HUGE_PAGE, LARGE_PAGE, PageCount, PageTables, Rights, TableMemory};
+    use crate::paging::tests::{Tables, tables};
+    use crate::paging::{HUGE_PAGE, LARGE_PAGE, PageCount, PageTables, Rights};
     use std::vec;
     use std::vec::Vec;
     use xorshift::XorShift64;
@@ -240,28 +241,11 @@ mod tests {
         assert_eq!(window_ranges(map.iter().copied(), &[], &mut small), None);
     }
 
-    /// Tables in a vector, as in `paging`'s tests.
-    struct Tables(Vec<[u64; 512]>);
-    const BASE: u64 = 0x7000_0000;
-
-    impl TableMemory for Tables {
-        fn new_table(&mut self) -> Option<u64> {
-            self.0.push([0; 512]);
-            Some(BASE + (self.0.len() as u64 - 1) * PAGE)
-        }
-        fn read(&self, table: u64, index: usize) -> u64 {
-            self.0[((table - BASE) / PAGE) as usize][index]
-        }
-        fn write(&mut self, table: u64, index: usize, entry: u64) {
-            self.0[((table - BASE) / PAGE) as usize][index] = entry;
-        }
-    }
-
     const OFFSET: u64 = 0xffff_8000_0000_0000;
 
     /// Maps the ranges as the loaders do; the pages of each size used.
     fn map_window(ranges: &[(u64, u64)], huge: bool) -> (PageTables<Tables>, PageCount) {
-        let mut pt = PageTables::new(Tables(Vec::new())).unwrap();
+        let mut pt = tables(usize::MAX);
         if huge {
             pt = pt.with_huge_pages();
         }
