@@ -22,7 +22,7 @@
 
 mod common;
 
-use common::{PROMPT, boot_to_prompt, main_kernel, wait_after};
+use common::{PROMPT, boot_to_prompt, user_programs, wait_after};
 use kestrel::CaptureOptions;
 use kestrel::busybox::{Busybox, HOST_PATH, INSTALL};
 use kestrel::qemu::tempdir::TempDir;
@@ -42,14 +42,7 @@ fn host_busybox() -> Busybox {
 
 /// Kestrel's disk image with our programs and busybox, in `dir`.
 fn disk_with_busybox(dir: &Path, busybox: &Busybox) -> std::path::PathBuf {
-    main_kernel(); // builds the user programs too
-    let root = kestrel::builder::root();
-    let programs_dir = kestrel::builder::user_programs_dir(&root);
-    let programs: Vec<(String, Vec<u8>)> = kestrel::ramdisk::programs_in(&programs_dir)
-        .unwrap()
-        .into_iter()
-        .map(|(name, path)| (name, std::fs::read(path).unwrap()))
-        .collect();
+    let programs = user_programs();
     let image =
         kestrel::disk_image::build_with_busybox(&programs, Some(busybox), 1_700_000_000).unwrap();
     let image = with_cases(image);

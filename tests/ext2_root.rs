@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{AtPrompt, PROMPT, boot_to_prompt, main_kernel, wait_after};
+use common::{AtPrompt, PROMPT, boot_to_prompt, user_programs, wait_after};
 use kestrel::CaptureOptions;
 use kestrel::qemu::tempdir::TempDir;
 use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS};
@@ -21,10 +21,15 @@ fn image(dir: &Path) -> PathBuf {
         ("hello".to_string(), b"hello program".to_vec()),
         ("big".to_string(), vec![7u8; 200_000]),
     ];
+    image_of(dir, &programs)
+}
+
+/// Kestrel's disk image holding `programs`, as `dir/kestrel.img`.
+fn image_of(dir: &Path, programs: &[(String, Vec<u8>)]) -> PathBuf {
     let path = dir.join("kestrel.img");
     std::fs::write(
         &path,
-        kestrel::disk_image::build(&programs, 1_700_000_000).unwrap(),
+        kestrel::disk_image::build(programs, 1_700_000_000).unwrap(),
     )
     .unwrap();
     path
@@ -32,21 +37,7 @@ fn image(dir: &Path) -> PathBuf {
 
 /// Kestrel's disk image with our real user programs (systest among them).
 fn image_with_programs(dir: &Path) -> PathBuf {
-    main_kernel(); // builds the user programs too
-    let root = kestrel::builder::root();
-    let programs_dir = kestrel::builder::user_programs_dir(&root);
-    let programs: Vec<(String, Vec<u8>)> = kestrel::ramdisk::programs_in(&programs_dir)
-        .unwrap()
-        .into_iter()
-        .map(|(name, path)| (name, std::fs::read(path).unwrap()))
-        .collect();
-    let path = dir.join("kestrel.img");
-    std::fs::write(
-        &path,
-        kestrel::disk_image::build(&programs, 1_700_000_000).unwrap(),
-    )
-    .unwrap();
-    path
+    image_of(dir, &user_programs())
 }
 
 fn boot_with(disk: &Path) -> AtPrompt {

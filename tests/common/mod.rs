@@ -30,6 +30,18 @@ pub fn main_kernel() -> &'static Built {
     &built(KernelTargets::Main, &CELL)[0]
 }
 
+/// Our user programs, `(name, bytes)` each, as the main kernel's build
+/// (which builds them first) left them: what a disk image is made of.
+pub fn user_programs() -> Vec<(String, Vec<u8>)> {
+    main_kernel();
+    let programs_dir = kestrel::builder::user_programs_dir(&kestrel::builder::root());
+    kestrel::ramdisk::programs_in(&programs_dir)
+        .unwrap()
+        .into_iter()
+        .map(|(name, path)| (name, std::fs::read(path).unwrap()))
+        .collect()
+}
+
 /// The test kernel called `name`.
 pub fn test_kernel(name: &str) -> &'static Built {
     static CELL: OnceLock<Result<Vec<Built>, String>> = OnceLock::new();
