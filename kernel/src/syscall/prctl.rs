@@ -9,9 +9,9 @@
 //!   keeps one name per process, so only a process's first thread may set
 //!   it; another thread gets `EINVAL` (on Linux it would name itself).
 
-use super::{Args, Errno, user_memory};
+use super::{Args, Errno, user_memory, user_string};
 use crate::process;
-use linux_raw_sys::errno::{EFAULT, EINVAL};
+use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::prctl::{PR_GET_NAME, PR_SET_NAME};
 
 /// The size of a name as `PR_GET_NAME` writes it and `PR_SET_NAME` reads
@@ -33,26 +33,10 @@ fn set_name(from: u64) -> Result<u64, Errno> {
     if !is_first_thread() {
         return Err(Errno(EINVAL));
     }
-    let mut name = [0u8; NAME_SIZE - 1];
-    let len = read_name(from, &mut name)?;
-    let name = core::str::from_utf8(&name[..len]).map_err(|_| Errno(EINVAL))?;
+    let (name, _) = user_string::copy_string_prefix_from_user(from, NAME_SIZE - 1)?;
+    let name = core::str::from_utf8(&name).map_err(|_| Errno(EINVAL))?;
     process::rename(name);
     Ok(0)
-}
-
-/// Copies the name at `from` into `out` up to its NUL or `out`'s end,
-/// byte by byte, so that a name at the very end of mapped memory reads
-/// as on Linux; its length.
-fn read_name(from: u64, out: &mut [u8]) -> Result<usize, Errno> {
-    for (i, slot) in out.iter_mut().enumerate() {
-        let mut byte = [0u8];
-        user_memory::copy_from_user(&mut byte, from.checked_add(i as u64).ok_or(Errno(EFAULT))?)?;
-        if byte[0] == 0 {
-            return Ok(i);
-        }
-        *slot = byte[0];
-    }
-    Ok(out.len())
 }
 
 /// Writes the name, NUL-padded to 16 bytes, at `to`.

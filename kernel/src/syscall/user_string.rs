@@ -12,6 +12,17 @@ const PAGE: u64 = 4096;
 
 /// The bytes at `address` up to (without) the first NUL, at most `max - 1` of them.
 pub fn copy_string_from_user(address: u64, max: usize) -> Result<Vec<u8>, Errno> {
+    match copy_string_prefix_from_user(address, max)? {
+        (bytes, true) => Ok(bytes),
+        (_, false) => Err(Errno(linux_raw_sys::errno::ENAMETOOLONG)),
+    }
+}
+
+/// The bytes at `address` up to (without) the first NUL, reading at most
+/// `max` bytes, and whether a NUL ended them (else they are the first
+/// `max` bytes of a longer string: callers that cut names short, like
+/// `prctl(PR_SET_NAME)`, take them as they are).
+pub fn copy_string_prefix_from_user(address: u64, max: usize) -> Result<(Vec<u8>, bool), Errno> {
     let mut out = Vec::new();
     let mut at = address;
     let mut piece = alloc::vec![0u8; PAGE as usize];
@@ -20,10 +31,10 @@ pub fn copy_string_from_user(address: u64, max: usize) -> Result<Vec<u8>, Errno>
         user_memory::copy_from_user(&mut piece[..len], at)?;
         if let Some(end) = piece[..len].iter().position(|&b| b == 0) {
             out.extend_from_slice(&piece[..end]);
-            return Ok(out);
+            return Ok((out, true));
         }
         out.extend_from_slice(&piece[..len]);
         at = at.checked_add(len as u64).ok_or(Errno::EFAULT)?;
     }
-    Err(Errno(linux_raw_sys::errno::ENAMETOOLONG))
+    Ok((out, false))
 }
