@@ -37,11 +37,16 @@
 //!
 //! **Interrupted system calls.** A blocking call that a signal interrupted
 //! returns `ERESTARTSYS` (or `ERESTARTNOHAND`, for calls Linux never
-//! restarts after a handler: `nanosleep`, `poll`, `pause`). Here, before the
+//! restarts after a handler: `nanosleep`, `poll`, `select`, their `p`
+//! forms, a timed `futex` wait, `pause`). Here, before the
 //! program sees it, it becomes `EINTR` if a handler runs (unless the handler
 //! has `SA_RESTART` and the call `ERESTARTSYS`); otherwise the call is
 //! restarted: `rax` gets the call's number back and `rip` goes back over
-//! the two bytes of `syscall`, so the program makes the same call again.
+//! the two bytes of `syscall`, so the program makes the same call again
+//! (a thread's own mask, put aside by a wait with another one, is back
+//! first). This is the one place that decides between the two; a call
+//! says only which kind it is. A stop and the continue after it, or a
+//! signal that is dropped, restart the call; a kill ends it.
 //!
 //! **Faults.** A CPU fault that is not a page to fill in is a signal
 //! (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) with the faulting address in
@@ -115,12 +120,8 @@ fn next(p: &mut Process, own: &Link) -> Next {
     loop {
         let ready = ready(p, own);
         if ready == 0 {
-            // (An `rt_sigsuspend` whose signal was dropped: its mask back.)
-            own.with_own(|t| {
-                if let Some(mask) = t.saved_mask.take() {
-                    t.blocked = mask;
-                }
-            });
+            // (A wait with its own mask whose signal was dropped.)
+            put_back_mask(own);
             return Next::Nothing;
         }
         let signal = ready.trailing_zeros() as u8 + 1;
@@ -155,6 +156,16 @@ fn take_handler(p: &mut Process, own: &Link, signal: u8, action: Action, info: I
         mask,
         alt,
     }
+}
+
+/// The mask a wait with its own mask put aside (`rt_sigsuspend`, `ppoll`,
+/// `pselect6`) back, if one did (the caller holds the table's lock).
+fn put_back_mask(own: &Link) {
+    own.with_own(|t| {
+        if let Some(mask) = t.saved_mask.take() {
+            t.blocked = mask;
+        }
+    });
 }
 
 /// Whether a signal may be waiting for the calling thread: its link's
@@ -205,6 +216,8 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
         if restart {
             frame.rax = number;
             frame.rip -= 2;
+            // (A restarted wait with its own mask installs it again.)
+            table::with_current(|_, _| scheduler::with_link(put_back_mask));
         } else {
             frame.rax = EINTR.wrapping_neg();
         }

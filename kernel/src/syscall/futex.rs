@@ -14,6 +14,14 @@
 //!
 //! An address that is not 4-byte aligned, or a zero bitset, is `EINVAL`;
 //! other operations (requeue, priority inheritance) are `ENOSYS`.
+//!
+//! A signal for the waiter (one it does not block) interrupts a wait, as
+//! on Linux: a handler runs, and the wait ends with `EINTR`, or starts
+//! again under `SA_RESTART` if it has no timeout; a timed wait ends with
+//! `EINTR` whenever a handler runs. A stop and continue, or a signal that
+//! is dropped, restart it; `FUTEX_WAIT_BITSET`'s deadline is absolute and
+//! holds through a restart, while `FUTEX_WAIT`'s relative timeout starts
+//! over (Linux keeps its deadline there too).
 
 use super::{Args, Errno, time, user_memory};
 use crate::process::futex::{self, ALL, Error};
@@ -54,7 +62,8 @@ pub fn futex(args: &Args) -> Result<u64, Errno> {
                 user_memory::copy_from_user(&mut word, address).ok()?;
                 Some(u32::from_le_bytes(word))
             };
-            futex::wait(address, value as u32, bitset, deadline, read).map_err(errno_of)?;
+            futex::wait(address, value as u32, bitset, deadline, read)
+                .map_err(|e| interrupted_or(e, deadline.is_some()))?;
             Ok(0)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
@@ -70,6 +79,17 @@ pub fn futex(args: &Args) -> Result<u64, Errno> {
 /// A `struct timespec` at `address`, in nanoseconds.
 fn read_time(address: u64) -> Result<u64, Errno> {
     time::read_timespec(address)
+}
+
+/// A wait's error; a signal makes an untimed wait `ERESTARTSYS` (restarted
+/// under `SA_RESTART`) and a timed one `ERESTARTNOHAND` (`EINTR` whenever
+/// a handler runs), as on Linux.
+fn interrupted_or(error: Error, timed: bool) -> Errno {
+    match error {
+        Error::Interrupted if timed => Errno::ERESTARTNOHAND,
+        Error::Interrupted => Errno::ERESTARTSYS,
+        _ => errno_of(error),
+    }
 }
 
 fn errno_of(error: Error) -> Errno {

@@ -45,6 +45,7 @@ mod system_info;
 mod time;
 pub mod user_memory;
 pub mod user_string;
+mod wait_mask;
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;

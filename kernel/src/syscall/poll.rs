@@ -14,9 +14,11 @@
 //! until the timeout (in ms for `poll`, a `timespec` for `ppoll`, none if
 //! negative or NULL) has passed, and then returns 0. It does not look while
 //! nothing changes. More entries than a process may have files is
-//! `-EINVAL`; a process killed meanwhile stops waiting (and ends).
+//! `-EINVAL`; a process killed meanwhile stops waiting (and ends). A signal
+//! for the caller ends the wait: `EINTR` if a handler runs (even with
+//! `SA_RESTART`, as on Linux), else the call starts again.
 
-use super::{Args, Errno, time, user_memory};
+use super::{Args, Errno, time, user_memory, wait_mask};
 use crate::fs::readiness::{self, Registration};
 use crate::process::{files, signal};
 use alloc::vec;
@@ -32,10 +34,11 @@ pub fn poll(args: &Args) -> Result<u64, Errno> {
     wait(fds, count, deadline)
 }
 
-/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`; the signal mask is ignored
-/// (signals are not delivered yet).
+/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`: the wait runs with
+/// `sigmask` as the thread's mask (`wait_mask.rs`); the time left is
+/// written back into `timeout`, also when a signal interrupts.
 pub fn ppoll(args: &Args) -> Result<u64, Errno> {
-    let [fds, count, timeout, ..] = *args;
+    let [fds, count, timeout, mask, mask_size, ..] = *args;
     let deadline = match timeout {
         0 => None,
         address => {
@@ -43,7 +46,12 @@ pub fn ppoll(args: &Args) -> Result<u64, Errno> {
             Some(crate::time::now_ns().saturating_add(ns))
         }
     };
-    wait(fds, count, deadline)
+    let mask = wait_mask::read(mask, mask_size)?;
+    let result = wait_mask::wait_with(mask, || wait(fds, count, deadline));
+    if let Some(deadline) = deadline {
+        time::write_time_left(timeout, deadline);
+    }
+    result
 }
 
 fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {

@@ -156,6 +156,14 @@ fn sleep(deadline: u64, remaining: Option<u64>) -> Result<u64, Errno> {
     Err(Errno::ERESTARTNOHAND)
 }
 
+/// Writes the time from now to `deadline` (0 once past) as a `timespec` at
+/// `address`, as `ppoll` and `pselect6` do with their timeout; a bad
+/// address is not an error there (the result stands).
+pub fn write_time_left(address: u64, deadline: u64) {
+    let left = deadline.saturating_sub(now_ns());
+    let _ = user_memory::copy_to_user(address, &split(left, false));
+}
+
 /// `clock_nanosleep(id, flags, req, rem)`.
 pub fn clock_nanosleep(args: &Args) -> Result<u64, Errno> {
     let [id, flags, request, remaining, ..] = *args;
