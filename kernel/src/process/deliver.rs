@@ -44,7 +44,10 @@
 //! restarted: `rax` gets the call's number back and `rip` goes back over
 //! the two bytes of `syscall`, so the program makes the same call again
 //! (a thread's own mask, put aside by a wait with another one, is back
-//! first). This is the one place that decides between the two; a call
+//! first). A call whose timeout is relative to its start ends with
+//! `ERESTART_RESTARTBLOCK` instead, having noted its deadline: `EINTR` if
+//! a handler runs, else the program is made to call `restart_syscall`,
+//! which goes on to the same deadline (`syscall/restart.rs`). This is the one place that decides between the two; a call
 //! says only which kind it is. A stop and the continue after it, or a
 //! signal that is dropped, restart the call; a kill ends it.
 //!
@@ -70,6 +73,11 @@ use sigframe::{Context, Detail, Info, Registers, Stack};
 pub const ERESTARTSYS: u64 = 512;
 /// "Interrupted: restart if no handler ran, else EINTR".
 pub const ERESTARTNOHAND: u64 = 514;
+/// As `ERESTARTNOHAND`, but the restart is `restart_syscall`, which goes
+/// on from the thread's `Resume` note (`syscall/restart.rs`).
+pub const ERESTART_RESTARTBLOCK: u64 = 516;
+/// `restart_syscall`'s number.
+const RESTART_SYSCALL: u64 = 219;
 const EINTR: u64 = 4;
 /// `rt_sigreturn`'s number: its result is a restored `rax`, never a restart.
 const RT_SIGRETURN: u64 = 15;
@@ -168,6 +176,17 @@ fn put_back_mask(own: &Link) {
     });
 }
 
+/// The thread's signal state after its call was interrupted: a restarted
+/// wait with its own mask installs it again, so the own one is back; a
+/// call not restarted does not go on (its `Resume` note goes).
+fn after_interrupted(own: &Link, restart: bool) {
+    if restart {
+        put_back_mask(own);
+    } else {
+        own.with_own(|t| t.resume = None);
+    }
+}
+
 /// Whether a signal may be waiting for the calling thread: its link's
 /// attention word (see the module docs); true for a thread without one.
 pub fn signal_may_wait() -> bool {
@@ -202,7 +221,7 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
     let result = (frame.rax as i64).unsigned_abs();
     let interrupted = number != RT_SIGRETURN
         && (frame.rax as i64) < 0
-        && matches!(result, ERESTARTSYS | ERESTARTNOHAND);
+        && matches!(result, ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK);
     if !interrupted && !signal_may_wait() {
         return; // (the common case, quickly)
     }
@@ -214,13 +233,15 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
             Next::Nothing | Next::Stop(_) | Next::Stopped => true,
         };
         if restart {
-            frame.rax = number;
+            frame.rax = match result {
+                ERESTART_RESTARTBLOCK => RESTART_SYSCALL,
+                _ => number,
+            };
             frame.rip -= 2;
-            // (A restarted wait with its own mask installs it again.)
-            table::with_current(|_, _| scheduler::with_link(put_back_mask));
         } else {
             frame.rax = EINTR.wrapping_neg();
         }
+        table::with_current(|_, _| scheduler::with_link(|own| after_interrupted(own, restart)));
     }
     // What the program would see after `sysret`.
     if frame.vector == SYSCALL_VECTOR {

@@ -6,7 +6,8 @@
 //! `poll`, `select`, `ppoll`, `pselect6`, `pause`, `rt_sigsuspend`). A
 //! signal that is blocked or ignored does not interrupt; `ppoll` and
 //! `pselect6` wait with the mask they are given and put the thread's own
-//! back; a stop and continue is no `EINTR`; SIGKILL ends a blocked call.
+//! back; a stop and continue is no `EINTR` (a timed call goes on through
+//! `restart_syscall`); SIGKILL ends a blocked call.
 //!
 //! A second thread (the *sender*) sends SIGUSR1 to the main thread again
 //! and again while the main thread makes the call, then, if the call has
@@ -42,6 +43,8 @@ static RETURNED: AtomicBool = AtomicBool::new(false);
 const PATIENCE: Duration = Duration::from_secs(10);
 /// How long a call that nothing interrupts sleeps (one `PATIENCE`).
 const LONG: [u64; 2] = [10, 0];
+/// A sleep that a stop and continue interrupt, most likely.
+const SHORT: [u64; 2] = [2, 0];
 /// How many restarts prove that a call is restarted.
 const RESTARTS_WANTED: u32 = 2;
 const FUTEX_WAIT_PRIVATE: u64 = 128;
@@ -392,6 +395,16 @@ fn never_restarted() -> Vec<fn() -> Case> {
         || {
             let (r, w) = pipe();
             let call = move || {
+                let entry = [r as u32 as u64 | (libc::POLLIN as u64) << 32];
+                let ms = LONG[0] * 1000;
+                sys(SYS_poll, &[ptr(entry.as_ptr()), 1, ms])
+            };
+            let after = move || close(&[r, w]);
+            case("poll, a timeout", call, move || write_byte(w), Ok(1), after)
+        },
+        || {
+            let (r, w) = pipe();
+            let call = move || {
                 let mut set = [0u64; 16];
                 set[r as usize / 64] |= 1 << (r % 64);
                 sys(
@@ -498,6 +511,7 @@ pub fn checks(c: &mut Checker) {
     wait_masks(c);
     bad_mask_sizes(c);
     stop_and_continue(c);
+    stop_in_timed_waits(c);
     killed(c);
     c.equal("the mask is as it was", mask(), own);
     // SAFETY: the default action back (nothing is pending: the senders
@@ -697,6 +711,57 @@ fn stop_and_continue(c: &mut Checker) {
 
 /// What a child blocks in (given a pipe's read end); its exit code.
 type Blocker = fn(u64) -> u64;
+
+/// A child in a timed sleep or wait is stopped and continued: the call
+/// goes on (to its deadline, through `restart_syscall`) and ends as if
+/// nothing had happened, not with `EINTR`. (If the child's call has ended
+/// before the stop, it has ended the same way.)
+fn stop_in_timed_waits(c: &mut Checker) {
+    let timed: [(&str, Blocker); 2] = [
+        ("nanosleep", |_| {
+            match sys(SYS_nanosleep, &[ptr(&SHORT), NULL]) {
+                Ok(0) => 0,
+                Err(EINTR) => 4,
+                _ => 1,
+            }
+        }),
+        ("futex wait, a timeout", |_| {
+            match futex_wait(futex_word(), ptr(&SHORT)) {
+                Err(libc::ETIMEDOUT) => 0,
+                Err(EINTR) => 4,
+                _ => 1,
+            }
+        }),
+    ];
+    for (name, block) in timed {
+        let ready = shared_flag();
+        let Ok(child) = raw::spawn(move || {
+            set_mask(0);
+            ready.store(1, SeqCst);
+            block(0)
+        }) else {
+            c.check("fork", false, ());
+            return;
+        };
+        until_asleep(ready);
+        let _ = sys(SYS_kill, &[child, SIGSTOP as u64]);
+        let mut status = wait(child, WUNTRACED);
+        if status == 0x7f | SIGSTOP << 8 {
+            let _ = sys(SYS_kill, &[child, SIGCONT as u64]);
+            status = wait(child, 0);
+        }
+        c.equal(
+            &format!("{name}: stopped and continued, no EINTR"),
+            status,
+            0,
+        );
+    }
+    c.fails(
+        "restart_syscall with no call to go on with",
+        sys(libc::SYS_restart_syscall, &[]),
+        EINTR,
+    );
+}
 
 /// SIGKILL ends a child blocked in a `futex` wait and one in a pipe `read`.
 fn killed(c: &mut Checker) {
