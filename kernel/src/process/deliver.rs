@@ -37,19 +37,20 @@
 //!
 //! **Interrupted system calls.** A blocking call that a signal interrupted
 //! returns `ERESTARTSYS` (or `ERESTARTNOHAND`, for calls Linux never
-//! restarts after a handler: `nanosleep`, `poll`, `select`, their `p`
-//! forms, a timed `futex` wait, `pause`). Here, before the
-//! program sees it, it becomes `EINTR` if a handler runs (unless the handler
-//! has `SA_RESTART` and the call `ERESTARTSYS`); otherwise the call is
-//! restarted: `rax` gets the call's number back and `rip` goes back over
-//! the two bytes of `syscall`, so the program makes the same call again
-//! (a thread's own mask, put aside by a wait with another one, is back
-//! first). A call whose timeout is relative to its start ends with
-//! `ERESTART_RESTARTBLOCK` instead, having noted its deadline: `EINTR` if
-//! a handler runs, else the program is made to call `restart_syscall`,
-//! which goes on to the same deadline (`syscall/restart.rs`). This is the one place that decides between the two; a call
-//! says only which kind it is. A stop and the continue after it, or a
-//! signal that is dropped, restart the call; a kill ends it.
+//! restarts after a handler: `poll`, `select`, their `p` forms, a timed
+//! `futex` wait, `pause`). Here, before the program sees it, it becomes
+//! `EINTR` if a handler runs (unless the handler has `SA_RESTART` and the
+//! call `ERESTARTSYS`); otherwise the call is restarted: `rax` gets the
+//! call's number back and `rip` goes back over the two bytes of `syscall`,
+//! so the program makes the same call again (a thread's own mask, put
+//! aside by a wait with another one, is back first). A call whose timeout
+//! counts from its start (`nanosleep`, ...) ends with
+//! `ERESTART_RESTARTBLOCK` instead, having noted its deadline: `EINTR` if a
+//! handler runs, else the program is sent to `restart_syscall`, which goes
+//! on to the same deadline (`syscall/restart.rs`). This is the one place
+//! that decides; a call says only which kind it is. A stop and the
+//! continue after it, or a signal that is dropped, restart the call; a
+//! kill ends it.
 //!
 //! **Faults.** A CPU fault that is not a page to fill in is a signal
 //! (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) with the faulting address in

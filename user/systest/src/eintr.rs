@@ -422,7 +422,7 @@ fn never_restarted() -> Vec<fn() -> Case> {
         },
         || {
             let (r, w) = pipe();
-            let call = move || ppoll_read(r, NULL, None).0;
+            let call = move || ppoll_read(r, false, None).0;
             case(
                 "ppoll",
                 call,
@@ -433,7 +433,7 @@ fn never_restarted() -> Vec<fn() -> Case> {
         },
         || {
             let (r, w) = pipe();
-            let call = move || pselect_read(r, NULL, None).0;
+            let call = move || pselect_read(r, false, None).0;
             case(
                 "pselect6",
                 call,
@@ -454,18 +454,15 @@ fn never_restarted() -> Vec<fn() -> Case> {
 }
 
 /// `ppoll_read` or `pselect_read`.
-type Wait = fn(u64, u64, Option<u64>) -> (Answer, [u64; 2]);
+type Wait = fn(u64, bool, Option<u64>) -> (Answer, [u64; 2]);
 
-/// `ppoll` for reading `r`, with `timeout` (a `timespec` or NULL) and the
-/// signal mask `wait_mask`; the answer and the time left.
-fn ppoll_read(r: u64, timeout: u64, wait_mask: Option<u64>) -> (Answer, [u64; 2]) {
+/// `ppoll` for reading `r`, with a timeout of `LONG` if `timed` (else
+/// none) and the signal mask `wait_mask` (if any); the answer and the time
+/// left.
+fn ppoll_read(r: u64, timed: bool, wait_mask: Option<u64>) -> (Answer, [u64; 2]) {
     let entry = [r as u32 as u64 | (libc::POLLIN as u64) << 32];
     let mut left = LONG;
-    let timeout = if timeout == NULL {
-        NULL
-    } else {
-        mut_ptr(&mut left)
-    };
+    let timeout = if timed { mut_ptr(&mut left) } else { NULL };
     let set = wait_mask.unwrap_or(0);
     let set = if wait_mask.is_some() { ptr(&set) } else { NULL };
     let answer = sys(SYS_ppoll, &[ptr(entry.as_ptr()), 1, timeout, set, 8]);
@@ -473,15 +470,11 @@ fn ppoll_read(r: u64, timeout: u64, wait_mask: Option<u64>) -> (Answer, [u64; 2]
 }
 
 /// `pselect6` for reading `r`, as [`ppoll_read`].
-fn pselect_read(r: u64, timeout: u64, wait_mask: Option<u64>) -> (Answer, [u64; 2]) {
+fn pselect_read(r: u64, timed: bool, wait_mask: Option<u64>) -> (Answer, [u64; 2]) {
     let mut readable = [0u64; 16];
     readable[r as usize / 64] |= 1 << (r % 64);
     let mut left = LONG;
-    let timeout = if timeout == NULL {
-        NULL
-    } else {
-        mut_ptr(&mut left)
-    };
+    let timeout = if timed { mut_ptr(&mut left) } else { NULL };
     let set = wait_mask.unwrap_or(0);
     let pair = [ptr(&set), 8];
     let pair = if wait_mask.is_some() {
@@ -589,7 +582,7 @@ fn wait_masks(c: &mut Checker) {
         let (r, w) = pipe();
         let own = set_mask(mask() | bit(SIGUSR1));
         let finish = move || write_byte(w);
-        let answer = under_signals(Goal::UntilReturned, finish, || wait(r, NULL, Some(0)).0);
+        let answer = under_signals(Goal::UntilReturned, finish, || wait(r, false, Some(0)).0);
         if answer.is_ok() {
             let _ = read_byte(r);
         }
@@ -619,7 +612,7 @@ fn time_left(c: &mut Checker, name: &str, wait: Wait, r: u64) {
         Goal::UntilReturned,
         || {},
         || {
-            let (answer, l) = wait(r, 1, None);
+            let (answer, l) = wait(r, true, None);
             left = l;
             answer
         },
@@ -640,7 +633,7 @@ fn blocked_by_the_wait(c: &mut Checker, name: &str, wait: Wait, (r, w): (u64, u6
     let answer = under_signals(
         Goal::Signals(3),
         move || write_byte(w),
-        || wait(r, NULL, Some(own | bit(SIGUSR1))).0,
+        || wait(r, false, Some(own | bit(SIGUSR1))).0,
     );
     c.equal(
         &format!("{name}: a signal its mask blocks does not interrupt"),
