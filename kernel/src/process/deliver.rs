@@ -37,11 +37,20 @@
 //!
 //! **Interrupted system calls.** A blocking call that a signal interrupted
 //! returns `ERESTARTSYS` (or `ERESTARTNOHAND`, for calls Linux never
-//! restarts after a handler: `nanosleep`, `poll`, `pause`). Here, before the
-//! program sees it, it becomes `EINTR` if a handler runs (unless the handler
-//! has `SA_RESTART` and the call `ERESTARTSYS`); otherwise the call is
-//! restarted: `rax` gets the call's number back and `rip` goes back over
-//! the two bytes of `syscall`, so the program makes the same call again.
+//! restarts after a handler: `poll`, `select`, their `p` forms, a timed
+//! `futex` wait, `pause`). Here, before the program sees it, it becomes
+//! `EINTR` if a handler runs (unless the handler has `SA_RESTART` and the
+//! call `ERESTARTSYS`); otherwise the call is restarted: `rax` gets the
+//! call's number back and `rip` goes back over the two bytes of `syscall`,
+//! so the program makes the same call again (a thread's own mask, put
+//! aside by a wait with another one, is back first). A call whose timeout
+//! counts from its start (`nanosleep`, ...) ends with
+//! `ERESTART_RESTARTBLOCK` instead, having noted its deadline: `EINTR` if a
+//! handler runs, else the program is sent to `restart_syscall`, which goes
+//! on to the same deadline (`syscall/restart.rs`). This is the one place
+//! that decides; a call says only which kind it is. A stop and the
+//! continue after it, or a signal that is dropped, restart the call; a
+//! kill ends it.
 //!
 //! **Faults.** A CPU fault that is not a page to fill in is a signal
 //! (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) with the faulting address in
@@ -65,6 +74,11 @@ use sigframe::{Context, Detail, Info, Registers, Stack};
 pub const ERESTARTSYS: u64 = 512;
 /// "Interrupted: restart if no handler ran, else EINTR".
 pub const ERESTARTNOHAND: u64 = 514;
+/// As `ERESTARTNOHAND`, but the restart is `restart_syscall`, which goes
+/// on from the thread's `Resume` note (`syscall/restart.rs`).
+pub const ERESTART_RESTARTBLOCK: u64 = 516;
+/// `restart_syscall`'s number.
+const RESTART_SYSCALL: u64 = 219;
 const EINTR: u64 = 4;
 /// `rt_sigreturn`'s number: its result is a restored `rax`, never a restart.
 const RT_SIGRETURN: u64 = 15;
@@ -115,12 +129,8 @@ fn next(p: &mut Process, own: &Link) -> Next {
     loop {
         let ready = ready(p, own);
         if ready == 0 {
-            // (An `rt_sigsuspend` whose signal was dropped: its mask back.)
-            own.with_own(|t| {
-                if let Some(mask) = t.saved_mask.take() {
-                    t.blocked = mask;
-                }
-            });
+            // (A wait with its own mask whose signal was dropped.)
+            put_back_mask(own);
             return Next::Nothing;
         }
         let signal = ready.trailing_zeros() as u8 + 1;
@@ -154,6 +164,27 @@ fn take_handler(p: &mut Process, own: &Link, signal: u8, action: Action, info: I
         info,
         mask,
         alt,
+    }
+}
+
+/// The mask a wait with its own mask put aside (`rt_sigsuspend`, `ppoll`,
+/// `pselect6`) back, if one did (the caller holds the table's lock).
+fn put_back_mask(own: &Link) {
+    own.with_own(|t| {
+        if let Some(mask) = t.saved_mask.take() {
+            t.blocked = mask;
+        }
+    });
+}
+
+/// The thread's signal state after its call was interrupted: a restarted
+/// wait with its own mask installs it again, so the own one is back; a
+/// call not restarted does not go on (its `Resume` note goes).
+fn after_interrupted(own: &Link, restart: bool) {
+    if restart {
+        put_back_mask(own);
+    } else {
+        own.with_own(|t| t.resume = None);
     }
 }
 
@@ -191,7 +222,7 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
     let result = (frame.rax as i64).unsigned_abs();
     let interrupted = number != RT_SIGRETURN
         && (frame.rax as i64) < 0
-        && matches!(result, ERESTARTSYS | ERESTARTNOHAND);
+        && matches!(result, ERESTARTSYS | ERESTARTNOHAND | ERESTART_RESTARTBLOCK);
     if !interrupted && !signal_may_wait() {
         return; // (the common case, quickly)
     }
@@ -203,11 +234,15 @@ pub fn on_syscall_return(frame: &mut InterruptFrame, number: u64) {
             Next::Nothing | Next::Stop(_) | Next::Stopped => true,
         };
         if restart {
-            frame.rax = number;
+            frame.rax = match result {
+                ERESTART_RESTARTBLOCK => RESTART_SYSCALL,
+                _ => number,
+            };
             frame.rip -= 2;
         } else {
             frame.rax = EINTR.wrapping_neg();
         }
+        table::with_current(|_, _| scheduler::with_link(|own| after_interrupted(own, restart)));
     }
     // What the program would see after `sysret`.
     if frame.vector == SYSCALL_VECTOR {

@@ -16,17 +16,19 @@
 //! between its check and its sleep is not lost either.
 //!
 //! A timed wait sleeps in ticks (10 ms) and looks again each time: a wake
-//! reaches it at its next tick at the latest. A kill wakes a waiter through
-//! its link; the wait then returns [`Error::Interrupted`] and the thread
-//! ends on its way out.
+//! reaches it at its next tick at the latest. A signal for the thread (one
+//! it does not block), and a kill, wake it as any interruptible sleep
+//! (`signal.rs`); the wait then returns [`Error::Interrupted`], and the
+//! system call decides between `EINTR` and a restart (`syscall/futex.rs`).
 //!
 //! [`WaitQueue::wait_while`]: crate::tasks::wait_queue::WaitQueue::wait_while
 
 use super::SharedMemory;
 use super::link::Link;
+use super::signal;
 use super::table;
 use crate::sync::IrqMutex;
-use crate::tasks::{scheduler, thread};
+use crate::tasks::scheduler;
 use crate::time;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
@@ -55,7 +57,7 @@ pub enum Error {
     Fault,
     /// The deadline passed (`ETIMEDOUT`).
     TimedOut,
-    /// The thread was killed meanwhile (`EINTR`).
+    /// A signal came for the thread, or it was killed, meanwhile.
     Interrupted,
     /// The caller is not a process.
     NotAProcess,
@@ -108,27 +110,26 @@ pub fn wait(
     }
 }
 
-/// Sleeps until `me` is woken, killed, or the deadline passes; which of
-/// the last two it was (a woken thread is out of the table).
+/// Sleeps until `me` is woken, a signal comes for it (a kill too), or the
+/// deadline passes; which of the last two it was (a woken thread is out of
+/// the table).
 fn sleep(me: &Link, deadline: Option<u64>) -> Error {
-    let done = || me.futex_woken.load(Ordering::SeqCst) || me.posted().is_some();
+    let woken = || me.futex_woken.load(Ordering::SeqCst);
     loop {
-        match deadline {
-            None => me.futex_queue.wait_while(|| !done()),
+        let slept = match deadline {
+            None => signal::wait_interruptible(&me.futex_queue, || !woken()),
             Some(deadline) => {
                 let now = time::now_ns();
                 if now >= deadline {
                     return Error::TimedOut;
                 }
-                if !done() {
-                    thread::sleep_until(deadline.min(now + SLICE_NS));
-                }
+                signal::sleep_interruptible_if(deadline.min(now + SLICE_NS), || !woken())
             }
-        }
-        if me.posted().is_some() {
+        };
+        if slept.is_err() || me.posted().is_some() {
             return Error::Interrupted;
         }
-        if me.futex_woken.load(Ordering::SeqCst) {
+        if woken() {
             // Woken: `wait` finds the thread out of the table and succeeds
             // (this error is not used).
             return Error::TimedOut;

@@ -11,7 +11,7 @@
 //! Sending is `signal.rs`, delivery `deliver.rs`. Signal `n` is bit `n - 1`
 //! of a mask.
 
-pub use crate::tasks::thread_signals::{AltStack, ThreadSignals};
+pub use crate::tasks::thread_signals::{AltStack, Resume, ThreadSignals};
 
 /// Signals 1 to 64.
 pub const COUNT: usize = 64;

@@ -14,9 +14,17 @@
 //!
 //! An address that is not 4-byte aligned, or a zero bitset, is `EINVAL`;
 //! other operations (requeue, priority inheritance) are `ENOSYS`.
+//!
+//! A signal for the waiter (one it does not block) interrupts a wait, as
+//! on Linux: a handler runs, and the wait ends with `EINTR`, or starts
+//! again under `SA_RESTART` if it has no timeout; a timed wait ends with
+//! `EINTR` whenever a handler runs. A stop and continue, or a signal that
+//! is dropped, restart it, to the same deadline (`FUTEX_WAIT`'s relative
+//! timeout through `restart_syscall`, `restart.rs`).
 
-use super::{Args, Errno, time, user_memory};
+use super::{Args, Errno, restart, time, user_memory};
 use crate::process::futex::{self, ALL, Error};
+use crate::process::signals::Resume;
 use linux_raw_sys::errno;
 
 const FUTEX_WAIT: u64 = 0;
@@ -43,19 +51,24 @@ pub fn futex(args: &Args) -> Result<u64, Errno> {
     }
     match command {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let deadline = match (timeout, command) {
-                (0, _) => None,
-                (t, FUTEX_WAIT) => Some(crate::time::now_ns().saturating_add(read_time(t)?)),
-                (t, _) if realtime => Some(time::monotonic_of_real(read_time(t)?)),
-                (t, _) => Some(read_time(t)?),
+            let value = value as u32;
+            if timeout == 0 {
+                return wait(address, value, bitset, None)
+                    .map_err(|e| interrupted_or(e, || Errno::ERESTARTSYS));
+            }
+            let time = read_time(timeout)?;
+            if command == FUTEX_WAIT {
+                let deadline = crate::time::now_ns().saturating_add(time);
+                return wait_relative(address, value, deadline);
+            }
+            let deadline = if realtime {
+                time::monotonic_of_real(time)
+            } else {
+                time
             };
-            let read = || {
-                let mut word = [0u8; 4];
-                user_memory::copy_from_user(&mut word, address).ok()?;
-                Some(u32::from_le_bytes(word))
-            };
-            futex::wait(address, value as u32, bitset, deadline, read).map_err(errno_of)?;
-            Ok(0)
+            // (Restarted as it is: the deadline is in the arguments.)
+            wait(address, value, bitset, Some(deadline))
+                .map_err(|e| interrupted_or(e, || Errno::ERESTARTNOHAND))
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             // `val` is an `int`: a negative count wakes nobody.
@@ -70,6 +83,41 @@ pub fn futex(args: &Args) -> Result<u64, Errno> {
 /// A `struct timespec` at `address`, in nanoseconds.
 fn read_time(address: u64) -> Result<u64, Errno> {
     time::read_timespec(address)
+}
+
+/// Waits on the calling process's word at `address` while it holds
+/// `value` (see `process::futex::wait`).
+fn wait(address: u64, value: u32, bitset: u32, deadline: Option<u64>) -> Result<u64, Error> {
+    let read = || {
+        let mut word = [0u8; 4];
+        user_memory::copy_from_user(&mut word, address).ok()?;
+        Some(u32::from_le_bytes(word))
+    };
+    futex::wait(address, value, bitset, deadline, read)?;
+    Ok(0)
+}
+
+/// `FUTEX_WAIT` with a timeout, now `deadline`: if a signal interrupts,
+/// it goes on to the same deadline when restarted (`restart.rs`).
+pub fn wait_relative(address: u64, value: u32, deadline: u64) -> Result<u64, Errno> {
+    wait(address, value, ALL, Some(deadline)).map_err(|e| {
+        let resume = Resume::FutexWait {
+            address,
+            value,
+            deadline,
+        };
+        interrupted_or(e, || restart::later(resume))
+    })
+}
+
+/// A wait's error as an errno, `interrupted()` for a signal: `ERESTARTSYS`
+/// for an untimed wait (restarted under `SA_RESTART`), another for a timed
+/// one (`EINTR` whenever a handler runs), as on Linux.
+fn interrupted_or(error: Error, interrupted: impl FnOnce() -> Errno) -> Errno {
+    match error {
+        Error::Interrupted => interrupted(),
+        _ => errno_of(error),
+    }
 }
 
 fn errno_of(error: Error) -> Errno {

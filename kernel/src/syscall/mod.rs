@@ -38,6 +38,7 @@ mod poll;
 mod prctl;
 mod process;
 mod random;
+mod restart;
 mod select;
 mod setup;
 mod signals;
@@ -45,6 +46,7 @@ mod system_info;
 mod time;
 pub mod user_memory;
 pub mod user_string;
+mod wait_mask;
 
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall;
@@ -67,6 +69,10 @@ impl Errno {
     pub const ERESTARTSYS: Errno = Errno(crate::process::deliver::ERESTARTSYS as u32);
     /// Interrupted: `EINTR` if a handler runs, else restarted.
     pub const ERESTARTNOHAND: Errno = Errno(crate::process::deliver::ERESTARTNOHAND as u32);
+    /// Interrupted: `EINTR` if a handler runs, else `restart_syscall`
+    /// goes on (`restart.rs`).
+    pub const ERESTART_RESTARTBLOCK: Errno =
+        Errno(crate::process::deliver::ERESTART_RESTARTBLOCK as u32);
 }
 
 type Call = fn(&Args) -> Result<u64, Errno>;
@@ -149,6 +155,7 @@ const TABLE: &[(u64, &str, Call)] = &[
     (202, "futex", futex::futex),
     (217, "getdents64", files::getdents64),
     (218, "set_tid_address", process::set_tid_address),
+    (219, "restart_syscall", restart::restart_syscall),
     (228, "clock_gettime", time::clock_gettime),
     (229, "clock_getres", time::clock_getres),
     (230, "clock_nanosleep", time::clock_nanosleep),

@@ -14,10 +14,14 @@
 //! until the timeout (in ms for `poll`, a `timespec` for `ppoll`, none if
 //! negative or NULL) has passed, and then returns 0. It does not look while
 //! nothing changes. More entries than a process may have files is
-//! `-EINVAL`; a process killed meanwhile stops waiting (and ends).
+//! `-EINVAL`; a process killed meanwhile stops waiting (and ends). A signal
+//! for the caller ends the wait: `EINTR` if a handler runs (even with
+//! `SA_RESTART`, as on Linux), else the call starts again (`poll` to the
+//! same deadline, through `restart_syscall`: `restart.rs`).
 
-use super::{Args, Errno, time, user_memory};
+use super::{Args, Errno, restart, time, user_memory, wait_mask};
 use crate::fs::readiness::{self, Registration};
+use crate::process::signals::Resume;
 use crate::process::{files, signal};
 use alloc::vec;
 use linux_raw_sys::errno::EINVAL;
@@ -27,15 +31,33 @@ use linux_raw_sys::general::{POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRD
 pub fn poll(args: &Args) -> Result<u64, Errno> {
     let [fds, count, timeout, ..] = *args;
     let timeout = timeout as i32;
-    let deadline =
-        (timeout >= 0).then(|| crate::time::now_ns().saturating_add(timeout as u64 * 1_000_000));
-    wait(fds, count, deadline)
+    if timeout < 0 {
+        return wait(fds, count, None);
+    }
+    let deadline = crate::time::now_ns().saturating_add(timeout as u64 * 1_000_000);
+    wait_relative(fds, count, deadline)
 }
 
-/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`; the signal mask is ignored
-/// (signals are not delivered yet).
+/// `poll` with a timeout, now `deadline`: if a signal interrupts, it goes
+/// on to the same deadline when restarted (`restart.rs`).
+pub fn wait_relative(fds: u64, count: u64, deadline: u64) -> Result<u64, Errno> {
+    wait(fds, count, Some(deadline)).map_err(|e| {
+        if e != Errno::ERESTARTNOHAND {
+            return e;
+        }
+        restart::later(Resume::Poll {
+            fds,
+            count,
+            deadline,
+        })
+    })
+}
+
+/// `ppoll(fds, nfds, timeout, sigmask, sigsetsize)`: the wait runs with
+/// `sigmask` as the thread's mask (`wait_mask.rs`); the time left is
+/// written back into `timeout`, also when a signal interrupts.
 pub fn ppoll(args: &Args) -> Result<u64, Errno> {
-    let [fds, count, timeout, ..] = *args;
+    let [fds, count, timeout, mask, mask_size, ..] = *args;
     let deadline = match timeout {
         0 => None,
         address => {
@@ -43,7 +65,12 @@ pub fn ppoll(args: &Args) -> Result<u64, Errno> {
             Some(crate::time::now_ns().saturating_add(ns))
         }
     };
-    wait(fds, count, deadline)
+    let mask = wait_mask::read(mask, mask_size)?;
+    let result = wait_mask::wait_with(mask, || wait(fds, count, deadline));
+    if let Some(deadline) = deadline {
+        time::write_time_left(timeout, deadline);
+    }
+    result
 }
 
 fn wait(fds: u64, count: u64, deadline: Option<u64>) -> Result<u64, Errno> {

@@ -17,11 +17,13 @@
 //! past a second carry over, as on Linux); `nfds` above
 //! the most files a process may have is cut down to that. The timeout is a
 //! `timeval` for `select`, a `timespec` for `pselect6` (NULL: none), and the
-//! time left is written back into it, as Linux does. `pselect6`'s signal
-//! mask is ignored (signals are not delivered yet).
+//! time left is written back into it, as Linux does, also when a signal
+//! interrupts the wait (`EINTR` if a handler runs, even with `SA_RESTART`;
+//! else the call starts again, with the time that was left). `pselect6`
+//! waits with the signal mask it is given (`wait_mask.rs`).
 
 use super::poll::{check, sleep_until_ready};
-use super::{Args, Errno, time, user_memory};
+use super::{Args, Errno, time, user_memory, wait_mask};
 use crate::process::files;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -42,7 +44,7 @@ pub fn select(args: &Args) -> Result<u64, Errno> {
         0 => None,
         address => Some(crate::time::now_ns().saturating_add(read_timeval(address)?)),
     };
-    let ready = run(nfds, [read, write, except], deadline)?;
+    let result = run(nfds, [read, write, except], deadline);
     if let Some(deadline) = deadline {
         let left = deadline.saturating_sub(crate::time::now_ns());
         let mut out = [0u8; 16];
@@ -50,25 +52,36 @@ pub fn select(args: &Args) -> Result<u64, Errno> {
         out[8..].copy_from_slice(&(left % NS_PER_S / NS_PER_US).to_le_bytes());
         let _ = user_memory::copy_to_user(timeout, &out);
     }
-    Ok(ready)
+    result
 }
 
-/// `pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)`.
+/// `pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask)`, where
+/// `sigmask` points at `{ const sigset_t *set; size_t size; }` (or is
+/// NULL): the wait runs with `*set` as the thread's mask (`wait_mask.rs`).
 pub fn pselect6(args: &Args) -> Result<u64, Errno> {
-    let [nfds, read, write, except, timeout, ..] = *args;
+    let [nfds, read, write, except, timeout, mask] = *args;
     let deadline = match timeout {
         0 => None,
         address => Some(crate::time::now_ns().saturating_add(time::read_timespec(address)?)),
     };
-    let ready = run(nfds, [read, write, except], deadline)?;
+    let mask = read_mask_argument(mask)?;
+    let result = wait_mask::wait_with(mask, || run(nfds, [read, write, except], deadline));
     if let Some(deadline) = deadline {
-        let left = deadline.saturating_sub(crate::time::now_ns());
-        let mut out = [0u8; 16];
-        out[..8].copy_from_slice(&(left / NS_PER_S).to_le_bytes());
-        out[8..].copy_from_slice(&(left % NS_PER_S).to_le_bytes());
-        let _ = user_memory::copy_to_user(timeout, &out);
+        time::write_time_left(timeout, deadline);
     }
-    Ok(ready)
+    result
+}
+
+/// `pselect6`'s sixth argument: the mask it points at, if any.
+fn read_mask_argument(address: u64) -> Result<Option<u64>, Errno> {
+    if address == 0 {
+        return Ok(None);
+    }
+    let mut pair = [0u8; 16];
+    user_memory::copy_from_user(&mut pair, address)?;
+    let set = u64::from_le_bytes(pair[..8].try_into().unwrap_or_default());
+    let size = u64::from_le_bytes(pair[8..].try_into().unwrap_or_default());
+    wait_mask::read(set, size)
 }
 
 /// A `struct timeval` at `address`, in nanoseconds.

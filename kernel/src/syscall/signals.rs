@@ -11,12 +11,12 @@
 //! never faults on it. The way back is `iretq`, so `rcx` and `r11` come
 //! back too.
 
-use super::{Args, Errno, user_memory};
+use super::{Args, Errno, user_memory, wait_mask};
 use crate::arch::entry::InterruptFrame;
 use crate::arch::syscall::{self as arch_syscall, USER_CODE, USER_DATA};
 use crate::arch::user_state::{self, FxArea};
 use crate::process::signal::{self, KillError};
-use crate::process::{self, Pid, deliver, signals};
+use crate::process::{self, Pid, deliver};
 use linux_raw_sys::errno;
 
 /// The size of a signal set (64 signals).
@@ -88,21 +88,18 @@ pub fn rt_sigpending(args: &Args) -> Result<u64, Errno> {
 }
 
 /// `rt_sigsuspend(mask, size)`: waits for a signal with `mask` blocked
-/// instead; the old mask comes back after the handler. Always `EINTR`.
+/// instead; the old mask comes back after the handler (`wait_mask.rs`).
+/// Always `EINTR`.
 pub fn rt_sigsuspend(args: &Args) -> Result<u64, Errno> {
     let [mask, size, ..] = *args;
     if size != SIGSET_SIZE {
         return Err(Errno(errno::EINVAL));
     }
-    let mut bytes = [0u8; 8];
-    user_memory::copy_from_user(&mut bytes, mask)?;
-    let mask = u64::from_le_bytes(bytes) & !signals::UNCATCHABLE;
-    process::with_own_signals(|t| {
-        t.saved_mask = Some(t.blocked);
-        t.blocked = mask;
-    });
-    signal::wait_for_signal();
-    Err(Errno::ERESTARTNOHAND)
+    let mask = wait_mask::read(mask, size)?.ok_or(Errno::EFAULT)?;
+    wait_mask::wait_with(Some(mask), || {
+        signal::wait_for_signal();
+        Err(Errno::ERESTARTNOHAND)
+    })
 }
 
 /// `pause()`: waits for a signal. Always `EINTR`.

@@ -17,11 +17,13 @@
 //! Sleeping (`nanosleep`, `clock_nanosleep`, with `TIMER_ABSTIME` too)
 //! blocks the thread until the deadline: the CPU runs others meanwhile. A
 //! signal for the caller interrupts it: the remaining time is written (for
-//! a relative sleep) and the call ends with `EINTR` if a handler runs (it
-//! is restarted otherwise, see `process::deliver`).
+//! a relative sleep) and the call ends with `EINTR` if a handler runs,
+//! even with `SA_RESTART`. Otherwise (a stop and continue, a signal
+//! dropped) it goes on to the same deadline (`restart.rs`).
 
-use super::{Args, Errno, user_memory};
+use super::{Args, Errno, restart, user_memory};
 use crate::process::signal;
+use crate::process::signals::Resume;
 use crate::tasks::thread;
 use crate::time::now_ns;
 use linux_raw_sys::errno::EINVAL;
@@ -140,20 +142,32 @@ pub fn time(args: &Args) -> Result<u64, Errno> {
 /// `nanosleep(req, rem)`.
 pub fn nanosleep(args: &Args) -> Result<u64, Errno> {
     let duration = read_timespec(args[0])?;
-    sleep(now_ns().saturating_add(duration), Some(args[1]))
+    sleep_relative(now_ns().saturating_add(duration), args[1])
 }
 
-/// Sleeps until `deadline` (monotonic); if a signal interrupts, writes the
-/// time left at `remaining` (if given and not NULL).
-fn sleep(deadline: u64, remaining: Option<u64>) -> Result<u64, Errno> {
+/// Sleeps until `deadline` (monotonic), a time counted from the call; if a
+/// signal interrupts, writes the time left at `remaining` (unless NULL),
+/// and goes on to the same deadline if restarted (`restart.rs`).
+pub fn sleep_relative(deadline: u64, remaining: u64) -> Result<u64, Errno> {
     if signal::sleep_interruptible(deadline).is_ok() {
         return Ok(0);
     }
-    if let Some(address) = remaining.filter(|&a| a != 0) {
+    if remaining != 0 {
         let left = deadline.saturating_sub(now_ns());
-        user_memory::copy_to_user(address, &split(left, false))?;
+        user_memory::copy_to_user(remaining, &split(left, false))?;
     }
-    Err(Errno::ERESTARTNOHAND)
+    Err(restart::later(Resume::Sleep {
+        deadline,
+        remaining,
+    }))
+}
+
+/// Writes the time from now to `deadline` (0 once past) as a `timespec` at
+/// `address`, as `ppoll` and `pselect6` do with their timeout; a bad
+/// address is not an error there (the result stands).
+pub fn write_time_left(address: u64, deadline: u64) {
+    let left = deadline.saturating_sub(now_ns());
+    let _ = user_memory::copy_to_user(address, &split(left, false));
 }
 
 /// `clock_nanosleep(id, flags, req, rem)`.
@@ -162,15 +176,17 @@ pub fn clock_nanosleep(args: &Args) -> Result<u64, Errno> {
     let clock = clock(id)?;
     let time = read_timespec(request)?;
     let absolute = flags as u32 & TIMER_ABSTIME != 0;
-    let deadline = if absolute {
-        match clock {
-            Clock::Monotonic => time,
-            Clock::Real => time.saturating_sub(epoch_at_start()),
-        }
-    } else {
-        now_ns().saturating_add(time)
+    let deadline = match (absolute, clock) {
+        (false, _) => now_ns().saturating_add(time),
+        (true, Clock::Monotonic) => time,
+        (true, Clock::Real) => time.saturating_sub(epoch_at_start()),
     };
-    sleep(deadline, (!absolute).then_some(remaining))
+    if !absolute {
+        return sleep_relative(deadline, remaining);
+    }
+    // (Restarted as it is: the deadline is in the arguments.)
+    signal::sleep_interruptible(deadline).map_err(|_| Errno::ERESTARTNOHAND)?;
+    Ok(0)
 }
 
 /// `sched_yield()`.

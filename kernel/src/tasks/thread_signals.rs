@@ -1,5 +1,7 @@
 //! A thread's own part of its process's signal record: its mask, the mask
-//! an `rt_sigsuspend` put aside, and its alternate signal stack.
+//! a wait with its own mask put aside (`rt_sigsuspend`, `ppoll`,
+//! `pselect6`), its alternate signal stack, and how an interrupted call
+//! goes on (`restart_syscall`, see `syscall/restart.rs`).
 //!
 //! Handlers (`rt_sigaction`) belong to the process, but which signals are
 //! *blocked* is a property of each thread, as on Linux: `rt_sigprocmask`,
@@ -30,6 +32,23 @@ pub struct AltStack {
     pub autodisarm: bool,
 }
 
+/// How an interrupted call that sleeps to a deadline goes on when it is
+/// restarted (`syscall/restart.rs`); deadlines on the monotonic clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// A relative `nanosleep`/`clock_nanosleep`, and where to write the
+    /// time left (0: nowhere).
+    Sleep { deadline: u64, remaining: u64 },
+    /// A `FUTEX_WAIT` with a timeout.
+    FutexWait {
+        address: u64,
+        value: u32,
+        deadline: u64,
+    },
+    /// A `poll` with a timeout.
+    Poll { fds: u64, count: u64, deadline: u64 },
+}
+
 /// One thread's signal state (see the module docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ThreadSignals {
@@ -39,6 +58,8 @@ pub struct ThreadSignals {
     /// (which waits with another mask).
     pub saved_mask: Option<u64>,
     pub alt_stack: AltStack,
+    /// How the call a signal interrupted last goes on, if it is restarted.
+    pub resume: Option<Resume>,
 }
 
 impl ThreadSignals {
@@ -56,6 +77,7 @@ impl ThreadSignals {
     pub fn for_fork(&self) -> ThreadSignals {
         ThreadSignals {
             saved_mask: None,
+            resume: None,
             ..*self
         }
     }

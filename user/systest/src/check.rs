@@ -34,6 +34,8 @@ pub fn errno_name(errno: i32) -> String {
         libc::ENXIO => "ENXIO",
         libc::EPIPE => "EPIPE",
         libc::EAGAIN => "EAGAIN",
+        libc::EINTR => "EINTR",
+        libc::ETIMEDOUT => "ETIMEDOUT",
         _ => return format!("errno {errno}"),
     };
     name.to_string()

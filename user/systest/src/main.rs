@@ -23,6 +23,7 @@
 
 mod check;
 mod console;
+mod eintr;
 mod fast_calls;
 mod file_semantics;
 mod files;
@@ -70,6 +71,7 @@ const AREAS: &[Area] = &[
     ("fast_calls", fast_calls::checks),
     ("stop", stop::checks),
     ("limits and owners", limits_and_owners::checks),
+    ("eintr", eintr::checks),
 ];
 
 fn main() {
