@@ -70,8 +70,8 @@ fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
         Kind::Directory if writes || flags & O_CREAT != 0 => return Err(Errno(EISDIR)),
         _ if kind != Kind::Directory && flags & O_DIRECTORY != 0 => return Err(Errno(ENOTDIR)),
         Kind::CharDevice => match devices::open(meta.rdev) {
-            Some(Opened::Console) => OpenFile::Console,
-            Some(Opened::Device(device)) => OpenFile::Device { device, flags },
+            Some(Opened::Console) => OpenFile::console(flags),
+            Some(Opened::Device(device)) => OpenFile::device(device, flags),
             None => return Err(Errno(ENXIO)),
         },
         Kind::File | Kind::Directory => {
