@@ -148,6 +148,29 @@ impl NodeFile {
         self.fs.metadata(self.at.ino)
     }
 
+    /// Its path now, for `/proc/<pid>/fd/<n>`: the path it was opened by,
+    /// walked again to an absolute one without links, if that still leads
+    /// to it; else that path and ` (deleted)`.
+    pub fn path(&self) -> alloc::vec::Vec<u8> {
+        let mounts = crate::fs::vfs::mounts();
+        if self.kind == Kind::Directory
+            && let Ok(path) = mounts.path_of(self.at)
+        {
+            return path;
+        }
+        let Some((start, path)) = &self.opened_as else {
+            return b"anon_inode:[file]".to_vec();
+        };
+        match mounts.resolve_with_path(*start, path) {
+            Ok((at, full)) if at == self.at => full,
+            _ => {
+                let mut gone = path.clone();
+                gone.extend_from_slice(b" (deleted)");
+                gone
+            }
+        }
+    }
+
     fn check_file(&self) -> Result<(), Errno> {
         match self.kind {
             Kind::Directory => Err(EISDIR),
@@ -385,6 +408,38 @@ impl OpenFile {
             OpenFile::Node(file) => file.flags.set_status(flags),
             OpenFile::Pipe(end) => end.set_nonblocking(flags & O_NONBLOCK != 0),
         }
+    }
+
+    /// What `/proc/<pid>/fd/<n>` reads as (see `fs::procfs`): the path of
+    /// a VFS file, `/dev/console`, `/dev/null`, ..., `pipe:[id]`.
+    pub fn describe(&self) -> alloc::vec::Vec<u8> {
+        let name = match self {
+            OpenFile::Node(file) => return file.path(),
+            OpenFile::Console { .. } => "/dev/console",
+            OpenFile::Device { device, .. } => device.path(),
+            OpenFile::Pipe(end) => return alloc::format!("pipe:[{}]", end.id()).into_bytes(),
+        };
+        name.as_bytes().to_vec()
+    }
+
+    /// A new open file of the same console, device or pipe, opened with
+    /// `flags` (`open` of `/proc/<pid>/fd/<n>`; a VFS file is opened by
+    /// `open` itself). A pipe gives the end the access mode asks for (the
+    /// same end for `O_RDWR`).
+    pub fn reopen(&self, flags: u32) -> Option<OpenFile> {
+        Some(match self {
+            OpenFile::Node(_) => return None,
+            OpenFile::Console { .. } => OpenFile::console(flags),
+            OpenFile::Device { device, .. } => OpenFile::device(*device, flags),
+            OpenFile::Pipe(end) => {
+                let writes = match flags & O_ACCMODE {
+                    O_RDONLY => false,
+                    O_WRONLY => true,
+                    _ => end.writes(),
+                };
+                OpenFile::Pipe(end.another(writes, flags & O_NONBLOCK != 0))
+            }
+        })
     }
 
     /// Whether reads and writes of it must not wait (`O_NONBLOCK`).
