@@ -131,9 +131,10 @@ fn exists(pid: u32) -> bool {
     source().is_some_and(|source| (source.exists)(pid))
 }
 
-/// A decimal number as a name, if `name` is one (no leading 0, no sign).
+/// A decimal number as a name, if `name` is one (digits only, no leading 0).
 fn number(name: &[u8]) -> Option<u32> {
-    if name.first() == Some(&b'0') && name.len() > 1 {
+    let digits = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
+    if !digits || (name[0] == b'0' && name.len() > 1) {
         return None;
     }
     core::str::from_utf8(name).ok()?.parse().ok()
