@@ -81,10 +81,6 @@ impl StatusFlags {
     fn writable(&self) -> bool {
         self.get() & O_ACCMODE != O_RDONLY
     }
-
-    pub fn nonblocking(&self) -> bool {
-        self.get() & O_NONBLOCK != 0
-    }
 }
 
 /// One append at a time, system-wide: finding the end and writing there is
@@ -150,7 +146,7 @@ impl NodeFile {
 
     /// Its path now, for `/proc/<pid>/fd/<n>`: the path it was opened by,
     /// walked again to an absolute one without links, if that still leads
-    /// to it; else that path and ` (deleted)`.
+    /// to it; else that path, and ` (deleted)` if it has no name left.
     pub fn path(&self) -> alloc::vec::Vec<u8> {
         let mounts = crate::fs::vfs::mounts();
         if self.kind == Kind::Directory
@@ -164,9 +160,11 @@ impl NodeFile {
         match mounts.resolve_with_path(*start, path) {
             Ok((at, full)) if at == self.at => full,
             _ => {
-                let mut gone = path.clone();
-                gone.extend_from_slice(b" (deleted)");
-                gone
+                let mut stale = path.clone();
+                if self.metadata().is_ok_and(|meta| meta.links == 0) {
+                    stale.extend_from_slice(b" (deleted)");
+                }
+                stale
             }
         }
     }

@@ -1,10 +1,11 @@
 //! A process's open files seen through `/proc`: `/proc/self` (a link to
 //! the caller's pid), `/proc/<pid>/fd/<n>` (a link per descriptor: the
-//! file's path or `pipe:[id]`; opening it opens the same file again, with
-//! a position and status flags of its own), `cwd`, `cmdline`, the links
-//! `/dev/fd`, `/dev/stdin`, ...; and `O_NONBLOCK` belonging to the open
-//! file, so shared by `dup` and `fork` (a pipe, and the console on Kestrel:
-//! under the host test standard input is not a terminal).
+//! file's path, with ` (deleted)` once it has no name, or `pipe:[id]`;
+//! opening it opens the same file again, with a position and status flags
+//! of its own), `cwd`, `cmdline`, the links `/dev/fd`, `/dev/stdin`, ...;
+//! and `O_NONBLOCK` belonging to the open file, so shared by `dup` and
+//! `fork` (a pipe, and the console on Kestrel: under the host test
+//! standard input is not a terminal).
 
 use crate::check::Checker;
 use crate::raw::{self, NULL, mut_ptr, ptr, sys};
@@ -18,6 +19,7 @@ use std::os::unix::fs::MetadataExt;
 pub fn checks(c: &mut Checker) {
     self_link(c);
     file_links(c);
+    deleted_file(c);
     pipe_links(c);
     dev_links(c);
     cwd_and_cmdline(c);
@@ -156,6 +158,41 @@ fn file_links(c: &mut Checker) {
         open(&link, O_RDONLY).map(|fd| fd as i64),
         ENOENT,
     );
+}
+
+/// A file without names: its link says ` (deleted)`, and opening the link
+/// still reaches it.
+fn deleted_file(c: &mut Checker) {
+    let dir = std::env::temp_dir();
+    let path = format!("{}/procfd-{}", dir.display(), std::process::id());
+    if std::fs::write(&path, b"kept").is_err() {
+        return c.check("write a file in the temporary directory", false, &path);
+    }
+    let fd = open(&path, O_RDONLY);
+    let _ = std::fs::remove_file(&path);
+    let Ok(fd) = fd else {
+        return c.check("open the new file", false, fd);
+    };
+    let link = format!("/proc/self/fd/{fd}");
+    c.equal(
+        "readlink(fd/N) of a removed file",
+        readlink(&link),
+        Ok(format!("{path} (deleted)").into_bytes()),
+    );
+    match open(&link, O_RDONLY) {
+        Ok(again) => {
+            let mut buf = [0u8; 8];
+            let n = read(again, &mut buf).unwrap_or(0) as usize;
+            c.equal(
+                "open(fd/N) of a removed file reads it",
+                &buf[..n],
+                &b"kept"[..],
+            );
+            close(again);
+        }
+        Err(e) => c.check("open(fd/N) of a removed file", false, e),
+    }
+    close(fd);
 }
 
 /// A pipe end's link reads as `pipe:[ino]`; opening it gives an end of the
