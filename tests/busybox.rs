@@ -137,6 +137,16 @@ const CASES: &[(&str, &str)] = &[
          rmdir missing; echo $?; nosuchcommand; echo $?; mv missing x; echo $?
          cd missing; echo $?; exit 3",
     ),
+    (
+        "13-proc-fd",
+        "echo piped | cat /dev/stdin; echo via-fd | cat /dev/fd/0; echo x > f; exec 3< f
+         readlink /proc/self/fd/3 | sed 's|.*/||'; cat /proc/self/fd/3 /dev/fd/3; exec 3<&-
+         echo | readlink /proc/self/fd/0 | sed 's/[0-9][0-9]*/N/'
+         echo | { [ -p /dev/stdin ] && echo fifo; }; readlink /dev/stdout; readlink /dev/fd
+         cat /proc/self/cmdline | tr '\\0' ' '; echo; (cd /tmp && readlink /proc/self/cwd)
+         # appended, as the last output: the case's stdout and stderr are files
+         echo out >> /dev/stdout; echo err >> /dev/stderr",
+    ),
 ];
 
 /// Prints a file as it is, then a newline (the parser takes it off again),

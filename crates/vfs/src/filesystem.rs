@@ -154,6 +154,13 @@ pub trait FileSystem: Send + Sync {
     /// A symbolic link's target. `EINVAL` for other files.
     fn readlink(&self, ino: Ino) -> Result<Vec<u8>, Errno>;
 
+    /// Whether symbolic link `ino` stands for an open file rather than a
+    /// path (procfs's `/proc/<pid>/fd/<n>`): `open` then opens that file
+    /// itself, not the link's target text (see `walk`).
+    fn is_open_file_link(&self, _ino: Ino) -> bool {
+        false
+    }
+
     /// Gives inode `ino` (not a directory) one more name.
     fn link(&self, ino: Ino, dir: Ino, name: &[u8]) -> Result<(), Errno>;
 

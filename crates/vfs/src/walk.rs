@@ -40,6 +40,10 @@ pub enum Follow {
     Yes,
     /// `lstat`, `readlink`, `O_NOFOLLOW`: the link itself.
     No,
+    /// `open`: like `Yes`, but a last name that is a link to an open file
+    /// ([`FileSystem::is_open_file_link`](crate::FileSystem::is_open_file_link),
+    /// `/proc/<pid>/fd/<n>`) is not followed: the caller opens that file.
+    Open,
 }
 
 /// What [`Mounts::resolve_parent`] finds: the directory that holds (or
@@ -168,12 +172,16 @@ impl Mounts {
         while let Some(name) = pending.pop() {
             let next = self.step(at, &name)?;
             let last = pending.is_empty();
-            if (!last || follow == Follow::Yes) && self.kind(next)? == Kind::Symlink {
+            if (!last || follow != Follow::No) && self.kind(next)? == Kind::Symlink {
+                let fs = self.fs(next.mount);
+                if last && follow == Follow::Open && fs.is_open_file_link(next.ino) {
+                    return Ok(next);
+                }
                 links += 1;
                 if links > MAX_SYMLINKS {
                     return Err(ELOOP);
                 }
-                let target = self.fs(next.mount).readlink(next.ino)?;
+                let target = fs.readlink(next.ino)?;
                 check_lengths(&target)?;
                 match target.first() {
                     None => return Err(ENOENT),

@@ -243,7 +243,120 @@ fn random_paths_never_panic() {
         if let Ok(l) = m.resolve(start, &path, follow) {
             assert!(l.mount < m.len());
         }
+        // Without links to open files, `Open` follows like `Yes`.
+        assert_eq!(
+            m.resolve(start, &path, Follow::Open),
+            m.resolve(start, &path, Follow::Yes)
+        );
         let _ = m.resolve_parent(start, &path);
         let _ = m.resolve_with_path(start, &path);
     }
+}
+
+/// A tmpfs whose links named `fd*` stand for open files (as procfs's
+/// `/proc/<pid>/fd/<n>`): `Follow::Open` stops at them when last.
+struct FdLinks(TmpFs);
+
+impl FileSystem for FdLinks {
+    fn root(&self) -> vfs::Ino {
+        self.0.root()
+    }
+    fn lookup(&self, dir: vfs::Ino, name: &[u8]) -> Result<vfs::Ino, u32> {
+        self.0.lookup(dir, name)
+    }
+    fn metadata(&self, ino: vfs::Ino) -> Result<vfs::Metadata, u32> {
+        self.0.metadata(ino)
+    }
+    fn read(&self, ino: vfs::Ino, offset: u64, buf: &mut [u8]) -> Result<usize, u32> {
+        self.0.read(ino, offset, buf)
+    }
+    fn write(&self, ino: vfs::Ino, offset: u64, data: &[u8]) -> Result<usize, u32> {
+        self.0.write(ino, offset, data)
+    }
+    fn truncate(&self, ino: vfs::Ino, size: u64) -> Result<(), u32> {
+        self.0.truncate(ino, size)
+    }
+    fn create(
+        &self,
+        dir: vfs::Ino,
+        name: &[u8],
+        kind: Kind,
+        perm: u32,
+        rdev: u64,
+    ) -> Result<vfs::Ino, u32> {
+        self.0.create(dir, name, kind, perm, rdev)
+    }
+    fn mkdir(&self, dir: vfs::Ino, name: &[u8], perm: u32) -> Result<vfs::Ino, u32> {
+        self.0.mkdir(dir, name, perm)
+    }
+    fn symlink(&self, dir: vfs::Ino, name: &[u8], target: &[u8]) -> Result<vfs::Ino, u32> {
+        self.0.symlink(dir, name, target)
+    }
+    fn readlink(&self, ino: vfs::Ino) -> Result<Vec<u8>, u32> {
+        self.0.readlink(ino)
+    }
+    fn is_open_file_link(&self, ino: vfs::Ino) -> bool {
+        let mut cursor = 0;
+        while let Ok(Some((entry, next))) = self.0.readdir(self.0.root(), cursor) {
+            if entry.ino == ino {
+                return entry.name.starts_with(b"fd");
+            }
+            cursor = next;
+        }
+        false
+    }
+    fn link(&self, ino: vfs::Ino, dir: vfs::Ino, name: &[u8]) -> Result<(), u32> {
+        self.0.link(ino, dir, name)
+    }
+    fn unlink(&self, dir: vfs::Ino, name: &[u8]) -> Result<(), u32> {
+        self.0.unlink(dir, name)
+    }
+    fn rmdir(&self, dir: vfs::Ino, name: &[u8]) -> Result<(), u32> {
+        self.0.rmdir(dir, name)
+    }
+    fn rename(&self, a: vfs::Ino, an: &[u8], b: vfs::Ino, bn: &[u8]) -> Result<(), u32> {
+        self.0.rename(a, an, b, bn)
+    }
+    fn readdir(&self, dir: vfs::Ino, cursor: u64) -> Result<Option<(vfs::DirEntry, u64)>, u32> {
+        self.0.readdir(dir, cursor)
+    }
+    fn chmod(&self, ino: vfs::Ino, perm: u32) -> Result<(), u32> {
+        self.0.chmod(ino, perm)
+    }
+    fn set_times(&self, ino: vfs::Ino, a: Option<u64>, m: Option<u64>) -> Result<(), u32> {
+        self.0.set_times(ino, a, m)
+    }
+    fn sync(&self) -> Result<(), u32> {
+        self.0.sync()
+    }
+    fn statfs(&self) -> Result<vfs::StatFs, u32> {
+        self.0.statfs()
+    }
+}
+
+#[test]
+fn open_stops_at_a_last_link_to_an_open_file() {
+    let fs = FdLinks(TmpFs::new());
+    let r = fs.root();
+    let dir = fs.mkdir(r, b"d", 0o755).unwrap();
+    let file = fs.create(r, b"f", Kind::File, 0o644, 0).unwrap();
+    let fd_dir = fs.symlink(r, b"fd_dir", b"d").unwrap();
+    let fd_file = fs.symlink(r, b"fd_file", b"f").unwrap();
+    let fd_gone = fs.symlink(r, b"fd_gone", b"pipe:[7]").unwrap();
+    fs.symlink(r, b"plain", b"fd_file").unwrap();
+    let m = Mounts::new(Arc::new(fs));
+    let loc = |ino| Location { mount: 0, ino };
+    let open = |p: &str| m.resolve(m.root(), p.as_bytes(), Follow::Open);
+    let follow = |p: &str| m.resolve(m.root(), p.as_bytes(), Follow::Yes);
+    // Last: the link itself, whatever its text says.
+    assert_eq!(open("/fd_file"), Ok(loc(fd_file)));
+    assert_eq!(open("/fd_gone"), Ok(loc(fd_gone)));
+    assert_eq!(follow("/fd_gone"), Err(ENOENT));
+    // Reached through another link: still the open-file link.
+    assert_eq!(open("/plain"), Ok(loc(fd_file)));
+    assert_eq!(follow("/plain"), Ok(loc(file)));
+    // Not last (or a trailing `/`): followed as text.
+    assert_eq!(open("/fd_dir"), Ok(loc(fd_dir)));
+    assert_eq!(open("/fd_dir/."), Ok(loc(dir)));
+    assert_eq!(open("/fd_dir/"), Ok(loc(dir)));
 }

@@ -14,6 +14,9 @@
 //! | zero | zeros | swallows everything |
 //! | urandom | random bytes (`random::fill`) | swallows everything |
 //! | console, tty | the console's line | the screen and serial |
+//!
+//! Beside them, symbolic links: `/dev/fd` to `/proc/self/fd`, and
+//! `/dev/stdin`, `stdout`, `stderr` to `/proc/self/fd/0`, `1`, `2`.
 
 use vfs::{FileSystem, Kind, TmpFs};
 
@@ -69,6 +72,15 @@ impl Device {
         }
     }
 
+    /// Its path in `/dev`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Device::Null => "/dev/null",
+            Device::Zero => "/dev/zero",
+            Device::Random => "/dev/urandom",
+        }
+    }
+
     /// The device's number.
     pub fn rdev(self) -> u64 {
         match self {
@@ -78,6 +90,15 @@ impl Device {
         }
     }
 }
+
+/// The symbolic links of `/dev` into `/proc/self/fd` (`fs::procfs`), as
+/// on Linux: programs name their own descriptors through them.
+const LINKS: [(&[u8], &[u8]); 4] = [
+    (b"fd", b"/proc/self/fd"),
+    (b"stdin", b"/proc/self/fd/0"),
+    (b"stdout", b"/proc/self/fd/1"),
+    (b"stderr", b"/proc/self/fd/2"),
+];
 
 /// The file system mounted at `/dev`.
 pub fn device_fs() -> TmpFs {
@@ -90,8 +111,11 @@ pub fn device_fs() -> TmpFs {
         (b"console", CONSOLE, 0o620),
         (b"tty", TTY, 0o666),
     ] {
-        // A new tmpfs has room for five names.
+        // Only an allocation can fail, and boot would not get far without.
         let _ = fs.create(root, name, Kind::CharDevice, perm, rdev);
+    }
+    for (name, target) in LINKS {
+        let _ = fs.symlink(root, name, target);
     }
     fs
 }

@@ -15,6 +15,11 @@
 //! two descriptors appending never overwrite each other. A directory's
 //! position is the file system's `readdir` cursor.
 //!
+//! The *status flags* (`O_NONBLOCK`, `O_APPEND`, the access mode) belong
+//! to the open file too, whatever its kind, so a descriptor copied by `dup`
+//! or `fork` sees `fcntl(F_SETFL)` of the other (Linux's "open file
+//! description"); a new `open` of the same file has its own.
+//!
 //! An open VFS file holds its inode (`FileSystem::hold`) from `open` until
 //! the open file is dropped (its last descriptor closed): removing its last
 //! name meanwhile does not free it (`fs::held`).
@@ -37,17 +42,46 @@ const CONSOLE_MODE: u32 = 0o020620;
 /// One open file.
 pub enum OpenFile {
     /// The keyboard/serial input and the screen/serial output.
-    Console,
+    Console { flags: StatusFlags },
     /// A file, directory or symbolic link of a mounted file system.
     Node(NodeFile),
     /// `/dev/null`, `/dev/zero`, `/dev/urandom`.
-    Device { device: Device, flags: u32 },
+    Device { device: Device, flags: StatusFlags },
     /// One end of a pipe (`fs::pipe`).
     Pipe(PipeEnd),
 }
 
-/// The status flags `fcntl(F_SETFL)` may change on a VFS file.
+/// The status flags `fcntl(F_SETFL)` may change and Kestrel keeps.
 pub const SETTABLE_FLAGS: u32 = O_APPEND | O_NONBLOCK;
+
+/// An open file's access mode and status flags: the `open` flags that
+/// stay, as `F_SETFL` changed them since.
+pub struct StatusFlags(AtomicU32);
+
+impl StatusFlags {
+    pub const fn new(flags: u32) -> StatusFlags {
+        StatusFlags(AtomicU32::new(flags))
+    }
+
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// `fcntl(F_SETFL)`: sets [`SETTABLE_FLAGS`] as `flags` says, keeps the rest.
+    pub fn set_status(&self, flags: u32) {
+        let kept = self.get() & !SETTABLE_FLAGS;
+        self.0
+            .store(kept | (flags & SETTABLE_FLAGS), Ordering::Relaxed);
+    }
+
+    fn readable(&self) -> bool {
+        self.get() & O_ACCMODE != O_WRONLY
+    }
+
+    fn writable(&self) -> bool {
+        self.get() & O_ACCMODE != O_RDONLY
+    }
+}
 
 /// One append at a time, system-wide: finding the end and writing there is
 /// one step for every `O_APPEND` writer. It sleeps (a disk write may).
@@ -59,8 +93,11 @@ pub struct NodeFile {
     pub at: Location,
     pub kind: Kind,
     /// The `open` flags that stay: the access mode, `O_APPEND`, ...
-    flags: AtomicU32,
+    flags: StatusFlags,
     position: Mutex<u64>,
+    /// Where it was opened from and the path given (for
+    /// `/proc/<pid>/fd/<n>`, which walks it again when asked).
+    pub opened_as: Option<(Location, alloc::vec::Vec<u8>)>,
 }
 
 impl NodeFile {
@@ -71,29 +108,23 @@ impl NodeFile {
             fs,
             at,
             kind,
-            flags: AtomicU32::new(flags),
+            flags: StatusFlags::new(flags),
             position: Mutex::new(0),
+            opened_as: None,
         }
     }
 
     /// The flags it was opened with, as `F_SETFL` changed them since.
     pub fn flags(&self) -> u32 {
-        self.flags.load(Ordering::Relaxed)
-    }
-
-    /// `fcntl(F_SETFL)`: sets [`SETTABLE_FLAGS`] as `flags` says, keeps the rest.
-    pub fn set_status_flags(&self, flags: u32) {
-        let kept = self.flags() & !SETTABLE_FLAGS;
-        let set = flags & SETTABLE_FLAGS;
-        self.flags.store(kept | set, Ordering::Relaxed);
+        self.flags.get()
     }
 
     fn readable(&self) -> bool {
-        self.flags() & O_ACCMODE != O_WRONLY
+        self.flags.readable()
     }
 
     fn writable(&self) -> bool {
-        self.flags() & O_ACCMODE != O_RDONLY
+        self.flags.writable()
     }
 
     fn appends(&self) -> bool {
@@ -111,6 +142,31 @@ impl NodeFile {
 
     pub fn metadata(&self) -> Result<Metadata, Errno> {
         self.fs.metadata(self.at.ino)
+    }
+
+    /// Its path now, for `/proc/<pid>/fd/<n>`: the path it was opened by,
+    /// walked again to an absolute one without links, if that still leads
+    /// to it; else that path, and ` (deleted)` if it has no name left.
+    pub fn path(&self) -> alloc::vec::Vec<u8> {
+        let mounts = crate::fs::vfs::mounts();
+        if self.kind == Kind::Directory
+            && let Ok(path) = mounts.path_of(self.at)
+        {
+            return path;
+        }
+        let Some((start, path)) = &self.opened_as else {
+            return b"anon_inode:[file]".to_vec();
+        };
+        match mounts.resolve_with_path(*start, path) {
+            Ok((at, full)) if at == self.at => full,
+            _ => {
+                let mut stale = path.clone();
+                if self.metadata().is_ok_and(|meta| meta.links == 0) {
+                    stale.extend_from_slice(b" (deleted)");
+                }
+                stale
+            }
+        }
     }
 
     fn check_file(&self) -> Result<(), Errno> {
@@ -171,11 +227,9 @@ impl OpenFile {
                 file.check_file()?;
                 file.fs.read(file.at.ino, offset, buffer)
             }
-            OpenFile::Device { device, flags } if flags & O_ACCMODE != O_WRONLY => {
-                Ok(device.read(buffer))
-            }
+            OpenFile::Device { device, flags } if flags.readable() => Ok(device.read(buffer)),
             OpenFile::Device { .. } => Err(EBADF),
-            OpenFile::Console => Ok(0),
+            OpenFile::Console { .. } => Ok(0),
             // Pipes wait: `syscall::pipes` reads them; at an offset, never.
             OpenFile::Pipe(_) => Err(ESPIPE),
         }
@@ -215,9 +269,9 @@ impl OpenFile {
                 }
                 file.fs.write(file.at.ino, offset, data)
             }
-            OpenFile::Device { flags, .. } if flags & O_ACCMODE != O_RDONLY => Ok(data.len()),
+            OpenFile::Device { flags, .. } if flags.writable() => Ok(data.len()),
             OpenFile::Device { .. } => Err(EBADF),
-            OpenFile::Console => Ok(data.len()),
+            OpenFile::Console { .. } => Ok(data.len()),
             // Pipes wait: `syscall::pipes` writes them; at an offset, never.
             OpenFile::Pipe(_) => Err(ESPIPE),
         }
@@ -237,14 +291,14 @@ impl OpenFile {
             }
             // Linux: the null and zero devices seek to 0, whatever asked.
             OpenFile::Device { .. } => Ok(0),
-            OpenFile::Console | OpenFile::Pipe(_) => Err(ESPIPE),
+            OpenFile::Console { .. } | OpenFile::Pipe(_) => Err(ESPIPE),
         }
     }
 
     /// What `fstat` reports.
     pub fn stat(&self) -> Result<Stat, Errno> {
         Ok(match self {
-            OpenFile::Console => Stat {
+            OpenFile::Console { .. } => Stat {
                 inode: 1,
                 links: 1,
                 mode: CONSOLE_MODE,
@@ -311,9 +365,84 @@ impl OpenFile {
         }
     }
 
+    /// The console, opened with `flags`.
+    pub fn console(flags: u32) -> OpenFile {
+        OpenFile::Console {
+            flags: StatusFlags::new(flags),
+        }
+    }
+
+    /// A device of `/dev`, opened with `flags`.
+    pub fn device(device: Device, flags: u32) -> OpenFile {
+        OpenFile::Device {
+            device,
+            flags: StatusFlags::new(flags),
+        }
+    }
+
     /// Whether this is the console (readable by line, writable, a terminal).
     pub fn is_console(&self) -> bool {
-        matches!(self, OpenFile::Console)
+        matches!(self, OpenFile::Console { .. })
+    }
+
+    /// The access mode and status flags (`F_GETFL`), all kinds alike.
+    pub fn status_flags(&self) -> u32 {
+        match self {
+            OpenFile::Console { flags } | OpenFile::Device { flags, .. } => flags.get(),
+            OpenFile::Node(file) => file.flags(),
+            OpenFile::Pipe(end) => {
+                let access = if end.writes() { O_WRONLY } else { O_RDONLY };
+                access | if end.nonblocking() { O_NONBLOCK } else { 0 }
+            }
+        }
+    }
+
+    /// `fcntl(F_SETFL)`: sets [`SETTABLE_FLAGS`] as `flags` says.
+    pub fn set_status_flags(&self, flags: u32) {
+        match self {
+            OpenFile::Console { flags: kept } | OpenFile::Device { flags: kept, .. } => {
+                kept.set_status(flags)
+            }
+            OpenFile::Node(file) => file.flags.set_status(flags),
+            OpenFile::Pipe(end) => end.set_nonblocking(flags & O_NONBLOCK != 0),
+        }
+    }
+
+    /// What `/proc/<pid>/fd/<n>` reads as (see `fs::procfs`): the path of
+    /// a VFS file, `/dev/console`, `/dev/null`, ..., `pipe:[id]`.
+    pub fn describe(&self) -> alloc::vec::Vec<u8> {
+        let name = match self {
+            OpenFile::Node(file) => return file.path(),
+            OpenFile::Console { .. } => "/dev/console",
+            OpenFile::Device { device, .. } => device.path(),
+            OpenFile::Pipe(end) => return alloc::format!("pipe:[{}]", end.id()).into_bytes(),
+        };
+        name.as_bytes().to_vec()
+    }
+
+    /// A new open file of the same console, device or pipe, opened with
+    /// `flags` (`open` of `/proc/<pid>/fd/<n>`; a VFS file is opened by
+    /// `open` itself). A pipe gives the end the access mode asks for (the
+    /// same end for `O_RDWR`).
+    pub fn reopen(&self, flags: u32) -> Option<OpenFile> {
+        Some(match self {
+            OpenFile::Node(_) => return None,
+            OpenFile::Console { .. } => OpenFile::console(flags),
+            OpenFile::Device { device, .. } => OpenFile::device(*device, flags),
+            OpenFile::Pipe(end) => {
+                let writes = match flags & O_ACCMODE {
+                    O_RDONLY => false,
+                    O_WRONLY => true,
+                    _ => end.writes(),
+                };
+                OpenFile::Pipe(end.another(writes, flags & O_NONBLOCK != 0))
+            }
+        })
+    }
+
+    /// Whether reads and writes of it must not wait (`O_NONBLOCK`).
+    pub fn nonblocking(&self) -> bool {
+        self.status_flags() & O_NONBLOCK != 0
     }
 
     /// The VFS file, if this is one.

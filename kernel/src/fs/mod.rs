@@ -3,7 +3,8 @@
 //! - `vfs`: the tree of mounted file systems (`crates/vfs` walks it);
 //! - `ramdisk`: the cpio archive of programs and data files the bootloader
 //!   loaded, copied into the root tmpfs when there is no disk;
-//! - `devices`: `/dev` and its device files; `procfs`: `/proc/self/exe`;
+//! - `devices`: `/dev` and its device files; `procfs`: `/proc` (processes,
+//!   their programs and open files);
 //! - `file`: an *open* file, the thing a file descriptor stands for (the
 //!   console, a file or directory of the VFS, a device), with its position;
 //! - `held`: a hold that keeps an inode alive without names while in use;

@@ -86,6 +86,11 @@ impl PipeEnd {
         }
     }
 
+    /// Another open end of the same pipe (`open` of `/proc/<pid>/fd/<n>`).
+    pub fn another(&self, writes: bool, nonblocking: bool) -> PipeEnd {
+        PipeEnd::open(self.pipe.clone(), writes, nonblocking)
+    }
+
     /// Whether this is the write end.
     pub fn writes(&self) -> bool {
         self.writes

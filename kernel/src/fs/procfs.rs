@@ -1,63 +1,77 @@
-//! `/proc`: a tiny file system with one link, `/proc/self/exe`, two files
-//! about the whole system, `/proc/uptime` and `/proc/meminfo`, and one
-//! directory per process, `/proc/<pid>`, with its `stat` and `cmdline`.
+//! `/proc`: a tiny file system with two files about the whole system,
+//! `/proc/uptime` and `/proc/meminfo`, one directory per process,
+//! `/proc/<pid>`, and `/proc/self`, a symbolic link to the caller's.
 //!
-//! Programs find their own file through `/proc/self/exe` (busybox's shell
-//! re-executes itself this way). It is a symbolic link whose target depends
-//! on who asks: the path of the program the *calling* process runs. So this
-//! file system has three fixed inodes (the root, `self`, `exe`) and answers
-//! `readlink` of `exe` from the calling process's record
-//! (`process::files::exe_path`, given at boot through
-//! [`set_exe_path_source`]). Walking, `open` and `execve` follow the
-//! link like any other, so they all reach the program's file.
+//! A process's directory holds `stat` and `cmdline` (files), `exe` and
+//! `cwd` (symbolic links to its program and its current directory) and
+//! `fd/`, with one symbolic link per open descriptor. A link's target
+//! depends on who asks or is asked about: `self` reads as the *calling*
+//! process's pid, so `/proc/self/exe` is the caller's program (busybox's
+//! shell re-executes itself this way). Walking, `open` and `execve` follow
+//! these links like any other.
 //!
-//! The files' contents are made up at each read, by the layers that know
-//! (`syscall::system_info`, `process::proc_files`), asked through
-//! [`set_proc_source`]. A process's directory and files are made up when
-//! they are looked at:
-//! their inode numbers encode the pid and the file (`pid * 4 + k`, above
-//! the fixed ones), and their contents come from the process layer
-//! (`process::proc_files`, through [`set_proc_source`]) at each read, so
-//! `ps` sees the processes as they are. The root lists the pids in
-//! increasing order, its cursor being the next pid to look for, so a
-//! process that ends during a listing never makes another one skipped.
-//! Nothing here can be changed: every change is `EACCES`.
+//! `fd/<n>` reads as the open file's path (`/dev/console` for the console,
+//! `pipe:[id]` for a pipe, `id` being its `st_ino`); a file whose name was
+//! removed or moved since it was opened reads as the path it was opened by
+//! (and ` (deleted)` once it has no name). Opening `fd/<n>` does not walk that text: the walk
+//! stops at the link (`FileSystem::is_open_file_link`) and `open` makes a
+//! new open file of the *same* file ([`open_file`]): the same inode (even
+//! without names), the same pipe (the end the access mode asks for), the
+//! console, a device; with its own position and status flags, as Linux.
+//!
+//! Everything is made up when looked at, from the process layer (asked
+//! through hooks set at boot, [`set_proc_source`], so that this file
+//! system, below processes, never calls up into them). Inode numbers
+//! encode what they are: `PIDS + pid * 8 + k` for a process's directory
+//! and files, `FDS + pid * 1024 + n` for `fd/<n>`. Directories list their
+//! numbered entries in increasing order, the cursor being the next number
+//! to look for, so an entry that goes during a listing never makes another
+//! one skipped. Nothing here can be changed: every change is `EACCES`.
 
+use crate::fs::file::OpenFile;
+use alloc::format;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use linux_raw_sys::errno::{EACCES, EINVAL, EISDIR, ENOENT, ENOTDIR};
+use linux_raw_sys::general::{O_ACCMODE, O_RDONLY, O_WRONLY};
 use spin::Once;
 use vfs::{DirEntry, Errno, FileSystem, Ino, Kind, Metadata, StatFs};
 
 const ROOT: Ino = 1;
 const SELF: Ino = 2;
-const EXE: Ino = 3;
 const UPTIME: Ino = 4;
 const MEMINFO: Ino = 5;
-/// `/proc/<pid>` is `PIDS + pid * 4`; its `stat` and `cmdline` follow it.
+/// `/proc/<pid>` is `PIDS + pid * 8`; its entries follow it.
 const PIDS: Ino = 1 << 16;
 const STAT: u64 = 1;
 const CMDLINE: u64 = 2;
+const FD_DIR: u64 = 3;
+const CWD: u64 = 4;
+const EXE: u64 = 5;
+/// `/proc/<pid>/fd/<n>` is `FDS + pid * FDS_PER_PID + n`.
+const FDS: Ino = 1 << 40;
+const FDS_PER_PID: u64 = 1024;
 /// The root's fixed entries before the pids: `.`, `..`, `self`, `uptime`,
 /// `meminfo`.
 const FIXED_ENTRIES: u64 = 5;
+/// A process directory's entries: `.`, `..` and these.
+const PID_ENTRIES: [(u64, Kind, &[u8]); 5] = [
+    (STAT, Kind::File, b"stat"),
+    (CMDLINE, Kind::File, b"cmdline"),
+    (FD_DIR, Kind::Directory, b"fd"),
+    (CWD, Kind::Symlink, b"cwd"),
+    (EXE, Kind::Symlink, b"exe"),
+];
 /// `f_type` of Linux's procfs.
 const PROC_MAGIC: u64 = 0x9fa0;
 
 pub struct ProcFs;
 
-/// Where `exe` asks for the calling process's program path: set by the
-/// process layer at boot ([`set_exe_path_source`]), so that this file
-/// system, below processes, does not call up into them.
-static EXE_PATH: Once<fn() -> Option<Vec<u8>>> = Once::new();
-
-/// Tells `/proc/self/exe` how to find the calling process's program path.
-pub fn set_exe_path_source(source: fn() -> Option<Vec<u8>>) {
-    EXE_PATH.call_once(|| source);
-}
-
-/// What `/proc/<pid>` asks the process layer (see [`set_proc_source`]).
+/// What `/proc` asks the process layer (see [`set_proc_source`]).
 #[derive(Clone, Copy)]
 pub struct ProcSource {
+    /// The calling process's pid (`None` for a kernel thread).
+    pub current: fn() -> Option<u32>,
     /// Every pid, in increasing order.
     pub pids: fn() -> Vec<u32>,
     /// Whether process `pid` exists (zombies too): one look, nothing made.
@@ -66,6 +80,14 @@ pub struct ProcSource {
     pub stat: fn(u32) -> Option<Vec<u8>>,
     /// `/proc/<pid>/cmdline`, `None` if there is no such process.
     pub cmdline: fn(u32) -> Option<Vec<u8>>,
+    /// The path of process `pid`'s program, if known.
+    pub exe: fn(u32) -> Option<Vec<u8>>,
+    /// The path of process `pid`'s current directory.
+    pub cwd: fn(u32) -> Option<Vec<u8>>,
+    /// Process `pid`'s open descriptors, in increasing order.
+    pub fds: fn(u32) -> Vec<u32>,
+    /// The open file of descriptor `fd` of process `pid`.
+    pub file: fn(u32, u32) -> Option<Arc<OpenFile>>,
     /// `/proc/uptime`.
     pub uptime: fn() -> Vec<u8>,
     /// `/proc/meminfo`.
@@ -74,49 +96,103 @@ pub struct ProcSource {
 
 static PROCESSES: Once<ProcSource> = Once::new();
 
-/// Tells `/proc/<pid>` where to find the processes.
+/// Tells `/proc` where to find the processes.
 pub fn set_proc_source(source: ProcSource) {
     PROCESSES.call_once(|| source);
 }
 
-/// The pid and file (0 the directory, [`STAT`], [`CMDLINE`]) of `ino`.
+fn source() -> Option<&'static ProcSource> {
+    PROCESSES.get()
+}
+
+/// The pid and entry (0 the directory, [`STAT`], ...) of `ino`.
 fn pid_file(ino: Ino) -> Option<(u32, u64)> {
-    let n = ino.checked_sub(PIDS)?;
-    Some((u32::try_from(n / 4).ok()?, n % 4))
+    let n = ino.checked_sub(PIDS).filter(|_| ino < FDS)?;
+    Some((u32::try_from(n / 8).ok()?, n % 8))
+}
+
+/// The pid and descriptor of `fd/<n>`'s inode.
+fn pid_fd(ino: Ino) -> Option<(u32, u32)> {
+    let n = ino.checked_sub(FDS)?;
+    let pid = u32::try_from(n / FDS_PER_PID).ok()?;
+    Some((pid, (n % FDS_PER_PID) as u32))
+}
+
+fn pid_ino(pid: u32) -> Ino {
+    PIDS + u64::from(pid) * 8
+}
+
+fn fd_ino(pid: u32, fd: u32) -> Ino {
+    FDS + u64::from(pid) * FDS_PER_PID + u64::from(fd)
 }
 
 /// Whether process `pid` exists.
 fn exists(pid: u32) -> bool {
-    PROCESSES.get().is_some_and(|source| (source.exists)(pid))
+    source().is_some_and(|source| (source.exists)(pid))
 }
 
-/// The contents of the system file `ino` (`None`: not one).
-fn system_file(ino: Ino) -> Option<Vec<u8>> {
-    let source = PROCESSES.get()?;
+/// A decimal number as a name, if `name` is one (digits only, no leading 0).
+fn number(name: &[u8]) -> Option<u32> {
+    let digits = !name.is_empty() && name.iter().all(u8::is_ascii_digit);
+    if !digits || (name[0] == b'0' && name.len() > 1) {
+        return None;
+    }
+    core::str::from_utf8(name).ok()?.parse().ok()
+}
+
+/// The open file of descriptor `fd` of process `pid`.
+fn file_of(pid: u32, fd: u32) -> Option<Arc<OpenFile>> {
+    (source()?.file)(pid, fd)
+}
+
+/// The open file that `/proc/<pid>/fd/<n>` (inode `ino`) stands for: what
+/// `open` of that link opens anew (see the module docs). `ENOENT` if the
+/// descriptor was closed since.
+pub fn open_file(ino: Ino) -> Result<Arc<OpenFile>, Errno> {
+    let (pid, fd) = pid_fd(ino).ok_or(EINVAL)?;
+    file_of(pid, fd).ok_or(ENOENT)
+}
+
+/// The contents of file `ino` (`None`: not one, or gone).
+fn contents(ino: Ino) -> Option<Vec<u8>> {
+    let source = source()?;
+    match (ino, pid_file(ino)) {
+        (UPTIME, _) => Some((source.uptime)()),
+        (MEMINFO, _) => Some((source.meminfo)()),
+        (_, Some((pid, STAT))) => (source.stat)(pid),
+        (_, Some((pid, CMDLINE))) => (source.cmdline)(pid),
+        _ => None,
+    }
+}
+
+/// The kind of a process directory's entry `file`.
+fn pid_entry_kind(file: u64) -> Option<Kind> {
+    PID_ENTRIES
+        .iter()
+        .find(|(k, _, _)| *k == file)
+        .map(|(_, kind, _)| *kind)
+}
+
+/// The kind of inode `ino`, if it exists now.
+fn kind_of(ino: Ino) -> Option<Kind> {
     match ino {
-        UPTIME => Some((source.uptime)()),
-        MEMINFO => Some((source.meminfo)()),
-        _ => None,
+        ROOT => return Some(Kind::Directory),
+        SELF => return Some(Kind::Symlink),
+        UPTIME | MEMINFO => return Some(Kind::File),
+        _ => {}
     }
-}
-
-/// The contents of `/proc/<pid>/`'s file `file`.
-fn contents(pid: u32, file: u64) -> Option<Vec<u8>> {
-    let source = PROCESSES.get()?;
+    if let Some((pid, fd)) = pid_fd(ino) {
+        return file_of(pid, fd).map(|_| Kind::Symlink);
+    }
+    let (pid, file) = pid_file(ino)?;
+    if !exists(pid) {
+        return None;
+    }
     match file {
-        STAT => (source.stat)(pid),
-        CMDLINE => (source.cmdline)(pid),
-        _ => None,
+        0 => Some(Kind::Directory),
+        _ => pid_entry_kind(file),
     }
 }
-
-/// The names in each directory: (directory, name, inode).
-const NAMES: [(Ino, &[u8], Ino); 4] = [
-    (ROOT, b"self", SELF),
-    (SELF, b"exe", EXE),
-    (ROOT, b"uptime", UPTIME),
-    (ROOT, b"meminfo", MEMINFO),
-];
 
 impl FileSystem for ProcFs {
     fn root(&self) -> Ino {
@@ -124,54 +200,57 @@ impl FileSystem for ProcFs {
     }
 
     fn lookup(&self, dir: Ino, name: &[u8]) -> Result<Ino, Errno> {
-        if let Some((pid, file)) = pid_file(dir) {
-            return match (file, name) {
-                (0, b".") if exists(pid) => Ok(dir),
-                (0, b"..") => Ok(ROOT),
-                (0, b"stat") if exists(pid) => Ok(dir + STAT),
-                (0, b"cmdline") if exists(pid) => Ok(dir + CMDLINE),
-                (0, _) => Err(ENOENT),
-                _ => Err(ENOTDIR),
-            };
+        match kind_of(dir) {
+            Some(Kind::Directory) => {}
+            Some(_) => return Err(ENOTDIR),
+            None => return Err(ENOENT),
         }
-        if dir == ROOT {
-            let pid = core::str::from_utf8(name)
-                .ok()
-                .and_then(|n| n.parse::<u32>().ok());
-            if let Some(pid) = pid.filter(|&pid| name[0] != b'0' && exists(pid)) {
-                return Ok(PIDS + u64::from(pid) * 4);
-            }
-        }
-        match (dir, name) {
-            (EXE | UPTIME | MEMINFO, _) => Err(ENOTDIR),
-            (_, b".") => Ok(dir),
-            (_, b"..") => Ok(ROOT),
-            _ => NAMES
+        match (dir, name, pid_file(dir)) {
+            (_, b".", _) => Ok(dir),
+            (ROOT, b"..", _) | (_, b"..", Some((_, 0))) => Ok(ROOT),
+            (_, b"..", Some((pid, _))) => Ok(pid_ino(pid)),
+            (ROOT, b"self", _) => Ok(SELF),
+            (ROOT, b"uptime", _) => Ok(UPTIME),
+            (ROOT, b"meminfo", _) => Ok(MEMINFO),
+            (ROOT, _, _) => match number(name) {
+                Some(pid) if exists(pid) => Ok(pid_ino(pid)),
+                _ => Err(ENOENT),
+            },
+            (_, _, Some((pid, FD_DIR))) => match number(name) {
+                Some(fd) if file_of(pid, fd).is_some() => Ok(fd_ino(pid, fd)),
+                _ => Err(ENOENT),
+            },
+            (_, _, Some((_, _))) => PID_ENTRIES
                 .iter()
-                .find(|(d, n, _)| *d == dir && *n == name)
-                .map(|(_, _, ino)| *ino)
+                .find(|(_, _, n)| *n == name)
+                .map(|(file, _, _)| dir + file)
                 .ok_or(ENOENT),
+            _ => Err(ENOENT),
         }
     }
 
     fn metadata(&self, ino: Ino) -> Result<Metadata, Errno> {
-        let (mode, links, size) = match (ino, pid_file(ino)) {
-            (ROOT | SELF, _) => (Kind::Directory.mode_bits() | 0o555, 3, 0),
-            (EXE, _) => (Kind::Symlink.mode_bits() | 0o777, 1, 0),
-            (UPTIME | MEMINFO, _) => (Kind::File.mode_bits() | 0o444, 1, 0),
-            (_, Some((pid, 0))) if exists(pid) => (Kind::Directory.mode_bits() | 0o555, 2, 0),
+        let kind = kind_of(ino).ok_or(ENOENT)?;
+        let (perm, links) = match kind {
+            Kind::Directory => (0o555, 2),
+            Kind::Symlink => match pid_fd(ino).and_then(|(pid, fd)| file_of(pid, fd)) {
+                // Linux shows the access mode in an fd link's permissions.
+                Some(file) => match file.status_flags() & O_ACCMODE {
+                    O_RDONLY => (0o500, 1),
+                    O_WRONLY => (0o300, 1),
+                    _ => (0o700, 1),
+                },
+                None => (0o777, 1),
+            },
             // (Size 0, as Linux says for its made-up files: read to the end.)
-            (_, Some((pid, STAT | CMDLINE))) if exists(pid) => {
-                (Kind::File.mode_bits() | 0o444, 1, 0)
-            }
-            _ => return Err(ENOENT),
+            _ => (0o444, 1),
         };
         let now = crate::fs::vfs::now();
         Ok(Metadata {
             ino,
-            mode,
+            mode: kind.mode_bits() | perm,
             links,
-            size,
+            size: 0,
             atime: now,
             mtime: now,
             ctime: now,
@@ -180,23 +259,20 @@ impl FileSystem for ProcFs {
     }
 
     fn read(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        let bytes = match pid_file(ino) {
-            Some((pid, file @ (STAT | CMDLINE))) => contents(pid, file),
-            _ => system_file(ino),
+        let Some(bytes) = contents(ino) else {
+            return Err(match kind_of(ino) {
+                Some(Kind::Directory) => EISDIR,
+                Some(Kind::Symlink) => EINVAL,
+                // (A process that ended since its file was opened.)
+                _ => ENOENT,
+            });
         };
-        match bytes {
-            Some(bytes) => {
-                let from = usize::try_from(offset)
-                    .unwrap_or(usize::MAX)
-                    .min(bytes.len());
-                let n = buf.len().min(bytes.len() - from);
-                buf[..n].copy_from_slice(&bytes[from..from + n]);
-                Ok(n)
-            }
-            // (A process that ended since its file was opened.)
-            None if matches!(pid_file(ino), Some((_, STAT | CMDLINE))) => Err(ENOENT),
-            None => Err(if ino == EXE { EINVAL } else { EISDIR }),
-        }
+        let from = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        let n = buf.len().min(bytes.len() - from);
+        buf[..n].copy_from_slice(&bytes[from..from + n]);
+        Ok(n)
     }
 
     fn write(&self, _: Ino, _: u64, _: &[u8]) -> Result<usize, Errno> {
@@ -220,10 +296,23 @@ impl FileSystem for ProcFs {
     }
 
     fn readlink(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
-        match ino {
-            EXE => EXE_PATH.get().and_then(|path| path()).ok_or(ENOENT),
+        let source = source().ok_or(ENOENT)?;
+        if ino == SELF {
+            let pid = (source.current)().ok_or(ENOENT)?;
+            return Ok(format!("{pid}").into_bytes());
+        }
+        if let Some((pid, fd)) = pid_fd(ino) {
+            return Ok(file_of(pid, fd).ok_or(ENOENT)?.describe());
+        }
+        match pid_file(ino) {
+            Some((pid, EXE)) => (source.exe)(pid).ok_or(ENOENT),
+            Some((pid, CWD)) => (source.cwd)(pid).ok_or(ENOENT),
             _ => Err(EINVAL),
         }
+    }
+
+    fn is_open_file_link(&self, ino: Ino) -> bool {
+        pid_fd(ino).is_some()
     }
 
     fn link(&self, _: Ino, _: Ino, _: &[u8]) -> Result<(), Errno> {
@@ -243,55 +332,51 @@ impl FileSystem for ProcFs {
     }
 
     fn readdir(&self, dir: Ino, cursor: u64) -> Result<Option<(DirEntry, u64)>, Errno> {
-        if matches!(dir, EXE | UPTIME | MEMINFO) {
-            return Err(ENOTDIR);
+        match kind_of(dir) {
+            Some(Kind::Directory) => {}
+            Some(_) => return Err(ENOTDIR),
+            None => return Err(ENOENT),
         }
         let entry = |ino, kind, name: &[u8]| DirEntry {
             ino,
             kind,
             name: name.to_vec(),
         };
-        if let Some((pid, file)) = pid_file(dir) {
-            if file != 0 {
-                return Err(ENOTDIR);
+        let parent = match pid_file(dir) {
+            Some((pid, FD_DIR)) => pid_ino(pid),
+            _ => ROOT,
+        };
+        let found = match (cursor, pid_file(dir)) {
+            (0, _) => entry(dir, Kind::Directory, b"."),
+            (1, _) => entry(parent, Kind::Directory, b".."),
+            (_, Some((pid, FD_DIR))) => {
+                // The cursor is 2 + the smallest descriptor still to list.
+                let fds = source().map(|s| (s.fds)(pid)).unwrap_or_default();
+                let Some(fd) = fds.into_iter().find(|&fd| u64::from(fd) + 2 >= cursor) else {
+                    return Ok(None);
+                };
+                let name = format!("{fd}");
+                let found = entry(fd_ino(pid, fd), Kind::Symlink, name.as_bytes());
+                return Ok(Some((found, u64::from(fd) + 3)));
             }
-            let found = match cursor {
-                0 => entry(dir, Kind::Directory, b"."),
-                1 => entry(ROOT, Kind::Directory, b".."),
-                2 => entry(dir + STAT, Kind::File, b"stat"),
-                3 => entry(dir + CMDLINE, Kind::File, b"cmdline"),
-                _ => return Ok(None),
-            };
-            return if exists(pid) {
-                Ok(Some((found, cursor + 1)))
-            } else {
-                Err(ENOENT)
-            };
-        }
-        if dir == ROOT && cursor >= FIXED_ENTRIES {
-            // The cursor is FIXED_ENTRIES + the smallest pid still to list.
-            let from = cursor - FIXED_ENTRIES;
-            let pids = PROCESSES
-                .get()
-                .map(|source| (source.pids)())
-                .unwrap_or_default();
-            return Ok(pids
-                .into_iter()
-                .find(|&pid| u64::from(pid) >= from)
-                .map(|pid| {
-                    let name = alloc::format!("{pid}");
-                    let found = entry(PIDS + u64::from(pid) * 4, Kind::Directory, name.as_bytes());
-                    (found, FIXED_ENTRIES + u64::from(pid) + 1)
-                }));
-        }
-        let found = match cursor {
-            0 => entry(dir, Kind::Directory, b"."),
-            1 => entry(ROOT, Kind::Directory, b".."),
-            2 if dir == ROOT => entry(SELF, Kind::Directory, b"self"),
-            3 if dir == ROOT => entry(UPTIME, Kind::File, b"uptime"),
-            4 if dir == ROOT => entry(MEMINFO, Kind::File, b"meminfo"),
-            2 => entry(EXE, Kind::Symlink, b"exe"),
-            _ => return Ok(None),
+            (_, Some(_)) => match PID_ENTRIES.get((cursor - 2) as usize) {
+                Some((file, kind, name)) => entry(dir + file, *kind, name),
+                None => return Ok(None),
+            },
+            (2, None) => entry(SELF, Kind::Symlink, b"self"),
+            (3, None) => entry(UPTIME, Kind::File, b"uptime"),
+            (4, None) => entry(MEMINFO, Kind::File, b"meminfo"),
+            (_, None) => {
+                // The cursor is FIXED_ENTRIES + the smallest pid still to list.
+                let from = cursor - FIXED_ENTRIES;
+                let pids = source().map(|s| (s.pids)()).unwrap_or_default();
+                let Some(pid) = pids.into_iter().find(|&pid| u64::from(pid) >= from) else {
+                    return Ok(None);
+                };
+                let name = format!("{pid}");
+                let found = entry(pid_ino(pid), Kind::Directory, name.as_bytes());
+                return Ok(Some((found, FIXED_ENTRIES + u64::from(pid) + 1)));
+            }
         };
         Ok(Some((found, cursor + 1)))
     }

@@ -10,6 +10,7 @@
 use crate::fs::file::OpenFile;
 use alloc::sync::Arc;
 use files::FdTable;
+use linux_raw_sys::general::O_RDWR;
 
 /// The most files a process may have open (Linux's usual soft limit is 1,024).
 pub const MAX_FILES: usize = 256;
@@ -19,7 +20,7 @@ pub type FileTable = FdTable<Arc<OpenFile>>;
 
 /// A new process's table: the console on 0, 1 and 2.
 pub fn console_table() -> FileTable {
-    let console = Arc::new(OpenFile::Console);
+    let console = Arc::new(OpenFile::console(O_RDWR));
     let mut table = FileTable::new(MAX_FILES);
     for _ in 0..3 {
         // Three slots of 256 are free in a new table.

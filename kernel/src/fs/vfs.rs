@@ -6,7 +6,7 @@
 //! /        [0] the root: a tmpfs filled from the ramdisk, or a disk (mount_root)
 //! /dev     [1] devices: null, zero, urandom, console, tty (fs::devices)
 //! /tmp     [2] a tmpfs, empty at boot
-//! /proc    [3] just /proc/self/exe (fs::procfs)
+//! /proc    [3] processes: self, <pid>/{stat,cmdline,exe,cwd,fd/} (fs::procfs)
 //! ```
 //!
 //! The table is built the first time anyone asks for it ([`mounts`]), so

@@ -80,11 +80,6 @@ pub fn set_umask(mask: u32) -> u32 {
         .unwrap_or(crate::fs::context::DEFAULT_UMASK)
 }
 
-/// The path of the program the calling process runs, if known.
-pub fn exe_path() -> Option<alloc::vec::Vec<u8>> {
-    table::with_current(|_, process| process.fs.exe.clone()).flatten()
-}
-
 /// Records the path of the program the calling process now runs.
 pub fn set_exe_path(path: alloc::vec::Vec<u8>) {
     table::with_current(|_, process| process.fs.exe = Some(path));

@@ -10,10 +10,14 @@
 //!   the first six fields.
 //! - `cmdline` is the program's arguments, each ended by a NUL byte (see
 //!   `fs::context::MAX_CMDLINE`); a zombie's is empty, as on Linux.
+//! - `exe`, `cwd` and `fd/<n>` are links: the program's path, the current
+//!   directory's path, and each open descriptor's file (a zombie has none).
 
 use super::stop;
 use super::table::{self, PROCESSES};
+use crate::fs::file::OpenFile;
 use alloc::format;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use ptable::{Pid, State};
 
@@ -68,5 +72,51 @@ pub fn cmdline(pid: u32) -> Option<Vec<u8>> {
     Some(match entry.state {
         State::Zombie(_) => Vec::new(),
         State::Alive => entry.data.fs.cmdline.clone(),
+    })
+}
+
+/// The calling process's pid (`None` for a kernel thread).
+pub fn current() -> Option<u32> {
+    table::current_pid().map(|pid| pid.0)
+}
+
+/// Runs `f` on the record of live process `pid`.
+fn with_alive<R>(pid: u32, f: impl FnOnce(&super::Process) -> Option<R>) -> Option<R> {
+    let processes = PROCESSES.lock();
+    let entry = processes.table.get(Pid(pid))?;
+    match entry.state {
+        State::Zombie(_) => None,
+        State::Alive => f(&entry.data),
+    }
+}
+
+/// The path of process `pid`'s program.
+pub fn exe(pid: u32) -> Option<Vec<u8>> {
+    with_alive(pid, |process| process.fs.exe.clone())
+}
+
+/// The path of process `pid`'s current directory (walked outside the
+/// table's lock: a file system may sleep).
+pub fn cwd(pid: u32) -> Option<Vec<u8>> {
+    let held = with_alive(pid, |process| Some(process.fs.cwd.clone()))?;
+    let mounts = crate::fs::vfs::mounts();
+    match held {
+        Some(held) => mounts.path_of(held.at()).ok(),
+        None => Some(b"/".to_vec()),
+    }
+}
+
+/// Process `pid`'s open descriptors, in increasing order.
+pub fn fds(pid: u32) -> Vec<u32> {
+    let fds = with_alive(pid, |process| {
+        Some(process.files.iter().map(|(fd, _)| fd as u32).collect())
+    });
+    fds.unwrap_or_default()
+}
+
+/// The open file of descriptor `fd` of process `pid`.
+pub fn file(pid: u32, fd: u32) -> Option<Arc<OpenFile>> {
+    with_alive(pid, |process| {
+        process.files.get(u64::from(fd)).ok().cloned()
     })
 }

@@ -4,7 +4,8 @@
 //! discipline (`terminal`, `crates/tty`): in canonical mode the program
 //! waits while the user types a line, which is echoed and can be edited,
 //! and gets it when Enter is pressed (one line per read at most; a long
-//! line in successive reads); Ctrl-D on an empty line is the end of file
+//! line in successive reads); with `O_NONBLOCK` (set at `open` or by
+//! `fcntl`), a read that would wait is `EAGAIN` instead; Ctrl-D on an empty line is the end of file
 //! (`read` returns 0). In raw mode (`ICANON` off) bytes come as typed,
 //! when `VMIN` and `VTIME` say so. A read waits on the input queue's wait
 //! queue, and ends with `ERESTARTSYS` when the process is killed or a
@@ -36,7 +37,7 @@ use crate::tasks::thread;
 use crate::terminal::{self, signal_keys};
 use crate::{print, time};
 use alloc::string::String;
-use linux_raw_sys::errno::{EIO, ENOTTY};
+use linux_raw_sys::errno::{EAGAIN, EIO, ENOTTY};
 use linux_raw_sys::ioctl::{FIONREAD, TCGETS, TCSETS, TCSETSF, TCSETSW, TIOCGWINSZ, TIOCSWINSZ};
 use tty::{Fed, ReadWait, Termios};
 
@@ -45,8 +46,9 @@ const SIGTTIN: u8 = 21;
 const TIMED_POLL_NS: u64 = 10_000_000;
 
 /// Reads up to `count` bytes of the terminal into user memory at `buf`,
-/// waiting as the settings say; 0 at the end of file.
-pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
+/// waiting as the settings say (`EAGAIN` instead if `nonblocking`); 0 at
+/// the end of file.
+pub fn read(buf: u64, count: u64, nonblocking: bool) -> Result<u64, Errno> {
     if count == 0 {
         return Ok(0);
     }
@@ -78,6 +80,7 @@ pub fn read(buf: u64, count: u64) -> Result<u64, Errno> {
                 input::report(lost);
                 continue;
             }
+            None if nonblocking => return Err(Errno(EAGAIN)),
             None => {}
         }
         match how {

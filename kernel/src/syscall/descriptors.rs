@@ -16,11 +16,11 @@
 //! | `fcntl(F_GETFL / F_SETFL)` | the open file's access mode and status flags | `EBADF` |
 //!
 //! `F_SETFL` may change `O_APPEND`, `O_NONBLOCK`, `O_ASYNC`, `O_DIRECT` and
-//! `O_NOATIME` and ignores other bits, as Linux; a file's `O_APPEND` and
-//! `O_NONBLOCK` and a pipe's `O_NONBLOCK` are kept and reported by
-//! `F_GETFL` (the others are ignored, a device's flags stay those it was
-//! opened with, and the console's reads always wait). Other
-//! commands are `-EINVAL`.
+//! `O_NOATIME` and ignores other bits, as Linux; `O_APPEND` and
+//! `O_NONBLOCK` are kept, in the open file (so shared with its copies),
+//! and reported by `F_GETFL`, for every kind of file (the others are
+//! ignored). `O_NONBLOCK` makes a pipe's or the console's read that would
+//! wait `EAGAIN`. Other commands are `-EINVAL`.
 
 use super::{Args, Errno};
 use crate::fs::file::OpenFile;
@@ -28,7 +28,7 @@ use crate::process::files;
 use linux_raw_sys::errno::EINVAL;
 use linux_raw_sys::general::{
     F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_ACCMODE, O_APPEND,
-    O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_WRONLY,
+    O_CLOEXEC, O_DIRECT, O_NOATIME, O_NONBLOCK, O_SYNC,
 };
 
 /// `dup(old)`.
@@ -78,32 +78,17 @@ pub fn fcntl(args: &Args) -> Result<u64, Errno> {
         }
         F_GETFL => Ok(u64::from(status_flags(&file))),
         F_SETFL => {
-            if let Some(end) = file.as_pipe() {
-                end.set_nonblocking(arg & u64::from(O_NONBLOCK) != 0);
-            }
-            if let Some(node) = file.node() {
-                node.set_status_flags(arg as u32);
-            }
+            file.set_status_flags(arg as u32);
             Ok(0)
         }
         _ => Err(Errno(EINVAL)),
     }
 }
 
-/// The access mode and status flags of an open file (`F_GETFL`).
+/// The access mode and status flags of an open file (`F_GETFL`): not the
+/// creation flags, which `open` used up.
 fn status_flags(file: &OpenFile) -> u32 {
-    match file {
-        OpenFile::Console => O_RDWR,
-        OpenFile::Pipe(end) => {
-            let access = if end.writes() { O_WRONLY } else { O_RDONLY };
-            let nonblocking = if end.nonblocking() { O_NONBLOCK } else { 0 };
-            access | nonblocking
-        }
-        // The access mode and status flags it was opened with (`O_APPEND`,
-        // ...); not the creation flags, which `open` used up.
-        OpenFile::Node(file) => file.flags() & KEPT_BY_OPEN,
-        OpenFile::Device { flags, .. } => flags & KEPT_BY_OPEN,
-    }
+    file.status_flags() & KEPT_BY_OPEN
 }
 
 /// The `open` flags that `F_GETFL` reports.

@@ -16,6 +16,10 @@
 //! | `O_TRUNC` on a file | cut to 0 bytes |
 //! | a device of `/dev` | the device (`fs::devices`) |
 //! | `O_TMPFILE` | `EOPNOTSUPP` |
+//! | `/proc/<pid>/fd/<n>` (`/dev/stdin`, ...) | a new open file of the same file, pipe or device (`fs::procfs`) |
+//!
+//! `stat` of `/proc/<pid>/fd/<n>` (not `lstat`) is the open file's own, as
+//! `fstat` of the descriptor gives it.
 //!
 //! `O_CLOEXEC` is recorded in the descriptor (execve honours it);
 //! `O_APPEND` stays with the open file (every write goes to the end, and
@@ -26,6 +30,7 @@ use super::paths::{self, Found};
 use super::{Args, Errno, user_memory};
 use crate::fs::devices::{self, Opened};
 use crate::fs::file::{NodeFile, OpenFile, stat_of};
+use crate::fs::procfs;
 use crate::process::files as fds;
 use linux_raw_sys::errno::{
     EBADF, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, EOPNOTSUPP,
@@ -55,13 +60,24 @@ fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
     let follow = if flags & O_NOFOLLOW != 0 || exclusive {
         Follow::No
     } else {
-        Follow::Yes
+        Follow::Open
     };
-    let found = match paths::lookup_bytes(dirfd, &path, follow) {
+    let mut found = match paths::lookup_bytes(dirfd, &path, follow) {
         Ok(_) if exclusive => return Err(Errno(EEXIST)),
         Err(Errno(ENOENT)) if flags & O_CREAT != 0 => create(dirfd, &path, mode)?,
         other => other?,
     };
+    let mut opened_as = Some((paths::start(dirfd, &path)?, path));
+    if follow == Follow::Open && found.fs().is_open_file_link(found.at.ino) {
+        // `/proc/<pid>/fd/<n>`: the same file again (see `fs::procfs`).
+        let file = procfs::open_file(found.at.ino).map_err(Errno)?;
+        let Some(node) = file.node() else {
+            let again = file.reopen(flags).ok_or(Errno(ENXIO))?;
+            return Ok(fds::insert(again, flags & O_CLOEXEC != 0).map_err(Errno)? as u64);
+        };
+        found.at = node.at;
+        opened_as.clone_from(&node.opened_as);
+    }
     let meta = found.fs().metadata(found.at.ino).map_err(Errno)?;
     let kind = meta.kind().unwrap_or(Kind::File);
     let writes = flags & O_ACCMODE != O_RDONLY;
@@ -70,8 +86,8 @@ fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
         Kind::Directory if writes || flags & O_CREAT != 0 => return Err(Errno(EISDIR)),
         _ if kind != Kind::Directory && flags & O_DIRECTORY != 0 => return Err(Errno(ENOTDIR)),
         Kind::CharDevice => match devices::open(meta.rdev) {
-            Some(Opened::Console) => OpenFile::Console,
-            Some(Opened::Device(device)) => OpenFile::Device { device, flags },
+            Some(Opened::Console) => OpenFile::console(flags),
+            Some(Opened::Device(device)) => OpenFile::device(device, flags),
             None => return Err(Errno(ENXIO)),
         },
         Kind::File | Kind::Directory => {
@@ -79,7 +95,9 @@ fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
                 found.fs().truncate(found.at.ino, 0).map_err(Errno)?;
             }
             let fs = found.fs().clone();
-            OpenFile::Node(NodeFile::new(fs, found.at, kind, flags))
+            let mut node = NodeFile::new(fs, found.at, kind, flags);
+            node.opened_as = opened_as;
+            OpenFile::Node(node)
         }
         _ => return Err(Errno(ENXIO)),
     };
@@ -199,9 +217,16 @@ fn stat_at(dirfd: u64, path: u64, statbuf: u64, flags: u64) -> Result<u64, Errno
         let follow = if flags & u64::from(AT_SYMLINK_NOFOLLOW) != 0 {
             Follow::No
         } else {
-            Follow::Yes
+            Follow::Open
         };
-        found_stat(&paths::lookup_bytes(dirfd, &path, follow)?)?
+        let found = paths::lookup_bytes(dirfd, &path, follow)?;
+        if follow == Follow::Open && found.fs().is_open_file_link(found.at.ino) {
+            // `/proc/<pid>/fd/<n>`: the open file's own `stat`.
+            let file = procfs::open_file(found.at.ino).map_err(Errno)?;
+            file.stat().map_err(Errno)?
+        } else {
+            found_stat(&found)?
+        }
     };
     user_memory::copy_to_user(statbuf, &stat.to_bytes())?;
     Ok(0)

@@ -115,7 +115,7 @@ fn io_vectors(iov: u64, count: u64) -> Result<Vec<(u64, u64)>, Errno> {
 /// Reads up to `count` bytes of `file` into user memory at `buf`.
 fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
     if file.is_console() {
-        return console::read(buf, count);
+        return console::read(buf, count, file.nonblocking());
     }
     if let Some(end) = file.as_pipe() {
         return pipes::read(end, buf, count);

@@ -236,12 +236,17 @@ pub fn init() {
         user_memory::copy_to_user(address, bytes).is_ok()
     });
     crate::arch::interrupts::set_user_return_hook(crate::process::deliver::on_interrupt_return);
-    crate::fs::procfs::set_exe_path_source(crate::process::files::exe_path);
+    use crate::process::proc_files;
     crate::fs::procfs::set_proc_source(crate::fs::procfs::ProcSource {
-        pids: crate::process::proc_files::pids,
-        exists: crate::process::proc_files::exists,
-        stat: crate::process::proc_files::stat,
-        cmdline: crate::process::proc_files::cmdline,
+        current: proc_files::current,
+        pids: proc_files::pids,
+        exists: proc_files::exists,
+        stat: proc_files::stat,
+        cmdline: proc_files::cmdline,
+        exe: proc_files::exe,
+        cwd: proc_files::cwd,
+        fds: proc_files::fds,
+        file: proc_files::file,
         uptime: system_info::proc_uptime,
         meminfo: system_info::proc_meminfo,
     });

@@ -34,6 +34,7 @@ mod masks;
 mod pipes;
 mod prctl;
 mod processes;
+mod procfd;
 mod random;
 mod raw;
 mod signals;
@@ -72,6 +73,7 @@ const AREAS: &[Area] = &[
     ("stop", stop::checks),
     ("limits and owners", limits_and_owners::checks),
     ("eintr", eintr::checks),
+    ("procfd", procfd::checks),
 ];
 
 fn main() {
