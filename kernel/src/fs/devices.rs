@@ -39,7 +39,10 @@ pub enum Device {
 /// What opening a device file gives.
 pub enum Opened {
     Device(Device),
-    Console,
+    /// The console, opened as `/dev/console` or `/dev/tty` (`rdev`).
+    Console {
+        rdev: u64,
+    },
 }
 
 /// The device `rdev` names, if Kestrel has it.
@@ -48,7 +51,7 @@ pub fn open(rdev: u64) -> Option<Opened> {
         NULL => Opened::Device(Device::Null),
         ZERO => Opened::Device(Device::Zero),
         URANDOM => Opened::Device(Device::Random),
-        TTY | CONSOLE => Opened::Console,
+        TTY | CONSOLE => Opened::Console { rdev },
         _ => return None,
     })
 }
@@ -79,19 +82,25 @@ impl Device {
     }
 }
 
+/// The permission bits of device `rdev`'s file (the console's is
+/// `crw--w----`, as Linux's; the others are open to all).
+pub fn permissions(rdev: u64) -> u32 {
+    if rdev == CONSOLE { 0o620 } else { 0o666 }
+}
+
 /// The file system mounted at `/dev`.
 pub fn device_fs() -> TmpFs {
     let fs = TmpFs::with_clock(crate::fs::vfs::now);
     let root = fs.root();
-    for (name, rdev, perm) in [
-        (&b"null"[..], NULL, 0o666),
-        (b"zero", ZERO, 0o666),
-        (b"urandom", URANDOM, 0o666),
-        (b"console", CONSOLE, 0o620),
-        (b"tty", TTY, 0o666),
+    for (name, rdev) in [
+        (&b"null"[..], NULL),
+        (b"zero", ZERO),
+        (b"urandom", URANDOM),
+        (b"console", CONSOLE),
+        (b"tty", TTY),
     ] {
         // A new tmpfs has room for five names.
-        let _ = fs.create(root, name, Kind::CharDevice, perm, rdev);
+        let _ = fs.create(root, name, Kind::CharDevice, permissions(rdev), rdev);
     }
     fs
 }

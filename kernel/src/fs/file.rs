@@ -31,13 +31,11 @@ use linux_raw_sys::general::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY
 use spin::Mutex;
 use vfs::{FileSystem, Kind, Location, Metadata};
 
-/// `st_mode` of the console: a character device, rw for its owner, w for the group.
-const CONSOLE_MODE: u32 = 0o020620;
-
 /// One open file.
 pub enum OpenFile {
-    /// The keyboard/serial input and the screen/serial output.
-    Console,
+    /// The keyboard/serial input and the screen/serial output, opened as
+    /// the device `rdev` (`/dev/console`, or `/dev/tty`).
+    Console { rdev: u64 },
     /// A file, directory or symbolic link of a mounted file system.
     Node(NodeFile),
     /// `/dev/null`, `/dev/zero`, `/dev/urandom`.
@@ -175,7 +173,7 @@ impl OpenFile {
                 Ok(device.read(buffer))
             }
             OpenFile::Device { .. } => Err(EBADF),
-            OpenFile::Console => Ok(0),
+            OpenFile::Console { .. } => Ok(0),
             // Pipes wait: `syscall::pipes` reads them; at an offset, never.
             OpenFile::Pipe(_) => Err(ESPIPE),
         }
@@ -217,7 +215,7 @@ impl OpenFile {
             }
             OpenFile::Device { flags, .. } if flags & O_ACCMODE != O_RDONLY => Ok(data.len()),
             OpenFile::Device { .. } => Err(EBADF),
-            OpenFile::Console => Ok(data.len()),
+            OpenFile::Console { .. } => Ok(data.len()),
             // Pipes wait: `syscall::pipes` writes them; at an offset, never.
             OpenFile::Pipe(_) => Err(ESPIPE),
         }
@@ -237,18 +235,18 @@ impl OpenFile {
             }
             // Linux: the null and zero devices seek to 0, whatever asked.
             OpenFile::Device { .. } => Ok(0),
-            OpenFile::Console | OpenFile::Pipe(_) => Err(ESPIPE),
+            OpenFile::Console { .. } | OpenFile::Pipe(_) => Err(ESPIPE),
         }
     }
 
     /// What `fstat` reports.
     pub fn stat(&self) -> Result<Stat, Errno> {
         Ok(match self {
-            OpenFile::Console => Stat {
+            OpenFile::Console { rdev } => Stat {
                 inode: 1,
                 links: 1,
-                mode: CONSOLE_MODE,
-                rdev: crate::fs::devices::CONSOLE,
+                mode: Kind::CharDevice.mode_bits() | crate::fs::devices::permissions(*rdev),
+                rdev: *rdev,
                 ..Stat::default()
             },
             OpenFile::Node(file) => stat_of(file.at.mount, &file.metadata()?),
@@ -313,7 +311,7 @@ impl OpenFile {
 
     /// Whether this is the console (readable by line, writable, a terminal).
     pub fn is_console(&self) -> bool {
-        matches!(self, OpenFile::Console)
+        matches!(self, OpenFile::Console { .. })
     }
 
     /// The VFS file, if this is one.

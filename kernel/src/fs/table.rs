@@ -19,7 +19,9 @@ pub type FileTable = FdTable<Arc<OpenFile>>;
 
 /// A new process's table: the console on 0, 1 and 2.
 pub fn console_table() -> FileTable {
-    let console = Arc::new(OpenFile::Console);
+    let console = Arc::new(OpenFile::Console {
+        rdev: crate::fs::devices::CONSOLE,
+    });
     let mut table = FileTable::new(MAX_FILES);
     for _ in 0..3 {
         // Three slots of 256 are free in a new table.

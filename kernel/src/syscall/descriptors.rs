@@ -93,7 +93,7 @@ pub fn fcntl(args: &Args) -> Result<u64, Errno> {
 /// The access mode and status flags of an open file (`F_GETFL`).
 fn status_flags(file: &OpenFile) -> u32 {
     match file {
-        OpenFile::Console => O_RDWR,
+        OpenFile::Console { .. } => O_RDWR,
         OpenFile::Pipe(end) => {
             let access = if end.writes() { O_WRONLY } else { O_RDONLY };
             let nonblocking = if end.nonblocking() { O_NONBLOCK } else { 0 };
