@@ -244,20 +244,27 @@ pub(crate) fn file_bytes(fs: &mut Fs<MemDisk>, ino: u32) -> Option<Vec<u8>> {
 /// whether it found nothing to fix, and its report. Installs e2fsprogs
 /// first if it is missing (tests use this; booting never needs it).
 pub fn e2fsck(path: &Path) -> Result<(bool, String), String> {
-    crate::setup::e2fsprogs()?;
-    let e2fsck = ["/sbin/e2fsck", "/usr/sbin/e2fsck", "/usr/bin/e2fsck"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .ok_or("e2fsck not found")?;
-    let out = std::process::Command::new(e2fsck)
+    let e2fsck = e2fsprogs_tool("e2fsck")?;
+    let out = std::process::Command::new(&e2fsck)
         .arg("-fn")
         .arg(path)
         .env("E2FSPROGS_SKIP_PROGRESS", "1")
         .output()
-        .map_err(|e| format!("cannot run {e2fsck}: {e}"))?;
+        .map_err(|e| format!("cannot run {}: {e}", e2fsck.display()))?;
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     Ok((out.status.success(), text))
+}
+
+/// Where e2fsprogs' tool `name` (`e2fsck`, `mke2fs`, `debugfs`) is,
+/// installing e2fsprogs first if it is missing.
+pub fn e2fsprogs_tool(name: &str) -> Result<PathBuf, String> {
+    crate::setup::e2fsprogs()?;
+    ["/sbin", "/usr/sbin", "/usr/bin"]
+        .into_iter()
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.exists())
+        .ok_or_else(|| format!("{name} not found"))
 }
 
 #[cfg(test)]

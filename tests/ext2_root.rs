@@ -2,18 +2,24 @@
 //! Kestrel's own disk image (`src/disk_image.rs`) mounts it (boot line),
 //! `df` and `sync` answer, and the image is still clean for `e2fsck`
 //! afterwards; a disk without ext2, and a damaged one, give a clear boot
-//! line and the shell still comes up; systest's `file_semantics` checks
-//! pass with their directory on the disk, and a file held open without a
-//! name when the power goes is freed at the next mount (the orphan list),
-//! leaving `e2fsck` nothing to fix.
+//! line and the shell still comes up; systest's `file_semantics` and `vfs`
+//! checks pass with their directories on the disk (four processes at once
+//! in one directory among them), a file written just before `shutdown` is
+//! there at the next boot, and a file held open without a name when the
+//! power goes is freed at the next mount (the orphan list), leaving
+//! `e2fsck` nothing to fix; a disk made by Linux's `mke2fs -t ext3` is the
+//! root, and a directory block damaged on purpose gives an error while the
+//! rest of it works.
 
 mod common;
 
 use common::{AtPrompt, PROMPT, boot_to_prompt, user_programs, wait_after};
 use kestrel::CaptureOptions;
 use kestrel::qemu::tempdir::TempDir;
-use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS};
+use kestrel::qemu::{Ending, Firmware, QEMU_SUCCESS, Session};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Kestrel's disk image with two small "programs", in a temporary directory.
 fn image(dir: &Path) -> PathBuf {
@@ -143,6 +149,52 @@ fn journal_first_block(image: &[u8]) -> u32 {
     le32(inode8 + 0x28)
 }
 
+/// Types `line` at the monitor and waits for `answer`, then the prompt;
+/// returns the transcript from the line to the prompt and the position
+/// after the prompt.
+fn command(session: &mut Session, at: usize, line: &str, answer: &str) -> (String, usize) {
+    session.write_serial(line.as_bytes()).unwrap();
+    session.write_serial(b"\r").unwrap();
+    let found = wait_after(session, at, answer);
+    let end = wait_after(session, found, PROMPT);
+    (session.serial()[at..end].to_string(), end)
+}
+
+/// `run systest ARGS` at the monitor: every check passes.
+fn systest_passes(session: &mut Session, at: usize, args: &str) -> usize {
+    let (answer, at) = command(
+        session,
+        at,
+        &format!("run systest {args}"),
+        "[systest exited",
+    );
+    println!("--- systest {args} on the disk ---\n{answer}");
+    assert!(answer.contains(" checks passed"), "{answer}");
+    assert!(!answer.contains("FAIL"), "{answer}");
+    assert!(
+        answer.contains("[systest exited with status 0]"),
+        "{answer}"
+    );
+    at
+}
+
+/// `shutdown` at the monitor: it syncs first, and QEMU ends with success.
+fn shutdown(mut session: Session, at: usize) {
+    session.write_serial(b"shutdown\r").unwrap();
+    wait_after(
+        &mut session,
+        at,
+        "Synced the file systems and the disk cache before shutdown.",
+    );
+    assert_eq!(
+        session.wait(common::TIMEOUT),
+        Ending::Exited(Some(QEMU_SUCCESS))
+    );
+}
+
+/// What was written just before `shutdown` (never synced by the program).
+const KEPT: &str = "written-just-before-shutdown";
+
 #[test]
 fn file_semantics_hold_on_the_disk_and_an_open_orphan_survives_a_power_cut() {
     let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
@@ -150,21 +202,28 @@ fn file_semantics_hold_on_the_disk_and_an_open_orphan_survives_a_power_cut() {
     let AtPrompt {
         mut session, at, ..
     } = boot_with(&path);
-    // The data directory `/etc` is on the disk's ext2.
-    session
-        .write_serial(b"run systest /etc file_semantics\r")
-        .unwrap();
-    let end = wait_after(&mut session, at, "[systest exited");
-    let at = wait_after(&mut session, end, PROMPT);
-    let answer = session.serial()[..at].to_string();
-    let answer = &answer[answer.rfind("run systest /etc").unwrap()..];
-    println!("--- systest on the disk ---\n{answer}");
-    assert!(answer.contains(" checks passed"), "{answer}");
-    assert!(!answer.contains("FAIL"), "{answer}");
-    assert!(
-        answer.contains("[systest exited with status 0]"),
-        "{answer}"
+    // The data directory `/etc` is on the disk's ext2; so is the `vfs`
+    // area's work directory. `file_semantics` includes a crowd of four
+    // processes in one directory (checked by e2fsck after the shutdown).
+    let at = systest_passes(&mut session, at, "/etc file_semantics");
+    let at = systest_passes(&mut session, at, "/etc vfs /etc");
+    // A file written and not synced: `shutdown` must sync it.
+    let (answer, at) = command(
+        &mut session,
+        at,
+        &format!("run sh -c \"echo {KEPT} > /kept\""),
+        "[sh exited",
     );
+    assert!(answer.contains("[sh exited with status 0]"), "{answer}");
+    shutdown(session, at);
+    e2fsck_clean(&path);
+
+    // The same image again: the file is there.
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    let (answer, at) = command(&mut session, at, "cat /kept", KEPT);
+    assert!(!answer.contains("error"), "{answer}");
 
     // A 64 KiB file open without a name, synced; then the power goes.
     session
@@ -193,10 +252,157 @@ fn file_semantics_hold_on_the_disk_and_an_open_orphan_survives_a_power_cut() {
     let listed = wait_after(&mut session, at, PROMPT);
     let listing = session.serial()[at..listed].to_string();
     assert!(!listing.contains("orphan"), "{listing}");
-    session.write_serial(b"shutdown\r").unwrap();
-    assert_eq!(
-        session.wait(common::TIMEOUT),
-        Ending::Exited(Some(QEMU_SUCCESS))
-    );
+    shutdown(session, listed);
     e2fsck_clean(&path);
+}
+
+/// Runs e2fsprogs' `tool` with `args`; its standard output (the test fails
+/// if it does).
+fn e2fsprogs(tool: &str, args: &[&str]) -> Vec<u8> {
+    let program = kestrel::disk_image::e2fsprogs_tool(tool).unwrap();
+    let out = Command::new(&program)
+        .args(args)
+        .env("E2FSPROGS_SKIP_PROGRESS", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `debugfs -R request image`'s output.
+fn debugfs(image: &Path, request: &str) -> Vec<u8> {
+    e2fsprogs("debugfs", &["-R", request, image.to_str().unwrap()])
+}
+
+/// A 32 MiB ext3 disk (4 KiB blocks, a journal) made by Linux's `mke2fs`
+/// from a tree holding `sh` and `ls`, `/etc/motd` and a directory
+/// `/broken` of three files.
+fn mke2fs_image(dir: &Path) -> PathBuf {
+    let tree = dir.join("tree");
+    for sub in ["bin", "etc", "broken"] {
+        std::fs::create_dir_all(tree.join(sub)).unwrap();
+    }
+    for (name, bytes) in user_programs() {
+        // `ls` is the multi-call `tools` under that name.
+        let copies: &[&str] = match name.as_str() {
+            "sh" => &["sh"],
+            "tools" => &["ls"],
+            _ => &[],
+        };
+        for copy in copies {
+            let file = tree.join("bin").join(copy);
+            std::fs::write(&file, &bytes).unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    std::fs::write(
+        tree.join("etc/motd"),
+        "Welcome to Kestrel, on mke2fs's disk\n",
+    )
+    .unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::write(tree.join("broken").join(name), name).unwrap();
+    }
+    let image = dir.join("mke2fs.img");
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(32 << 20)
+        .unwrap();
+    let tree = tree.to_str().unwrap();
+    e2fsprogs(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext3",
+            "-b",
+            "4096",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            tree,
+            image.to_str().unwrap(),
+        ],
+    );
+    image
+}
+
+/// A disk that Linux's `mke2fs -t ext3` made is Kestrel's root: a file
+/// written on it is one `e2fsck -fn` accepts and `debugfs` reads back. One
+/// of its directory blocks is damaged on purpose first: reading that
+/// directory gives EUCLEAN (or EIO), the kernel carries on, and so does the
+/// rest of the file system. (The damaged block is put back before
+/// `e2fsck`: Kestrel must not have written anything that disagrees.)
+#[test]
+fn a_mke2fs_disk_with_a_journal_is_the_root_and_a_damaged_directory_gives_an_error() {
+    let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
+    let path = mke2fs_image(dir.path());
+    let features = String::from_utf8(debugfs(&path, "features")).unwrap();
+    assert!(features.contains("has_journal"), "{features}");
+    let block: u64 = String::from_utf8(debugfs(&path, "bmap /broken 0"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = block as usize * 4096;
+    let original = bytes[at..at + 4096].to_vec();
+    bytes[at..at + 4096].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let AtPrompt {
+        mut session, at, ..
+    } = boot_with(&path);
+    let line = file_system_line(&session.serial());
+    assert!(
+        line.starts_with("File system:  ext2 on the disk, 32 MiB")
+            && line.contains("4096-byte blocks, journal of"),
+        "{line}"
+    );
+    let damaged = |answer: &str| {
+        answer.contains("Structure needs cleaning")
+            || answer.contains("I/O error")
+            || answer.contains("(EUCLEAN)")
+            || answer.contains("(EIO)")
+    };
+    let (answer, at) = command(&mut session, at, "ls /broken", "error: ls: /broken");
+    assert!(damaged(&answer), "{answer}");
+    let (answer, at) = command(&mut session, at, "run ls /broken", "[ls exited");
+    assert!(damaged(&answer), "{answer}");
+    let (answer, at) = command(
+        &mut session,
+        at,
+        "run sh -c \"echo new > /broken/new\"",
+        "[sh exited",
+    );
+    assert!(damaged(&answer), "{answer}");
+    // The rest of the file system works.
+    let (answer, at) = command(
+        &mut session,
+        at,
+        "run sh -c \"echo written-by-kestrel > /from-kestrel\"",
+        "[sh exited",
+    );
+    assert!(answer.contains("[sh exited with status 0]"), "{answer}");
+    let (_, at) = command(&mut session, at, "cat /etc/motd", "on mke2fs's disk");
+    let (answer, at) = command(&mut session, at, "ls /", "from-kestrel");
+    assert!(answer.contains("broken/"), "{answer}");
+    shutdown(session, at);
+
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = block as usize * 4096;
+    assert!(
+        bytes[at..at + 4096].iter().all(|&b| b == 0xA5),
+        "Kestrel wrote to the damaged block"
+    );
+    bytes[at..at + 4096].copy_from_slice(&original);
+    std::fs::write(&path, &bytes).unwrap();
+    e2fsck_clean(&path);
+    assert_eq!(debugfs(&path, "cat /from-kestrel"), b"written-by-kestrel\n");
+    assert_eq!(debugfs(&path, "cat /broken/b"), b"b");
 }

@@ -42,7 +42,10 @@ pub enum Device {
 /// What opening a device file gives.
 pub enum Opened {
     Device(Device),
-    Console,
+    /// The console, opened as `/dev/console` or `/dev/tty` (`rdev`).
+    Console {
+        rdev: u64,
+    },
 }
 
 /// The device `rdev` names, if Kestrel has it.
@@ -51,7 +54,7 @@ pub fn open(rdev: u64) -> Option<Opened> {
         NULL => Opened::Device(Device::Null),
         ZERO => Opened::Device(Device::Zero),
         URANDOM => Opened::Device(Device::Random),
-        TTY | CONSOLE => Opened::Console,
+        TTY | CONSOLE => Opened::Console { rdev },
         _ => return None,
     })
 }
@@ -99,20 +102,25 @@ const LINKS: [(&[u8], &[u8]); 4] = [
     (b"stdout", b"/proc/self/fd/1"),
     (b"stderr", b"/proc/self/fd/2"),
 ];
+/// The permission bits of device `rdev`'s file (the console's is
+/// `crw--w----`, as Linux's; the others are open to all).
+pub fn permissions(rdev: u64) -> u32 {
+    if rdev == CONSOLE { 0o620 } else { 0o666 }
+}
 
 /// The file system mounted at `/dev`.
 pub fn device_fs() -> TmpFs {
     let fs = TmpFs::with_clock(crate::fs::vfs::now);
     let root = fs.root();
-    for (name, rdev, perm) in [
-        (&b"null"[..], NULL, 0o666),
-        (b"zero", ZERO, 0o666),
-        (b"urandom", URANDOM, 0o666),
-        (b"console", CONSOLE, 0o620),
-        (b"tty", TTY, 0o666),
+    for (name, rdev) in [
+        (&b"null"[..], NULL),
+        (b"zero", ZERO),
+        (b"urandom", URANDOM),
+        (b"console", CONSOLE),
+        (b"tty", TTY),
     ] {
-        // Only an allocation can fail, and boot would not get far without.
-        let _ = fs.create(root, name, Kind::CharDevice, perm, rdev);
+        // A new tmpfs has room for five names.
+        let _ = fs.create(root, name, Kind::CharDevice, permissions(rdev), rdev);
     }
     for (name, target) in LINKS {
         let _ = fs.symlink(root, name, target);

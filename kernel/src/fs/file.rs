@@ -36,13 +36,11 @@ use linux_raw_sys::general::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY
 use spin::Mutex;
 use vfs::{FileSystem, Kind, Location, Metadata};
 
-/// `st_mode` of the console: a character device, rw for its owner, w for the group.
-const CONSOLE_MODE: u32 = 0o020620;
-
 /// One open file.
 pub enum OpenFile {
-    /// The keyboard/serial input and the screen/serial output.
-    Console { flags: StatusFlags },
+    /// The keyboard/serial input and the screen/serial output, opened as
+    /// the device `rdev` (`/dev/console`, or `/dev/tty`).
+    Console { rdev: u64, flags: StatusFlags },
     /// A file, directory or symbolic link of a mounted file system.
     Node(NodeFile),
     /// `/dev/null`, `/dev/zero`, `/dev/urandom`.
@@ -298,11 +296,11 @@ impl OpenFile {
     /// What `fstat` reports.
     pub fn stat(&self) -> Result<Stat, Errno> {
         Ok(match self {
-            OpenFile::Console { .. } => Stat {
+            OpenFile::Console { rdev, .. } => Stat {
                 inode: 1,
                 links: 1,
-                mode: CONSOLE_MODE,
-                rdev: crate::fs::devices::CONSOLE,
+                mode: Kind::CharDevice.mode_bits() | crate::fs::devices::permissions(*rdev),
+                rdev: *rdev,
                 ..Stat::default()
             },
             OpenFile::Node(file) => stat_of(file.at.mount, &file.metadata()?),
@@ -365,9 +363,11 @@ impl OpenFile {
         }
     }
 
-    /// The console, opened with `flags`.
-    pub fn console(flags: u32) -> OpenFile {
+    /// The console, opened as device `rdev` (`/dev/console` or `/dev/tty`)
+    /// with `flags`.
+    pub fn console(rdev: u64, flags: u32) -> OpenFile {
         OpenFile::Console {
+            rdev,
             flags: StatusFlags::new(flags),
         }
     }
@@ -388,7 +388,7 @@ impl OpenFile {
     /// The access mode and status flags (`F_GETFL`), all kinds alike.
     pub fn status_flags(&self) -> u32 {
         match self {
-            OpenFile::Console { flags } | OpenFile::Device { flags, .. } => flags.get(),
+            OpenFile::Console { flags, .. } | OpenFile::Device { flags, .. } => flags.get(),
             OpenFile::Node(file) => file.flags(),
             OpenFile::Pipe(end) => {
                 let access = if end.writes() { O_WRONLY } else { O_RDONLY };
@@ -400,7 +400,7 @@ impl OpenFile {
     /// `fcntl(F_SETFL)`: sets [`SETTABLE_FLAGS`] as `flags` says.
     pub fn set_status_flags(&self, flags: u32) {
         match self {
-            OpenFile::Console { flags: kept } | OpenFile::Device { flags: kept, .. } => {
+            OpenFile::Console { flags: kept, .. } | OpenFile::Device { flags: kept, .. } => {
                 kept.set_status(flags)
             }
             OpenFile::Node(file) => file.flags.set_status(flags),
@@ -413,6 +413,7 @@ impl OpenFile {
     pub fn describe(&self) -> alloc::vec::Vec<u8> {
         let name = match self {
             OpenFile::Node(file) => return file.path(),
+            OpenFile::Console { rdev, .. } if *rdev == crate::fs::devices::TTY => "/dev/tty",
             OpenFile::Console { .. } => "/dev/console",
             OpenFile::Device { device, .. } => device.path(),
             OpenFile::Pipe(end) => return alloc::format!("pipe:[{}]", end.id()).into_bytes(),
@@ -427,7 +428,7 @@ impl OpenFile {
     pub fn reopen(&self, flags: u32) -> Option<OpenFile> {
         Some(match self {
             OpenFile::Node(_) => return None,
-            OpenFile::Console { .. } => OpenFile::console(flags),
+            OpenFile::Console { rdev, .. } => OpenFile::console(*rdev, flags),
             OpenFile::Device { device, .. } => OpenFile::device(*device, flags),
             OpenFile::Pipe(end) => {
                 let writes = match flags & O_ACCMODE {

@@ -20,7 +20,7 @@ pub type FileTable = FdTable<Arc<OpenFile>>;
 
 /// A new process's table: the console on 0, 1 and 2.
 pub fn console_table() -> FileTable {
-    let console = Arc::new(OpenFile::console(O_RDWR));
+    let console = Arc::new(OpenFile::console(crate::fs::devices::CONSOLE, O_RDWR));
     let mut table = FileTable::new(MAX_FILES);
     for _ in 0..3 {
         // Three slots of 256 are free in a new table.

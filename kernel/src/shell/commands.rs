@@ -5,7 +5,7 @@
 
 use super::disk::{cache_report, disk, lspci};
 use super::error::{Error, Result, no_args};
-use super::filesystems::{df, sync};
+use super::filesystems::{df, sync, sync_before_power_off};
 use super::programs::{cat, cd, ls, pwd, run as run_program};
 use super::threads::{kill, ps, spawn, taskbench};
 use crate::arch::{interrupts, power};
@@ -145,12 +145,12 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "reboot",
-        summary: "restart the machine",
+        summary: "sync, then restart the machine",
         run: reboot,
     },
     Command {
         name: "shutdown",
-        summary: "switch the machine off (ends QEMU)",
+        summary: "sync, then switch the machine off (ends QEMU)",
         run: shutdown,
     },
 ];
@@ -295,10 +295,12 @@ fn panic(args: &[&str]) -> Result {
 
 fn reboot(args: &[&str]) -> Result {
     no_args(args, "reboot")?;
+    sync_before_power_off("reboot");
     power::reboot()
 }
 
 fn shutdown(args: &[&str]) -> Result {
     no_args(args, "shutdown")?;
+    sync_before_power_off("shutdown");
     power::shutdown()
 }

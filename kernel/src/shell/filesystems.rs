@@ -5,6 +5,9 @@
 //! Linux's `df`, and its inodes. `sync` commits every mounted file system's
 //! running transaction (through its journal, for ext2) and writes the block
 //! cache back: after it, a power cut loses nothing done before.
+//! `shutdown` and `reboot` sync the same way before the power goes
+//! ([`sync_before_power_off`]): without it, whatever was written since the
+//! last commit would be lost.
 
 use super::error::{Error, Result, no_args};
 use crate::block::{cache, disk};
@@ -55,6 +58,23 @@ pub fn df(args: &[&str]) -> Result {
 
 pub fn sync(args: &[&str]) -> Result {
     no_args(args, "sync")?;
+    sync_all()
+}
+
+/// Syncs everything before `what` ("shutdown", "reboot") and says so; if
+/// the sync fails it says that instead (the machine goes off all the same:
+/// the journal keeps the disk consistent, losing only the unsynced work).
+pub fn sync_before_power_off(what: &str) {
+    match sync_all() {
+        Ok(()) => println!("Synced the file systems and the disk cache before {what}."),
+        Err(e) => {
+            println!("error: {what}: sync failed ({e}); changes since the last sync are lost")
+        }
+    }
+}
+
+/// Commits every mounted file system, then writes the block cache back.
+fn sync_all() -> Result {
     let mounts = vfs::mounts();
     for id in 0..mounts.len() {
         mounts

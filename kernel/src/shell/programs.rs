@@ -254,6 +254,8 @@ fn describe(errno: u32) -> &'static str {
         linux_raw_sys::errno::ELOOP => "too many symbolic links",
         linux_raw_sys::errno::EACCES => "permission denied (not executable?)",
         linux_raw_sys::errno::EISDIR => "is a directory",
+        linux_raw_sys::errno::EIO => "input/output error (EIO)",
+        linux_raw_sys::errno::EUCLEAN => "the file system is damaged here (EUCLEAN)",
         _ => "cannot read it",
     }
 }

@@ -15,10 +15,10 @@ use super::{Args, Errno};
 use crate::process::files as fds;
 use alloc::sync::Arc;
 use linux_raw_sys::errno::{
-    EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, ERANGE, EXDEV,
+    EBUSY, EEXIST, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, ERANGE, EXDEV,
 };
 use linux_raw_sys::general::{AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW};
-use vfs::{Follow, Kind, Location, Mounts, Parent};
+use vfs::{Follow, Kind, Location, Mounts, PATH_MAX, Parent};
 
 const CWD: u64 = AT_FDCWD as u64;
 
@@ -264,12 +264,17 @@ pub fn fchdir(args: &Args) -> Result<u64, Errno> {
 }
 
 /// `getcwd(buf, size)`: the path and its NUL; the length with the NUL.
-/// `ERANGE` if it does not fit, `ENOENT` if the directory was removed.
+/// As on Linux, `ENAMETOOLONG` if that is more than `PATH_MAX` (4096)
+/// bytes, whatever the buffer; else `ERANGE` if it does not fit; `ENOENT`
+/// if the directory was removed.
 pub fn getcwd(args: &Args) -> Result<u64, Errno> {
     let [buf, size, ..] = *args;
     let mounts: Arc<Mounts> = crate::fs::vfs::mounts();
     let mut path = mounts.path_of(fds::cwd()).map_err(Errno)?;
     path.push(0);
+    if path.len() > PATH_MAX {
+        return Err(Errno(ENAMETOOLONG));
+    }
     if path.len() as u64 > size {
         return Err(Errno(ERANGE));
     }

@@ -86,7 +86,7 @@ fn open_at(dirfd: u64, path: u64, flags: u32, mode: u32) -> Result<u64, Errno> {
         Kind::Directory if writes || flags & O_CREAT != 0 => return Err(Errno(EISDIR)),
         _ if kind != Kind::Directory && flags & O_DIRECTORY != 0 => return Err(Errno(ENOTDIR)),
         Kind::CharDevice => match devices::open(meta.rdev) {
-            Some(Opened::Console) => OpenFile::console(flags),
+            Some(Opened::Console { rdev }) => OpenFile::console(rdev, flags),
             Some(Opened::Device(device)) => OpenFile::device(device, flags),
             None => return Err(Errno(ENXIO)),
         },

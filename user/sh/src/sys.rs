@@ -10,8 +10,12 @@
 use std::ffi::{CStr, CString};
 use std::io;
 
-/// An error's text without Rust's " (os error N)" tail.
+/// An error's text without Rust's " (os error N)" tail. musl has no text
+/// for EUCLEAN (a damaged file system): it gets Linux's.
 pub fn why(error: &io::Error) -> String {
+    if error.raw_os_error() == Some(libc::EUCLEAN) {
+        return "Structure needs cleaning".into();
+    }
     let text = error.to_string();
     text.split(" (os error")
         .next()

@@ -8,6 +8,10 @@ pub struct Checker {
     pub area: &'static str,
     /// Where `motd` is.
     pub data_dir: String,
+    /// Where the `vfs` area makes its work directory: the system's
+    /// temporary directory unless `systest DATA_DIR AREA WORK_DIR` names
+    /// another (`tests/ext2_root.rs` gives one on the ext2 disk).
+    pub work_dir: String,
     /// Whether we run on Kestrel (`uname`'s system name).
     pub on_kestrel: bool,
     passed: u32,
@@ -52,6 +56,7 @@ impl Checker {
         Checker {
             area: "",
             data_dir,
+            work_dir: std::env::temp_dir().to_string_lossy().into_owned(),
             on_kestrel,
             passed: 0,
             failed: 0,

@@ -1,7 +1,8 @@
 //! File semantics that programs lean on (issue 12): an open file outlives
 //! its last name, `rename` over an open file, the current directory removed
 //! under a process, `O_APPEND` set by `fcntl` and honoured by `pwrite64`
-//! and by two writers at once, and what root may do whatever the mode says.
+//! and by two writers at once, a crowd of processes working in one
+//! directory (`crowd.rs`), and what root may do whatever the mode says.
 //!
 //! Each check runs in two places: a directory under the temporary directory
 //! (`/tmp`, a tmpfs, on Kestrel) and one in the data directory (on Kestrel
@@ -39,6 +40,7 @@ pub fn checks(c: &mut Checker) {
         removed_current_directory(c, &dir);
         append_flag(c, &dir);
         appends_from_two_processes(c, &dir);
+        crate::crowd::many_writers(c, &dir);
         root_permissions(c, &dir);
         remove_tree(&dir);
     }

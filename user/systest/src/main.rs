@@ -10,7 +10,9 @@
 //! failed` (exit status 1).
 //!
 //! `systest DATA_DIR AREA` runs only that area's checks (`tests/ext2_root.rs`
-//! runs `file_semantics` with the data directory on Kestrel's ext2 disk).
+//! runs `file_semantics` with the data directory on Kestrel's ext2 disk);
+//! `systest DATA_DIR AREA WORK_DIR` also moves the `vfs` area's work
+//! directory from the temporary directory to WORK_DIR (there: the disk).
 //!
 //! `systest --soak ROUNDS` does the runner's soak work instead (`soak.rs`);
 //! `systest --hold-orphan PATH` makes PATH, removes its name while holding
@@ -19,10 +21,11 @@
 //!
 //! `DATA_DIR` (default `/etc`, the ramdisk's) must hold `motd`, a file that
 //! starts with "Welcome to Kestrel". The `vfs` area works in a directory of
-//! its own under the temporary directory (`/tmp` on Kestrel).
+//! its own under the temporary directory (`/tmp` on Kestrel) or WORK_DIR.
 
 mod check;
 mod console;
+mod crowd;
 mod eintr;
 mod fast_calls;
 mod file_semantics;
@@ -92,6 +95,9 @@ fn main() {
         std::process::exit(2);
     }
     let mut checker = Checker::new(data_dir);
+    if let Some(work_dir) = std::env::args().nth(3) {
+        checker.work_dir = work_dir;
+    }
     let chosen = AREAS
         .iter()
         .filter(|(name, _)| only.as_ref().is_none_or(|area| area == name));

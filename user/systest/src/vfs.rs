@@ -4,8 +4,9 @@
 //!
 //! Everything happens in a fresh directory under the system's temporary
 //! directory (`/tmp` on Kestrel, a tmpfs there; `std::env::temp_dir()` on
-//! Linux), removed at the end. Calls are raw, so the error numbers are
-//! the kernel's own.
+//! Linux), or under the work directory systest was given (the ext2 disk in
+//! `tests/ext2_root.rs`), removed at the end. Calls are raw, so the error
+//! numbers are the kernel's own.
 
 use crate::check::Checker;
 use crate::raw::{Answer, NULL, c_string, mut_ptr, ptr, sys};
@@ -174,10 +175,7 @@ pub(crate) fn list(fd: u64) -> Vec<String> {
 }
 
 pub fn checks(c: &mut Checker) {
-    let base = std::env::temp_dir()
-        .join(format!("systest-vfs-{}", std::process::id()))
-        .to_string_lossy()
-        .into_owned();
+    let base = format!("{}/systest-vfs-{}", c.work_dir, std::process::id());
     let _ = call1(SYS_MKDIR, &base, &[0o755]);
     let before = getcwd();
     c.ok("chdir(work directory)", call1(SYS_CHDIR, &base, &[]));
@@ -190,6 +188,7 @@ pub fn checks(c: &mut Checker) {
     names(c);
     attributes(c);
     directories(c);
+    long_current_directory(c);
     devices(c);
     programs(c);
     // Clean up, from the parent directory.
@@ -410,6 +409,13 @@ fn names(c: &mut Checker) {
     close(dir);
 }
 
+/// Whether open file `fd` is on a tmpfs (Kestrel's RAM file system).
+fn on_tmpfs(fd: u64) -> bool {
+    // SAFETY: all zeros is a valid `struct statfs`.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    sys(SYS_FSTATFS, &[fd, mut_ptr(&mut fs)]).is_ok() && fs.f_type as i64 == libc::TMPFS_MAGIC
+}
+
 fn attributes(c: &mut Checker) {
     let fd = open("m", O_CREAT | O_RDWR, 0o644).unwrap_or(-1) as u64;
     let _ = write(fd, b"0123456789");
@@ -427,12 +433,17 @@ fn attributes(c: &mut Checker) {
     c.equal("size after truncate", fstat(fd).st_size, 3);
     c.ok("ftruncate(20)", sys(SYS_FTRUNCATE, &[fd, 20]));
     c.equal("size after ftruncate", fstat(fd).st_size, 20);
-    if c.on_kestrel {
+    if c.on_kestrel && on_tmpfs(fd) {
         // A RAM file of 1 GiB does not fit (the kernel heap has at most
         // 512 MiB): ENOSPC, and the kernel goes on. (Linux makes it sparse.)
         let huge = sys(SYS_FTRUNCATE, &[fd, 1 << 30]);
         c.fails("ftruncate(1 GiB) of a RAM file", huge, libc::ENOSPC);
         c.equal("size after ENOSPC", fstat(fd).st_size, 20);
+    } else {
+        // On a disk (and on Linux) the file becomes sparse: a size, no blocks.
+        c.ok("ftruncate(1 GiB)", sys(SYS_FTRUNCATE, &[fd, 1 << 30]));
+        c.equal("size after ftruncate(1 GiB)", fstat(fd).st_size, 1 << 30);
+        c.ok("ftruncate(20) again", sys(SYS_FTRUNCATE, &[fd, 20]));
     }
     c.fails("truncate(dir)", call1(SYS_TRUNCATE, ".", &[0]), EISDIR);
     c.fails(
@@ -560,6 +571,64 @@ fn directories(c: &mut Checker) {
     );
 }
 
+/// Nested directories whose path is longer than `PATH_MAX` (4096 bytes):
+/// reachable one `chdir` at a time, but `getcwd` says `ENAMETOOLONG`,
+/// whatever the buffer, as Linux does (and `ERANGE` just below the limit
+/// for a buffer too small).
+fn long_current_directory(c: &mut Checker) {
+    let name = "n".repeat(200);
+    let here = getcwd();
+    // Deep enough for a path of 4096 bytes or more (4097 with the NUL),
+    // while one level up stays within 4095 (4096 with the NUL).
+    let depth = (4096 - here.len()).div_ceil(name.len() + 1);
+    let mut entered = 0;
+    for _ in 0..depth {
+        let _ = call1(SYS_MKDIR, &name, &[0o755]);
+        if call1(SYS_CHDIR, &name, &[]).is_err() {
+            break;
+        }
+        entered += 1;
+    }
+    c.equal("chdir down the long path", entered, depth);
+    let mut buf = vec![0u8; 8192];
+    let mut getcwd_into = |size: usize| sys(SYS_GETCWD, &[mut_ptr(buf.as_mut_ptr()), size as u64]);
+    c.fails(
+        "getcwd(path > PATH_MAX)",
+        getcwd_into(8192),
+        libc::ENAMETOOLONG,
+    );
+    c.fails(
+        "getcwd(path > PATH_MAX, small buffer)",
+        getcwd_into(16),
+        libc::ENAMETOOLONG,
+    );
+    // Back up one level at a time, removing each directory (a path to the
+    // deepest would itself be too long).
+    for level in 0..entered {
+        let _ = call1(SYS_CHDIR, "..", &[]);
+        if level == 0 {
+            let length = here.len() + (depth - 1) * (name.len() + 1) + 1;
+            c.equal(
+                "getcwd(path <= PATH_MAX) one level up",
+                getcwd_into(8192),
+                Ok(length as i64),
+            );
+            c.fails(
+                "getcwd(buffer 1 byte short)",
+                getcwd_into(length - 1),
+                libc::ERANGE,
+            );
+        }
+        let _ = call1(SYS_RMDIR, &name, &[]);
+    }
+    c.equal("back from the long path, removed", getcwd(), here);
+    c.fails(
+        "stat(removed long path)",
+        stat(SYS_STAT, &name).map(|_| 0),
+        ENOENT,
+    );
+}
+
 fn devices(c: &mut Checker) {
     let null = c.ok("open(/dev/null)", open("/dev/null", O_RDWR, 0)) as u64;
     c.equal("write(/dev/null)", write(null, b"gone"), Ok(4));
@@ -584,9 +653,22 @@ fn devices(c: &mut Checker) {
     );
     // Without a controlling terminal (a test on the host), Linux says ENXIO.
     if c.on_kestrel {
-        for tty in ["/dev/tty", "/dev/console"] {
+        for (tty, minor) in [("/dev/tty", 0), ("/dev/console", 1)] {
             let fd = c.ok(tty, open(tty, O_WRONLY, 0));
             c.equal("write to the terminal", write(fd as u64, b""), Ok(0));
+            // The open file is the device it was opened as: 5,0 or 5,1.
+            let st = fstat(fd as u64);
+            c.equal(
+                &format!("fstat({tty}): a character device, its number"),
+                (st.st_mode & S_IFMT, st.st_rdev),
+                (libc::S_IFCHR, libc::makedev(5, minor)),
+            );
+            let by_path = stat(SYS_STAT, tty).map(|s| (s.st_mode & S_IFMT, s.st_rdev));
+            c.equal(
+                &format!("stat({tty})"),
+                by_path,
+                Ok((libc::S_IFCHR, libc::makedev(5, minor))),
+            );
             close(fd as u64);
         }
     }

@@ -45,8 +45,12 @@ pub fn report(tool: &str, what: &str, why: impl Display) {
     eprintln!("{tool}: {what}: {why}");
 }
 
-/// An `io::Error` as a short message without Rust's "(os error N)".
+/// An `io::Error` as a short message without Rust's "(os error N)". musl
+/// has no text for EUCLEAN (a damaged file system): it gets Linux's.
 pub fn why(error: &std::io::Error) -> String {
+    if error.raw_os_error() == Some(libc::EUCLEAN) {
+        return "Structure needs cleaning".into();
+    }
     let text = error.to_string();
     match text.find(" (os error") {
         Some(end) => text[..end].to_string(),
