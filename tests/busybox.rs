@@ -147,6 +147,15 @@ const CASES: &[(&str, &str)] = &[
          # appended, as the last output: the case's stdout and stderr are files
          echo out >> /dev/stdout; echo err >> /dev/stderr",
     ),
+    (
+        "14-closed-stdin-and-stdout",
+        "echo data > f; cat <&-; echo \"cat, stdin closed: $?\"
+         cat f >&-; echo \"cat, stdout closed: $?\"; echo hi >&-; echo \"echo: $?\"
+         busybox echo hi >&-; echo \"busybox echo: $?\"; ls f >&-; echo \"ls: $?\"
+         wc -c <&- f; (exec <&-; read line; echo \"read, stdin closed: $?\")
+         { yes; echo \"yes after its reader ended: $?\" >&2; } | head -n 2
+         : | cat; echo \"cat of an empty pipe: $?\"",
+    ),
 ];
 
 /// Prints a file as it is, then a newline (the parser takes it off again),

@@ -113,5 +113,10 @@ fn systest_passes_on_kestrel() {
             "{answer}"
         );
         assert!(!answer.contains("FAIL"), "{answer}");
+        // The signals area's child that dies of SIGQUIT: the kernel's line.
+        assert!(
+            answer.contains("killed by SIGQUIT (core dumped)"),
+            "{answer}"
+        );
     }
 }

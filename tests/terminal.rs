@@ -1,5 +1,6 @@
 //! The terminal on the main kernel, driven over serial as a user would type:
-//! a program in raw mode gets single keys at once (no Enter), ^C ends a
+//! a program in raw mode gets single keys at once (no Enter), a timed
+//! read (`VMIN`, `VTIME`) ends on its count or its timer, ^C ends a
 //! program in a busy loop, ^\ one blocked in a read, ^D ends a program's
 //! input, and the kernel shell goes on after each. One boot per firmware;
 //! the program is `user/keys`.
@@ -34,6 +35,23 @@ fn terminal_session(firmware: Firmware) {
         at,
         b"q",
         &["keys: cooked again", "[keys exited with status 0]", PROMPT],
+    );
+
+    // VMIN 4 with VTIME 10: four bytes typed at once end a read, two end
+    // it 1 s after the second (the timer between bytes).
+    at = type_and_wait(session, at, b"run keys timed\r", &["keys: timed reads"]);
+    at = type_and_wait(session, at, b"abcd", &["keys: 4 bytes \"abcd\""]);
+    at = type_and_wait(session, at, b"xy", &["keys: 2 bytes \"xy\""]);
+    at = type_and_wait(
+        session,
+        at,
+        b"q",
+        &[
+            "keys: 1 bytes \"q\"",
+            "keys: cooked again",
+            "[keys exited with status 0]",
+            PROMPT,
+        ],
     );
 
     // ^C ends a program that never makes a system call (its thread is

@@ -1,7 +1,8 @@
 //! Kernel tests for processes: pids and parents, `fork` with copy-on-write,
 //! `vfork` and `clone`, `execve`, `wait4`, `kill`, and that nothing leaks:
-//! not after a fork bomb, not after 1,000 runs of bad programs, not after
-//! pipes made, copied, inherited and closed.
+//! not after a fork bomb (and a fork in a full table gives EAGAIN), not
+//! after 1,000 runs of bad programs, not after pipes made, copied,
+//! inherited and closed.
 //!
 //! The programs are position-independent machine code in `global_asm!`
 //! (flat programs: `process::spawn_flat`), which check the kernel's answers
@@ -34,6 +35,7 @@ kernel::test_kernel![
     test!(a_parent_killed_while_it_waits_ends_and_its_child_is_orphaned),
     test!(a_process_killed_with_its_threads_leaves_nothing),
     test!(a_fork_bomb_ends_with_every_process_and_address_space_gone),
+    test!(fork_in_a_full_table_gives_eagain_until_there_is_room),
     test!(a_thousand_bad_runs_leak_nothing),
     test!(pipes_opened_and_closed_leak_nothing),
 ];
@@ -547,6 +549,25 @@ global_asm!(
     "jmp bomb_again",
     "bomb_end:",
     //
+    // filler: forks until fork fails, then exits with its errno; the
+    // children sleep in `pause` until killed.
+    ".global filler, filler_end",
+    "filler:",
+    "mov eax, 57",
+    "syscall",
+    "test rax, rax",
+    "jz filler_child",
+    "jns filler",
+    "neg rax",
+    "mov edi, eax",
+    "mov eax, 60",
+    "syscall",
+    "filler_child:",
+    "mov eax, 34",
+    "syscall",
+    "jmp filler_child",
+    "filler_end:",
+    //
     // threads: makes 4 threads (clone with CLONE_THREAD, each on its own
     // 16 KiB of the stack region): even ones spin in ring 3, odd ones wait
     // on a futex forever (in the kernel); then waits on it too.
@@ -691,6 +712,8 @@ unsafe extern "C" {
     static wait_forever_end: u8;
     static bomb: u8;
     static bomb_end: u8;
+    static filler: u8;
+    static filler_end: u8;
     static many_threads: u8;
     static many_threads_end: u8;
     static bad_divide: u8;
@@ -1004,6 +1027,33 @@ fn a_fork_bomb_ends_with_every_process_and_address_space_gone() {
     // record that `in_use` could not see (now both happen with interrupts
     // off, see `tasks::scheduler::release`).
     assert_back_to(before, "fork bombs");
+}
+
+/// A process forks until the table is full: the fork that finds no room
+/// fails with EAGAIN (11, its exit status), and its children stay. Once
+/// they are killed, the same program fills the table again: the limit
+/// holds, and the system recovers.
+fn fork_in_a_full_table_gives_eagain_until_there_is_room() {
+    let code = program(&raw const filler, &raw const filler_end);
+    for round in 0..2 {
+        let handle = process::spawn_flat("filler", code).unwrap();
+        assert_eq!(
+            handle.join().err(),
+            Some(ThreadError::Exited(11)),
+            "round {round}"
+        );
+        // The filler is reaped at once (no parent); its children fill the
+        // rest of the table.
+        wait_for("the filler leaves the table", || {
+            (process::list().len() == process::MAX_PROCESSES - 1).then_some(())
+        });
+        for p in process::list() {
+            assert_eq!(signal::kill(p.pid, 9), Ok(()));
+        }
+        wait_for("every child ends", || {
+            process::list().is_empty().then_some(())
+        });
+    }
 }
 
 /// Polls `check` like [`wait_for`], but gives `None` after 20 s instead of failing.

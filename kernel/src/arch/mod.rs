@@ -6,13 +6,15 @@
 //!   the interrupt entry path and what happens on each vector.
 //! - `syscall`: entering ring 3, and the `syscall` instruction's way in and out;
 //!   `user_state`: a user thread's FPU/SSE registers and FS/GS bases;
-//!   `smap`: SMEP and SMAP, which keep the kernel out of user pages.
+//!   `smap`: SMEP and SMAP, which keep the kernel out of user pages;
+//!   `alignment`: CR0.AM, so that ring 3 can ask for `#AC` (SIGBUS).
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
 //! - `features`: what the kernel needs from the CPU (`cpuid`), checked at boot.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
 //!   the machine and the interrupt and timer chips.
 
 pub mod acpi;
+pub mod alignment;
 pub mod apic;
 pub mod cpu;
 pub mod critical_section;

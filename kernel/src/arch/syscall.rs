@@ -100,10 +100,12 @@ pub fn set_handler(handler: Handler) {
 /// Turns `syscall` on: STAR (segments), LSTAR (entry), FMASK, EFER.SCE; and
 /// GS: the kernel's base is the CPU's block, ring 3 starts with 0. Also what
 /// user mode needs from the CPU: FPU/SSE for ring 3 (`user_state`), and SMEP
-/// and SMAP where the CPU has them (`smap`). Needs `gdt::init`.
+/// and SMAP where the CPU has them (`smap`), alignment checks for ring 3
+/// (`alignment`). Needs `gdt::init`.
 pub fn init() {
     super::user_state::init();
     super::smap::init();
+    super::alignment::init();
     GsBase::write(VirtAddr::new(per_cpu_address()));
     KernelGsBase::write(VirtAddr::zero());
     let s = gdt::selectors();

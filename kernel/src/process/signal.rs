@@ -135,6 +135,8 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     // on its way out (`threads::stop_threads`). With no thread yet, the
     // process looks at `kill` first when it starts.
     process.kill.get_or_insert(signal);
+    // The first fatal signal decides the status, and says so if it dumps core.
+    let says_core = core && process.ending.is_none();
     let status = *process
         .ending
         .get_or_insert(WaitStatus::Signaled { signal, core });
@@ -148,14 +150,14 @@ pub fn send(pid: Pid, signal: u8, info: Info) -> Result<(), KillError> {
     let last = process.thread.is_some() && process.live == 0;
     let name = process.name.clone();
     drop(processes);
+    if says_core {
+        crate::println!(
+            "process {name} (pid {}) killed by {} (core dumped)",
+            pid.0,
+            super::deliver::name_of(signal)
+        );
+    }
     if last {
-        if core {
-            crate::println!(
-                "process {name} (pid {}) killed by {} (core dumped)",
-                pid.0,
-                super::deliver::name_of(signal)
-            );
-        }
         end(pid, status);
     }
     wait::notify();

@@ -5,6 +5,11 @@
 //!   editor does), then reads one byte at a time and prints each as
 //!   `key 0x61`, as soon as it is typed, no Enter needed; `q` ends it, and
 //!   the settings are put back as they were.
+//! - `keys timed`: raw mode with `VMIN` 4 and `VTIME` 10 (set with
+//!   `TCSETSF`, which also drops what was typed before): a read returns
+//!   once 4 bytes are there, or 1 s after the last byte came; each read
+//!   prints `keys: N bytes "..."`. A read that has `q` ends it, and the
+//!   settings are put back with `TCSETSW`.
 //! - `keys spin`: a busy loop that never makes a system call; only a
 //!   signal ends it (^C on the terminal).
 //! - `keys lines`: reads lines and prints their lengths, for ever (^C or
@@ -16,10 +21,11 @@ fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     match mode.as_str() {
         "raw" => raw(),
+        "timed" => timed(),
         "spin" => spin(),
         "lines" => lines(),
         _ => {
-            eprintln!("usage: keys raw|spin|lines");
+            eprintln!("usage: keys raw|timed|spin|lines");
             std::process::exit(2);
         }
     }
@@ -40,8 +46,13 @@ fn settings() -> libc::termios {
 }
 
 fn set(t: &libc::termios) {
+    set_with(libc::TCSETS, t);
+}
+
+/// Sets the terminal's settings with `request` (`TCSETS`, `TCSETSW`, `TCSETSF`).
+fn set_with(request: libc::Ioctl, t: &libc::termios) {
     // SAFETY: the call only reads the struct.
-    unsafe { libc::ioctl(0, libc::TCSETS, t) };
+    unsafe { libc::ioctl(0, request, t) };
 }
 
 fn raw() {
@@ -60,6 +71,27 @@ fn raw() {
         }
     }
     set(&cooked);
+    println!("keys: cooked again");
+}
+
+fn timed() {
+    let cooked = settings();
+    let mut raw = cooked;
+    raw.c_lflag &= !(libc::ICANON | libc::ECHO);
+    raw.c_cc[libc::VMIN] = 4;
+    raw.c_cc[libc::VTIME] = 10;
+    set_with(libc::TCSETSF, &raw);
+    println!("keys: timed reads (VMIN 4, VTIME 10)");
+    let mut bytes = [0u8; 16];
+    loop {
+        let n = std::io::stdin().read(&mut bytes).unwrap_or(0);
+        let got = String::from_utf8_lossy(&bytes[..n]);
+        println!("keys: {n} bytes {got:?}");
+        if n == 0 || got.contains('q') {
+            break;
+        }
+    }
+    set_with(libc::TCSETSW, &cooked);
     println!("keys: cooked again");
 }
 

@@ -126,6 +126,25 @@ fn basics(c: &mut Checker) {
     if let Some((r, w)) = pipe(0) {
         close(r);
         c.fails("write without a reader", write(w, b"x"), EPIPE);
+        // Without a handler (Rust's runtime ignores SIGPIPE; the child puts
+        // back the default), the writer dies of SIGPIPE, with no core.
+        let child = spawn(|| {
+            // SAFETY: SIG_DFL for SIGPIPE runs no code of ours.
+            unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+            let _ = write(w, b"x");
+            0
+        });
+        if let Some(status) = child.and_then(wait) {
+            c.check(
+                "a write without a reader, SIGPIPE by default: WTERMSIG 13",
+                libc::WIFSIGNALED(status)
+                    && libc::WTERMSIG(status) == libc::SIGPIPE
+                    && !libc::WCOREDUMP(status),
+                status,
+            );
+        } else {
+            c.check("fork and wait for the SIGPIPE child", false, ());
+        }
         close(w);
     }
 }

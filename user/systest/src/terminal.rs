@@ -2,8 +2,9 @@
 //! `getpgid`, `getpgrp`, `setsid`, `getsid`), `kill` and `wait4` for a
 //! group, `ENOTTY` on files that are not terminals; and where fds 0 and 1
 //! are a terminal (on Kestrel, the console: under the host test they are
-//! not) its settings, window size, foreground group, and the `EIO` of a
-//! background read that ignores SIGTTIN.
+//! not) its settings (`TCSETSW`, `TCSETSF`, `VMIN` and `VTIME`), window
+//! size, foreground group, and background reads: stopped by SIGTTIN, or
+//! `EIO` when the group ignores it or is orphaned.
 //!
 //! Children and parent meet through a shared page: a child says "ready"
 //! there, the parent acts, the child goes on when the parent says so.
@@ -14,8 +15,8 @@ use libc::{
     EINVAL, EIO, ENOTTY, EPERM, ESRCH, FIONREAD, ICANON, ISIG, MAP_ANONYMOUS, MAP_SHARED, O_RDONLY,
     PROT_READ, PROT_WRITE, SIG_IGN, SIGKILL, SIGTTIN, SYS_close, SYS_getpgid, SYS_getpgrp,
     SYS_getpid, SYS_getppid, SYS_getsid, SYS_ioctl, SYS_kill, SYS_mmap, SYS_open, SYS_read,
-    SYS_sched_yield, SYS_setpgid, SYS_setsid, SYS_wait4, TCGETS, TCSETS, TCSETSF, TIOCGPGRP,
-    TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, VINTR, VMIN,
+    SYS_sched_yield, SYS_setpgid, SYS_setsid, SYS_wait4, TCGETS, TCSETS, TCSETSF, TCSETSW,
+    TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ, VINTR, VMIN, VTIME,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -377,4 +378,117 @@ fn terminal(c: &mut Checker) {
     });
     let status = wait(child).map(|(_, s)| s >> 8);
     c.equal("a background read with SIGTTIN ignored: EIO", status, Ok(1));
+    background_reads(c);
+    timed_reads(c, &original);
+}
+
+/// A background group that reads the terminal with SIGTTIN at its default
+/// action is stopped; one whose group is orphaned gets EIO instead.
+///
+/// The reader's parent is a child of ours: a group whose only parent
+/// outside it is init is orphaned (on Linux and on Kestrel), and we may be
+/// pid 1 (Kestrel's monitor starts `systest` as the first process).
+fn background_reads(c: &mut Checker) {
+    let page = shared_page();
+    let middle = spawn(|| {
+        let reader = spawn(|| {
+            let _ = sys(SYS_setpgid, &[0, 0]);
+            // SAFETY: SIG_DFL for SIGTTIN runs no code of ours.
+            unsafe { libc::signal(SIGTTIN, libc::SIG_DFL) };
+            let mut byte = [0u8; 1];
+            let _ = sys(SYS_read, &[0, mut_ptr(byte.as_mut_ptr()), 1]);
+            1
+        });
+        let mut status = 0i32;
+        let waited = sys(
+            SYS_wait4,
+            &[reader, mut_ptr(&mut status), libc::WUNTRACED as u64, NULL],
+        );
+        let seen = u64::from(waited == Ok(reader as i64)) << 32;
+        page[1].store(seen | status as u32 as u64, Ordering::SeqCst);
+        let _ = sys(SYS_kill, &[reader, SIGKILL as u64]);
+        let _ = wait(reader);
+        0
+    });
+    let _ = wait(middle);
+    let word = page[1].load(Ordering::SeqCst);
+    let status = word as u32 as i32;
+    c.check(
+        "a background read: stopped by SIGTTIN (wait4 WUNTRACED)",
+        word >> 32 == 1 && libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == SIGTTIN,
+        format_args!("{word:#x}"),
+    );
+
+    // The grandchild makes a group of its own, then its parent ends: no
+    // process in the session outside the group is a parent of its members.
+    let page = shared_page();
+    let child = spawn(|| {
+        let parent = me();
+        let _ = spawn(move || {
+            let _ = sys(SYS_setpgid, &[0, 0]);
+            while sys(SYS_getppid, &[]) == Ok(parent as i64) {
+                let _ = sys(SYS_sched_yield, &[]);
+            }
+            let mut byte = [0u8; 1];
+            let read = sys(SYS_read, &[0, mut_ptr(byte.as_mut_ptr()), 1]);
+            page[0].store(if read == Err(EIO) { 1 } else { 2 }, Ordering::SeqCst);
+            0
+        });
+        0
+    });
+    let _ = wait(child);
+    while page[0].load(Ordering::SeqCst) == 0 {
+        let _ = sys(SYS_sched_yield, &[]);
+    }
+    c.equal(
+        "a read from an orphaned background group: EIO",
+        page[0].load(Ordering::SeqCst),
+        1,
+    );
+}
+
+/// Non-canonical reads with `VMIN` 0: `VTIME` 0 returns at once, `VTIME`
+/// 2 waits 0.2 s for a byte, then returns 0. (The timer between bytes, with
+/// `VMIN` > 0, needs typing: `tests/terminal.rs`.) `TCSETSF` drops any
+/// typed bytes first, `TCSETSW` puts the settings back.
+fn timed_reads(c: &mut Checker, original: &libc::termios) {
+    let mut raw = *original;
+    raw.c_lflag &= !(ICANON | libc::ECHO);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    c.ok(
+        "TCSETSF, VMIN 0 VTIME 0",
+        sys(SYS_ioctl, &[0, TCSETSF as u64, ptr(&raw)]),
+    );
+    let mut bytes = [0u8; 8];
+    c.equal(
+        "a read with VMIN 0 VTIME 0 and nothing typed: 0",
+        sys(SYS_read, &[0, mut_ptr(bytes.as_mut_ptr()), 8]),
+        Ok(0),
+    );
+    raw.c_cc[VTIME] = 2;
+    c.ok(
+        "TCSETSW, VMIN 0 VTIME 2",
+        sys(SYS_ioctl, &[0, TCSETSW as u64, ptr(&raw)]),
+    );
+    let back = get(c, "TCGETS");
+    c.equal("TCSETSW round trip", back.c_cc[VTIME], 2);
+    let start = std::time::Instant::now();
+    c.equal(
+        "a read with VMIN 0 VTIME 2 and nothing typed: 0",
+        sys(SYS_read, &[0, mut_ptr(bytes.as_mut_ptr()), 8]),
+        Ok(0),
+    );
+    let waited = start.elapsed();
+    c.check(
+        "...after at least VTIME (0.2 s)",
+        waited >= std::time::Duration::from_millis(190),
+        waited,
+    );
+    c.ok(
+        "TCSETSW, the settings back",
+        sys(SYS_ioctl, &[0, TCSETSW as u64, ptr(original)]),
+    );
+    let back = get(c, "TCGETS");
+    c.equal("settings back", back.c_lflag, original.c_lflag);
 }
