@@ -31,6 +31,10 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod read_ahead;
+
+pub use read_ahead::{ReadAhead, ReadAheadStats};
+
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec;
