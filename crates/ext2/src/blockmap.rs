@@ -158,8 +158,8 @@ impl<D: BlockDevice> Fs<D> {
         }
         for (level, &i) in path.index[..path.depth].iter().enumerate() {
             let parent = b;
-            let ptrs = self.io.read_vec(parent)?;
-            b = self.checked(le32(&ptrs, i * 4))?;
+            let ptr = self.io.with_block(parent, |ptrs| le32(ptrs, i * 4))?;
+            b = self.checked(ptr)?;
             fresh = false;
             if b == 0 {
                 let leaf = level + 1 == path.depth;
