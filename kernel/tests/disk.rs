@@ -29,6 +29,8 @@ kernel::test_kernel![
     test!(completions_arrive_by_interrupt),
     test!(cache_writes_back_on_sync),
     test!(cache_is_bounded_and_counts_hits),
+    test!(write_behind_reads_back_and_reports_failures_at_flush),
+    test!(sequential_runs_are_read_ahead_and_writes_keep_them_right),
 ];
 
 fn boot_steps_and_the_disk_start() {
@@ -232,4 +234,46 @@ fn cache_is_bounded_and_counts_hits() {
         cache::configure(1000),
         Err(cache::CacheError::BadBlockSize(1000))
     );
+}
+
+fn write_behind_reads_back_and_reports_failures_at_flush() {
+    let d = virtio_blk::disk().unwrap();
+    let data = ours(0x5A, 3 * virtio_blk::SLOT_SECTORS);
+    disk::write_behind(5000, &data).expect("queued");
+    // A read of the same sectors waits for the writes: it sees the new data.
+    assert_eq!(read_sectors(5000, data.len() / SECTOR), data);
+    disk::flush().expect("nothing failed");
+    // A detached write the device refuses (past the end): nobody waits for
+    // it, and its error comes back from the next flush, once.
+    disk::write_behind_unchecked(SECTORS, &ours(1, 1)).expect("queued");
+    assert_eq!(disk::flush(), Err(DiskError::Device(Status::IoError)));
+    assert_eq!(disk::flush(), Ok(()));
+    assert_eq!(d.detached_in_flight(), 0);
+    assert_eq!(d.free_slots(), virtio_blk::SLOTS, "every slot came back");
+}
+
+fn sequential_runs_are_read_ahead_and_writes_keep_them_right() {
+    cache::configure(4096).expect("4 KiB blocks");
+    let before = cache::read_ahead_stats().unwrap();
+    let mut run = vec![0u8; 4 * 4096];
+    for k in 0..8u64 {
+        let first = 900 + 4 * k;
+        cache::read_run(first, &mut run).expect("read a run");
+        assert_pattern(first * 8, &run);
+    }
+    let after = cache::read_ahead_stats().unwrap();
+    let reads = after.device_reads - before.device_reads;
+    let hits = after.hit_blocks - before.hit_blocks;
+    assert!(
+        reads < 8 && hits >= 16,
+        "{reads} device reads, {hits} blocks from the window"
+    );
+    // Block 933 is in the window now; a write of it replaces the window's copy.
+    let new = ours(0x42, 8);
+    cache::write_run(933, &new).expect("write a block");
+    cache::read_run(932, &mut run).expect("read it back");
+    assert_pattern(932 * 8, &run[..4096]);
+    assert_eq!(&run[4096..8192], &new[..]);
+    assert_pattern(934 * 8, &run[8192..]);
+    cache::sync().expect("sync");
 }

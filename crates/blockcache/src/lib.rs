@@ -21,6 +21,9 @@
 //! does, and a stream of blocks used once would only push the useful ones
 //! out of the cache.
 //!
+//! [`read_ahead`] goes below the cache's runs: a window of blocks read
+//! ahead of a reader whose runs follow each other.
+//!
 //! Nothing is lost on a device error: a dirty block whose write fails stays
 //! cached and dirty, and the error goes to the caller. The device is a
 //! [`BlockDevice`]; the kernel's is the virtio disk, the tests' a model.
@@ -30,6 +33,10 @@
 extern crate alloc;
 #[cfg(test)]
 extern crate std;
+
+pub mod read_ahead;
+
+pub use read_ahead::{ReadAhead, ReadAheadStats};
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;

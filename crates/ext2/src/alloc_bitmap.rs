@@ -71,10 +71,20 @@ impl<D: BlockDevice> Fs<D> {
             }
             let n = geo.group_blocks(g);
             let from = if k == 0 { goal - geo.group_start(g) } else { 0 };
-            let bits = self.io.read_vec(d.block_bitmap)?;
             let start = geo.group_start(g);
-            let usable = |bit: u32| !fresh_only || !self.io.is_freed(start + bit);
-            if let Some(bit) = find_clear(&bits, n, from, usable) {
+            // The bitmap is read in place when the transaction holds it.
+            let found = match self.io.dirty.get(&d.block_bitmap) {
+                Some(bits) => {
+                    let usable = |bit: u32| !fresh_only || !self.io.is_freed(start + bit);
+                    find_clear(bits, n, from, usable)
+                }
+                None => {
+                    let bits = self.io.read_vec(d.block_bitmap)?;
+                    let usable = |bit: u32| !fresh_only || !self.io.is_freed(start + bit);
+                    find_clear(&bits, n, from, usable)
+                }
+            };
+            if let Some(bit) = found {
                 flip_bit(self.io.modify(d.block_bitmap)?, bit);
                 self.count(g, -1, 0, 0)?;
                 return Ok(geo.group_start(g) + bit);

@@ -16,6 +16,14 @@
 //!
 //! `i_blocks` counts every block a file owns, indirect ones included, in
 //! 512-byte units.
+//!
+//! Allocation keeps a file's blocks together: each new block, pointer blocks
+//! included, is taken at or after a *goal*, the block after the file's
+//! previous one. A pointer block therefore sits just before the data it
+//! points at, and a file written from start to end lies in long runs (one
+//! disk request each) with one pointer block between them. (Searching from
+//! the parent pointer block instead walked back over the whole file for
+//! every new indirect block.)
 
 use crate::device::BlockDevice;
 use crate::error::{Errno, Error, Result, corrupt};
@@ -140,7 +148,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// The disk block of file block `n`, allocating it (and any pointer blocks
-    /// on the way) if it is a hole. Returns the block and whether it is new
+    /// on the way, all near `goal`) if it is a hole. Returns the block and whether it is new
     /// (a new data block holds garbage: the caller writes all of it).
     pub(crate) fn bmap_alloc(
         &mut self,
@@ -158,12 +166,12 @@ impl<D: BlockDevice> Fs<D> {
         }
         for (level, &i) in path.index[..path.depth].iter().enumerate() {
             let parent = b;
-            let ptrs = self.io.read_vec(parent)?;
-            b = self.checked(le32(&ptrs, i * 4))?;
+            let ptr = self.io.with_block(parent, |ptrs| le32(ptrs, i * 4))?;
+            b = self.checked(ptr)?;
             fresh = false;
             if b == 0 {
                 let leaf = level + 1 == path.depth;
-                b = self.new_block(inode, parent, !leaf)?;
+                b = self.new_block(inode, goal, !leaf)?;
                 set_le32(self.io.modify(parent)?, i * 4, b);
                 fresh = true;
             }

@@ -257,8 +257,8 @@ impl<D: BlockDevice> Fs<D> {
 
     pub(crate) fn sb_get(&mut self, at: usize) -> Result<u32> {
         let (b, off) = self.sb_location();
-        let block = self.io.read_vec(b)?;
-        Ok(crate::raw::le32(&block, off + at))
+        self.io
+            .with_block(b, |block| crate::raw::le32(block, off + at))
     }
 
     pub(crate) fn sb_set(&mut self, at: usize, v: u32) -> Result<()> {
@@ -270,8 +270,9 @@ impl<D: BlockDevice> Fs<D> {
     /// Group `g`'s descriptor, checked.
     pub(crate) fn gd(&mut self, g: u32) -> Result<GroupDesc> {
         let (b, off) = group::location(&self.geo, g);
-        let block = self.io.read_vec(b)?;
-        let d = GroupDesc::parse(&block[off..off + group::DESC_SIZE]);
+        let d = self.io.with_block(b, |block| {
+            GroupDesc::parse(&block[off..off + group::DESC_SIZE])
+        })?;
         d.check(&self.geo)?;
         Ok(d)
     }
@@ -319,10 +320,11 @@ impl<D: BlockDevice> Fs<D> {
     /// Reads inode `ino`.
     pub fn read_inode(&mut self, ino: u32) -> Result<Inode> {
         let (b, off) = self.inode_location(ino)?;
-        let block = self.io.read_vec(b)?;
-        Ok(Inode {
-            raw: block[off..off + self.geo.inode_size as usize].to_vec(),
-        })
+        let n = self.geo.inode_size as usize;
+        let raw = self
+            .io
+            .with_block(b, |block| block[off..off + n].to_vec())?;
+        Ok(Inode { raw })
     }
 
     pub(crate) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {

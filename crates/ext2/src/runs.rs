@@ -27,7 +27,10 @@ pub(crate) fn write_runs<D: BlockDevice>(io: &mut Txn<D>, blocks: &[(u32, &[u8])
         if run.len() == 1 {
             io.write_disk(first, blocks[run[0]].1)?;
         } else {
-            let joined: Vec<u8> = run.iter().flat_map(|&i| blocks[i].1).copied().collect();
+            let mut joined = Vec::with_capacity(run.len() * io.bs);
+            for &i in run {
+                joined.extend_from_slice(blocks[i].1);
+            }
             io.write_disk(first, &joined)?;
         }
     }

@@ -81,6 +81,17 @@ impl<D: BlockDevice> Txn<D> {
         }
     }
 
+    /// `f` applied to block `b` as the file system currently sees it,
+    /// without a copy when the transaction holds the block (bitmaps, group
+    /// descriptors and pointer blocks are read once per block allocated).
+    pub fn with_block<R>(&mut self, b: u32, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        if let Some(d) = self.dirty.get(&b) {
+            return Ok(f(d));
+        }
+        let v = self.read_vec(b)?;
+        Ok(f(&v))
+    }
+
     /// Block `b` in a new vector.
     pub fn read_vec(&mut self, b: u32) -> Result<Vec<u8>> {
         let mut v = vec![0; self.bs];

@@ -87,3 +87,42 @@ fn a_commit_and_a_large_read_take_few_requests() {
     fs.read(ino, 9 * 1024 + 3, &mut part).unwrap();
     assert_eq!(part, expected[9 * 1024 + 3..9 * 1024 + 5003]);
 }
+
+/// A file written from start to end lies in long runs, pointer blocks
+/// included: also right after a file of the same size was removed in the
+/// same transaction (its blocks are free but may not be reused yet), so
+/// each 64 KiB write is one device request of new data.
+#[test]
+fn a_file_written_in_order_is_contiguous_also_after_a_removal() {
+    let disk = Counting {
+        disk: own_image(16 << 20, 1024, 2048),
+        reads: 0,
+        run_bytes: 0,
+        writes: 0,
+    };
+    let mut fs = Fs::mount(disk).unwrap();
+    fs.set_time(NOW);
+    let chunk = pattern(64 * 1024, 3);
+    let chunks = 48; // 3 MiB: direct, indirect and double indirect blocks
+    for round in 0..2 {
+        let ino = fs.create(ROOT, b"seq", 0o644).unwrap();
+        let before = fs.device().writes;
+        for k in 0..chunks {
+            let at = (k * chunk.len()) as u64;
+            assert_eq!(fs.write(ino, at, &chunk).unwrap(), chunk.len());
+        }
+        let requests = fs.device().writes - before;
+        // One request per write, and one more where a pointer block splits
+        // a run (every 256 blocks here).
+        assert!(
+            requests <= chunks + chunks / 4 + 2,
+            "round {round}: {requests} requests for {chunks} writes"
+        );
+        let mut back = vec![0; chunk.len()];
+        for k in [0, chunks / 2, chunks - 1] {
+            fs.read(ino, (k * chunk.len()) as u64, &mut back).unwrap();
+            assert_eq!(back, chunk, "round {round}, chunk {k}");
+        }
+        fs.unlink(ROOT, b"seq").unwrap();
+    }
+}

@@ -11,56 +11,39 @@
 //! writes them all and then flushes the device's write cache. Runs of
 //! several blocks ([`read_run`], [`write_run`]: a journal commit, a file
 //! read sequentially) go to the disk in as few requests as the driver
-//! allows, past the cache, which keeps its copies of them right. `mem` shows
-//! the cache's [`stats`].
+//! allows, past the cache, which keeps its copies of them right; runs read
+//! one after another are read ahead (`read_ahead`). Writes go behind: the
+//! caller does not wait for the device, and [`sync`]'s flush waits for them
+//! all and reports a failure (`disk::write_behind`). `mem` shows the cache's
+//! [`stats`].
 
 use super::disk;
+use super::read_ahead::{self, Ahead};
 use crate::drivers::virtio_blk::DiskError;
 use crate::tasks::mutex::Mutex;
-use blockcache::{BlockDevice, Cache, Stats};
+use blockcache::{Cache, ReadAhead, ReadAheadStats, Stats};
 use virtio::blk::SECTOR;
 
 /// Blocks kept at most (4 KiB blocks: 1 MiB).
 pub const CAPACITY: usize = 256;
 const DEFAULT_BLOCK_SIZE: usize = 4096;
 
-static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
-
-/// The disk as whole blocks of one size.
-struct Blocks {
-    block_size: usize,
+/// The cache and the read-ahead window below it, under one lock.
+struct State {
+    cache: Cache,
+    window: ReadAhead,
 }
 
-impl Blocks {
-    fn sector(&self, block: u64) -> Result<u64, DiskError> {
-        block
-            .checked_mul((self.block_size / SECTOR) as u64)
-            .ok_or(DiskError::OutOfRange {
-                sector: u64::MAX,
-                sectors: self.block_size / SECTOR,
-                capacity: disk::capacity().unwrap_or(0),
-            })
+impl State {
+    fn new(block_size: usize) -> State {
+        State {
+            cache: Cache::new(block_size, CAPACITY),
+            window: read_ahead::new_state(block_size),
+        }
     }
 }
 
-impl BlockDevice for Blocks {
-    type Error = DiskError;
-    fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<(), DiskError> {
-        disk::read(self.sector(block)?, buf)
-    }
-    fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), DiskError> {
-        disk::write(self.sector(block)?, buf)
-    }
-    fn flush(&mut self) -> Result<(), DiskError> {
-        disk::flush()
-    }
-    fn read_run(&mut self, first: u64, _: usize, buf: &mut [u8]) -> Result<(), DiskError> {
-        disk::read(self.sector(first)?, buf)
-    }
-    fn write_run(&mut self, first: u64, _: usize, data: &[u8]) -> Result<(), DiskError> {
-        disk::write(self.sector(first)?, data)
-    }
-}
+static CACHE: Mutex<Option<State>> = Mutex::new(None);
 
 /// Why a cache call was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,13 +64,14 @@ impl From<DiskError> for CacheError {
     }
 }
 
-fn with<R>(f: impl FnOnce(&mut Cache, &mut Blocks) -> R) -> R {
+fn with<R>(f: impl FnOnce(&mut Cache, &mut Ahead) -> R) -> R {
     let mut guard = CACHE.lock();
-    let cache = guard.get_or_insert_with(|| Cache::new(DEFAULT_BLOCK_SIZE, CAPACITY));
-    let mut blocks = Blocks {
-        block_size: cache.block_size(),
+    let state = guard.get_or_insert_with(|| State::new(DEFAULT_BLOCK_SIZE));
+    let mut blocks = Ahead {
+        block_size: state.cache.block_size(),
+        window: &mut state.window,
     };
-    f(cache, &mut blocks)
+    f(&mut state.cache, &mut blocks)
 }
 
 /// Sets the block size: syncs and empties the cache first.
@@ -96,7 +80,7 @@ pub fn configure(block_size: usize) -> Result<(), CacheError> {
         return Err(CacheError::BadBlockSize(block_size));
     }
     with(|cache, blocks| cache.sync(blocks))?;
-    *CACHE.lock() = Some(Cache::new(block_size, CAPACITY));
+    *CACHE.lock() = Some(State::new(block_size));
     Ok(())
 }
 
@@ -162,7 +146,7 @@ pub fn write_run(first: u64, data: &[u8]) -> Result<(), CacheError> {
 }
 
 /// A run is whole blocks, inside the disk.
-fn check_run(cache: &Cache, blocks: &Blocks, first: u64, len: usize) -> Result<(), CacheError> {
+fn check_run(cache: &Cache, blocks: &Ahead, first: u64, len: usize) -> Result<(), CacheError> {
     if len == 0 || !len.is_multiple_of(cache.block_size()) {
         return Err(CacheError::WrongSize {
             expected: cache.block_size(),
@@ -186,19 +170,30 @@ pub fn sync() -> Result<(), CacheError> {
     Ok(with(|cache, blocks| cache.sync(blocks))?)
 }
 
-/// Forgets clean blocks (the next reads go to the disk).
+/// Forgets clean blocks and the read-ahead window (the next reads go to
+/// the disk).
 pub fn drop_clean() {
-    with(|cache, _| cache.drop_clean())
+    with(|cache, blocks| {
+        cache.drop_clean();
+        blocks.window.clear();
+    })
 }
 
 /// Size and hit counts, `None` while the cache is busy.
 pub fn stats() -> Option<Stats> {
     CACHE.try_lock().map(|guard| match guard.as_ref() {
-        Some(cache) => cache.stats(),
+        Some(state) => state.cache.stats(),
         None => Stats {
             block_size: DEFAULT_BLOCK_SIZE,
             capacity: CAPACITY,
             ..Stats::default()
         },
     })
+}
+
+/// The read-ahead window's counters, `None` while the cache is busy.
+pub fn read_ahead_stats() -> Option<ReadAheadStats> {
+    CACHE
+        .try_lock()
+        .map(|guard| guard.as_ref().map(|s| s.window.stats()).unwrap_or_default())
 }

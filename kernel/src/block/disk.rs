@@ -9,12 +9,23 @@
 //! ([`on_completion`], in the interrupt handler) wakes both queues; nothing
 //! polls the device.
 //!
-//! The pieces of one transfer go one after another, but several threads'
-//! requests are in the queue together: the device sees up to
+//! A read submits all its pieces (as far as slots are free) before it waits
+//! for the first, so the device works on them together; several threads'
+//! requests are in the queue together too: the device sees up to
 //! `virtio_blk::SLOTS` requests at once.
+//!
+//! **Write-behind.** [`write_behind`] queues its requests *detached*: the
+//! caller goes on as soon as the data is copied into the driver's slots, and
+//! the interrupt handler ends the requests. A failure is kept by the driver
+//! and reported by the next [`flush`], which first waits until every
+//! detached write has completed: a flush therefore still means "everything
+//! written before is durable", or an error. Since the device may take
+//! requests in any order, a read or write of sectors that a detached write
+//! still covers waits for that write first.
 
-use crate::drivers::virtio_blk::{self, DiskError, Request};
+use crate::drivers::virtio_blk::{self, DiskError, Request, Ticket};
 use crate::tasks::wait_queue::WaitQueue;
+use alloc::collections::VecDeque;
 use virtio::blk::{SECTOR, in_range, split};
 
 /// Threads waiting for their request to complete.
@@ -33,23 +44,57 @@ pub fn capacity() -> Option<u64> {
     virtio_blk::disk().map(|d| d.capacity())
 }
 
-/// Reads `buf.len() / 512` sectors from `sector` into `buf`.
+/// At most this many pieces of one read are in the queue at once (a bound
+/// for the list of tickets: one thread should not hold every slot).
+const QUEUED_PIECES: usize = 8;
+
+/// Reads `buf.len() / 512` sectors from `sector` into `buf`: every piece is
+/// submitted before the first is waited for (up to [`QUEUED_PIECES`]).
 pub fn read(sector: u64, buf: &mut [u8]) -> Result<(), DiskError> {
     check(sector, buf.len())?;
-    for piece in split(sector, buf.len() / SECTOR, virtio_blk::SLOT_SECTORS) {
-        let part = &mut buf[piece.offset..piece.offset + piece.sectors * SECTOR];
-        let request = Request::Read {
-            sector: piece.sector,
-            bytes: part.len(),
+    let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    wait_for_detached(disk, sector, buf.len() / SECTOR);
+    let mut pieces = split(sector, buf.len() / SECTOR, virtio_blk::SLOT_SECTORS).peekable();
+    let mut queued: VecDeque<(Ticket, usize, usize)> = VecDeque::new();
+    let mut result = Ok(());
+    loop {
+        // Queue what fits; stop queueing after an error.
+        while result.is_ok() && queued.len() < QUEUED_PIECES {
+            let Some(piece) = pieces.peek() else { break };
+            let request = Request::Read {
+                sector: piece.sector,
+                bytes: piece.sectors * SECTOR,
+            };
+            match disk.submit(request) {
+                Ok(Some(ticket)) => {
+                    queued.push_back((ticket, piece.offset, piece.sectors * SECTOR));
+                    pieces.next();
+                }
+                Ok(None) if queued.is_empty() => {
+                    SLOT_FREE.wait_while(|| disk.free_slots() == 0);
+                }
+                Ok(None) => break,
+                Err(e) => result = Err(e),
+            }
+        }
+        // Finish the oldest (every queued ticket is finished, error or not).
+        let Some((ticket, offset, len)) = queued.pop_front() else {
+            return result;
         };
-        submit_and_wait(request, part)?;
+        DONE.wait_while(|| !disk.is_done(&ticket));
+        let finished = disk.finish(ticket, &mut buf[offset..offset + len]);
+        if result.is_ok() {
+            result = finished;
+        }
     }
-    Ok(())
 }
 
-/// Writes `data` (whole sectors) from `sector` on.
+/// Writes `data` (whole sectors) from `sector` on, and waits until the
+/// device has them (in its write cache: [`flush`] makes them durable).
 pub fn write(sector: u64, data: &[u8]) -> Result<(), DiskError> {
     check(sector, data.len())?;
+    let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    wait_for_detached(disk, sector, data.len() / SECTOR);
     for piece in split(sector, data.len() / SECTOR, virtio_blk::SLOT_SECTORS) {
         let part = &data[piece.offset..piece.offset + piece.sectors * SECTOR];
         let request = Request::Write {
@@ -61,10 +106,49 @@ pub fn write(sector: u64, data: &[u8]) -> Result<(), DiskError> {
     Ok(())
 }
 
-/// Makes every completed write durable (the device's write cache flushed);
-/// nothing to do on a device without one.
+/// Writes `data` (whole sectors) from `sector` on without waiting for the
+/// device: returns once the data is queued (see the module docs). Range
+/// errors come back now; a failure of the device comes back from the next
+/// [`flush`].
+pub fn write_behind(sector: u64, data: &[u8]) -> Result<(), DiskError> {
+    check(sector, data.len())?;
+    let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    for piece in split(sector, data.len() / SECTOR, virtio_blk::SLOT_SECTORS) {
+        let part = &data[piece.offset..piece.offset + piece.sectors * SECTOR];
+        submit_detached(disk, piece.sector, part)?;
+    }
+    Ok(())
+}
+
+/// Queues one detached write (no range check: the device judges it), once
+/// no other detached write covers its sectors and a slot is free.
+pub fn write_behind_unchecked(sector: u64, data: &[u8]) -> Result<(), DiskError> {
+    let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    submit_detached(disk, sector, data)
+}
+
+fn submit_detached(disk: &virtio_blk::Disk, sector: u64, data: &[u8]) -> Result<(), DiskError> {
+    wait_for_detached(disk, sector, data.len() / SECTOR);
+    while !disk.submit_detached(sector, data)? {
+        SLOT_FREE.wait_while(|| disk.free_slots() == 0);
+    }
+    Ok(())
+}
+
+/// Sleeps while a detached write covers any of these sectors.
+fn wait_for_detached(disk: &virtio_blk::Disk, sector: u64, sectors: usize) {
+    DONE.wait_while(|| disk.write_in_flight(sector, sectors));
+}
+
+/// Makes every earlier write durable: waits for the detached writes, reports
+/// the first of them that failed since the last flush (once), and flushes
+/// the device's write cache (nothing to flush on a device without one).
 pub fn flush() -> Result<(), DiskError> {
     let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    DONE.wait_while(|| disk.detached_in_flight() > 0);
+    if let Some(e) = disk.take_deferred_error() {
+        return Err(e);
+    }
     if !disk.has_flush() {
         return Ok(());
     }

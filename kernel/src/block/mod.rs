@@ -10,6 +10,8 @@
 //!   the interrupt), or until a slot is free;
 //! - [`cache`]: blocks of the file system's size, kept in a bounded
 //!   write-back cache (`crates/blockcache`), written out by `sync`;
+//! - [`read_ahead`]: below the cache, a window of blocks read ahead of a
+//!   sequential reader, and writes that do not wait for the device;
 //! - [`ext2_disk`]: the cache as the sector device `crates/ext2` reads.
 //!
 //! [`init`] looks for the disk among the PCI functions found at boot.
@@ -17,6 +19,7 @@
 pub mod cache;
 pub mod disk;
 pub mod ext2_disk;
+pub mod read_ahead;
 
 use crate::drivers::pci::Function;
 use crate::drivers::virtio_blk::{self, InitError};

@@ -4,10 +4,12 @@
 //! One queue (queue 0) of [`QUEUE_SIZE`] descriptors carries every request
 //! as a chain of three (header, data, status; see `virtio::blk`). The
 //! driver owns a fixed set of request *slots*, one per three descriptors:
-//! each slot has its header and status bytes and a 16 KiB data buffer in
+//! each slot has its header and status bytes and a 128 KiB data buffer in
 //! physically contiguous frames, which the device reads or writes directly
 //! (DMA). Callers' buffers are copied in and out, so they can live anywhere
-//! (the heap is not physically contiguous).
+//! (the heap is not physically contiguous). One request moves up to 128
+//! KiB: the emulated device, like a real one, costs about the same per
+//! request whatever its size, so a long run of blocks goes in few requests.
 //!
 //! This file does not block or sleep; it is machine code below the
 //! scheduler. A caller [`submit`](Disk::submit)s a request into a free slot
@@ -16,6 +18,13 @@
 //! used ring's entries, marks their slots done and calls the hook the block
 //! layer registered ([`set_completion_hook`]), which wakes the threads that
 //! wait: the sleeping happens up there, in `block::disk`.
+//!
+//! A write may also be *detached* ([`Disk::submit_detached`]): nobody waits
+//! for it, and the interrupt handler finishes it itself. Its failure is not
+//! lost: the first one is kept until [`Disk::take_deferred_error`] (the block
+//! layer's flush) reports it. While it is in flight its sectors are known
+//! ([`Disk::write_in_flight`]), because the device may take requests in any
+//! order: a later read or write of the same sectors must wait for it.
 //!
 //! Errors are values: a status byte other than OK, a device that returns
 //! nonsense in the used ring (counted in [`Disk::protocol_errors`]), or
@@ -26,7 +35,7 @@ use super::virtio_pci::{QueueMemory, Transport, TransportError};
 use crate::arch::{interrupts, irq};
 use crate::memory::{frames, phys_to_virt};
 use crate::sync::IrqMutex;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering, fence};
 use spin::Once;
 use virtio::blk::{self, SECTOR, Status};
 use virtio::queue::{self, DESC_NEXT, DESC_WRITE, SplitQueue, layout};
@@ -38,9 +47,12 @@ pub const QUEUE_SIZE: u16 = 64;
 /// Requests that can be in flight at once.
 pub const SLOTS: usize = QUEUE_SIZE as usize / 3;
 /// The largest request: one slot's data buffer.
-pub const SLOT_BYTES: usize = 16 * 1024;
+pub const SLOT_BYTES: usize = 128 * 1024;
 pub const SLOT_SECTORS: usize = SLOT_BYTES / SECTOR;
 const SLOT_FRAMES: usize = SLOT_BYTES / 4096;
+
+/// `Disk::deferred_error` when no detached write failed.
+const NO_ERROR: u16 = u16::MAX;
 
 /// The MSI-X table entry the queue uses.
 const MSIX_ENTRY: u16 = 0;
@@ -176,6 +188,15 @@ pub struct Disk {
     small: Dma,
     data: [Dma; SLOTS],
     done: [AtomicBool; SLOTS],
+    /// Per slot: a detached write is in it, on sectors `start..end`.
+    detached: [AtomicBool; SLOTS],
+    detached_start: [AtomicU64; SLOTS],
+    detached_end: [AtomicU64; SLOTS],
+    /// Detached writes not yet completed.
+    detached_in_flight: AtomicUsize,
+    /// The status byte of the first detached write that failed since the
+    /// last [`Disk::take_deferred_error`] (`NO_ERROR`: none).
+    deferred_error: AtomicU16,
     free_slots: AtomicUsize,
     capacity: u64,
     read_only: bool,
@@ -272,6 +293,11 @@ pub fn init(function: &Function) -> Result<&'static Disk, InitError> {
         small,
         data,
         done: [const { AtomicBool::new(false) }; SLOTS],
+        detached: [const { AtomicBool::new(false) }; SLOTS],
+        detached_start: [const { AtomicU64::new(0) }; SLOTS],
+        detached_end: [const { AtomicU64::new(0) }; SLOTS],
+        detached_in_flight: AtomicUsize::new(0),
+        deferred_error: AtomicU16::new(NO_ERROR),
         free_slots: AtomicUsize::new(SLOTS),
         capacity,
         read_only: features & blk::feature::RO != 0,
@@ -320,6 +346,49 @@ impl Disk {
     /// completion. The sector range is not checked here: the device judges
     /// it (the block layer checks before).
     pub fn submit(&self, request: Request<'_>) -> Result<Option<Ticket>, DiskError> {
+        self.queue_request(request, false)
+    }
+
+    /// Queues a write that nobody waits for: the interrupt handler finishes
+    /// it, and a failure is kept for [`take_deferred_error`](Self::take_deferred_error).
+    /// `Ok(false)`: no slot is free, try again after a completion.
+    pub fn submit_detached(&self, sector: u64, data: &[u8]) -> Result<bool, DiskError> {
+        let ticket = self.queue_request(Request::Write { sector, data }, true)?;
+        // The ticket is the interrupt handler's now: it frees the slot.
+        Ok(ticket.map(core::mem::forget).is_some())
+    }
+
+    /// Whether a detached write of any of `sectors` sectors from `sector` is
+    /// still in flight (atomics only: fine in a wait condition).
+    pub fn write_in_flight(&self, sector: u64, sectors: usize) -> bool {
+        if self.detached_in_flight.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        let end = sector.saturating_add(sectors as u64);
+        (0..SLOTS).any(|slot| {
+            self.detached[slot].load(Ordering::Acquire)
+                && self.detached_start[slot].load(Ordering::Relaxed) < end
+                && sector < self.detached_end[slot].load(Ordering::Relaxed)
+        })
+    }
+
+    /// Detached writes still in flight (an atomic read).
+    pub fn detached_in_flight(&self) -> usize {
+        self.detached_in_flight.load(Ordering::Acquire)
+    }
+
+    /// The first failure of a detached write since the last call, if any;
+    /// clears it.
+    pub fn take_deferred_error(&self) -> Option<DiskError> {
+        let byte = self.deferred_error.swap(NO_ERROR, Ordering::AcqRel);
+        (byte != NO_ERROR).then(|| DiskError::Device(Status::from_byte(byte as u8)))
+    }
+
+    fn queue_request(
+        &self,
+        request: Request<'_>,
+        detached: bool,
+    ) -> Result<Option<Ticket>, DiskError> {
         let (op, sector, bytes, data) = match request {
             Request::Read { sector, bytes } => (Op::Read, sector, bytes, &[][..]),
             Request::Write { sector, data } => (Op::Write, sector, data.len(), data),
@@ -331,6 +400,9 @@ impl Disk {
         }
         if op == Op::Write && self.read_only {
             return Err(DiskError::ReadOnly);
+        }
+        if detached && op != Op::Write {
+            return Err(DiskError::BadLength(bytes));
         }
         let mut q = self.queue.lock();
         let Some(slot) = q.busy.iter().position(|b| !b) else {
@@ -350,6 +422,13 @@ impl Disk {
         let in_flight = SLOTS - self.free_slots.fetch_sub(1, Ordering::AcqRel) + 1;
         self.peak_in_flight.fetch_max(in_flight, Ordering::Relaxed);
         self.done[slot].store(false, Ordering::Release);
+        if detached {
+            self.detached_start[slot].store(sector, Ordering::Relaxed);
+            let end = sector.saturating_add((bytes / SECTOR) as u64);
+            self.detached_end[slot].store(end, Ordering::Relaxed);
+            self.detached_in_flight.fetch_add(1, Ordering::AcqRel);
+            self.detached[slot].store(true, Ordering::Release);
+        }
         let kind = match op {
             Op::Read => blk::TYPE_IN,
             Op::Write => blk::TYPE_OUT,
@@ -452,7 +531,11 @@ impl Disk {
             match q.ring.complete(id) {
                 Ok(_) => {
                     let request = usize::from(q.slot_of_head[id as usize]);
-                    self.done[request].store(true, Ordering::Release);
+                    if self.detached[request].load(Ordering::Acquire) {
+                        self.finish_detached(&mut q, request);
+                    } else {
+                        self.done[request].store(true, Ordering::Release);
+                    }
                     completed += 1;
                 }
                 Err(_) => {
@@ -461,6 +544,28 @@ impl Disk {
             }
         }
         completed
+    }
+}
+
+impl Disk {
+    /// Ends a detached write whose chain came back: keeps a failure, frees
+    /// the slot (the queue is locked by the caller).
+    fn finish_detached(&self, q: &mut Queue, slot: usize) {
+        fence(Ordering::SeqCst);
+        let status: u8 = self.small.at(2048 + slot).read(0);
+        if Status::from_byte(status) != Status::Ok {
+            // Only the first failure is kept; later ones find it set.
+            let _ = self.deferred_error.compare_exchange(
+                NO_ERROR,
+                u16::from(status),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+        self.detached[slot].store(false, Ordering::Release);
+        q.busy[slot] = false;
+        self.free_slots.fetch_add(1, Ordering::AcqRel);
+        self.detached_in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
