@@ -10,11 +10,16 @@
 //! - the runner itself, which `cargo run` already built;
 //! - the user programs (`user/`, a workspace of its own) for
 //!   `x86_64-unknown-linux-musl`, in release mode (`target/user`), before the
-//!   kernel: test kernels may embed them (`include_bytes!` of a path under the
-//!   `KESTREL_USER_PROGRAMS` directory, which [`build_kernel`] passes on);
-//! - with `--loader kestrel`, our own UEFI loader (`loader/uefi`) for
-//!   `x86_64-unknown-uefi` instead of `tools/imager` (`target/loader`), on the
-//!   same stable toolchain with no special settings.
+//!   test kernels: those may embed them (`include_bytes!` of a path under the
+//!   `KESTREL_USER_PROGRAMS` directory, which [`build_kernel`] passes on); the
+//!   main kernel does not, so it builds at the same time as them;
+//! - with `--loader kestrel`, our own loaders (`loader/bios`, and `loader/uefi`
+//!   for `x86_64-unknown-uefi`) instead of `tools/imager` (`target/loader`),
+//!   on the same stable toolchain with no special settings.
+//!
+//! These builds run with their output piped through [`crate::pipeline`], each
+//! line labelled (`[user]`, `[kernel]`, `[loader]`), so that they can run side
+//! by side ([`crate::build_with`] arranges that).
 //!
 //! The disk images go to `target/images`. `target/` stands for cargo's target
 //! directory: `CARGO_TARGET_DIR` when it is set (so a read-only checkout can be
@@ -22,7 +27,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The bare-metal target the kernel is built for.
 pub const KERNEL_TARGET: &str = "x86_64-unknown-none";
@@ -100,17 +105,13 @@ pub const USER_TARGET: &str = "x86_64-unknown-linux-musl";
 /// them, one executable per program, named after it.
 pub fn build_user_programs(root: &Path) -> Result<PathBuf, String> {
     let target_dir = target_dir(root).join("user");
-    let status = cargo(root)
-        .args(["build", "--release", "--target", USER_TARGET])
+    let mut cmd = cargo(root);
+    cmd.args(["build", "--release", "--target", USER_TARGET])
         .arg("--manifest-path")
         .arg(root.join("user").join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building the user programs failed (see the compiler messages above)".into());
-    }
+        .arg(&target_dir);
+    crate::pipeline::run("user", "building the user programs (user/)", &mut cmd)?;
     Ok(user_programs_dir(root))
 }
 
@@ -126,15 +127,15 @@ pub fn user_programs_dir(root: &Path) -> PathBuf {
 pub const USER_PROGRAMS_VAR: &str = "KESTREL_USER_PROGRAMS";
 
 /// Builds kernel ELF files and returns `(name, path)` for each executable.
-/// The user programs are built first (see the module comment).
+/// The test kernels need the user programs: build those first
+/// ([`build_user_programs`]; see the module comment).
 pub fn build_kernel(
     root: &Path,
     profile: Profile,
     what: KernelTargets,
 ) -> Result<Vec<(String, PathBuf)>, String> {
-    let user_programs = build_user_programs(root)?;
     let mut cmd = cargo(root);
-    cmd.env(USER_PROGRAMS_VAR, &user_programs);
+    cmd.env(USER_PROGRAMS_VAR, user_programs_dir(root));
     cmd.args(["build", "--package", "kernel", "--target", KERNEL_TARGET])
         .arg("--target-dir")
         .arg(target_dir(root).join("kernel"))
@@ -146,18 +147,12 @@ pub fn build_kernel(
     if profile == Profile::Release {
         cmd.arg("--release");
     }
-    let out = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err("building the kernel failed (see the compiler messages above)".into());
-    }
+    let out = crate::pipeline::run("kernel", "building the kernel", &mut cmd)?;
     let kind = match what {
         KernelTargets::Main => "bin",
         KernelTargets::Tests => "test",
     };
-    let executables = executables(&String::from_utf8_lossy(&out.stdout), kind);
+    let executables = executables(&String::from_utf8_lossy(&out), kind);
     if executables.is_empty() {
         return Err("cargo built no kernel executable".into());
     }
@@ -254,15 +249,11 @@ impl Loader {
 /// loader's slowest part); returns the path of its `.efi` file.
 pub fn build_uefi_loader(root: &Path) -> Result<PathBuf, String> {
     let target_dir = target_dir(root).join("loader");
-    let status = cargo(root)
-        .args(["build", "--quiet", "--release", "--package", "uefi_loader"])
+    let mut cmd = cargo(root);
+    cmd.args(["build", "--quiet", "--release", "--package", "uefi_loader"])
         .args(["--target", "x86_64-unknown-uefi", "--target-dir"])
-        .arg(&target_dir)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building our UEFI loader (loader/uefi) failed; see the messages above".into());
-    }
+        .arg(&target_dir);
+    crate::pipeline::run("loader", "building our UEFI loader (loader/uefi)", &mut cmd)?;
     Ok(target_dir.join("x86_64-unknown-uefi/release/kestrel-uefi.efi"))
 }
 
@@ -275,15 +266,11 @@ pub const BIOS_LOADER_BASE: u64 = 0x7c00;
 /// returns it flattened: the bytes from 0x7c00 on, boot sector first.
 pub fn build_bios_loader(root: &Path) -> Result<Vec<u8>, String> {
     let target_dir = target_dir(root).join("loader");
-    let status = cargo(root)
-        .args(["build", "--quiet", "--release", "--package", "bios_loader"])
+    let mut cmd = cargo(root);
+    cmd.args(["build", "--quiet", "--release", "--package", "bios_loader"])
         .args(["--target", KERNEL_TARGET, "--target-dir"])
-        .arg(&target_dir)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building our BIOS loader (loader/bios) failed; see the messages above".into());
-    }
+        .arg(&target_dir);
+    crate::pipeline::run("loader", "building our BIOS loader (loader/bios)", &mut cmd)?;
     let elf = target_dir.join(KERNEL_TARGET).join("release/kestrel-bios");
     let bytes = std::fs::read(&elf).map_err(|e| format!("{}: {e}", elf.display()))?;
     crate::image::flatten(&bytes, BIOS_LOADER_BASE)
@@ -366,12 +353,14 @@ pub fn make_kestrel_uefi_image(
     Ok(image)
 }
 
-/// The two disk images made from one kernel.
+/// The disk images made from one kernel.
 #[derive(Clone, Debug)]
 pub struct Images {
-    /// Empty with our own loader, which has no BIOS part yet.
     pub bios: PathBuf,
-    pub uefi: PathBuf,
+    /// `None` when the build was for BIOS only ([`crate::build_for`]): a
+    /// plain `cargo run` skips our UEFI loader, whose first build alone takes
+    /// longer than the BIOS loader's and the image's together.
+    pub uefi: Option<PathBuf>,
 }
 
 /// Writes `<out_dir>/<stem>-bios.img` and `<stem>-uefi.img` for `kernel`, whose
@@ -390,13 +379,12 @@ pub fn make_images(
     stem: &str,
 ) -> Result<Images, String> {
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let images = Images {
-        bios: out_dir.join(format!("{stem}-bios.img")),
-        uefi: out_dir.join(format!("{stem}-uefi.img")),
-    };
-    let temporary = |path: &Path| path.with_extension(format!("tmp-{}", std::process::id()));
+    let (bios_image, uefi_image) = (
+        out_dir.join(format!("{stem}-bios.img")),
+        out_dir.join(format!("{stem}-uefi.img")),
+    );
     let stripped = temporary(&out_dir.join(format!("{stem}.elf")));
-    let (bios, uefi) = (temporary(&images.bios), temporary(&images.uefi));
+    let (bios, uefi) = (temporary(&bios_image), temporary(&uefi_image));
     strip_debug(root, kernel, &stripped)?;
     let mut cmd = Command::new(imager);
     cmd.arg(&stripped);
@@ -417,10 +405,13 @@ pub fn make_images(
             kernel.display()
         ));
     }
-    for (from, to) in [(&bios, &images.bios), (&uefi, &images.uefi)] {
+    for (from, to) in [(&bios, &bios_image), (&uefi, &uefi_image)] {
         std::fs::rename(from, to).map_err(|e| format!("{}: {e}", to.display()))?;
     }
-    Ok(images)
+    Ok(Images {
+        bios: bios_image,
+        uefi: Some(uefi_image),
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod kernel_options;
 pub mod multicall;
 pub mod outcome;
+pub mod pipeline;
 pub mod ppm;
 pub mod qemu;
 pub mod qmp;
@@ -55,13 +56,26 @@ pub fn build_with(
     profile: Profile,
     what: KernelTargets,
 ) -> Result<Vec<Built>, String> {
+    build_for(loader, profile, what, &[Firmware::Bios, Firmware::Uefi])
+}
+
+/// Like [`build_with`], with images for `firmwares` only (our loader; the
+/// `bootloader` crate always makes both).
+pub fn build_for(
+    loader: Loader,
+    profile: Profile,
+    what: KernelTargets,
+    firmwares: &[Firmware],
+) -> Result<Vec<Built>, String> {
     let root = builder::root();
     if loader == Loader::Kestrel {
         setup::ensure_rust_parts(&root)?;
-        return build_with_our_loader(&root, profile, what);
+        let uefi = firmwares.contains(&Firmware::Uefi);
+        return build_with_our_loader(&root, profile, what, uefi);
     }
     setup::ensure_rust_parts_and(&root, &setup::BOOTLOADER_CRATE_COMPONENTS)?;
     let imager = builder::build_imager(&root)?;
+    builder::build_user_programs(&root)?;
     let kernels = builder::build_kernel(&root, profile, what)?;
     let out_dir = builder::target_dir(&root)
         .join("images")
@@ -86,32 +100,84 @@ fn stem(what: KernelTargets, name: &str) -> String {
     }
 }
 
+/// What [`build_parts`] built.
+struct Parts {
+    /// Our UEFI loader's `.efi` file, if it was asked for.
+    uefi_loader: Option<PathBuf>,
+    /// Our BIOS loader, flattened.
+    bios_loader: Vec<u8>,
+    /// `(name, ELF file)` of each kernel.
+    kernels: Vec<(String, PathBuf)>,
+}
+
+/// The loaders (our UEFI loader only if `uefi`), the user programs and the
+/// kernels, built side by side ([`pipeline`]): the loaders next to the rest;
+/// the user programs next to the main kernel, but before the test kernels,
+/// which may embed them.
+fn build_parts(
+    root: &Path,
+    profile: Profile,
+    what: KernelTargets,
+    uefi: bool,
+) -> Result<Parts, String> {
+    let loaders = || {
+        let uefi = uefi.then(|| builder::build_uefi_loader(root)).transpose()?;
+        Ok((uefi, builder::build_bios_loader(root)?))
+    };
+    let kernels = || match what {
+        KernelTargets::Main => {
+            let (programs, kernels) = pipeline::concurrently(
+                || builder::build_user_programs(root),
+                || builder::build_kernel(root, profile, what),
+            );
+            pipeline::both(programs, kernels).map(|(_, kernels)| kernels)
+        }
+        KernelTargets::Tests => {
+            builder::build_user_programs(root)?;
+            builder::build_kernel(root, profile, what)
+        }
+    };
+    let (loaders, kernels) = pipeline::concurrently(loaders, kernels);
+    let ((uefi_loader, bios_loader), kernels) = pipeline::both(loaders, kernels)?;
+    Ok(Parts {
+        uefi_loader,
+        bios_loader,
+        kernels,
+    })
+}
+
 fn build_with_our_loader(
     root: &Path,
     profile: Profile,
     what: KernelTargets,
+    uefi: bool,
 ) -> Result<Vec<Built>, String> {
-    let loader = builder::build_uefi_loader(root)?;
-    let bios_loader = builder::build_bios_loader(root)?;
-    let kernels = builder::build_kernel(root, profile, what)?;
+    let parts = build_parts(root, profile, what, uefi)?;
     let out_dir = builder::target_dir(root).join("images").join(profile.dir());
     let programs = ramdisk::pack(&builder::user_programs_dir(root), &out_dir)?;
-    kernels
+    parts
+        .kernels
         .into_iter()
         .map(|(name, elf)| {
             let ramdisk = ramdisk_for(what, &name, &programs, &out_dir)?;
             let ramdisk = Some(ramdisk.as_path());
-            let uefi = builder::make_kestrel_uefi_image(
-                root,
-                &loader,
-                &elf,
-                ramdisk,
-                &out_dir,
-                &stem(what, &name),
-            )?;
+            let uefi = parts
+                .uefi_loader
+                .as_ref()
+                .map(|loader| {
+                    builder::make_kestrel_uefi_image(
+                        root,
+                        loader,
+                        &elf,
+                        ramdisk,
+                        &out_dir,
+                        &stem(what, &name),
+                    )
+                })
+                .transpose()?;
             let bios = builder::make_kestrel_bios_image(
                 root,
-                &bios_loader,
+                &parts.bios_loader,
                 &elf,
                 ramdisk,
                 &out_dir,
@@ -146,10 +212,18 @@ fn ramdisk_for(
 }
 
 /// The image for `firmware`.
+///
+/// # Panics
+///
+/// If there is no UEFI image: the kernel was built for BIOS only
+/// ([`build_for`]), and asking for its UEFI image is a mistake in the runner.
 pub fn image_for(images: &Images, firmware: Firmware) -> &Path {
     match firmware {
         Firmware::Bios => &images.bios,
-        Firmware::Uefi => &images.uefi,
+        Firmware::Uefi => images
+            .uefi
+            .as_deref()
+            .expect("a UEFI image, but the kernel was built for BIOS only"),
     }
 }
 

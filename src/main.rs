@@ -10,7 +10,8 @@ use kestrel::outcome::{Outcome, unasked_triple_fault};
 use kestrel::qemu::{self, Boot, Firmware, Serial, WATCH_TIMEOUT, Watch, tempdir::TempDir};
 use kestrel::qmp::Qmp;
 use kestrel::{
-    Built, CaptureOptions, bench, build_with, disk, image_for, inspect, screenshot, setup, testlog,
+    Built, CaptureOptions, bench, build_for, build_with, disk, image_for, inspect, screenshot,
+    setup, testlog,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -49,7 +50,8 @@ fn run(cli: &Cli) -> Result<u8, String> {
         Command::Images => {
             let kernel = main_kernel(cli)?;
             println!("bios: {}", kernel.images.bios.display());
-            println!("uefi: {}", kernel.images.uefi.display());
+            let uefi = image_for(&kernel.images, Firmware::Uefi);
+            println!("uefi: {}", uefi.display());
             Ok(0)
         }
         Command::Inspect { elf } => {
@@ -91,6 +93,13 @@ fn main_kernel(cli: &Cli) -> Result<Built, String> {
     Ok(build_with(cli.loader, profile(cli), KernelTargets::Main)?.remove(0))
 }
 
+/// The main kernel with an image for `cli.firmware` only: under BIOS (a plain
+/// `cargo run`), our UEFI loader is not built.
+fn main_kernel_to_boot(cli: &Cli) -> Result<Built, String> {
+    let firmwares = [cli.firmware];
+    Ok(build_for(cli.loader, profile(cli), KernelTargets::Main, &firmwares)?.remove(0))
+}
+
 /// Whether a window can be opened.
 fn has_display() -> bool {
     ["DISPLAY", "WAYLAND_DISPLAY"]
@@ -122,7 +131,7 @@ fn attached_disk(cli: &Cli) -> Result<Option<std::path::PathBuf>, String> {
 }
 
 fn boot_interactive(cli: &Cli) -> Result<u8, String> {
-    let kernel = main_kernel(cli)?;
+    let kernel = main_kernel_to_boot(cli)?;
     let qemu = setup::qemu()?;
     let (scratch, ovmf) = kestrel::scratch_for(cli.firmware)?;
     let window = !cli.headless && has_display();
@@ -218,7 +227,7 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn screenshot(cli: &Cli, file: &str) -> Result<u8, String> {
     let path = screenshot::writable_file(file)?;
-    let kernel = main_kernel(cli)?;
+    let kernel = main_kernel_to_boot(cli)?;
     let options = CaptureOptions {
         qmp: true,
         extra: cli.qemu_args.clone(),

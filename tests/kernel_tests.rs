@@ -296,9 +296,9 @@ fn frame_counts_are_plausible_at_4_and_8_gib() {
 }
 
 /// The README's minimum memory: the main kernel boots to its prompt with 16 MiB
-/// under BIOS (our loader) and 64 MiB under UEFI (with the 3.5 MB ramdisk of
-/// programs, the tools one multi-call program; at 60 MiB our UEFI loader has
-/// no room left for the ramdisk).
+/// under BIOS (our loader) and 64 MiB under UEFI (with the 4.3 MB ramdisk of
+/// programs, the tools one multi-call program; at 60 MiB our UEFI loader had
+/// no room left even for the 3.5 MB one).
 #[test]
 fn boots_with_the_minimum_memory_the_readme_names() {
     for (firmware, size) in [(Firmware::Bios, "16M"), (Firmware::Uefi, "64M")] {
