@@ -435,6 +435,17 @@ fn the_tools_are_one_program_that_knows_the_runners_list_of_names() {
     );
 }
 
+/// Whether this process ignores SIGINT (bit 1 of `SigIgn` in
+/// `/proc/self/status`); a child inherits that.
+fn sigint_ignored_here() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << 1) != 0)
+}
+
 #[test]
 fn sleep_kill_and_their_errors() {
     let dir = TempDir::new("kill");
@@ -451,7 +462,16 @@ fn sleep_kill_and_their_errors() {
         "",
         "sleep: needs one number of seconds\nusage: sleep SECONDS\n",
     );
-    for signal in ["-INT", "-SIGINT", "-2", "-int"] {
+    // A shell that starts a job in the background without job control has
+    // it ignore SIGINT, and that is inherited over exec: then no sleeper
+    // could die of it, so the names of SIGINT cannot be checked here.
+    let signals: &[&str] = if sigint_ignored_here() {
+        eprintln!("skipped: SIGINT is ignored in this test's environment (inherited)");
+        &[]
+    } else {
+        &["-INT", "-SIGINT", "-2", "-int"]
+    };
+    for &signal in signals {
         let mut sleeper = Command::new(programs().join("sleep"))
             .arg("100")
             .spawn()
