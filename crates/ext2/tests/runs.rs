@@ -37,20 +37,27 @@ impl BlockDevice for Counting {
     }
 }
 
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i / 1000) as u8 ^ seed).collect()
-}
-
-#[test]
-fn a_commit_and_a_large_read_take_few_requests() {
+/// A fresh image of `bytes` bytes (1 KiB blocks), mounted over a counting
+/// disk whose counts started at zero before the mount.
+fn mounted(bytes: usize) -> Fs<Counting> {
     let disk = Counting {
-        disk: own_image(8 << 20, 1024, 2048),
+        disk: own_image(bytes, 1024, 2048),
         reads: 0,
         run_bytes: 0,
         writes: 0,
     };
     let mut fs = Fs::mount(disk).unwrap();
     fs.set_time(NOW);
+    fs
+}
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i / 1000) as u8 ^ seed).collect()
+}
+
+#[test]
+fn a_commit_and_a_large_read_take_few_requests() {
+    let mut fs = mounted(8 << 20);
     let ino = fs.create(ROOT, b"big", 0o644).unwrap();
     let data = pattern(256 * 1024, 0);
     assert_eq!(fs.write(ino, 0, &data).unwrap(), data.len());
@@ -94,14 +101,7 @@ fn a_commit_and_a_large_read_take_few_requests() {
 /// each 64 KiB write is one device request of new data.
 #[test]
 fn a_file_written_in_order_is_contiguous_also_after_a_removal() {
-    let disk = Counting {
-        disk: own_image(16 << 20, 1024, 2048),
-        reads: 0,
-        run_bytes: 0,
-        writes: 0,
-    };
-    let mut fs = Fs::mount(disk).unwrap();
-    fs.set_time(NOW);
+    let mut fs = mounted(16 << 20);
     let chunk = pattern(64 * 1024, 3);
     let chunks = 48; // 3 MiB: direct, indirect and double indirect blocks
     for round in 0..2 {
