@@ -59,6 +59,7 @@ options:
   --no-disk        boot without a disk
   --minutes N      (soak) how long to soak; a decimal, e.g. 0.25 for 15 s
   --quick          (bench-user) small batches: checks the path, not figures
+  --only NAMES     (bench-user) only these figures' measures, e.g. seq_read,small_files
   -h, --help       this text
   -- ARGS...       everything after a second `--` is passed to QEMU unchanged,
                    e.g. `cargo run -- -- -m 2G -smp 2`
@@ -100,6 +101,8 @@ pub struct Cli {
     /// `--no-disk`: attach no disk at all.
     pub no_disk: bool,
     pub quick: bool,
+    /// `--only NAMES` of `bench-user`: these figures only.
+    pub only: Vec<String>,
     /// `--monitor`: boot to the kernel monitor, not to init.
     pub monitor: bool,
     /// `--minutes N` of `soak`, in seconds.
@@ -123,6 +126,7 @@ impl Default for Cli {
             fresh_disk: false,
             no_disk: false,
             quick: false,
+            only: Vec::new(),
             monitor: false,
             soak_seconds: 600,
             qemu_args: Vec::new(),
@@ -150,6 +154,10 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Cli, String> {
             "--timeout" => cli.timeout_secs = number(&arg, args.next())?,
             "--runs" => cli.runs = number(&arg, args.next())?,
             "--quick" => cli.quick = true,
+            "--only" => {
+                let list = args.next().ok_or("`--only` needs figure names")?;
+                cli.only = crate::bench_user::parse_only(&list)?;
+            }
             "--monitor" => cli.monitor = true,
             "--minutes" => cli.soak_seconds = minutes(args.next())?,
             "--loader" => cli.loader = loader(args.next())?,
@@ -334,6 +342,11 @@ mod tests {
         let bench = parse_str("bench-boot --runs 3").unwrap();
         assert_eq!((bench.command, bench.runs), (Command::BenchBoot, 3));
         assert_eq!(parse_str("setup").unwrap().command, Command::Setup);
+        let only = parse_str("bench-user --only seq_read,small_files").unwrap();
+        assert_eq!(only.only, ["seq_read", "small_files"]);
+        let typo = parse_str("bench-user --only seq_reed").unwrap_err();
+        assert!(typo.contains("no figure is called `seq_reed`"), "{typo}");
+        assert!(parse_str("bench-user --only").is_err());
         let user = parse_str("bench-user --quick").unwrap();
         assert_eq!((user.command, user.quick), (Command::BenchUser, true));
         assert!(!parse_str("bench-user").unwrap().quick);

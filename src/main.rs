@@ -67,7 +67,10 @@ fn run(cli: &Cli) -> Result<u8, String> {
         Command::Run => boot_interactive(cli),
         Command::Test { names } => run_tests(cli, names),
         Command::BenchBoot => bench::run(cli.runs, &cli.qemu_args).map(|()| 0),
-        Command::BenchUser => kestrel::bench_user::run(cli.quick),
+        Command::BenchUser => kestrel::bench_user::run(&kestrel::bench_user::Options {
+            quick: cli.quick,
+            only: cli.only.clone(),
+        }),
         Command::Soak => {
             let duration = std::time::Duration::from_secs(cli.soak_seconds);
             // The release kernel, as for bench-user.

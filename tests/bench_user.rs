@@ -31,6 +31,14 @@ fn run_natively(args: &[&str]) -> Run {
     run
 }
 
+/// `bench-user --quick`'s options.
+fn quick() -> bench_user::Options {
+    bench_user::Options {
+        quick: true,
+        only: Vec::new(),
+    }
+}
+
 fn measured(run: &Run, name: &str) -> bool {
     matches!(run.get(name), Some(Outcome::Measured(f)) if f.median > 0.0 && f.min <= f.median && f.median <= f.max)
 }
@@ -93,6 +101,32 @@ fn a_measure_that_cannot_run_says_why_and_the_rest_go_on() {
     }
 }
 
+/// `--only` runs the named figures' measures and no other; a name that no
+/// measure gives is reported, not silently an empty run.
+#[test]
+fn only_the_named_figures_are_measured() {
+    let dir = Scratch::new("bench-only");
+    let run = run_natively(&[
+        "--only",
+        "getpid,seq_read,nosuch",
+        "--fs",
+        dir.0.to_str().unwrap(),
+    ]);
+    // seq_write comes with seq_read: one batch gives both.
+    let names: Vec<&str> = run.results.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["getpid", "seq_write", "seq_read"], "{run:?}");
+    assert!(measured(&run, "seq_read"), "{run:?}");
+    let out = Command::new(programs().join(BENCH))
+        .args(["--quick", "--only", "nosuch"])
+        .output()
+        .expect("the benchmark starts");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("bench: --only: no figure is called `nosuch`"),
+        "{text}"
+    );
+}
+
 /// Boots Debian's cloud kernel with the benchmark as `/init` (about 10-20 s).
 /// Skipped, with a message, where the kernel package cannot be fetched.
 #[test]
@@ -102,7 +136,7 @@ fn linux_runs_the_benchmark_as_init() {
         eprintln!("SKIPPED: Linux's kernel package cannot be fetched here: {why}");
         return;
     }
-    let boot = bench_user::linux_run(&root, &programs(), true).unwrap();
+    let boot = bench_user::linux_run(&root, &programs(), &quick()).unwrap();
     let run = report::parse(&boot.serial);
     assert!(run.done, "no `bench: done`:\n{}", boot.serial);
     assert!(
@@ -137,8 +171,12 @@ fn linux_runs_the_benchmark_as_init() {
 /// took for an answer when it typed before the prompt).
 #[test]
 fn kestrel_runs_the_benchmark_or_says_why_not() {
-    let (side, output) =
-        run_on_kestrel(true, Profile::Debug, &programs(), Duration::from_secs(300));
+    let (side, output) = run_on_kestrel(
+        &quick(),
+        Profile::Debug,
+        &programs(),
+        Duration::from_secs(300),
+    );
     match side {
         KestrelSide::Ran(run) => {
             assert!(run.started(), "{output}");

@@ -16,6 +16,7 @@
 //! `/bin`, and attaches it with the same QEMU options as Linux's disk
 //! (`disk::qemu_args`). Kestrel mounts it at `/`, where the measures run.
 
+use super::Options;
 use super::report::{self, KestrelSide};
 use crate::CaptureOptions;
 use crate::bench::IDLE_LINE;
@@ -32,9 +33,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The shell command that runs the benchmark: the file measures in `/`,
 /// the root of the scratch ext2 disk.
-pub fn command(quick: bool) -> String {
-    let quick = if quick { " --quick" } else { "" };
-    format!("run bench{quick} --exec /bin/exit0 --fs /")
+pub fn command(options: &Options) -> String {
+    let args: String = options
+        .bench_args()
+        .iter()
+        .map(|arg| format!(" {arg}"))
+        .collect();
+    format!("run bench{args} --exec /bin/exit0 --fs /")
 }
 
 /// Builds and boots Kestrel (`profile`: the benchmark uses the release
@@ -43,12 +48,12 @@ pub fn command(quick: bool) -> String {
 /// benchmark's run. Also returns the serial output from the typed command
 /// on.
 pub fn run(
-    quick: bool,
+    options: &Options,
     profile: Profile,
     programs: &Path,
     timeout: Duration,
 ) -> (KestrelSide, String) {
-    match boot_and_run(quick, profile, programs, timeout) {
+    match boot_and_run(options, profile, programs, timeout) {
         Ok((serial, typed_at)) => {
             let output = serial.get(typed_at..).unwrap_or("").to_string();
             let run = report::parse(&output);
@@ -64,7 +69,7 @@ pub fn run(
 
 /// Returns the serial log and where the typed command starts in it.
 fn boot_and_run(
-    quick: bool,
+    options: &Options,
     profile: Profile,
     programs: &Path,
     timeout: Duration,
@@ -74,14 +79,14 @@ fn boot_and_run(
     let disk = scratch_disk(programs)?;
     let mut extra = vec!["-m".to_string(), "512M".to_string()];
     extra.extend(crate::disk::qemu_args(&disk));
-    let options = CaptureOptions { qmp: false, extra };
+    let capture = CaptureOptions { qmp: false, extra };
     let image = crate::image_for(&kernel.images, Firmware::Bios);
-    let (mut session, _) = crate::boot_captured(Firmware::Bios, image, &options)?;
+    let (mut session, _) = crate::boot_captured(Firmware::Bios, image, &capture)?;
     // The prompt comes after the boot report's last lines: type only then.
     session.wait_for(IDLE_LINE, Duration::from_secs(120))?;
     session.wait_for(PROMPT, Duration::from_secs(120))?;
     let typed_at = session.serial().len();
-    let command = command(quick);
+    let command = command(options);
     eprintln!("[bench-user] Kestrel: typing `{command}`");
     session
         .write_serial(format!("{command}\r").as_bytes())
@@ -173,8 +178,18 @@ mod tests {
 
     #[test]
     fn the_shell_is_asked_to_run_the_same_binary() {
-        assert_eq!(command(false), "run bench --exec /bin/exit0 --fs /");
-        assert_eq!(command(true), "run bench --quick --exec /bin/exit0 --fs /");
+        let mut options = Options::default();
+        assert_eq!(command(&options), "run bench --exec /bin/exit0 --fs /");
+        options.quick = true;
+        assert_eq!(
+            command(&options),
+            "run bench --quick --exec /bin/exit0 --fs /"
+        );
+        options.only = vec!["seq_read".into(), "small_files".into()];
+        assert_eq!(
+            command(&options),
+            "run bench --quick --only seq_read,small_files --exec /bin/exit0 --fs /"
+        );
     }
 
     #[test]

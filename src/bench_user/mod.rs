@@ -12,7 +12,8 @@
 //! 4. Both runs are parsed and compared (see `report.rs`).
 //!
 //! `--quick` runs small batches (a smoke test of the whole path, not
-//! figures to quote).
+//! figures to quote); `--only NAMES` runs only the measures of the named
+//! figures, on both sides (a few minutes less when one figure is the work).
 
 pub mod kestrel;
 pub mod linux;
@@ -27,17 +28,62 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// What `bench-user` was asked for: batch sizes and which figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--quick`: small batches.
+    pub quick: bool,
+    /// `--only`: these figures' measures (empty: all).
+    pub only: Vec<String>,
+}
+
+impl Options {
+    /// The benchmark's own arguments for these options.
+    pub fn bench_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.quick {
+            args.push("--quick".to_string());
+        }
+        if !self.only.is_empty() {
+            args.extend(["--only".to_string(), self.only.join(",")]);
+        }
+        args
+    }
+}
+
+/// Checks `--only`'s names against the figures the benchmark gives.
+pub fn parse_only(list: &str) -> Result<Vec<String>, String> {
+    let known: Vec<&str> = report::FIGURES.iter().map(|(name, _)| *name).collect();
+    let names: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(String::from)
+        .collect();
+    if names.is_empty() {
+        return Err(format!("`--only` needs figure names: {}", known.join(",")));
+    }
+    if let Some(unknown) = names.iter().find(|name| !known.contains(&name.as_str())) {
+        return Err(format!(
+            "`--only`: no figure is called `{unknown}` (the figures: {})",
+            known.join(",")
+        ));
+    }
+    Ok(names)
+}
+
 /// How long one benchmark run may take, full or quick.
 pub fn timeout(quick: bool) -> Duration {
     Duration::from_secs(if quick { 300 } else { 900 })
 }
 
 /// Runs the whole comparison and prints it.
-pub fn run(quick: bool) -> Result<u8, String> {
+pub fn run(options: &Options) -> Result<u8, String> {
+    let quick = options.quick;
     let root = builder::root();
     setup::ensure_rust_parts(&root)?;
     let programs = builder::build_user_programs(&root)?;
-    let linux = match linux_run(&root, &programs, quick) {
+    let linux = match linux_run(&root, &programs, options) {
         Ok(boot) => {
             println!(
                 "Linux ({}): /init's first line {:.2} s after starting QEMU",
@@ -51,7 +97,7 @@ pub fn run(quick: bool) -> Result<u8, String> {
             Run::default()
         }
     };
-    let (kestrel, output) = kestrel::run(quick, Profile::Release, &programs, timeout(quick));
+    let (kestrel, output) = kestrel::run(options, Profile::Release, &programs, timeout(quick));
     if let report::KestrelSide::Ran(run) = &kestrel
         && !run.done
     {
@@ -79,7 +125,7 @@ pub const BENCH: &str = "bench";
 pub const EXIT0: &str = "exit0";
 
 /// Fetches Linux, packs the initramfs, makes the disk (if it can) and boots.
-pub fn linux_run(root: &Path, programs: &Path, quick: bool) -> Result<LinuxBoot, String> {
+pub fn linux_run(root: &Path, programs: &Path, options: &Options) -> Result<LinuxBoot, String> {
     let qemu = setup::qemu()?;
     let dir = builder::target_dir(root).join("linux");
     let kernel = linux::fetch(&dir)?;
@@ -103,10 +149,7 @@ pub fn linux_run(root: &Path, programs: &Path, quick: bool) -> Result<LinuxBoot,
         &modules,
     );
     std::fs::write(&initrd, archive).map_err(|e| format!("{}: {e}", initrd.display()))?;
-    let mut init_args = Vec::new();
-    if quick {
-        init_args.push("--quick".to_string());
-    }
+    let mut init_args = options.bench_args();
     let disk = dir.join("disk.img");
     let disk = match setup::optional_tool("mke2fs", "e2fsprogs") {
         Some(mke2fs) => {
@@ -124,7 +167,7 @@ pub fn linux_run(root: &Path, programs: &Path, quick: bool) -> Result<LinuxBoot,
         "[bench-user] booting {} with the benchmark as /init",
         kernel.package
     );
-    let (serial, first_line) = capture(&qemu, &args, timeout(quick))?;
+    let (serial, first_line) = capture(&qemu, &args, timeout(options.quick))?;
     Ok(LinuxBoot {
         kernel: kernel.package,
         serial,

@@ -3,9 +3,11 @@
 //! and exec, page faults, pipes, files), in TSC cycles, the same binary on
 //! Kestrel and on Linux in the same QEMU.
 //!
-//! `bench [--quick] [--exec PROGRAM] [--fs DIR] [--disk DEV]`
+//! `bench [--quick] [--only NAMES] [--exec PROGRAM] [--fs DIR] [--disk DEV]`
 //!
 //! - `--quick`: small batches, to show that every measure runs (tests);
+//! - `--only NAMES`: only the measures giving these figures (names separated
+//!   by commas, e.g. `seq_read,small_files`): the others are not run;
 //! - `--exec PROGRAM`: what fork+exec+wait executes (default `/bin/exit0`);
 //! - `--fs DIR`: where the file measures work (default `/tmp`); they are
 //!   skipped unless a file can be created there;
@@ -28,11 +30,13 @@ mod measure;
 mod memory;
 mod pipes;
 mod procs;
+mod selection;
 mod sizes;
 mod sys;
 mod tsc;
 
 use measure::{Failure, Figure, Plan, emit};
+use selection::Selection;
 use sizes::Sizes;
 
 /// What the command line asked for.
@@ -41,6 +45,7 @@ struct Options {
     exec: String,
     fs: Option<String>,
     disk: Option<String>,
+    only: Selection,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -49,6 +54,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
         exec: "/bin/exit0".into(),
         fs: None,
         disk: None,
+        only: Selection::default(),
     };
     let mut args = args.skip(1);
     while let Some(arg) = args.next() {
@@ -58,6 +64,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--exec" => options.exec = value()?,
             "--fs" => options.fs = Some(value()?),
             "--disk" => options.disk = Some(value()?),
+            "--only" => options.only = Selection::parse(&value()?)?,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -79,7 +86,9 @@ fn main() {
         Ok(options) => options,
         Err(message) => {
             eprintln!("bench: {message}");
-            eprintln!("usage: bench [--quick] [--exec PROGRAM] [--fs DIR] [--disk DEV]");
+            eprintln!(
+                "usage: bench [--quick] [--only NAMES] [--exec PROGRAM] [--fs DIR] [--disk DEV]"
+            );
             std::process::exit(2);
         }
     };
@@ -93,6 +102,9 @@ fn main() {
     let _ = sys::pin_to_cpu0();
     let fs = file_system(&options, &os);
     run_all(&options, fs);
+    for name in options.only.unmatched() {
+        emit(&format!("bench: --only: no figure is called `{name}`"));
+    }
     emit("bench: done");
     // Linux's first process must not exit (the kernel would panic); on
     // Kestrel the shell waits for the benchmark and goes on.
@@ -132,6 +144,7 @@ fn run_all(options: &Options, fs: Result<FileSystem, String>) {
     let plan = Plan {
         warmups: s.warmups,
         batches: s.batches,
+        only: &options.only,
     };
     let hz = tsc::hz(s.calibration_ns);
     match &hz {
@@ -182,7 +195,9 @@ fn file_measures(plan: Plan, s: Sizes, fs: Result<FileSystem, String>, rate: Wit
         Err(why) => {
             let failure = Failure::Skipped(format!("no writable fs ({why})"));
             for f in small.iter().chain(&sequential).chain(&listing) {
-                emit(&measure::failure_line(f.name, &failure));
+                if plan.only.wants(core::slice::from_ref(f)) {
+                    emit(&measure::failure_line(f.name, &failure));
+                }
             }
             return;
         }
@@ -193,6 +208,9 @@ fn file_measures(plan: Plan, s: Sizes, fs: Result<FileSystem, String>, rate: Wit
     measure::run(plan, &sequential, || {
         rate(&|hz| files::sequential(&dir, s.file_bytes, hz))
     });
+    if !plan.only.wants(&listing) {
+        return;
+    }
     match files::BigDir::create(&dir, s.dir_entries) {
         Ok(big) => measure::run(plan, &listing, || big.list()),
         Err(failure) => emit(&measure::failure_line("getdents", &failure)),

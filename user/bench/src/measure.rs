@@ -16,14 +16,16 @@
 //! bench: seq_write skipped: no writable fs (EROFS from open)
 //! ```
 
+use crate::selection::Selection;
 use crate::sys::SysError;
 use std::io::Write;
 
-/// How many batches to run.
+/// How many batches to run, and which measures (`--only`).
 #[derive(Clone, Copy, Debug)]
-pub struct Plan {
+pub struct Plan<'a> {
     pub warmups: usize,
     pub batches: usize,
+    pub only: &'a Selection,
 }
 
 /// Why a measure gave no figure.
@@ -57,7 +59,11 @@ pub struct Figure {
 /// Runs `batch` as the plan says and prints one line per figure: `batch`
 /// gives one value for each of `figures` (a page-fault batch measures the
 /// faults and then the unmapping, for instance).
+/// A measure whose figures `plan.only` does not select is not run.
 pub fn run(plan: Plan, figures: &[Figure], mut batch: impl FnMut() -> Result<Vec<f64>, Failure>) {
+    if !plan.only.wants(figures) {
+        return;
+    }
     let mut kept: Vec<Vec<f64>> = vec![Vec::new(); figures.len()];
     for round in 0..plan.warmups + plan.batches {
         match batch() {
