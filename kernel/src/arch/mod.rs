@@ -9,6 +9,7 @@
 //!   `smap`: SMEP and SMAP, which keep the kernel out of user pages;
 //!   `alignment`: CR0.AM, so that ring 3 can ask for `#AC` (SIGBUS).
 //! - `critical_section`: "nobody else runs now" for library code = interrupts off.
+//! - `mem`: the kernel's `memcpy` and `memset` (loops TCG runs fast).
 //! - `features`: what the kernel needs from the CPU (`cpuid`), checked at boot.
 //! - `acpi`, `pic`, `apic`, `ioapic`, `irq`, `pit`: the firmware's description of
 //!   the machine and the interrupt and timer chips.
@@ -27,6 +28,7 @@ pub mod idt;
 pub mod interrupts;
 pub mod ioapic;
 pub mod irq;
+pub mod mem;
 pub mod pic;
 pub mod pit;
 pub mod power;
