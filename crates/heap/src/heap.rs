@@ -19,13 +19,16 @@
 //! - one-page blocks also come from (and go to) the spare pages first;
 //! - a page-backed block that grows first asks the source to extend its run
 //!   in place ([`PageSource::grow_pages`]); it moves only if that fails;
+//! - a freed block of several pages waits among the last few such (see
+//!   `spare_runs`) for a request of its size, instead of going back at once;
 //! - `stats.held` always equals the pages obtained from the source and not yet
-//!   returned (spare pages included), times [`PAGE_SIZE`].
+//!   returned (spare pages and runs included), times [`PAGE_SIZE`].
 
 use crate::class::{self, CLASS_COUNT};
 use crate::class_slabs::ClassSlabs;
 use crate::recent::{RECENT, Recent};
 use crate::spare::SparePages;
+use crate::spare_runs::SpareRuns;
 use crate::{AllocError, PAGE_SIZE, PageSource, Stats};
 use core::alloc::Layout;
 use core::ptr::NonNull;
@@ -63,6 +66,7 @@ pub struct Heap<S: PageSource> {
     /// For each class, its recently freed objects (see `recent`).
     recent: [Recent; CLASS_COUNT],
     spare: SparePages,
+    spare_runs: SpareRuns,
     stats: Stats,
 }
 
@@ -81,6 +85,7 @@ impl<S: PageSource> Heap<S> {
             classes: [EMPTY; CLASS_COUNT],
             recent: [NONE_RECENT; CLASS_COUNT],
             spare: SparePages::new(),
+            spare_runs: SpareRuns::new(),
             stats: Stats::ZERO,
         }
     }
@@ -183,13 +188,17 @@ impl<S: PageSource> Heap<S> {
         for class in 0..CLASS_COUNT {
             self.unpark(class, RECENT);
         }
+        while let Some((pages, count)) = self.spare_runs.pop() {
+            // SAFETY: kept runs came from the source and are unused.
+            unsafe { self.pages_to_source(pages, count) };
+        }
     }
 
     /// `allocate_block` after a failure: if freed objects are parked, unparks
     /// them (their slabs may empty and free pages) and tries again.
     #[cold]
     fn trim_and_retry(&mut self, layout: Layout) -> Option<NonNull<u8>> {
-        if self.recent.iter().all(|r| r.len() == 0) {
+        if self.recent.iter().all(|r| r.len() == 0) && self.spare_runs.is_empty() {
             return None;
         }
         self.trim();
@@ -209,7 +218,10 @@ impl<S: PageSource> Heap<S> {
         match Kind::of(layout)? {
             Kind::Class(class) => self.take_object(class),
             Kind::Pages(1) => self.take_page(),
-            Kind::Pages(count) => self.pages_from_source(count),
+            Kind::Pages(count) => self
+                .spare_runs
+                .take(count)
+                .or_else(|| self.pages_from_source(count)),
         }
     }
 
@@ -224,8 +236,13 @@ impl<S: PageSource> Heap<S> {
             Some(Kind::Class(class)) => unsafe { self.give_object(class, ptr) },
             // SAFETY: the block is this page, from `take_page`.
             Some(Kind::Pages(1)) => unsafe { self.release_page(ptr) },
-            // SAFETY: the block is these pages, from the source.
-            Some(Kind::Pages(count)) => unsafe { self.pages_to_source(ptr, count) },
+            Some(Kind::Pages(count)) => {
+                if let Some((pages, count)) = self.spare_runs.keep(ptr, count) {
+                    // SAFETY: the block (or an older kept run) is these
+                    // pages, from the source, and unused now.
+                    unsafe { self.pages_to_source(pages, count) };
+                }
+            }
             None => unreachable!("no block is ever allocated for {layout:?}"),
         }
     }
@@ -411,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn large_blocks_are_whole_pages_given_back_on_free() {
+    fn large_blocks_are_whole_pages_kept_for_reuse_until_trim() {
         let mut memory = vec![0u8; 1 << 20];
         let mut h = heap(&mut memory);
         let l = layout(3 * PAGE_SIZE + 1, 16);
@@ -420,9 +437,47 @@ mod tests {
         assert_eq!(h.source().pages_in_use(), 4);
         // SAFETY: allocated just above with `l`.
         unsafe { h.deallocate(p, l) };
+        assert_eq!(h.source().pages_in_use(), 4, "kept among the spare runs");
+        assert_eq!(h.stats().held, 4 * PAGE_SIZE);
+        // The same size takes it back without asking the source; another
+        // size does not.
+        assert_eq!(h.allocate(l).unwrap(), p);
+        let two = layout(2 * PAGE_SIZE, 16);
+        let q = h.allocate(two).unwrap();
+        assert_eq!(h.source().pages_in_use(), 6);
+        // SAFETY: allocated above with these layouts.
+        unsafe {
+            h.deallocate(p, l);
+            h.deallocate(q, two);
+        }
+        h.trim();
         assert_eq!(h.source().pages_in_use(), 0);
         assert_eq!(h.stats().held, 0);
-        assert_eq!(h.stats().peak_held, 4 * PAGE_SIZE);
+        assert_eq!(h.stats().peak_held, 6 * PAGE_SIZE);
+    }
+
+    #[test]
+    fn runs_above_the_cap_go_back_at_once() {
+        let mut memory = vec![0u8; 1 << 20];
+        let mut h = heap(&mut memory);
+        let l = layout((crate::MAX_SPARE_RUN + 1) * PAGE_SIZE, 16);
+        let p = h.allocate(l).unwrap();
+        // SAFETY: allocated just above with `l`.
+        unsafe { h.deallocate(p, l) };
+        assert_eq!(h.source().pages_in_use(), 0);
+        assert_eq!(h.stats().held, 0);
+    }
+
+    #[test]
+    fn kept_runs_are_given_back_when_the_source_runs_out() {
+        // Room for 16 pages: a kept run of 8 must not block a request of 12.
+        let mut memory = vec![0u8; 16 * PAGE_SIZE];
+        let mut h = heap(&mut memory);
+        let eight = layout(8 * PAGE_SIZE, 16);
+        let p = h.allocate(eight).unwrap();
+        // SAFETY: allocated just above.
+        unsafe { h.deallocate(p, eight) };
+        assert!(h.allocate(layout(12 * PAGE_SIZE, 16)).is_ok());
     }
 
     #[test]
@@ -574,6 +629,7 @@ mod tests {
             h.deallocate(q, layout(9000, 8));
             h.deallocate(moved, layout(9000, 8));
         }
+        h.trim();
         assert_eq!(h.stats().held, 0, "grown runs go back whole");
         assert_eq!(h.source().pages_in_use(), 0);
         assert_eq!(h.stats().peak_held, 8 * PAGE_SIZE);

@@ -17,8 +17,9 @@
 //!   free list, so allocating and freeing are a handful of pointer moves: O(1),
 //!   no searching, no merging of neighbours.
 //! - **Large blocks** (above 2032 bytes) get their own run of whole pages; a
-//!   one-page block reuses a spare page when there is one, bigger runs come
-//!   from the source and go straight back on free. Growing such a block with
+//!   one-page block reuses a spare page when there is one; a bigger run comes
+//!   from the source, and on free waits among the last few freed runs (module
+//!   `spare_runs`) for a request of its size. Growing such a block with
 //!   `reallocate` first asks the source to extend the run in place
 //!   ([`PageSource::grow_pages`]), and only moves it when that fails.
 //!
@@ -73,7 +74,9 @@
 //!   emptying. The heap puts them all back by itself when the source runs out
 //!   (so everything freed stays reusable), and [`Heap::trim`] does it on
 //!   request: after everything is freed and `trim` is called the heap holds at
-//!   most the 32 spare pages (128 KiB).
+//!   most the 32 spare pages (128 KiB). Up to [`SPARE_RUNS`] freed runs of at
+//!   most [`MAX_SPARE_RUN`] pages wait for reuse (1 MiB at most); `trim` gives
+//!   them back too.
 //!
 //! The benchmark (`cargo run --release -p heap --example bench`) prints the
 //! resulting peak footprint next to the bytes actually requested.
@@ -96,6 +99,7 @@ mod locked;
 mod recent;
 mod slab;
 mod spare;
+mod spare_runs;
 mod stats;
 pub mod workload;
 
@@ -104,6 +108,7 @@ pub use class::MAX_SLAB_SIZE;
 pub use heap::Heap;
 pub use locked::LockedHeap;
 pub use spare::SPARE_PAGES;
+pub use spare_runs::{MAX_SPARE_RUN, SPARE_RUNS};
 pub use stats::Stats;
 
 use core::ptr::NonNull;
