@@ -14,7 +14,7 @@
 //! signed 64-bit count, is `-EINVAL`; a piece outside the user half is
 //! `-EFAULT`, before anything is done.
 
-use super::{Args, Errno, console, pipes, user_memory};
+use super::{Args, Errno, console, io_buffer, pipes, user_memory};
 use crate::fs::file::OpenFile;
 use crate::process::files;
 use alloc::vec;
@@ -24,10 +24,11 @@ use linux_raw_sys::general::{SEEK_CUR, UIO_MAXIOV};
 
 /// Bytes copied from the program per step (a kernel stack buffer).
 const CHUNK: usize = 256;
-/// Bytes read from or written to a file per step (a heap buffer): 64 KiB,
-/// so that a large read or write reaches the file system in pieces large
-/// enough for ext2 to map and move as runs of blocks, one disk request each.
-const FILE_CHUNK: usize = 64 * 1024;
+/// Bytes read from or written to a file per step (a pooled kernel buffer,
+/// `io_buffer`): 64 KiB, so that a large read or write reaches the file
+/// system in pieces large enough for ext2 to map and move as runs of blocks,
+/// one disk request each.
+const FILE_CHUNK: usize = io_buffer::SIZE;
 
 /// `read(fd, buf, count)`.
 pub fn read(args: &Args) -> Result<u64, Errno> {
@@ -124,7 +125,7 @@ fn read_into(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
         // Still checked: a file not open for reading is `EBADF`.
         return file.read(&mut []).map(|_| 0).map_err(Errno);
     }
-    let mut chunk = vec![0u8; FILE_CHUNK.min(count as usize)];
+    let mut chunk = io_buffer::lend(FILE_CHUNK.min(count as usize));
     let mut done = 0;
     while done < count {
         let want = ((count - done) as usize).min(chunk.len());
@@ -169,7 +170,7 @@ fn write_from(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
 /// Writes `count` bytes from user memory at `buf` to a file or device, a
 /// heap chunk at a time; what was written before an error counts.
 fn write_file(file: &OpenFile, buf: u64, count: u64) -> Result<u64, Errno> {
-    let mut chunk = vec![0u8; FILE_CHUNK.min(count as usize)];
+    let mut chunk = io_buffer::lend(FILE_CHUNK.min(count as usize));
     let mut done = 0;
     while done < count {
         let piece = ((count - done) as usize).min(chunk.len());

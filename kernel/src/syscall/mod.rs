@@ -27,6 +27,7 @@ mod files;
 mod futex;
 mod identity;
 mod io;
+mod io_buffer;
 mod job_control;
 mod limits;
 mod memory;
