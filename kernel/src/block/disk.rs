@@ -10,7 +10,9 @@
 //! polls the device.
 //!
 //! A read submits all its pieces (as far as slots are free) before it waits
-//! for the first, so the device works on them together; several threads'
+//! for the first, so the device works on them together, and tells the device
+//! once for all of them (`Notify::Later`, then `announce`: each notify is a
+//! trip into the emulator, which then takes every queued request); several threads'
 //! requests are in the queue together too: the device sees up to
 //! `virtio_blk::SLOTS` requests at once.
 //!
@@ -23,7 +25,7 @@
 //! requests in any order, a read or write of sectors that a detached write
 //! still covers waits for that write first.
 
-use crate::drivers::virtio_blk::{self, DiskError, Request, Ticket};
+use crate::drivers::virtio_blk::{self, DiskError, Notify, Request, Ticket};
 use crate::tasks::wait_queue::WaitQueue;
 use alloc::collections::VecDeque;
 use virtio::blk::{SECTOR, in_range, split};
@@ -65,18 +67,20 @@ pub fn read(sector: u64, buf: &mut [u8]) -> Result<(), DiskError> {
                 sector: piece.sector,
                 bytes: piece.sectors * SECTOR,
             };
-            match disk.submit(request) {
+            match disk.submit_with(request, Notify::Later) {
                 Ok(Some(ticket)) => {
                     queued.push_back((ticket, piece.offset, piece.sectors * SECTOR));
                     pieces.next();
                 }
                 Ok(None) if queued.is_empty() => {
+                    disk.announce();
                     SLOT_FREE.wait_while(|| disk.free_slots() == 0);
                 }
                 Ok(None) => break,
                 Err(e) => result = Err(e),
             }
         }
+        disk.announce();
         // Finish the oldest (every queued ticket is finished, error or not).
         let Some((ticket, offset, len)) = queued.pop_front() else {
             return result;
@@ -113,23 +117,39 @@ pub fn write(sector: u64, data: &[u8]) -> Result<(), DiskError> {
 pub fn write_behind(sector: u64, data: &[u8]) -> Result<(), DiskError> {
     check(sector, data.len())?;
     let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+    let mut result = Ok(());
     for piece in split(sector, data.len() / SECTOR, virtio_blk::SLOT_SECTORS) {
         let part = &data[piece.offset..piece.offset + piece.sectors * SECTOR];
-        submit_detached(disk, piece.sector, part)?;
+        result = submit_detached(disk, piece.sector, part, Notify::Later);
+        if result.is_err() {
+            break;
+        }
     }
-    Ok(())
+    disk.announce();
+    result
 }
 
 /// Queues one detached write (no range check: the device judges it), once
 /// no other detached write covers its sectors and a slot is free.
 pub fn write_behind_unchecked(sector: u64, data: &[u8]) -> Result<(), DiskError> {
     let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
-    submit_detached(disk, sector, data)
+    submit_detached(disk, sector, data, Notify::Now)
 }
 
-fn submit_detached(disk: &virtio_blk::Disk, sector: u64, data: &[u8]) -> Result<(), DiskError> {
-    wait_for_detached(disk, sector, data.len() / SECTOR);
-    while !disk.submit_detached(sector, data)? {
+/// Queues one detached write; the device is told before any wait (and at
+/// once with `Notify::Now`).
+fn submit_detached(
+    disk: &virtio_blk::Disk,
+    sector: u64,
+    data: &[u8],
+    notify: Notify,
+) -> Result<(), DiskError> {
+    if disk.write_in_flight(sector, data.len() / SECTOR) {
+        disk.announce();
+        wait_for_detached(disk, sector, data.len() / SECTOR);
+    }
+    while !disk.submit_detached(sector, data, notify)? {
+        disk.announce();
         SLOT_FREE.wait_while(|| disk.free_slots() == 0);
     }
     Ok(())

@@ -31,7 +31,7 @@
 //! set-up failures, which leave the kernel running without a disk.
 
 use super::pci::Function;
-use super::virtio_pci::{QueueMemory, Transport, TransportError};
+use super::virtio_pci::{Doorbell, QueueMemory, Transport, TransportError};
 use crate::arch::{interrupts, irq};
 use crate::memory::{frames, phys_to_virt};
 use crate::sync::IrqMutex;
@@ -115,6 +115,15 @@ impl core::fmt::Display for DiskError {
     }
 }
 
+/// When to tell the device about a queued request: at once, or later with
+/// [`Disk::announce`], so that a batch (a read's pieces) costs one notify,
+/// which under emulation is one expensive trip into the device model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notify {
+    Now,
+    Later,
+}
+
 /// A submitted request: its slot.
 #[derive(Debug)]
 #[must_use = "a submitted request must be finished, or its slot is lost"]
@@ -180,6 +189,10 @@ struct Queue {
 /// The disk.
 pub struct Disk {
     transport: Transport,
+    doorbell: Doorbell,
+    /// Requests were queued with [`Notify::Later`] and the device has not
+    /// been told yet.
+    unannounced: AtomicBool,
     queue: IrqMutex<Queue>,
     descriptors: Dma,
     available: Dma,
@@ -274,7 +287,7 @@ pub fn init(function: &Function) -> Result<&'static Disk, InitError> {
         available: available.phys,
         used: used.phys,
     };
-    transport
+    let doorbell = transport
         .setup_queue(0, QUEUE_SIZE, memory, MSIX_ENTRY)
         .map_err(InitError::Transport)?;
     interrupts::register(irq::DISK_VECTOR, "virtio-blk", |_| on_interrupt());
@@ -282,6 +295,8 @@ pub fn init(function: &Function) -> Result<&'static Disk, InitError> {
     let capacity = transport.device_config_u64(0).unwrap_or(0);
     let disk = Disk {
         transport,
+        doorbell,
+        unannounced: AtomicBool::new(false),
         queue: IrqMutex::new(Queue {
             ring: SplitQueue::new(QUEUE_SIZE).expect("QUEUE_SIZE is a power of two"),
             slot_of_head: [0; queue::MAX_SIZE],
@@ -346,14 +361,38 @@ impl Disk {
     /// completion. The sector range is not checked here: the device judges
     /// it (the block layer checks before).
     pub fn submit(&self, request: Request<'_>) -> Result<Option<Ticket>, DiskError> {
-        self.queue_request(request, false)
+        self.queue_request(request, false, Notify::Now)
+    }
+
+    /// Like [`submit`](Self::submit), but with [`Notify::Later`] the device
+    /// is told only at the next [`announce`](Self::announce) (or the next
+    /// request queued with [`Notify::Now`]). Announce before waiting for
+    /// anything, or the wait may never end.
+    pub fn submit_with(
+        &self,
+        request: Request<'_>,
+        notify: Notify,
+    ) -> Result<Option<Ticket>, DiskError> {
+        self.queue_request(request, false, notify)
+    }
+
+    /// Tells the device about requests queued with [`Notify::Later`], if any.
+    pub fn announce(&self) {
+        if self.unannounced.swap(false, Ordering::AcqRel) {
+            self.transport.notify(self.doorbell);
+        }
     }
 
     /// Queues a write that nobody waits for: the interrupt handler finishes
     /// it, and a failure is kept for [`take_deferred_error`](Self::take_deferred_error).
     /// `Ok(false)`: no slot is free, try again after a completion.
-    pub fn submit_detached(&self, sector: u64, data: &[u8]) -> Result<bool, DiskError> {
-        let ticket = self.queue_request(Request::Write { sector, data }, true)?;
+    pub fn submit_detached(
+        &self,
+        sector: u64,
+        data: &[u8],
+        notify: Notify,
+    ) -> Result<bool, DiskError> {
+        let ticket = self.queue_request(Request::Write { sector, data }, true, notify)?;
         // The ticket is the interrupt handler's now: it frees the slot.
         Ok(ticket.map(core::mem::forget).is_some())
     }
@@ -388,6 +427,7 @@ impl Disk {
         &self,
         request: Request<'_>,
         detached: bool,
+        notify: Notify,
     ) -> Result<Option<Ticket>, DiskError> {
         let (op, sector, bytes, data) = match request {
             Request::Read { sector, bytes } => (Op::Read, sector, bytes, &[][..]),
@@ -468,7 +508,13 @@ impl Disk {
         fence(Ordering::SeqCst);
         self.available.write(layout::AVAIL_IDX, publish.new_idx);
         fence(Ordering::SeqCst);
-        self.transport.notify(0);
+        match notify {
+            Notify::Now => {
+                self.unannounced.store(false, Ordering::Release);
+                self.transport.notify(self.doorbell);
+            }
+            Notify::Later => self.unannounced.store(true, Ordering::Release),
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         Ok(Some(Ticket { slot, op, bytes }))
     }

@@ -117,6 +117,16 @@ pub struct Transport {
     msix_entries: u16,
 }
 
+/// Where to write to tell the device that a queue has new buffers: the
+/// queue's offset in the notify region, read once when the queue is set up
+/// (each register access is a trip into the emulator, so a notify is one
+/// write, not a select, a read and a write).
+#[derive(Clone, Copy, Debug)]
+pub struct Doorbell {
+    at: usize,
+    index: u16,
+}
+
 /// Where a queue's three areas are in physical memory.
 #[derive(Clone, Copy, Debug)]
 pub struct QueueMemory {
@@ -201,14 +211,15 @@ impl Transport {
     }
 
     /// Gives queue `index` its `size` (at most the maximum) and memory,
-    /// makes it interrupt through MSI-X entry `msix_entry`, and enables it.
+    /// makes it interrupt through MSI-X entry `msix_entry`, and enables it;
+    /// returns its doorbell for [`notify`](Self::notify).
     pub fn setup_queue(
         &self,
         index: u16,
         size: u16,
         memory: QueueMemory,
         msix_entry: u16,
-    ) -> Result<(), TransportError> {
+    ) -> Result<Doorbell, TransportError> {
         if msix_entry >= self.msix_entries {
             return Err(TransportError::Queue("no such MSI-X entry"));
         }
@@ -224,7 +235,11 @@ impl Transport {
         c.write64(common::QUEUE_DRIVER, memory.available.as_u64());
         c.write64(common::QUEUE_DEVICE, memory.used.as_u64());
         c.write16(common::QUEUE_ENABLE, 1);
-        Ok(())
+        let offset = c.read16(common::QUEUE_NOTIFY_OFF);
+        Ok(Doorbell {
+            at: usize::from(offset) * self.notify_multiplier as usize,
+            index,
+        })
     }
 
     /// Makes MSI-X entry `entry` raise `vector` on this CPU, unmasked.
@@ -242,12 +257,9 @@ impl Transport {
         self.add_status(status::DRIVER_OK);
     }
 
-    /// Tells the device that queue `index` has new available buffers.
-    pub fn notify(&self, index: u16) {
-        self.common.write16(common::QUEUE_SELECT, index);
-        let offset = self.common.read16(common::QUEUE_NOTIFY_OFF);
-        let at = usize::from(offset) * self.notify_multiplier as usize;
-        self.notify.write16(at, index);
+    /// Tells the device that the queue of `bell` has new available buffers.
+    pub fn notify(&self, bell: Doorbell) {
+        self.notify.write16(bell.at, bell.index);
     }
 
     /// A 64-bit field of the device configuration (two 32-bit reads; `None`
