@@ -27,8 +27,11 @@ pub struct ReadAhead {
     block_size: usize,
     /// The largest window, in blocks.
     max_blocks: usize,
-    /// The window: blocks `start..start + data.len() / block_size`.
+    /// The window: blocks `start..start + held`, in the first bytes of
+    /// `data` (which keeps its size between windows, so that a new window
+    /// is read into it without being zeroed first).
     start: u64,
+    held: usize,
     data: Vec<u8>,
     /// Where the last run ended (`None`: no run yet).
     next: Option<u64>,
@@ -54,6 +57,7 @@ impl ReadAhead {
             block_size,
             max_blocks,
             start: 0,
+            held: 0,
             data: Vec::new(),
             next: None,
             window: 0,
@@ -63,7 +67,7 @@ impl ReadAhead {
     }
 
     fn held(&self) -> core::ops::Range<u64> {
-        self.start..self.start + (self.data.len() / self.block_size) as u64
+        self.start..self.start + self.held as u64
     }
 
     /// Whether a run starting at `first` continues the last one.
@@ -110,17 +114,30 @@ impl ReadAhead {
             .max(2 * count as usize)
             .min(self.max_blocks);
         let want = (self.window as u64).max(count - done);
-        let blocks = want.min(limit.saturating_sub(at)).max(count - done);
-        self.data.clear();
-        self.data.resize(blocks as usize * bs, 0);
+        let blocks = want.min(limit.saturating_sub(at)).max(count - done) as usize;
+        if self.data.len() < blocks * bs {
+            self.data.resize(blocks * bs, 0);
+        }
+        self.held = 0;
         self.start = at;
         self.device_reads += 1;
-        if let Err(e) = device.read_run(at, bs, &mut self.data) {
-            self.data.clear();
-            return Err(e);
-        }
+        device.read_run(at, bs, &mut self.data[..blocks * bs])?;
+        self.held = blocks;
         rest.copy_from_slice(&self.data[..rest.len()]);
         Ok(())
+    }
+
+    /// Copies block `block` into `buf` (one block long) if the window holds
+    /// it: a single block asked for inside a sequential read (ext2's
+    /// pointer block between two runs of data) then needs no device read.
+    pub fn read_held(&mut self, block: u64, buf: &mut [u8]) -> bool {
+        if !self.held().contains(&block) || buf.len() != self.block_size {
+            return false;
+        }
+        let from = ((block - self.start) as usize) * self.block_size;
+        buf.copy_from_slice(&self.data[from..from + self.block_size]);
+        self.hits += 1;
+        true
     }
 
     /// Forgets the window's copies of blocks `first..first + count` (they
@@ -128,13 +145,13 @@ impl ReadAhead {
     pub fn invalidate(&mut self, first: u64, count: u64) {
         let held = self.held();
         if first < held.end && held.start < first.saturating_add(count) {
-            self.data.clear();
+            self.held = 0;
         }
     }
 
     /// Forgets the window and the last run.
     pub fn clear(&mut self) {
-        self.data.clear();
+        self.held = 0;
         self.next = None;
         self.window = 0;
     }
@@ -143,7 +160,7 @@ impl ReadAhead {
         ReadAheadStats {
             hit_blocks: self.hits,
             device_reads: self.device_reads,
-            window_blocks: self.data.len() / self.block_size,
+            window_blocks: self.held,
         }
     }
 }
@@ -275,6 +292,21 @@ mod tests {
         let reads = disk.reads.len();
         read(&mut ra, &mut disk, 12, 4);
         assert_eq!(disk.reads.len(), reads, "12..16 came from the window");
+    }
+
+    #[test]
+    fn a_single_block_inside_the_window_comes_from_it() {
+        let mut disk = Model::new(100);
+        let mut ra = ReadAhead::new(BS, 64);
+        read(&mut ra, &mut disk, 0, 4);
+        read(&mut ra, &mut disk, 4, 4); // the window holds 4..12
+        let mut one = vec![0; BS];
+        assert!(ra.read_held(10, &mut one));
+        assert_eq!(one, expected(&disk, 10, 1));
+        assert!(!ra.read_held(12, &mut one), "past the window");
+        ra.invalidate(10, 1);
+        assert!(!ra.read_held(10, &mut one), "written since");
+        assert_eq!(disk.reads.len(), 2);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! to the disk. [`Ahead`] is the device it passes them to: runs go through
 //! `blockcache::ReadAhead`, which notices runs that follow each other and
 //! then reads a growing window of blocks (up to [`MAX_WINDOW_BYTES`]) in one
-//! go, the driver's requests for it all in the queue together; single
-//! blocks go straight to the disk. Every write through here forgets the
+//! go, the driver's requests for it all in the queue together; a single
+//! block comes from the window if it holds it (ext2's pointer block between
+//! two runs of a file's data), else straight from the disk. Every write through here forgets the
 //! window's copies of the blocks written, so the window never shows older
 //! contents than the disk has.
 //!
@@ -83,6 +84,9 @@ impl BlockDevice for Raw {
 impl BlockDevice for Ahead<'_> {
     type Error = DiskError;
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<(), DiskError> {
+        if self.window.read_held(block, buf) {
+            return Ok(());
+        }
         disk::read(self.sector(block)?, buf)
     }
     fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), DiskError> {
