@@ -104,6 +104,20 @@ fn the_default_image_is_mounted_and_df_and_sync_answer() {
     e2fsck_clean(&path);
 }
 
+/// What a damaged block holds.
+const DAMAGE: u8 = 0xA5;
+
+/// Overwrites block `block` (of `size` bytes) of the image at `path` with
+/// [`DAMAGE`]; returns what it held.
+fn damage_block(path: &Path, block: u64, size: usize) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = block as usize * size;
+    let original = bytes[at..at + size].to_vec();
+    bytes[at..at + size].fill(DAMAGE);
+    std::fs::write(path, &bytes).unwrap();
+    original
+}
+
 #[test]
 fn a_disk_without_ext2_or_a_damaged_one_is_not_mounted() {
     let dir = TempDir::new(&std::env::temp_dir().join("kestrel")).unwrap();
@@ -119,11 +133,8 @@ fn a_disk_without_ext2_or_a_damaged_one_is_not_mounted() {
 
     // An ext2 image whose journal superblock is gone: the crate refuses it.
     let path = image(dir.path());
-    let mut bytes = std::fs::read(&path).unwrap();
-    let journal_inode_block = journal_first_block(&bytes);
-    let at = journal_inode_block as usize * 1024;
-    bytes[at..at + 1024].fill(0xA5);
-    std::fs::write(&path, &bytes).unwrap();
+    let journal_inode_block = journal_first_block(&std::fs::read(&path).unwrap());
+    damage_block(&path, journal_inode_block.into(), 1024);
     let AtPrompt {
         mut session, at, ..
     } = boot_with(&path);
@@ -349,11 +360,7 @@ fn a_mke2fs_disk_with_a_journal_is_the_root_and_a_damaged_directory_gives_an_err
         .trim()
         .parse()
         .unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
-    let at = block as usize * 4096;
-    let original = bytes[at..at + 4096].to_vec();
-    bytes[at..at + 4096].fill(0xA5);
-    std::fs::write(&path, &bytes).unwrap();
+    let original = damage_block(&path, block, 4096);
 
     let AtPrompt {
         mut session, at, ..
@@ -397,7 +404,7 @@ fn a_mke2fs_disk_with_a_journal_is_the_root_and_a_damaged_directory_gives_an_err
     let mut bytes = std::fs::read(&path).unwrap();
     let at = block as usize * 4096;
     assert!(
-        bytes[at..at + 4096].iter().all(|&b| b == 0xA5),
+        bytes[at..at + 4096].iter().all(|&b| b == DAMAGE),
         "Kestrel wrote to the damaged block"
     );
     bytes[at..at + 4096].copy_from_slice(&original);
