@@ -189,6 +189,14 @@ impl<D: BlockDevice> Fs<D> {
         }
     }
 
+    /// Whether file data block `b`, just allocated, may be written straight
+    /// home: the running transaction allows it (`txn`) and no transaction
+    /// still in the log holds a copy of it, which a replay would write over
+    /// the new data (`journal`). Otherwise it is journaled.
+    pub(crate) fn may_write_home(&self, b: u32) -> bool {
+        self.io.may_write_home(b) && !self.journal.as_ref().is_some_and(|j| j.holds(b))
+    }
+
     /// Commits, marks the disk clean and gives the device back.
     pub fn unmount(mut self) -> Result<D> {
         self.sync()?;

@@ -40,7 +40,7 @@ use crate::runs::write_runs;
 use crate::superblock::Geometry;
 use crate::txn::Txn;
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -79,7 +79,14 @@ pub(crate) struct Journal {
     maxlen: u32,
     /// The next transaction's sequence number.
     seq: u32,
+    /// `s_start` as the disk has it (0: nothing to replay).
     start: u32,
+    /// Where the next transaction goes in the log.
+    head: u32,
+    /// Home blocks logged since `s_start`: a replay writes them again.
+    logged: BTreeSet<u32>,
+    /// A commit failed: the log is left as it is for the next mount.
+    failed: bool,
     tag_bytes: usize,
     /// The journal superblock's block.
     sb: Vec<u8>,
@@ -143,6 +150,9 @@ impl Journal {
             maxlen,
             seq: be32(&sb, S_SEQUENCE),
             start,
+            head: first,
+            logged: BTreeSet::new(),
+            failed: false,
             tag_bytes: if incompat & INCOMPAT_64BIT != 0 {
                 12
             } else {
@@ -274,30 +284,59 @@ impl Journal {
         io.dev.flush()?;
         // Like JBD2, skip one sequence number past whatever the log held.
         self.seq = seq.wrapping_add(1);
-        self.start = 0;
-        self.write_super(io)?;
+        self.write_super(io, 0)?;
         Ok(committed.len())
     }
 
-    fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+    /// Writes the journal superblock: the log starts at `start` (0: empty)
+    /// with the transaction numbered `self.seq`; then flushes.
+    fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>, start: u32) -> Result<()> {
         set_be32(&mut self.sb, S_SEQUENCE, self.seq);
-        set_be32(&mut self.sb, S_START, self.start);
+        set_be32(&mut self.sb, S_START, start);
         let sb = core::mem::take(&mut self.sb);
         let r = self.write_log(io, 0, &sb).and_then(|_| io.dev.flush());
         self.sb = sb;
-        r
+        r?;
+        self.start = start;
+        Ok(())
     }
 
-    /// Starts using the log (at mount): the log begins at `first`.
+    /// Starts the log afresh at `first` with the next transaction (at mount,
+    /// and when the log is full). The caller has made every earlier
+    /// checkpoint durable: nothing before this point is replayed again.
+    fn restart<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+        self.head = self.first;
+        self.logged.clear();
+        self.write_super(io, self.first)
+    }
+
+    /// Starts using the log (at mount, after any replay).
     pub fn open<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
-        self.start = self.first;
-        self.write_super(io)
+        self.restart(io)
     }
 
-    /// Marks the log empty (at unmount).
+    /// Marks the log empty (at unmount): the last checkpoints made durable,
+    /// then `s_start` 0.
     pub fn close<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
-        self.start = 0;
-        self.write_super(io)
+        self.check_running()?;
+        io.dev.flush()?;
+        self.write_super(io, 0)
+    }
+
+    /// Whether home block `b` has a copy in the live log, which a replay
+    /// would write over it (so new data must not go straight there).
+    pub fn holds(&self, b: u32) -> bool {
+        self.logged.contains(&b)
+    }
+
+    fn check_running(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::new(
+                Errno::EIO,
+                "the journal stopped at a failed commit: remount to recover",
+            ));
+        }
+        Ok(())
     }
 
     /// Tags that fit in one descriptor block.
@@ -305,22 +344,46 @@ impl Journal {
         1 + (bs - 12 - self.tag_bytes - 16) / self.tag_bytes
     }
 
-    /// Commits one transaction: log, commit block, checkpoint, advance.
+    /// Commits one transaction: log and commit block, each flushed, then
+    /// the checkpoint, left for the next flush. After a failure the journal
+    /// takes no more commits (the disk may not have the last checkpoints,
+    /// and only the log, left as it is, can still bring them back).
     pub fn commit<D: BlockDevice>(
         &mut self,
         io: &mut Txn<D>,
         blocks: &BTreeMap<u32, Vec<u8>>,
     ) -> Result<()> {
-        let bs = io.bs;
-        let per = self.tags_per_descriptor(bs);
-        let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
-        if list.len() + list.len().div_ceil(per) + 1 > self.capacity() {
+        self.check_running()?;
+        let per = self.tags_per_descriptor(io.bs);
+        let len = blocks.len() + blocks.len().div_ceil(per) + 1;
+        if len > self.capacity() {
             return Err(Error::new(
                 Errno::EIO,
                 "transaction larger than the journal",
             ));
         }
-        let mut pos = self.first;
+        let r = self.log_and_checkpoint(io, blocks, len);
+        self.failed = r.is_err();
+        r
+    }
+
+    /// [`Journal::commit`]'s steps for a transaction of `len` log blocks.
+    fn log_and_checkpoint<D: BlockDevice>(
+        &mut self,
+        io: &mut Txn<D>,
+        blocks: &BTreeMap<u32, Vec<u8>>,
+        len: usize,
+    ) -> Result<()> {
+        if self.head as usize + len > self.maxlen as usize {
+            // The log is full: make every checkpoint durable, then start it
+            // again at `first` with this transaction.
+            io.dev.flush()?;
+            self.restart(io)?;
+        }
+        let bs = io.bs;
+        let per = self.tags_per_descriptor(bs);
+        let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
+        let mut pos = self.head;
         let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");
         // The log's blocks, gathered to go out as runs (see `runs`).
         let mut log: Vec<(u32, Cow<[u8]>)> = Vec::new();
@@ -366,10 +429,14 @@ impl Journal {
         header(&mut commit, COMMIT, self.seq);
         self.write_log(io, pos, &commit)?;
         io.dev.flush()?;
-        let homes: Vec<(u32, &[u8])> = list.iter().map(|(h, d)| (**h, d.as_slice())).collect();
-        write_runs(io, &homes)?;
-        io.dev.flush()?;
+        // Durable. The log moves on; the checkpoint is not flushed here:
+        // the next commit's first flush (or a restart's, or `close`'s)
+        // makes it durable, and until then `s_start` keeps this
+        // transaction in what a mount replays.
         self.seq = self.seq.wrapping_add(1);
-        self.write_super(io)
+        self.head = pos + 1;
+        self.logged.extend(blocks.keys());
+        let homes: Vec<(u32, &[u8])> = list.iter().map(|(h, d)| (**h, d.as_slice())).collect();
+        write_runs(io, &homes)
     }
 }
