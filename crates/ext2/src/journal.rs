@@ -323,13 +323,15 @@ impl Journal {
         self.write_super(io, 0)
     }
 
-    /// Whether home block `b` has a copy in the live log, which a replay
-    /// would write over it (so new data must not go straight there).
-    pub fn holds(&self, b: u32) -> bool {
-        self.logged.contains(&b)
+    /// Whether new data may go straight to home block `b`: no copy of it
+    /// in the live log, which a replay would write over the data, and no
+    /// failed commit (after one, what the disk says is free may not be).
+    pub fn may_write_home(&self, b: u32) -> bool {
+        !self.failed && !self.logged.contains(&b)
     }
 
-    fn check_running(&self) -> Result<()> {
+    /// Fails once a commit has failed (see [`Journal::commit`]).
+    pub fn check_running(&self) -> Result<()> {
         if self.failed {
             return Err(Error::new(
                 Errno::EIO,

@@ -333,3 +333,76 @@ fn a_full_log_starts_over_and_replays_alike() {
     );
     assert_eq!(before + replayed, commits);
 }
+
+/// A disk that, after its flush number `lose_after`, loses the writes it
+/// is given and fails the next flush, then works again: a write-behind
+/// error, reported only at the flush after it.
+struct Lossy {
+    disk: MemDisk,
+    flushes: usize,
+    lose_after: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl ext2::BlockDevice for Lossy {
+    fn sectors(&self) -> u64 {
+        self.disk.sectors()
+    }
+    fn read(&mut self, sector: u64, buf: &mut [u8]) -> ext2::Result<()> {
+        self.disk.read(sector, buf)
+    }
+    fn write(&mut self, sector: u64, data: &[u8]) -> ext2::Result<()> {
+        if self.flushes == self.lose_after.get() {
+            return Ok(());
+        }
+        self.disk.write(sector, data)
+    }
+    fn flush(&mut self) -> ext2::Result<()> {
+        self.flushes += 1;
+        if self.flushes == self.lose_after.get().wrapping_add(1) {
+            return Err(ext2::Error::new(ext2::Errno::EIO, "a lost write"));
+        }
+        Ok(())
+    }
+}
+
+/// A commit is durable once its commit record is, but its checkpoint can
+/// still fail; the log must then keep it. After a failed commit the
+/// journal takes no more commits (later ones, starting the log over,
+/// would drop it), and the next mount replays it.
+#[test]
+fn after_a_failed_commit_the_log_is_kept_for_the_next_mount() {
+    let mut base = own_image(4 << 20, 1024, 1024);
+    shrink_journal(&mut base.bytes, 1024, 40);
+    let lose_after = std::rc::Rc::new(std::cell::Cell::new(usize::MAX));
+    let disk = Lossy {
+        disk: base,
+        flushes: 0,
+        lose_after: lose_after.clone(),
+    };
+    let mut fs = Fs::mount(disk).unwrap();
+    fs.set_time(NOW);
+    let a = fs.create(ROOT, b"a", 0o644).unwrap();
+    fs.write(a, 0, b"synced").unwrap();
+    // The commit's two flushes succeed; its checkpoint is lost.
+    lose_after.set(fs.device().flushes + 2);
+    fs.sync().unwrap();
+    fs.create(ROOT, b"b", 0o644).unwrap();
+    let err = fs.sync().unwrap_err();
+    assert_eq!(err.errno, ext2::Errno::EIO);
+    // Enough commits to fill the short log several times: all refused.
+    let mut refused = 0;
+    for i in 0..30 {
+        if let Ok(c) = fs.create(ROOT, format!("c{i}").as_bytes(), 0o644) {
+            fs.write(c, 0, &[7; 3000]).unwrap();
+        }
+        refused += usize::from(fs.sync().is_err_and(|e| e.errno == ext2::Errno::EIO));
+    }
+    let mut fs = Fs::mount(fs.into_device().disk).unwrap();
+    let tree = read_tree(&mut fs);
+    assert_eq!(tree.get("/a"), Some(&Node::File(b"synced".to_vec())));
+    let names: Vec<&String> = tree.keys().collect();
+    assert_eq!(names, ["/a"]);
+    assert_eq!(fs.replayed(), 1);
+    assert_eq!(refused, 30);
+    assert_clean(&fs.unmount().unwrap().bytes, "after the failed commits");
+}
