@@ -18,13 +18,57 @@
 //! we read them).
 //!
 //! Kestrel's protocol journals every changed block, file data included (full
-//! data journaling), one transaction at a time:
+//! data journaling; new data blocks are the exception, `txn`), one
+//! transaction at a time. Transactions follow each other in the log, each
+//! one right after the last (`head`):
 //!
-//! 1. write the descriptor(s) and block copies at the log's start; flush
-//!    (each step's blocks go out as runs of consecutive blocks, `runs`);
-//! 2. write the commit block; flush (from here the transaction is durable);
-//! 3. write every block to its home location (checkpoint); flush;
-//! 4. advance the journal superblock's sequence to the next transaction; flush.
+//! 1. write the descriptor(s) and block copies at `head`; flush (each
+//!    step's blocks go out as runs of consecutive blocks, `runs`);
+//! 2. write the commit block; flush. From here the transaction is durable:
+//!    `fsync` costs these two flushes;
+//! 3. write every block to its home location (checkpoint), **without a
+//!    flush**: the next commit's first flush makes it durable.
+//!
+//! The journal superblock is not rewritten per commit. Its `s_start` and
+//! `s_sequence` keep pointing at the first transaction written since the
+//! log last started, and a mount replays every committed transaction from
+//! there on, in order: the ones already home are written again, harmlessly,
+//! and the last one, whose checkpoint may not have landed, is completed.
+//! The scan ends at the first block without the next sequence number
+//! (sequence numbers only grow, so whatever an earlier use of the log left
+//! there never matches).
+//!
+//! **When the next transaction does not fit** before the log's end, the log
+//! starts over: flush (every checkpoint so far is durable, so nothing
+//! before needs replaying), write the journal superblock with `s_start` =
+//! `first` and this transaction's number, flush, and only then write the
+//! transaction at `first` (four flushes for this commit; a transaction
+//! never wraps around the end). The mount does the same after its replay,
+//! and a clean unmount flushes and writes `s_start` 0.
+//!
+//! **The hazard of replaying old transactions.** New data blocks go
+//! straight home, outside the log (`txn`). Suppose a block was logged by a
+//! transaction still in the log (as a directory block, say), then freed and
+//! committed, then taken for a file's new data and written home: a replay
+//! would put the old logged copy back over the synced data. So the journal
+//! keeps the set of home blocks logged since `s_start` (`logged`, emptied
+//! when the log starts over), and a new data block in that set is
+//! journaled instead ([`Journal::may_write_home`]): the replay then writes
+//! the old copy and, later in the log, the new one. The same rule keeps a
+//! checkpoint write and a new data write to one block out of the same
+//! flush epoch, where the disk could do them in either order. Every block a
+//! replay writes is therefore either unchanged since its last logged copy
+//! or logged again later; nothing else writes home while a copy is in the
+//! log (the superblock's `needs_recovery` is written only with the log
+//! empty). Revoke records would do the same job inside the log; the set is
+//! simpler and needs no format feature.
+//!
+//! **A failed commit** (a device error) stops the journal: later commits
+//! and `sync`s fail with EIO and new data no longer goes home. The
+//! checkpoint of a durable transaction may be what failed, and only its
+//! copy in the log, which a later commit could start over, can bring it
+//! back: the log stays as it is for the next mount to replay (as JBD2
+//! aborts its journal).
 //!
 //! Mounting scans the log from `s_start` for transactions with the expected
 //! sequence numbers; each one with its commit block is written home again

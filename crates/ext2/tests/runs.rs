@@ -153,6 +153,10 @@ fn a_small_file_fsync_costs_two_flushes() {
     }
     let restarts = costs.iter().filter(|&&c| c == 4).count();
     let steady = costs.iter().filter(|&&c| c == 2).count();
+    println!(
+        "{} fsyncs: {steady} of 2 flushes, {restarts} of 4 (the log starting over)",
+        costs.len()
+    );
     assert_eq!(
         steady + restarts,
         costs.len(),
