@@ -166,7 +166,8 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Commits the running transaction: afterwards every completed operation
-    /// survives a crash (this is `sync`, and `fsync` of any file).
+    /// survives a crash (this is `sync`, and `fsync` of any file). After a
+    /// failed commit it fails with EIO until the next mount (`journal`).
     pub fn sync(&mut self) -> Result<()> {
         if let Some(j) = &self.journal {
             j.check_running()?;
