@@ -24,10 +24,11 @@
 //! flush the file system asks for (`powercut: flush F`), and which flushes
 //! made a transaction durable (`(commit)`: its commit record is on the disk,
 //! its blocks not yet all home) or let the log be reused (`(log free)`: the
-//! journal superblock moved on). Between those two lines a cut leaves a
-//! committed transaction for the next mount to replay; the host aims some of
-//! its cuts there, and names each cut by the operation and the number of
-//! flushes it had completed.
+//! journal superblock moved on, which happens only when the log starts over,
+//! `crates/ext2/src/journal.rs`). Between those two lines a cut leaves
+//! committed transactions for the next mount to replay; the host aims some
+//! of its cuts right after a `(commit)`, and names each cut by the operation
+//! and the number of flushes it had completed.
 #![no_std]
 #![no_main]
 

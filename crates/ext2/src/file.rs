@@ -169,7 +169,7 @@ impl<D: BlockDevice> Fs<D> {
                 self.io.read_vec(b)?
             };
             block[within..within + step].copy_from_slice(&data[done..done + step]);
-            if fresh && self.io.may_write_home(b) {
+            if fresh && self.may_write_home(b) {
                 home.push((b, block));
             } else {
                 self.io.write(b, &block);

@@ -166,8 +166,12 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Commits the running transaction: afterwards every completed operation
-    /// survives a crash (this is `sync`, and `fsync` of any file).
+    /// survives a crash (this is `sync`, and `fsync` of any file). After a
+    /// failed commit it fails with EIO until the next mount (`journal`).
     pub fn sync(&mut self) -> Result<()> {
+        if let Some(j) = &self.journal {
+            j.check_running()?;
+        }
         let blocks = self.io.take();
         let wrote_home = core::mem::take(&mut self.io.wrote_home);
         if blocks.is_empty() {
@@ -187,6 +191,14 @@ impl<D: BlockDevice> Fs<D> {
                 self.io.dev.flush()
             }
         }
+    }
+
+    /// Whether file data block `b`, just allocated, may be written straight
+    /// home: the running transaction allows it (`txn`) and so does the
+    /// journal (no transaction still in the log holds a copy of it, which a
+    /// replay would write over the new data). Otherwise it is journaled.
+    pub(crate) fn may_write_home(&self, b: u32) -> bool {
+        self.io.may_write_home(b) && self.journal.as_ref().is_none_or(|j| j.may_write_home(b))
     }
 
     /// Commits, marks the disk clean and gives the device back.

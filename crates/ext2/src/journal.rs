@@ -18,13 +18,57 @@
 //! we read them).
 //!
 //! Kestrel's protocol journals every changed block, file data included (full
-//! data journaling), one transaction at a time:
+//! data journaling; new data blocks are the exception, `txn`), one
+//! transaction at a time. Transactions follow each other in the log, each
+//! one right after the last (`head`):
 //!
-//! 1. write the descriptor(s) and block copies at the log's start; flush
-//!    (each step's blocks go out as runs of consecutive blocks, `runs`);
-//! 2. write the commit block; flush (from here the transaction is durable);
-//! 3. write every block to its home location (checkpoint); flush;
-//! 4. advance the journal superblock's sequence to the next transaction; flush.
+//! 1. write the descriptor(s) and block copies at `head`; flush (each
+//!    step's blocks go out as runs of consecutive blocks, `runs`);
+//! 2. write the commit block; flush. From here the transaction is durable:
+//!    `fsync` costs these two flushes;
+//! 3. write every block to its home location (checkpoint), **without a
+//!    flush**: the next commit's first flush makes it durable.
+//!
+//! The journal superblock is not rewritten per commit. Its `s_start` and
+//! `s_sequence` keep pointing at the first transaction written since the
+//! log last started, and a mount replays every committed transaction from
+//! there on, in order: the ones already home are written again, harmlessly,
+//! and the last one, whose checkpoint may not have landed, is completed.
+//! The scan ends at the first block without the next sequence number
+//! (sequence numbers only grow, so whatever an earlier use of the log left
+//! there never matches).
+//!
+//! **When the next transaction does not fit** before the log's end, the log
+//! starts over: flush (every checkpoint so far is durable, so nothing
+//! before needs replaying), write the journal superblock with `s_start` =
+//! `first` and this transaction's number, flush, and only then write the
+//! transaction at `first` (four flushes for this commit; a transaction
+//! never wraps around the end). The mount does the same after its replay,
+//! and a clean unmount flushes and writes `s_start` 0.
+//!
+//! **The hazard of replaying old transactions.** New data blocks go
+//! straight home, outside the log (`txn`). Suppose a block was logged by a
+//! transaction still in the log (as a directory block, say), then freed and
+//! committed, then taken for a file's new data and written home: a replay
+//! would put the old logged copy back over the synced data. So the journal
+//! keeps the set of home blocks logged since `s_start` (`logged`, emptied
+//! when the log starts over), and a new data block in that set is
+//! journaled instead ([`Journal::may_write_home`]): the replay then writes
+//! the old copy and, later in the log, the new one. The same rule keeps a
+//! checkpoint write and a new data write to one block out of the same
+//! flush epoch, where the disk could do them in either order. Every block a
+//! replay writes is therefore either unchanged since its last logged copy
+//! or logged again later; nothing else writes home while a copy is in the
+//! log (the superblock's `needs_recovery` is written only with the log
+//! empty). Revoke records would do the same job inside the log; the set is
+//! simpler and needs no format feature.
+//!
+//! **A failed commit** (a device error) stops the journal: later commits
+//! and `sync`s fail with EIO and new data no longer goes home. The
+//! checkpoint of a durable transaction may be what failed, and only its
+//! copy in the log, which a later commit could start over, can bring it
+//! back: the log stays as it is for the next mount to replay (as JBD2
+//! aborts its journal).
 //!
 //! Mounting scans the log from `s_start` for transactions with the expected
 //! sequence numbers; each one with its commit block is written home again
@@ -40,7 +84,7 @@ use crate::runs::write_runs;
 use crate::superblock::Geometry;
 use crate::txn::Txn;
 use alloc::borrow::Cow;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -79,7 +123,14 @@ pub(crate) struct Journal {
     maxlen: u32,
     /// The next transaction's sequence number.
     seq: u32,
+    /// `s_start` as the disk has it (0: nothing to replay).
     start: u32,
+    /// Where the next transaction goes in the log.
+    head: u32,
+    /// Home blocks logged since `s_start`: a replay writes them again.
+    logged: BTreeSet<u32>,
+    /// A commit failed: the log is left as it is for the next mount.
+    failed: bool,
     tag_bytes: usize,
     /// The journal superblock's block.
     sb: Vec<u8>,
@@ -143,6 +194,9 @@ impl Journal {
             maxlen,
             seq: be32(&sb, S_SEQUENCE),
             start,
+            head: first,
+            logged: BTreeSet::new(),
+            failed: false,
             tag_bytes: if incompat & INCOMPAT_64BIT != 0 {
                 12
             } else {
@@ -274,30 +328,61 @@ impl Journal {
         io.dev.flush()?;
         // Like JBD2, skip one sequence number past whatever the log held.
         self.seq = seq.wrapping_add(1);
-        self.start = 0;
-        self.write_super(io)?;
+        self.write_super(io, 0)?;
         Ok(committed.len())
     }
 
-    fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+    /// Writes the journal superblock: the log starts at `start` (0: empty)
+    /// with the transaction numbered `self.seq`; then flushes.
+    fn write_super<D: BlockDevice>(&mut self, io: &mut Txn<D>, start: u32) -> Result<()> {
         set_be32(&mut self.sb, S_SEQUENCE, self.seq);
-        set_be32(&mut self.sb, S_START, self.start);
+        set_be32(&mut self.sb, S_START, start);
         let sb = core::mem::take(&mut self.sb);
         let r = self.write_log(io, 0, &sb).and_then(|_| io.dev.flush());
         self.sb = sb;
-        r
+        r?;
+        self.start = start;
+        Ok(())
     }
 
-    /// Starts using the log (at mount): the log begins at `first`.
+    /// Starts the log afresh at `first` with the next transaction (at mount,
+    /// and when the log is full). The caller has made every earlier
+    /// checkpoint durable: nothing before this point is replayed again.
+    fn restart<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
+        self.head = self.first;
+        self.logged.clear();
+        self.write_super(io, self.first)
+    }
+
+    /// Starts using the log (at mount, after any replay).
     pub fn open<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
-        self.start = self.first;
-        self.write_super(io)
+        self.restart(io)
     }
 
-    /// Marks the log empty (at unmount).
+    /// Marks the log empty (at unmount): the last checkpoints made durable,
+    /// then `s_start` 0.
     pub fn close<D: BlockDevice>(&mut self, io: &mut Txn<D>) -> Result<()> {
-        self.start = 0;
-        self.write_super(io)
+        self.check_running()?;
+        io.dev.flush()?;
+        self.write_super(io, 0)
+    }
+
+    /// Whether new data may go straight to home block `b`: no copy of it
+    /// in the live log, which a replay would write over the data, and no
+    /// failed commit (after one, what the disk says is free may not be).
+    pub fn may_write_home(&self, b: u32) -> bool {
+        !self.failed && !self.logged.contains(&b)
+    }
+
+    /// Fails once a commit has failed (see [`Journal::commit`]).
+    pub fn check_running(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::new(
+                Errno::EIO,
+                "the journal stopped at a failed commit: remount to recover",
+            ));
+        }
+        Ok(())
     }
 
     /// Tags that fit in one descriptor block.
@@ -305,22 +390,46 @@ impl Journal {
         1 + (bs - 12 - self.tag_bytes - 16) / self.tag_bytes
     }
 
-    /// Commits one transaction: log, commit block, checkpoint, advance.
+    /// Commits one transaction: log and commit block, each flushed, then
+    /// the checkpoint, left for the next flush. After a failure the journal
+    /// takes no more commits (the disk may not have the last checkpoints,
+    /// and only the log, left as it is, can still bring them back).
     pub fn commit<D: BlockDevice>(
         &mut self,
         io: &mut Txn<D>,
         blocks: &BTreeMap<u32, Vec<u8>>,
     ) -> Result<()> {
-        let bs = io.bs;
-        let per = self.tags_per_descriptor(bs);
-        let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
-        if list.len() + list.len().div_ceil(per) + 1 > self.capacity() {
+        self.check_running()?;
+        let per = self.tags_per_descriptor(io.bs);
+        let len = blocks.len() + blocks.len().div_ceil(per) + 1;
+        if len > self.capacity() {
             return Err(Error::new(
                 Errno::EIO,
                 "transaction larger than the journal",
             ));
         }
-        let mut pos = self.first;
+        let r = self.log_and_checkpoint(io, blocks, len);
+        self.failed = r.is_err();
+        r
+    }
+
+    /// [`Journal::commit`]'s steps for a transaction of `len` log blocks.
+    fn log_and_checkpoint<D: BlockDevice>(
+        &mut self,
+        io: &mut Txn<D>,
+        blocks: &BTreeMap<u32, Vec<u8>>,
+        len: usize,
+    ) -> Result<()> {
+        if self.head as usize + len > self.maxlen as usize {
+            // The log is full: make every checkpoint durable, then start it
+            // again at `first` with this transaction.
+            io.dev.flush()?;
+            self.restart(io)?;
+        }
+        let bs = io.bs;
+        let per = self.tags_per_descriptor(bs);
+        let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
+        let mut pos = self.head;
         let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");
         // The log's blocks, gathered to go out as runs (see `runs`).
         let mut log: Vec<(u32, Cow<[u8]>)> = Vec::new();
@@ -366,10 +475,14 @@ impl Journal {
         header(&mut commit, COMMIT, self.seq);
         self.write_log(io, pos, &commit)?;
         io.dev.flush()?;
-        let homes: Vec<(u32, &[u8])> = list.iter().map(|(h, d)| (**h, d.as_slice())).collect();
-        write_runs(io, &homes)?;
-        io.dev.flush()?;
+        // Durable. The log moves on; the checkpoint is not flushed here:
+        // the next commit's first flush (or a restart's, or `close`'s)
+        // makes it durable, and until then `s_start` keeps this
+        // transaction in what a mount replays.
         self.seq = self.seq.wrapping_add(1);
-        self.write_super(io)
+        self.head = pos + 1;
+        self.logged.extend(blocks.keys());
+        let homes: Vec<(u32, &[u8])> = list.iter().map(|(h, d)| (**h, d.as_slice())).collect();
+        write_runs(io, &homes)
     }
 }

@@ -13,7 +13,9 @@
 //!
 //! One kind of block skips the map: a file's data block newly allocated in
 //! this transaction, which was free when the last transaction committed
-//! (not freed since), may be written straight home ([`Txn::may_write_home`]).
+//! (not freed since), may be written straight home ([`Txn::may_write_home`];
+//! the journal adds a condition of its own: no copy of the block in the
+//! log that a replay would write over it, see `journal`).
 //! Nothing committed points at it, so a crash before the commit leaves it
 //! free with whatever it holds, and the commit's first flush makes it
 //! durable before the commit block that makes a file point at it (data

@@ -20,8 +20,13 @@ struct Run {
     states: Vec<(usize, Tree, bool)>,
 }
 
-fn workload(seed: u64) -> Run {
-    let base = own_image(6 << 20, 1024, 1024);
+/// The workload on a fresh disk; with `maxlen`, a log of that many blocks
+/// (shorter than the journal file), which it fills several times.
+fn workload(seed: u64, maxlen: Option<u32>) -> Run {
+    let mut base = own_image(6 << 20, 1024, 1024);
+    if let Some(maxlen) = maxlen {
+        shrink_journal(&mut base.bytes, 1024, maxlen);
+    }
     let mut rng = XorShift64(seed);
     let mut fs = Fs::mount(RecordingDisk::new(base.clone())).unwrap();
     fs.set_time(NOW);
@@ -138,10 +143,23 @@ fn check_cut(run: &Run, cut: usize, rng: &mut XorShift64) {
 #[test]
 fn cuts_at_random_points_recover_to_a_synced_state() {
     let mut cuts = 0;
-    for seed in [3, 11] {
-        let run = workload(seed);
+    for (seed, maxlen) in [(3, None), (11, None), (23, Some(48))] {
+        let run = workload(seed, maxlen);
         let total = run.writes.len();
         assert!(total > 500, "the workload wrote only {total} blocks");
+        // The journal superblock's writes (its first sector): the mount's,
+        // then one per restart of the log.
+        let restarts = run
+            .writes
+            .iter()
+            .filter(|(_, d, _)| d[..8] == [0xC0, 0x3B, 0x39, 0x98, 0, 0, 0, 4])
+            .count()
+            - 1;
+        assert!(
+            maxlen.is_none() || restarts >= 2,
+            "the log started over {restarts} times"
+        );
+        println!("seed {seed}, log of {maxlen:?} blocks: {total} writes, {restarts} restarts");
         let mut rng = XorShift64(seed * 1000 + 1);
         for _ in 0..40 {
             check_cut(&run, rng.below(total + 1), &mut rng);

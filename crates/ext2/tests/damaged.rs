@@ -26,10 +26,13 @@ fn images() -> (Vec<u8>, Vec<u8>) {
     let big = fs.create(ROOT, b"big", 0o644).unwrap();
     fs.write(big, 0, &vec![7; 20_000]).unwrap();
     fs.symlink(ROOT, b"link", b"dir/file3").unwrap();
-    fs.sync().unwrap();
-    let clean = fs.device().disk.bytes.clone();
-    let epoch = fs.device().epoch;
-    let mark = fs.device().writes.len();
+    // Unmounted: a synced disk still in use would have its transactions
+    // in the log, and their replay would repair the damage.
+    let clean = fs.unmount().unwrap().disk.bytes;
+    let mut fs = Fs::mount(RecordingDisk::new(MemDisk::from_bytes(clean.clone()))).unwrap();
+    fs.set_time(NOW);
+    let d = fs.lookup(ROOT, b"dir").unwrap();
+    let (epoch, mark) = (fs.device().epoch, 0);
     fs.mkdir(d, b"late", 0o755).unwrap();
     fs.sync().unwrap();
     let disk = fs.into_device();

@@ -2,7 +2,8 @@
 //! log and its home blocks in few requests, and a large read of a file
 //! whose blocks are consecutive reads them in few requests, while still
 //! seeing the blocks the running transaction changed and reading holes as
-//! zeros.
+//! zeros. And a commit costs two flushes (each one a host `fdatasync`
+//! under QEMU), four when the log starts over.
 
 mod common;
 
@@ -15,6 +16,7 @@ struct Counting {
     reads: usize,
     run_bytes: usize,
     writes: usize,
+    flushes: usize,
 }
 
 impl BlockDevice for Counting {
@@ -33,6 +35,7 @@ impl BlockDevice for Counting {
         self.disk.write(sector, data)
     }
     fn flush(&mut self) -> ext2::Result<()> {
+        self.flushes += 1;
         Ok(())
     }
 }
@@ -45,6 +48,7 @@ fn mounted(bytes: usize) -> Fs<Counting> {
         reads: 0,
         run_bytes: 0,
         writes: 0,
+        flushes: 0,
     };
     let mut fs = Fs::mount(disk).unwrap();
     fs.set_time(NOW);
@@ -125,4 +129,47 @@ fn a_file_written_in_order_is_contiguous_also_after_a_removal() {
         }
         fs.unlink(ROOT, b"seq").unwrap();
     }
+}
+
+/// The `small_files` benchmark's loop (create, write 4 KiB, fsync) on a
+/// mounted file system: each fsync is one commit of two flushes (the log
+/// with the new data, then the commit block); the checkpoint waits for
+/// the next commit's first flush. Where the log is full and starts over,
+/// that commit costs four (every checkpoint made durable, the journal
+/// superblock, then the two).
+#[test]
+fn a_small_file_fsync_costs_two_flushes() {
+    let mut fs = mounted(8 << 20);
+    let data = pattern(4096, 9);
+    let mut costs = Vec::new();
+    for i in 0..400 {
+        let before = fs.device().flushes;
+        let ino = fs
+            .create(ROOT, format!("small-{i}").as_bytes(), 0o644)
+            .unwrap();
+        assert_eq!(fs.write(ino, 0, &data).unwrap(), data.len());
+        fs.sync().unwrap();
+        costs.push(fs.device().flushes - before);
+    }
+    let restarts = costs.iter().filter(|&&c| c == 4).count();
+    let steady = costs.iter().filter(|&&c| c == 2).count();
+    println!(
+        "{} fsyncs: {steady} of 2 flushes, {restarts} of 4 (the log starting over)",
+        costs.len()
+    );
+    assert_eq!(
+        steady + restarts,
+        costs.len(),
+        "flushes per fsync: {costs:?}"
+    );
+    // 2047 log blocks, a few per commit: the log fills up and starts over.
+    assert!(
+        (1..=3).contains(&restarts),
+        "{restarts} restarts: {costs:?}"
+    );
+    let before = fs.device().flushes;
+    let disk = fs.unmount().unwrap();
+    // The last checkpoint made durable, the journal superblock marked
+    // empty, the superblock's `needs_recovery` cleared.
+    assert_eq!(disk.flushes - before, 3);
 }

@@ -231,3 +231,17 @@ pub fn e2fsck_fix(image: &[u8]) -> (Vec<u8>, i32, String) {
     std::fs::remove_file(&path).ok();
     (fixed, code, text)
 }
+
+/// Shortens the journal's log to `maxlen` blocks (its superblock's
+/// `s_maxlen`; e2fsck accepts a log shorter than the journal file), so
+/// that a short workload fills it and the log starts over at its first
+/// block.
+pub fn shrink_journal(image: &mut [u8], block_size: usize, maxlen: u32) {
+    let jsb: usize = String::from_utf8(debugfs(image, "bmap <8> 0"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let at = jsb * block_size + 0x10;
+    image[at..at + 4].copy_from_slice(&maxlen.to_be_bytes());
+}
