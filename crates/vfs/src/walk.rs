@@ -269,6 +269,25 @@ impl Mounts {
         Ok(path)
     }
 
+    /// Where a file opened through `path` (from `start`) is now if it was
+    /// renamed inside the directory it was opened in: the absolute path of
+    /// its name there (`/proc/<pid>/fd/<n>` of a file written under a
+    /// temporary name and renamed into place). `None` if that directory no
+    /// longer holds it (moved elsewhere, or removed).
+    pub fn renamed_within(&self, start: Location, path: &[u8], file: Location) -> Option<Vec<u8>> {
+        let parent = self.resolve_parent(start, path).ok()?;
+        if parent.dir.mount != file.mount {
+            return None;
+        }
+        let name = self.name_in(parent.dir, file.ino).ok()?;
+        let mut full = self.path_of(parent.dir).ok()?;
+        if full != b"/" {
+            full.push(b'/');
+        }
+        full.extend_from_slice(&name);
+        Some(full)
+    }
+
     /// The name under which directory `parent` holds inode `ino`.
     fn name_in(&self, parent: Location, ino: crate::Ino) -> Result<Vec<u8>, Errno> {
         let fs = self.fs(parent.mount);

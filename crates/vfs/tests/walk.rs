@@ -360,3 +360,31 @@ fn open_stops_at_a_last_link_to_an_open_file() {
     assert_eq!(open("/fd_dir/."), Ok(loc(dir)));
     assert_eq!(open("/fd_dir/"), Ok(loc(dir)));
 }
+
+/// A file renamed inside the directory it was opened in is found under its
+/// new name; moved to another directory or removed, it is not.
+#[test]
+fn a_file_renamed_within_its_directory_is_found_by_its_new_name() {
+    let (m, root, tmp) = tree();
+    let bin = at(&m, "/bin").unwrap();
+    let sh = at(&m, "/bin/sh").unwrap();
+    root.rename(bin.ino, b"sh", bin.ino, b"ash").unwrap();
+    let found = m.renamed_within(m.root(), b"/bin/sh", sh);
+    assert_eq!(found.as_deref(), Some(&b"/bin/ash"[..]));
+    // Relative to another start, through a link in the directory part.
+    let etc = at(&m, "/etc").unwrap();
+    let found = m.renamed_within(etc, b"../up/bin/sh", sh);
+    assert_eq!(found.as_deref(), Some(&b"/bin/ash"[..]));
+    // On a mounted file system.
+    let x = at(&m, "/tmp/x").unwrap();
+    let f = at(&m, "/tmp/x/f").unwrap();
+    tmp.rename(x.ino, b"f", x.ino, b"g").unwrap();
+    let found = m.renamed_within(m.root(), b"/tmp/x/f", f);
+    assert_eq!(found.as_deref(), Some(&b"/tmp/x/g"[..]));
+    // Moved to another directory: not in the one it was opened in.
+    let etc_ino = etc.ino;
+    root.rename(bin.ino, b"ash", etc_ino, b"sh").unwrap();
+    assert_eq!(m.renamed_within(m.root(), b"/bin/sh", sh), None);
+    // A directory that is gone.
+    assert_eq!(m.renamed_within(m.root(), b"/nowhere/sh", sh), None);
+}

@@ -144,7 +144,9 @@ impl NodeFile {
 
     /// Its path now, for `/proc/<pid>/fd/<n>`: the path it was opened by,
     /// walked again to an absolute one without links, if that still leads
-    /// to it; else that path, and ` (deleted)` if it has no name left.
+    /// to it; else its name in the directory it was opened in, if it was
+    /// renamed there; else that path, and ` (deleted)` if it has no name
+    /// left.
     pub fn path(&self) -> alloc::vec::Vec<u8> {
         let mounts = crate::fs::vfs::mounts();
         if self.kind == Kind::Directory
@@ -158,6 +160,10 @@ impl NodeFile {
         match mounts.resolve_with_path(*start, path) {
             Ok((at, full)) if at == self.at => full,
             _ => {
+                let named = self.metadata().is_ok_and(|meta| meta.links > 0);
+                if named && let Some(now) = mounts.renamed_within(*start, path, self.at) {
+                    return now;
+                }
                 let mut stale = path.clone();
                 if self.metadata().is_ok_and(|meta| meta.links == 0) {
                     stale.extend_from_slice(b" (deleted)");

@@ -11,9 +11,10 @@
 //! these links like any other.
 //!
 //! `fd/<n>` reads as the open file's path (`/dev/console` for the console,
-//! `pipe:[id]` for a pipe, `id` being its `st_ino`); a file whose name was
-//! removed or moved since it was opened reads as the path it was opened by
-//! (and ` (deleted)` once it has no name). Opening `fd/<n>` does not walk that text: the walk
+//! `pipe:[id]` for a pipe, `id` being its `st_ino`); a file renamed inside
+//! the directory it was opened in reads as its new name there, one removed
+//! or moved elsewhere as the path it was opened by (and ` (deleted)` once
+//! it has no name). Opening `fd/<n>` does not walk that text: the walk
 //! stops at the link (`FileSystem::is_open_file_link`) and `open` makes a
 //! new open file of the *same* file ([`open_file`]): the same inode (even
 //! without names), the same pipe (the end the access mode asks for), the

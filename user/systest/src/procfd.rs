@@ -20,6 +20,7 @@ pub fn checks(c: &mut Checker) {
     self_link(c);
     file_links(c);
     deleted_file(c);
+    renamed_file(c);
     pipe_links(c);
     dev_links(c);
     cwd_and_cmdline(c);
@@ -193,6 +194,36 @@ fn deleted_file(c: &mut Checker) {
         Err(e) => c.check("open(fd/N) of a removed file", false, e),
     }
     close(fd);
+}
+
+/// A file renamed while open (written under a temporary name, renamed into
+/// place): its link reads as the new name.
+fn renamed_file(c: &mut Checker) {
+    let dir = std::env::temp_dir();
+    let old = format!("{}/procfd-tmp-{}", dir.display(), std::process::id());
+    let new = format!("{}/procfd-final-{}", dir.display(), std::process::id());
+    if std::fs::write(&old, b"draft").is_err() {
+        return c.check("write a file in the temporary directory", false, &old);
+    }
+    let fd = open(&old, O_RDONLY);
+    let renamed = std::fs::rename(&old, &new);
+    match fd {
+        Ok(fd) if renamed.is_ok() => {
+            c.equal(
+                "readlink(fd/N) of a file renamed in its directory",
+                readlink(&format!("/proc/self/fd/{fd}")),
+                Ok(new.clone().into_bytes()),
+            );
+            close(fd);
+        }
+        Ok(fd) => {
+            c.check("rename the open file", false, renamed);
+            close(fd);
+        }
+        Err(e) => c.check("open the new file", false, e),
+    }
+    let _ = std::fs::remove_file(&old);
+    let _ = std::fs::remove_file(&new);
 }
 
 /// A pipe end's link reads as `pipe:[ino]`; opening it gives an end of the
