@@ -6,7 +6,8 @@
 //! about as much for 64 KiB as for 1 MiB, so [`ReadAhead`] watches the runs
 //! it is asked for. A run that starts where the last one ended (or a few
 //! blocks after it: ext2 puts an indirect block between a file's data
-//! blocks) is *sequential*: the run is then read together with the blocks
+//! blocks; or anywhere inside the window or the prefetch below, as when ext2
+//! skips a block group's metadata) is *sequential*: the run is then read together with the blocks
 //! that follow it, a *window* that doubles with each sequential run, up to
 //! a limit; the next runs are copied out of the window. Any other run resets
 //! the window to nothing and is read as asked, so random reads pay nothing.
@@ -17,10 +18,12 @@
 //! one: the device and the reader overlap. A run that reaches the
 //! prefetched blocks takes them ([`BlockDevice::take_prefetch`], which waits
 //! only for what is still in flight) as the new window and starts the
-//! following prefetch. At most one prefetch is pending; any run that does
-//! not reach it, any write ([`ReadAhead::invalidate`]) and [`ReadAhead::clear`]
-//! drop it ([`BlockDevice::drop_prefetch`]), so a prefetch never outlives
-//! the next thing that could make it stale or leave it unused. A prefetch
+//! following prefetch. At most one prefetch is pending; a run that does
+//! not continue the last one, a write of any of its blocks
+//! ([`ReadAhead::invalidate`]), [`ReadAhead::clear`] and a flush
+//! ([`ReadAhead::drop_prefetch_of`]) drop it ([`BlockDevice::drop_prefetch`]):
+//! it is never taken after a write of its blocks, and it holds the device's
+//! requests at most until the next flush. A prefetch
 //! that fails is dropped and its blocks read again as asked: the error
 //! reaches a reader only if that read fails too.
 //!
@@ -55,6 +58,7 @@ pub struct ReadAhead {
     hits: u64,
     device_reads: u64,
     prefetches: u64,
+    dropped: u64,
 }
 
 /// Counters: blocks copied out of the window, runs read from the device
@@ -65,6 +69,7 @@ pub struct ReadAheadStats {
     pub device_reads: u64,
     pub window_blocks: usize,
     pub prefetches: u64,
+    pub dropped: u64,
 }
 
 impl ReadAhead {
@@ -83,6 +88,7 @@ impl ReadAhead {
             hits: 0,
             device_reads: 0,
             prefetches: 0,
+            dropped: 0,
         }
     }
 
@@ -136,6 +142,7 @@ impl ReadAhead {
     /// in flight).
     pub fn drop_prefetch_of<D: BlockDevice>(&mut self, device: &mut D) {
         if self.pending.take().is_some() {
+            self.dropped += 1;
             device.drop_prefetch();
         }
     }
@@ -166,7 +173,12 @@ impl ReadAhead {
     ) -> Result<(), D::Error> {
         let bs = self.block_size;
         let count = (buf.len() / bs) as u64;
-        let sequential = self.is_sequential(first);
+        let in_pending = self
+            .pending
+            .is_some_and(|(p, n)| p <= first && first < p + n as u64);
+        // A run that starts in the window or the prefetch continues the
+        // stream too (ext2 skips a block group's bitmaps and inode table).
+        let sequential = self.is_sequential(first) || self.held().contains(&first) || in_pending;
         self.next = Some(first + count);
         if !sequential {
             self.drop_prefetch_of(device);
@@ -226,12 +238,18 @@ impl ReadAhead {
     }
 
     /// Blocks `first..first + count` are about to be written: forgets the
-    /// window's copies of them, and drops the pending prefetch (waiting for
-    /// it first, so that it is not in flight while they are written).
+    /// window's copies of them, and drops the pending prefetch if it covers
+    /// any of them (waiting for it first, so that it is not in flight while
+    /// they are written). A write elsewhere leaves the prefetch alone: the
+    /// cache writes back a block on many a miss, and dropping the prefetch
+    /// each time would read every window twice.
     pub fn invalidate<D: BlockDevice>(&mut self, device: &mut D, first: u64, count: u64) {
-        self.drop_prefetch_of(device);
-        let held = self.held();
-        if first < held.end && held.start < first.saturating_add(count) {
+        let end = first.saturating_add(count);
+        let overlaps = |start: u64, n: usize| first < start + n as u64 && start < end;
+        if self.pending.is_some_and(|(p, n)| overlaps(p, n)) {
+            self.drop_prefetch_of(device);
+        }
+        if overlaps(self.start, self.held) {
             self.held = 0;
         }
     }
@@ -255,6 +273,7 @@ impl ReadAhead {
             device_reads: self.device_reads,
             window_blocks: self.held,
             prefetches: self.prefetches,
+            dropped: self.dropped,
         }
     }
 }
@@ -274,7 +293,7 @@ mod tests {
         blocks: Vec<Vec<u8>>,
         reads: Vec<(u64, usize)>,
         prefetch_cap: usize,
-        pending: Option<Vec<u8>>,
+        pending: Option<(u64, Vec<u8>)>,
         prefetches: Vec<(u64, usize)>,
         fail_next_take: bool,
     }
@@ -302,9 +321,11 @@ mod tests {
             self.read_run(block, BS, buf)
         }
         fn write_block(&mut self, block: u64, buf: &[u8]) -> Result<(), ()> {
+            let covered =
+                |(p, d): &(u64, Vec<u8>)| (*p..*p + (d.len() / BS) as u64).contains(&block);
             assert!(
-                self.pending.is_none(),
-                "a write while a prefetch is pending"
+                !self.pending.as_ref().is_some_and(covered),
+                "a write under a prefetch"
             );
             self.blocks[block as usize].copy_from_slice(buf);
             Ok(())
@@ -329,13 +350,13 @@ mod tests {
             assert!(first as usize + n <= self.blocks.len(), "past the end");
             if n > 0 {
                 let range = first as usize..first as usize + n;
-                self.pending = Some(self.blocks[range].concat());
+                self.pending = Some((first, self.blocks[range].concat()));
                 self.prefetches.push((first, n));
             }
             n
         }
         fn take_prefetch(&mut self, buf: &mut [u8]) -> Result<(), ()> {
-            let data = self.pending.take().expect("a prefetch to take");
+            let (_, data) = self.pending.take().expect("a prefetch to take");
             if core::mem::take(&mut self.fail_next_take) {
                 return Err(());
             }
@@ -528,6 +549,8 @@ mod tests {
         read(&mut ra, &mut disk, 0, 4);
         read(&mut ra, &mut disk, 4, 4); // window 4..12, prefetch 12..20
         assert!(disk.pending.is_some());
+        ra.invalidate(&mut disk, 40, 1);
+        assert!(disk.pending.is_some(), "a write elsewhere keeps it");
         ra.invalidate(&mut disk, 14, 1);
         assert!(disk.pending.is_none(), "dropped before the write");
         disk.write_block(14, &[0xAB; BS]).unwrap();
