@@ -90,6 +90,10 @@ pub trait BlockDevice {
         Ok(())
     }
 
+    /// Waits until none of the started prefetch's reads is in flight (it
+    /// stays started, to be taken or dropped).
+    fn settle_prefetch(&mut self) {}
+
     /// Waits for the started prefetch, if any, and throws its data away.
     fn drop_prefetch(&mut self) {}
 }

@@ -49,8 +49,10 @@ pub struct ReadAhead {
     start: u64,
     held: usize,
     data: Vec<u8>,
-    /// The prefetch the device has started: blocks `first..first + count`.
-    pending: Option<(u64, usize)>,
+    /// The prefetch the device has started: `(first, started, usable)`,
+    /// blocks `first..first + started` asked for, of which the first
+    /// `usable` may become the window (the rest were written since).
+    pending: Option<(u64, usize, usize)>,
     /// Where the last run ended (`None`: no run yet).
     next: Option<u64>,
     /// The window's size for the next sequential run, in blocks.
@@ -121,10 +123,10 @@ impl ReadAhead {
     /// Makes the pending prefetch the window (`false`: it failed, and the
     /// window is empty).
     fn take_pending<D: BlockDevice>(&mut self, device: &mut D) -> bool {
-        let Some((first, count)) = self.pending.take() else {
+        let Some((first, started, count)) = self.pending.take() else {
             return false;
         };
-        let bytes = count * self.block_size;
+        let bytes = started * self.block_size;
         if self.data.len() < bytes {
             self.data.resize(bytes, 0);
         }
@@ -156,7 +158,7 @@ impl ReadAhead {
         }
         let started = device.prefetch(first, self.block_size, count).min(count);
         if started > 0 {
-            self.pending = Some((first, started));
+            self.pending = Some((first, started, started));
         }
     }
 
@@ -175,7 +177,7 @@ impl ReadAhead {
         let count = (buf.len() / bs) as u64;
         let in_pending = self
             .pending
-            .is_some_and(|(p, n)| p <= first && first < p + n as u64);
+            .is_some_and(|(p, _, n)| p <= first && first < p + n as u64);
         // A run that starts in the window or the prefetch continues the
         // stream too (ext2 skips a block group's bitmaps and inode table).
         let sequential = self.is_sequential(first) || self.held().contains(&first) || in_pending;
@@ -187,7 +189,7 @@ impl ReadAhead {
         let at = first + done;
         let reaches_pending = self
             .pending
-            .is_some_and(|(p, n)| p <= at && at < p + n as u64);
+            .is_some_and(|(p, _, n)| p <= at && at < p + n as u64);
         if done < count && sequential && reaches_pending && self.take_pending(device) {
             done += self.copy_held(at, &mut buf[done as usize * bs..]);
             self.window = (self.window * 2).min(self.max_blocks);
@@ -238,16 +240,27 @@ impl ReadAhead {
     }
 
     /// Blocks `first..first + count` are about to be written: forgets the
-    /// window's copies of them, and drops the pending prefetch if it covers
-    /// any of them (waiting for it first, so that it is not in flight while
-    /// they are written). A write elsewhere leaves the prefetch alone: the
+    /// window's copies of them; if the pending prefetch covers any of them,
+    /// waits until none of its reads is in flight (so that none runs while
+    /// they are written) and keeps only its blocks before the first written
+    /// one, or drops it when that leaves none (ext2 writes back a file's
+    /// pointer block that lies between the blocks prefetched). A write elsewhere leaves the prefetch alone: the
     /// cache writes back a block on many a miss, and dropping the prefetch
     /// each time would read every window twice.
     pub fn invalidate<D: BlockDevice>(&mut self, device: &mut D, first: u64, count: u64) {
         let end = first.saturating_add(count);
         let overlaps = |start: u64, n: usize| first < start + n as u64 && start < end;
-        if self.pending.is_some_and(|(p, n)| overlaps(p, n)) {
-            self.drop_prefetch_of(device);
+        if let Some((p, started, usable)) = self.pending
+            && overlaps(p, usable)
+        {
+            if first > p {
+                // Its blocks before the write stay good: wait until
+                // nothing of it is in flight, and keep only those.
+                device.settle_prefetch();
+                self.pending = Some((p, started, (first - p) as usize));
+            } else {
+                self.drop_prefetch_of(device);
+            }
         }
         if overlaps(self.start, self.held) {
             self.held = 0;
@@ -294,6 +307,8 @@ mod tests {
         reads: Vec<(u64, usize)>,
         prefetch_cap: usize,
         pending: Option<(u64, Vec<u8>)>,
+        /// Whether the pending prefetch's reads are all complete.
+        settled: bool,
         prefetches: Vec<(u64, usize)>,
         fail_next_take: bool,
     }
@@ -309,6 +324,7 @@ mod tests {
                 reads: Vec::new(),
                 prefetch_cap: 0,
                 pending: None,
+                settled: false,
                 prefetches: Vec::new(),
                 fail_next_take: false,
             }
@@ -324,7 +340,7 @@ mod tests {
             let covered =
                 |(p, d): &(u64, Vec<u8>)| (*p..*p + (d.len() / BS) as u64).contains(&block);
             assert!(
-                !self.pending.as_ref().is_some_and(covered),
+                self.settled || !self.pending.as_ref().is_some_and(covered),
                 "a write under a prefetch"
             );
             self.blocks[block as usize].copy_from_slice(buf);
@@ -351,6 +367,7 @@ mod tests {
             if n > 0 {
                 let range = first as usize..first as usize + n;
                 self.pending = Some((first, self.blocks[range].concat()));
+                self.settled = false;
                 self.prefetches.push((first, n));
             }
             n
@@ -362,6 +379,10 @@ mod tests {
             }
             buf.copy_from_slice(&data);
             Ok(())
+        }
+        fn settle_prefetch(&mut self) {
+            assert!(self.pending.is_some(), "nothing to settle");
+            self.settled = true;
         }
         fn drop_prefetch(&mut self) {
             assert!(self.pending.take().is_some(), "nothing to drop");
@@ -552,7 +573,7 @@ mod tests {
         ra.invalidate(&mut disk, 40, 1);
         assert!(disk.pending.is_some(), "a write elsewhere keeps it");
         ra.invalidate(&mut disk, 14, 1);
-        assert!(disk.pending.is_none(), "dropped before the write");
+        assert!(disk.settled, "nothing in flight during the write");
         disk.write_block(14, &[0xAB; BS]).unwrap();
         read(&mut ra, &mut disk, 8, 4);
         assert_eq!(read(&mut ra, &mut disk, 12, 4), expected(&disk, 12, 4));

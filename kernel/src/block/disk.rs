@@ -156,6 +156,16 @@ impl Prefetch {
         result
     }
 
+    /// Waits until every started piece has completed (they stay held).
+    pub fn settle(&self) {
+        let Some(disk) = virtio_blk::disk() else {
+            return;
+        };
+        for (ticket, _, _) in &self.pieces {
+            DONE.wait_while(|| !disk.is_done(ticket));
+        }
+    }
+
     /// Waits for the started pieces and frees their slots, data unread.
     pub fn discard(&mut self) {
         let Some(disk) = virtio_blk::disk() else {

@@ -106,6 +106,9 @@ impl BlockDevice for Raw<'_> {
     fn take_prefetch(&mut self, buf: &mut [u8]) -> Result<(), DiskError> {
         self.prefetch.take(buf)
     }
+    fn settle_prefetch(&mut self) {
+        self.prefetch.settle()
+    }
     fn drop_prefetch(&mut self) {
         self.prefetch.discard()
     }
