@@ -24,6 +24,13 @@
 //! written before is durable", or an error. Since the device may take
 //! requests in any order, a read or write of sectors that a detached write
 //! still covers waits for that write first.
+//!
+//! **Prefetch.** A [`Prefetch`] is a read started without waiting: its
+//! pieces are queued (at most [`PREFETCH_SLOTS`], half the driver's slots,
+//! so other threads always find some) and their tickets kept until the
+//! owner takes the data, or discards it; it does not start while a detached
+//! write covers its sectors, so it never reads older data than the cache
+//! wrote.
 
 use crate::drivers::virtio_blk::{self, DiskError, Notify, Request, Ticket};
 use crate::tasks::wait_queue::WaitQueue;

@@ -10,6 +10,14 @@
 //! window's copies of the blocks written, so the window never shows older
 //! contents than the disk has.
 //!
+//! The next window is *prefetched*: started with `disk::Prefetch` (whose
+//! tickets live next to the window, under the cache's lock) while the
+//! reader copies out of this one, and taken when a run reaches it. A write
+//! under it first waits until none of its reads is in flight and cuts it
+//! before the first written block; a flush (so every `sync`) and
+//! [`Ahead::clear`] drop it, so it never holds driver slots past the next
+//! sync.
+//!
 //! Writes go *behind* (`disk::write_behind`): the caller does not wait for
 //! the device, and a failure comes back from the next flush.
 
