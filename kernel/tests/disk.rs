@@ -268,6 +268,10 @@ fn sequential_runs_are_read_ahead_and_writes_keep_them_right() {
         reads < 8 && hits >= 16,
         "{reads} device reads, {hits} blocks from the window"
     );
+    assert!(
+        after.prefetches > before.prefetches,
+        "a window came from a prefetch"
+    );
     // Block 933 is in the window now; a write of it replaces the window's copy.
     let new = ours(0x42, 8);
     cache::write_run(933, &new).expect("write a block");
@@ -276,4 +280,10 @@ fn sequential_runs_are_read_ahead_and_writes_keep_them_right() {
     assert_eq!(&run[4096..8192], &new[..]);
     assert_pattern(934 * 8, &run[8192..]);
     cache::sync().expect("sync");
+    let d = virtio_blk::disk().unwrap();
+    assert_eq!(
+        d.free_slots(),
+        virtio_blk::SLOTS,
+        "no prefetch holds a slot"
+    );
 }

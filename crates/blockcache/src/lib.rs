@@ -74,6 +74,28 @@ pub trait BlockDevice {
         }
         Ok(())
     }
+
+    /// Starts reading up to `count` blocks from `first` without waiting for
+    /// them (read-ahead's next window, see [`ReadAhead`]) and says how many
+    /// it started, from `first` on: 0 (the default) when it cannot. At most
+    /// one prefetch is started at a time.
+    fn prefetch(&mut self, _first: u64, _block_size: usize, _count: usize) -> usize {
+        0
+    }
+
+    /// Waits for the started prefetch and copies its blocks into `buf`
+    /// (exactly as long as what [`prefetch`](Self::prefetch) started); it is
+    /// then over. Only called after a prefetch started.
+    fn take_prefetch(&mut self, _buf: &mut [u8]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Waits until none of the started prefetch's reads is in flight (it
+    /// stays started, to be taken or dropped).
+    fn settle_prefetch(&mut self) {}
+
+    /// Waits for the started prefetch, if any, and throws its data away.
+    fn drop_prefetch(&mut self) {}
 }
 
 /// Counters for `mem`.

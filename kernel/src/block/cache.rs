@@ -17,7 +17,7 @@
 //! all and reports a failure (`disk::write_behind`). `mem` shows the cache's
 //! [`stats`].
 
-use super::disk;
+use super::disk::{self, Prefetch};
 use super::read_ahead::{self, Ahead};
 use crate::drivers::virtio_blk::DiskError;
 use crate::tasks::mutex::Mutex;
@@ -32,6 +32,7 @@ const DEFAULT_BLOCK_SIZE: usize = 4096;
 struct State {
     cache: Cache,
     window: ReadAhead,
+    prefetch: Prefetch,
 }
 
 impl State {
@@ -39,6 +40,7 @@ impl State {
         State {
             cache: Cache::new(block_size, CAPACITY),
             window: read_ahead::new_state(block_size),
+            prefetch: Prefetch::default(),
         }
     }
 }
@@ -70,6 +72,7 @@ fn with<R>(f: impl FnOnce(&mut Cache, &mut Ahead) -> R) -> R {
     let mut blocks = Ahead {
         block_size: state.cache.block_size(),
         window: &mut state.window,
+        prefetch: &mut state.prefetch,
     };
     f(&mut state.cache, &mut blocks)
 }
@@ -79,6 +82,7 @@ pub fn configure(block_size: usize) -> Result<(), CacheError> {
     if !block_size.is_power_of_two() || !(SECTOR..=65536).contains(&block_size) {
         return Err(CacheError::BadBlockSize(block_size));
     }
+    // The sync's flush also ends the window's prefetch (no slot held).
     with(|cache, blocks| cache.sync(blocks))?;
     *CACHE.lock() = Some(State::new(block_size));
     Ok(())
@@ -175,7 +179,7 @@ pub fn sync() -> Result<(), CacheError> {
 pub fn drop_clean() {
     with(|cache, blocks| {
         cache.drop_clean();
-        blocks.window.clear();
+        blocks.clear();
     })
 }
 

@@ -24,10 +24,18 @@
 //! written before is durable", or an error. Since the device may take
 //! requests in any order, a read or write of sectors that a detached write
 //! still covers waits for that write first.
+//!
+//! **Prefetch.** A [`Prefetch`] is a read started without waiting: its
+//! pieces are queued (at most [`PREFETCH_SLOTS`], half the driver's slots,
+//! so other threads always find some) and their tickets kept until the
+//! owner takes the data, or discards it; it does not start while a detached
+//! write covers its sectors, so it never reads older data than the cache
+//! wrote.
 
 use crate::drivers::virtio_blk::{self, DiskError, Notify, Request, Ticket};
 use crate::tasks::wait_queue::WaitQueue;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use virtio::blk::{SECTOR, in_range, split};
 
 /// Threads waiting for their request to complete.
@@ -89,6 +97,92 @@ pub fn read(sector: u64, buf: &mut [u8]) -> Result<(), DiskError> {
         let finished = disk.finish(ticket, &mut buf[offset..offset + len]);
         if result.is_ok() {
             result = finished;
+        }
+    }
+}
+
+/// A read started without waiting ([`Prefetch::start`]): its pieces' tickets
+/// (each with its offset and length in the read), held until
+/// [`Prefetch::take`] or [`Prefetch::discard`] ends them.
+#[derive(Default)]
+pub struct Prefetch {
+    pieces: Vec<(Ticket, usize, usize)>,
+}
+
+/// A prefetch holds at most this many slots: the rest stay for everyone else.
+pub const PREFETCH_SLOTS: usize = virtio_blk::SLOTS / 2;
+
+impl Prefetch {
+    /// Starts reading up to `bytes` (whole sectors) from `sector`, in as many
+    /// whole pieces as free slots allow (at most [`PREFETCH_SLOTS`]), told to
+    /// the device with one notify; returns the bytes started (0: none, also
+    /// while a detached write covers any of the sectors, or on a bad range).
+    /// Nothing else may be started before this one is taken or discarded.
+    pub fn start(&mut self, sector: u64, bytes: usize) -> usize {
+        debug_assert!(self.pieces.is_empty(), "one prefetch at a time");
+        let Some(disk) = virtio_blk::disk() else {
+            return 0;
+        };
+        if check(sector, bytes).is_err() || disk.write_in_flight(sector, bytes / SECTOR) {
+            return 0;
+        }
+        let mut started = 0;
+        for piece in split(sector, bytes / SECTOR, virtio_blk::SLOT_SECTORS) {
+            if self.pieces.len() == PREFETCH_SLOTS {
+                break;
+            }
+            let request = Request::Read {
+                sector: piece.sector,
+                bytes: piece.sectors * SECTOR,
+            };
+            let Ok(Some(ticket)) = disk.submit_with(request, Notify::Later) else {
+                break;
+            };
+            self.pieces
+                .push((ticket, piece.offset, piece.sectors * SECTOR));
+            started += piece.sectors * SECTOR;
+        }
+        disk.announce();
+        started
+    }
+
+    /// Waits for the started pieces and copies them into `buf` (as long as
+    /// what [`start`](Self::start) started); every piece is finished, and
+    /// the first failure is the result.
+    pub fn take(&mut self, buf: &mut [u8]) -> Result<(), DiskError> {
+        let disk = virtio_blk::disk().ok_or(DiskError::NoDisk)?;
+        let mut result = Ok(());
+        for (ticket, offset, len) in self.pieces.drain(..) {
+            DONE.wait_while(|| !disk.is_done(&ticket));
+            let out = buf.get_mut(offset..offset + len).unwrap_or(&mut []);
+            let finished = disk.finish(ticket, out);
+            if result.is_ok() {
+                result = finished;
+            }
+        }
+        result
+    }
+
+    /// Waits until every started piece has completed (they stay held).
+    pub fn settle(&self) {
+        let Some(disk) = virtio_blk::disk() else {
+            return;
+        };
+        for (ticket, _, _) in &self.pieces {
+            DONE.wait_while(|| !disk.is_done(ticket));
+        }
+    }
+
+    /// Waits for the started pieces and frees their slots, data unread.
+    pub fn discard(&mut self) {
+        let Some(disk) = virtio_blk::disk() else {
+            return;
+        };
+        for (ticket, _, _) in self.pieces.drain(..) {
+            DONE.wait_while(|| !disk.is_done(&ticket));
+            // An empty buffer: nothing is copied, the slot is freed; the
+            // result does not matter, nobody reads these blocks.
+            let _ = disk.finish(ticket, &mut []);
         }
     }
 }

@@ -10,10 +10,18 @@
 //! window's copies of the blocks written, so the window never shows older
 //! contents than the disk has.
 //!
+//! The next window is *prefetched*: started with `disk::Prefetch` (whose
+//! tickets live next to the window, under the cache's lock) while the
+//! reader copies out of this one, and taken when a run reaches it. A write
+//! under it first waits until none of its reads is in flight and cuts it
+//! before the first written block; a flush (so every `sync`) and
+//! [`Ahead::clear`] drop it, so it never holds driver slots past the next
+//! sync.
+//!
 //! Writes go *behind* (`disk::write_behind`): the caller does not wait for
 //! the device, and a failure comes back from the next flush.
 
-use super::disk;
+use super::disk::{self, Prefetch};
 use crate::drivers::virtio_blk::DiskError;
 use blockcache::{BlockDevice, ReadAhead};
 use virtio::blk::SECTOR;
@@ -30,6 +38,8 @@ pub fn new_state(block_size: usize) -> ReadAhead {
 pub struct Ahead<'a> {
     pub block_size: usize,
     pub window: &'a mut ReadAhead,
+    /// The window's pending prefetch (the driver's tickets for it).
+    pub prefetch: &'a mut Prefetch,
 }
 
 /// The first sector of block `block` (blocks of `block_size` bytes).
@@ -49,23 +59,37 @@ impl Ahead<'_> {
     }
 
     fn forget(&mut self, first: u64, bytes: usize) {
-        self.window
-            .invalidate(first, (bytes / self.block_size).max(1) as u64);
+        let count = (bytes / self.block_size).max(1) as u64;
+        let mut raw = Raw {
+            block_size: self.block_size,
+            prefetch: self.prefetch,
+        };
+        self.window.invalidate(&mut raw, first, count);
+    }
+
+    /// Forgets the window and ends its prefetch.
+    pub fn clear(&mut self) {
+        let mut raw = Raw {
+            block_size: self.block_size,
+            prefetch: self.prefetch,
+        };
+        self.window.clear(&mut raw);
     }
 }
 
-/// The disk itself, in blocks (what the window reads from).
-struct Raw {
+/// The disk itself, in blocks (what the window reads from and prefetches).
+struct Raw<'a> {
     block_size: usize,
+    prefetch: &'a mut Prefetch,
 }
 
-impl Raw {
+impl Raw<'_> {
     fn sector(&self, block: u64) -> Result<u64, DiskError> {
         first_sector(self.block_size, block)
     }
 }
 
-impl BlockDevice for Raw {
+impl BlockDevice for Raw<'_> {
     type Error = DiskError;
     fn read_block(&mut self, block: u64, buf: &mut [u8]) -> Result<(), DiskError> {
         disk::read(self.sector(block)?, buf)
@@ -78,6 +102,23 @@ impl BlockDevice for Raw {
     }
     fn read_run(&mut self, first: u64, _: usize, buf: &mut [u8]) -> Result<(), DiskError> {
         disk::read(self.sector(first)?, buf)
+    }
+    fn prefetch(&mut self, first: u64, block_size: usize, count: usize) -> usize {
+        let Ok(sector) = self.sector(first) else {
+            return 0;
+        };
+        let bytes = count.saturating_mul(block_size);
+        // Whole blocks only: a piece may end inside one.
+        self.prefetch.start(sector, bytes) / block_size
+    }
+    fn take_prefetch(&mut self, buf: &mut [u8]) -> Result<(), DiskError> {
+        self.prefetch.take(buf)
+    }
+    fn settle_prefetch(&mut self) {
+        self.prefetch.settle()
+    }
+    fn drop_prefetch(&mut self) {
+        self.prefetch.discard()
     }
 }
 
@@ -94,6 +135,11 @@ impl BlockDevice for Ahead<'_> {
         disk::write_behind(self.sector(block)?, buf)
     }
     fn flush(&mut self) -> Result<(), DiskError> {
+        let mut raw = Raw {
+            block_size: self.block_size,
+            prefetch: self.prefetch,
+        };
+        self.window.drop_prefetch_of(&mut raw);
         disk::flush()
     }
     fn read_run(&mut self, first: u64, _: usize, buf: &mut [u8]) -> Result<(), DiskError> {
@@ -101,6 +147,7 @@ impl BlockDevice for Ahead<'_> {
         let limit = disk::capacity().ok_or(DiskError::NoDisk)? * SECTOR as u64 / bs;
         let mut raw = Raw {
             block_size: self.block_size,
+            prefetch: self.prefetch,
         };
         self.window.read_run(&mut raw, first, buf, limit)
     }

@@ -127,4 +127,10 @@ pub fn cache_report() {
         }
         None => println!("cache:  busy"),
     }
+    if let Some(r) = cache::read_ahead_stats() {
+        println!(
+            "read-ahead: {} blocks from windows, {} reads waited for, {} prefetches taken, {} dropped",
+            r.hit_blocks, r.device_reads, r.prefetches, r.dropped
+        );
+    }
 }
