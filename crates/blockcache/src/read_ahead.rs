@@ -120,6 +120,13 @@ impl ReadAhead {
         done
     }
 
+    /// Whether block `block` is among the usable blocks of the pending
+    /// prefetch.
+    fn pending_covers(&self, block: u64) -> bool {
+        self.pending
+            .is_some_and(|(p, _, n)| p <= block && block < p + n as u64)
+    }
+
     /// Makes the pending prefetch the window (`false`: it failed, and the
     /// window is empty).
     fn take_pending<D: BlockDevice>(&mut self, device: &mut D) -> bool {
@@ -175,22 +182,17 @@ impl ReadAhead {
     ) -> Result<(), D::Error> {
         let bs = self.block_size;
         let count = (buf.len() / bs) as u64;
-        let in_pending = self
-            .pending
-            .is_some_and(|(p, _, n)| p <= first && first < p + n as u64);
         // A run that starts in the window or the prefetch continues the
         // stream too (ext2 skips a block group's bitmaps and inode table).
-        let sequential = self.is_sequential(first) || self.held().contains(&first) || in_pending;
+        let sequential =
+            self.is_sequential(first) || self.held().contains(&first) || self.pending_covers(first);
         self.next = Some(first + count);
         if !sequential {
             self.drop_prefetch_of(device);
         }
         let mut done = self.copy_held(first, buf);
         let at = first + done;
-        let reaches_pending = self
-            .pending
-            .is_some_and(|(p, _, n)| p <= at && at < p + n as u64);
-        if done < count && sequential && reaches_pending && self.take_pending(device) {
+        if done < count && sequential && self.pending_covers(at) && self.take_pending(device) {
             done += self.copy_held(at, &mut buf[done as usize * bs..]);
             self.window = (self.window * 2).min(self.max_blocks);
         }
@@ -230,13 +232,7 @@ impl ReadAhead {
     /// it: a single block asked for inside a sequential read (ext2's
     /// pointer block between two runs) then needs no device read.
     pub fn read_held(&mut self, block: u64, buf: &mut [u8]) -> bool {
-        if !self.held().contains(&block) || buf.len() != self.block_size {
-            return false;
-        }
-        let from = ((block - self.start) as usize) * self.block_size;
-        buf.copy_from_slice(&self.data[from..from + self.block_size]);
-        self.hits += 1;
-        true
+        buf.len() == self.block_size && self.copy_held(block, buf) == 1
     }
 
     /// Blocks `first..first + count` are about to be written: forgets the

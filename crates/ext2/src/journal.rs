@@ -408,16 +408,18 @@ impl Journal {
                 "transaction larger than the journal",
             ));
         }
-        let r = self.log_and_checkpoint(io, blocks, len);
+        let r = self.log_and_checkpoint(io, blocks, per, len);
         self.failed = r.is_err();
         r
     }
 
-    /// [`Journal::commit`]'s steps for a transaction of `len` log blocks.
+    /// [`Journal::commit`]'s steps for a transaction of `len` log blocks,
+    /// `per` tags to a descriptor.
     fn log_and_checkpoint<D: BlockDevice>(
         &mut self,
         io: &mut Txn<D>,
         blocks: &BTreeMap<u32, Vec<u8>>,
+        per: usize,
         len: usize,
     ) -> Result<()> {
         if self.head as usize + len > self.maxlen as usize {
@@ -427,7 +429,6 @@ impl Journal {
             self.restart(io)?;
         }
         let bs = io.bs;
-        let per = self.tags_per_descriptor(bs);
         let list: Vec<(&u32, &Vec<u8>)> = blocks.iter().collect();
         let mut pos = self.head;
         let uuid: [u8; 16] = self.sb[S_UUID..S_UUID + 16].try_into().expect("16 bytes");

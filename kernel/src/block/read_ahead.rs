@@ -58,22 +58,25 @@ impl Ahead<'_> {
         first_sector(self.block_size, block)
     }
 
-    fn forget(&mut self, first: u64, bytes: usize) {
-        let count = (bytes / self.block_size).max(1) as u64;
-        let mut raw = Raw {
+    /// The window, and the disk below it (with the window's prefetch).
+    fn window_and_disk(&mut self) -> (&mut ReadAhead, Raw<'_>) {
+        let raw = Raw {
             block_size: self.block_size,
             prefetch: self.prefetch,
         };
-        self.window.invalidate(&mut raw, first, count);
+        (self.window, raw)
+    }
+
+    fn forget(&mut self, first: u64, bytes: usize) {
+        let count = (bytes / self.block_size).max(1) as u64;
+        let (window, mut raw) = self.window_and_disk();
+        window.invalidate(&mut raw, first, count);
     }
 
     /// Forgets the window and ends its prefetch.
     pub fn clear(&mut self) {
-        let mut raw = Raw {
-            block_size: self.block_size,
-            prefetch: self.prefetch,
-        };
-        self.window.clear(&mut raw);
+        let (window, mut raw) = self.window_and_disk();
+        window.clear(&mut raw);
     }
 }
 
@@ -135,21 +138,15 @@ impl BlockDevice for Ahead<'_> {
         disk::write_behind(self.sector(block)?, buf)
     }
     fn flush(&mut self) -> Result<(), DiskError> {
-        let mut raw = Raw {
-            block_size: self.block_size,
-            prefetch: self.prefetch,
-        };
-        self.window.drop_prefetch_of(&mut raw);
+        let (window, mut raw) = self.window_and_disk();
+        window.drop_prefetch_of(&mut raw);
         disk::flush()
     }
     fn read_run(&mut self, first: u64, _: usize, buf: &mut [u8]) -> Result<(), DiskError> {
         let bs = self.block_size as u64;
         let limit = disk::capacity().ok_or(DiskError::NoDisk)? * SECTOR as u64 / bs;
-        let mut raw = Raw {
-            block_size: self.block_size,
-            prefetch: self.prefetch,
-        };
-        self.window.read_run(&mut raw, first, buf, limit)
+        let (window, mut raw) = self.window_and_disk();
+        window.read_run(&mut raw, first, buf, limit)
     }
     fn write_run(&mut self, first: u64, _: usize, data: &[u8]) -> Result<(), DiskError> {
         self.forget(first, data.len());
