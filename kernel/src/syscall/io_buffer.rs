@@ -27,7 +27,7 @@ static POOL: IrqMutex<Vec<Box<[u8]>>> = IrqMutex::new(Vec::new());
 
 /// A buffer of `len` bytes (at most [`SIZE`]); back to the pool on drop.
 pub struct IoBuffer {
-    bytes: Option<Box<[u8]>>,
+    bytes: Box<[u8]>,
     len: usize,
 }
 
@@ -43,31 +43,26 @@ pub fn lend(len: usize) -> IoBuffer {
         let size = if len > SIZE / 4 { SIZE } else { len };
         vec![0u8; size].into_boxed_slice()
     });
-    IoBuffer {
-        bytes: Some(bytes),
-        len,
-    }
+    IoBuffer { bytes, len }
 }
 
 impl Deref for IoBuffer {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.bytes.as_deref().map_or(&[], |b| &b[..self.len])
+        &self.bytes[..self.len]
     }
 }
 
 impl DerefMut for IoBuffer {
     fn deref_mut(&mut self) -> &mut [u8] {
-        let len = self.len;
-        self.bytes.as_deref_mut().map_or(&mut [], |b| &mut b[..len])
+        &mut self.bytes[..self.len]
     }
 }
 
 impl Drop for IoBuffer {
     fn drop(&mut self) {
-        let Some(bytes) = self.bytes.take() else {
-            return;
-        };
+        // An empty boxed slice takes its place (no allocation).
+        let bytes = core::mem::take(&mut self.bytes);
         if bytes.len() == SIZE {
             let mut pool = POOL.lock();
             if pool.len() < KEPT {
